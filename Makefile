@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test db install install-dev e2e bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Builds data/perr.sqlite from data/ when it is missing (or upgrades DATABASE_URL's schema).
+db: install
+	$(PY) -m perr_model init-db --if-missing
+
+run: db
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: install-dev
+	$(PY) -m pytest
+
+e2e: install-dev
+	$(PY) -m pytest tests/e2e
+
+bench: install-dev
+	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/scale.py
+
+clean:
+	rm -rf $(VENV) data/perr.sqlite

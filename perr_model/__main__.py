@@ -1,0 +1,3 @@
+from perr_model.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""`python -m perr_model ...`: the same operations as the UI, for administrators and scripts.
+
+A thin shell: parse arguments, call one library function, print its report. Every command
+honours DATABASE_URL, exits 0 on success and non-zero with a one-line French error otherwise.
+Handlers are named "module:function" and imported lazily so that `--help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from .errors import PerrError
+
+# (command path, handler, help, arguments: list of (flags, kwargs))
+COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict]]]] = [
+    (("init-db",), "perr_model.commands:init_db",
+     "crée le schéma et charge le référentiel embarqué de data/ (--empty : schéma nu)",
+     [(("--empty",), {"action": "store_true", "help": "schéma seul, sans données"}),
+      (("--if-missing",), {"action": "store_true",
+                           "help": "ne rien faire si la base SQLite existe déjà"})]),
+    # --- protocol referential (issue 2)
+    (("import", "protocol"), "perr_model.importers.protocol:cli_import",
+     "importe un protocole (PERR) rédigé comme ceux de shared/seeds",
+     [(("file",), {"help": "fichier du protocole (Markdown)"}),
+      (("--territory",), {"required": True, "help": "territoire (slug ou nom)"})]),
+    (("parse", "protocol"), "perr_model.importers.protocol:cli_parse",
+     "lit un protocole et écrit le référentiel en YAML (sans toucher à la base)",
+     [(("file",), {"help": "fichier du protocole (Markdown)"}),
+      (("--territory",), {"required": True, "help": "territoire (slug ou nom)"}),
+      (("--out",), {"help": "fichier YAML de sortie (défaut : sortie standard)"})]),
+    (("export", "referential"), "perr_model.exports.referential:cli_export",
+     "exporte le référentiel complet (territoires → axes → objectifs ; communes → engagements)",
+     [(("--format",), {"choices": ["json"], "default": "json"}),
+      (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
+    # --- geography (issue 3)
+    (("import", "communes"), "perr_model.importers.communes:cli_import",
+     "importe des contours de communes (GeoJSON, Shapefile ADMIN EXPRESS)",
+     [(("file",), {"help": "fichier GeoJSON, .shp ou .zip"})]),
+    (("import", "qpv"), "perr_model.importers.qpv:cli_import",
+     "importe des périmètres QPV officiels (ANCT 2015 ou 2024)",
+     [(("file",), {"help": "fichier GeoJSON, Shapefile zippé ou GeoPackage"})]),
+    (("geo", "fetch"), "perr_model.importers.fetch:cli_fetch",
+     "télécharge les fichiers officiels d'un département (ou prend --from FICHIER)",
+     [(("--department",), {"action": "append", "required": True, "help": "code département"}),
+      (("--kind",), {"choices": ["communes", "qpv", "all"], "default": "all"}),
+      (("--from",), {"dest": "from_file", "help": "fichier local à utiliser au lieu du réseau"}),
+      (("--cache",), {"help": "dossier de cache"})]),
+    (("export", "communes"), "perr_model.exports.geo:cli_export_communes",
+     "exporte les communes stockées en GeoJSON (WGS84)",
+     [(("--format",), {"choices": ["geojson"], "default": "geojson"}),
+      (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
+    (("export", "qpv"), "perr_model.exports.geo:cli_export_qpv",
+     "exporte les QPV stockés en GeoJSON (WGS84)",
+     [(("--format",), {"choices": ["geojson"], "default": "geojson"}),
+      (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
+    # --- data maintenance (issue 5)
+    (("import", "actions"), "perr_model.importers.actions:cli_import",
+     "importe une programmation annuelle (XLSX ou CSV)",
+     [(("file",), {"help": "fichier XLSX ou CSV"}),
+      (("--territory",), {"help": "territoire (slug ou nom)"}),
+      (("--dry-run",), {"action": "store_true", "help": "vérifie sans rien écrire"}),
+      (("--user",), {"default": "cli", "help": "auteur inscrit dans l'historique"})]),
+    (("import", "posts"), "perr_model.importers.posts:cli_import",
+     "importe les postes adultes-relais ou FONJEP (fichiers JSON de l'ANCT)",
+     [(("file",), {"help": "fichier JSON de l'ANCT"}),
+      (("--kind",), {"choices": ["adultes-relais", "fonjep"],
+                     "help": "type de poste (deviné du nom de fichier sinon)"})]),
+    (("export", "funding"), "perr_model.exports.funding:cli_export",
+     "liste toutes les lignes de financement",
+     [(("--format",), {"choices": ["csv"], "default": "csv"}),
+      (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
+    (("user", "create"), "perr_model.auth:cli_create_user",
+     "crée un compte local (mot de passe haché)",
+     [(("username",), {}),
+      (("--role",), {"choices": ["admin", "editor", "reader"], "required": True}),
+      (("--commune",), {"action": "append", "help": "code INSEE d'une commune (éditeur)"}),
+      (("--territory",), {"help": "territoire (slug ou nom)"}),
+      (("--password",), {"help": "mot de passe (sinon demandé, ou PERR_NEW_PASSWORD)"})]),
+    # --- COPIL document (issue 6)
+    (("report", "copil"), "perr_model.reports:cli_copil",
+     "produit le document du COPIL (PDF et XLSX des tableaux)",
+     [(("--territory",), {"required": True}),
+      (("--year",), {"type": int, "required": True}),
+      (("--commune",), {"help": "code INSEE pour un document d'une seule commune"}),
+      (("--out",), {"required": True, "help": "fichier PDF de sortie"})]),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m perr_model",
+        description="Administration du tableau de bord PERR (honore DATABASE_URL).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for path, handler, help_text, arguments in COMMANDS:
+        if len(path) == 1:
+            cmd = sub.add_parser(path[0], help=help_text, description=help_text)
+        else:
+            if path[0] not in groups:
+                grp = sub.add_parser(path[0], help=f"commandes « {path[0]} »")
+                groups[path[0]] = grp.add_subparsers(dest="subcommand", required=True,
+                                                     metavar="SOUS-COMMANDE")
+            cmd = groups[path[0]].add_parser(path[1], help=help_text, description=help_text)
+        for flags, kwargs in arguments:
+            cmd.add_argument(*flags, **kwargs)
+        cmd.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, func_name = args.handler.split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except PerrError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"Erreur : fichier introuvable : {exc.filename or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one French line, traceback only on demand
+        if os.environ.get("PERR_DEBUG"):
+            raise
+        print(f"Erreur inattendue ({type(exc).__name__}) : {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Erreur : interrompu.", file=sys.stderr)
+        return 130

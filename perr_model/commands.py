@@ -1,0 +1,41 @@
+"""Handlers of the general CLI commands (init-db)."""
+from __future__ import annotations
+
+import argparse
+
+from . import migrate
+from .store import database_url, make_engine, sqlite_path, write_session
+
+
+def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, int]:
+    """Create/upgrade the schema, then load the embedded default unless `empty`."""
+    url = url or database_url()
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url, read_only=False)
+    try:
+        migrate.upgrade(engine)
+        if empty:
+            return {}
+        from .importers.embedded import load_embedded
+        with write_session(engine) as session:
+            return load_embedded(session)
+    finally:
+        engine.dispose()
+
+
+def init_db(args: argparse.Namespace) -> int:
+    url = database_url()
+    path = sqlite_path(url)
+    if args.if_missing and path is not None and path.exists():
+        print(f"Base déjà présente : {path}")
+        return 0
+    counts = init_database(url, empty=args.empty)
+    where = path or url.split("@")[-1]
+    if args.empty:
+        print(f"Schéma créé (vide) : {where}")
+    else:
+        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("referential"))
+        print(f"Base prête : {where} ({detail})")
+    return 0

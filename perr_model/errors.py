@@ -1,0 +1,41 @@
+"""Specific exceptions. Messages are French and meant for the user, one line each."""
+
+
+class PerrError(Exception):
+    """Base of every error the product reports to a user."""
+
+
+class ReadOnlyStore(PerrError):
+    """A write was attempted through a read-only connection (public instance)."""
+
+
+class MalformedDocument(PerrError):
+    """A protocol document whose structure cannot be read: nothing is written."""
+
+
+class ImportRefused(PerrError):
+    """An import refused as a whole; `problems` lists what was refused, row by row."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class PermissionDenied(PerrError):
+    """The signed-in user may not do this (role, or commune outside their remit)."""
+
+
+class ConcurrentEdit(PerrError):
+    """Someone else saved the record since it was opened."""
+
+    def __init__(self, message: str, changes: dict | None = None):
+        super().__init__(message)
+        self.changes = changes or {}
+
+
+class InvalidGeometry(PerrError):
+    """A geometry that is empty, invalid and not repairable, or outside any plausible place."""
+
+
+class UnknownSchema(PerrError):
+    """A file whose columns/properties match no known official schema."""

@@ -1,0 +1,1 @@
+"""Exports: one module per kind (referential JSON, geo GeoJSON, funding CSV)."""

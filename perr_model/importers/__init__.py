@@ -1,0 +1,1 @@
+"""One module per source; each reads, validates, then loads in one transaction."""

@@ -1,0 +1,136 @@
+"""Loads the embedded default of data/: pillars, territories, contrats de ville, communes,
+quartiers named by the protocols, and each territory's reviewed referential (YAML).
+
+Idempotent: every record is matched on its natural key (slug, CV code, INSEE code, QPV name
+within its commune) and updated in place, so running it twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import settings
+from ..schema import Commune, ContratDeVille, Dataset, Pillar, Qpv, Territory
+
+
+def data_dir() -> Path:
+    return Path(settings.get("PERR_DATA_DIR"))
+
+
+def load_embedded(session: Session, folder: Path | None = None) -> dict[str, int]:
+    """Load everything under `folder` (default data/). Returns counts per kind."""
+    folder = folder or data_dir()
+    meta = yaml.safe_load((folder / "territories.yaml").read_text(encoding="utf-8"))
+    counts = {"pillars": load_pillars(session, meta["pillars"])}
+    counts["territories"] = load_territories(session, meta["territories"])
+    counts["communes"] = load_communes(session, folder / "communes.csv")
+    counts["qpv"] = load_named_qpv(session, folder / "qpv.csv")
+    for ds in meta.get("datasets", []):
+        upsert_dataset(session, **ds)
+    from .protocol import load_referential  # the protocol importer owns the referential shape
+    for t in meta["territories"]:
+        path = folder / "referential" / f"{t['slug']}.yaml"
+        if path.exists():
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            territory = session.scalars(select(Territory).filter_by(slug=t["slug"])).one()
+            load_referential(session, territory, doc)
+            counts[f"referential:{t['slug']}"] = 1
+    return counts
+
+
+def load_pillars(session: Session, pillars: list[dict]) -> int:
+    for pos, p in enumerate(pillars, 1):
+        row = session.scalars(select(Pillar).filter_by(code=p["code"])).one_or_none()
+        if row is None:
+            row = Pillar(code=p["code"])
+            session.add(row)
+        row.name, row.position = p["name"], pos
+    session.flush()
+    return len(pillars)
+
+
+def load_territories(session: Session, territories: list[dict]) -> int:
+    for t in territories:
+        row = session.scalars(select(Territory).filter_by(slug=t["slug"])).one_or_none()
+        if row is None:
+            row = Territory(slug=t["slug"])
+            session.add(row)
+        row.name, row.kind, row.departments = t["name"], t.get("kind", "EPT"), t["departments"]
+        session.flush()
+        for cv in t["contrats_de_ville"]:
+            c = session.scalars(select(ContratDeVille).filter_by(code=cv["code"])).one_or_none()
+            if c is None:
+                c = ContratDeVille(code=cv["code"])
+                session.add(c)
+            c.name, c.territory_id = cv["name"], row.id
+    session.flush()
+    return len(territories)
+
+
+def load_communes(session: Session, path: Path) -> int:
+    territories = {t.slug: t.id for t in session.scalars(select(Territory))}
+    cvs = {c.code: c.id for c in session.scalars(select(ContratDeVille))}
+    n = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            row = session.scalars(select(Commune).filter_by(insee_code=rec["insee_code"])
+                                  ).one_or_none()
+            if row is None:
+                row = Commune(insee_code=rec["insee_code"])
+                session.add(row)
+            row.name = rec["name"]
+            row.territory_id = territories[rec["territory"]]
+            row.contrat_de_ville_id = cvs[rec["contrat_de_ville"]]
+            if rec.get("centroid_lon"):
+                row.centroid_lon, row.centroid_lat = float(rec["centroid_lon"]), float(
+                    rec["centroid_lat"])
+            n += 1
+    session.flush()
+    return n
+
+
+def load_named_qpv(session: Session, path: Path) -> int:
+    """Quartiers named by the protocols. Official code/perimeter come later from ANCT files."""
+    communes = {c.insee_code: c for c in session.scalars(select(Commune))}
+    n = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            members = [communes[code] for code in rec["communes"].split("|")]
+            row = find_qpv_by_name(session, rec["name"], members[0])
+            if row is None:
+                row = Qpv(name=rec["name"], communes=members)
+                session.add(row)
+            row.aliases = rec["aliases"] or None
+            row.named_in_protocol = True
+            row.source = row.source or rec["source"]
+            if rec.get("code"):
+                row.code, row.generation = rec["code"], int(rec["generation"])
+            n += 1
+    session.flush()
+    return n
+
+
+def find_qpv_by_name(session: Session, name: str, commune: Commune) -> Qpv | None:
+    from ..textnorm import same_place_name
+    for q in commune.qpvs:
+        names = [q.name] + (q.aliases.split("|") if q.aliases else [])
+        if any(same_place_name(name, n) for n in names):
+            return q
+    return None
+
+
+def upsert_dataset(session: Session, key: str, **fields) -> Dataset:
+    row = session.scalars(select(Dataset).filter_by(key=key)).one_or_none()
+    if row is None:
+        row = Dataset(key=key, title=fields.get("title", key))
+        session.add(row)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    from ..schema import utcnow
+    row.loaded_at = utcnow()
+    session.flush()
+    return row

@@ -1,0 +1,77 @@
+"""Read functions: Session in, DataFrame or plain values out. Aggregation happens in SQL."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from .schema import (
+    Action, Axis, Commitment, ObjectiveGroup, OperationalObjective, StrategicObjective,
+    Territory, action_axis, action_commitment, action_objective,
+)
+
+
+def territories(session: Session) -> pd.DataFrame:
+    rows = session.execute(select(Territory.id, Territory.slug, Territory.name,
+                                  Territory.is_synthetic).order_by(Territory.name)).all()
+    return pd.DataFrame(rows, columns=["id", "slug", "name", "is_synthetic"])
+
+
+def action_years(session: Session, territory_id: int | None = None) -> list[int]:
+    q = select(distinct(Action.year_start)).where(Action.year_start.is_not(None))
+    if territory_id is not None:
+        q = q.where(Action.territory_id == territory_id)
+    return sorted(session.scalars(q).all(), reverse=True)
+
+
+def axis_overview(session: Session, territory_id: int) -> pd.DataFrame:
+    """One row per axis: operational objectives, commitments and (non-archived) actions.
+
+    An action counts for an axis when linked to it directly, through one of its operational
+    objectives, or through a commitment mapped to it; each action is counted once per axis.
+    """
+    objectives = (
+        select(Axis.id.label("axis_id"), func.count(OperationalObjective.id).label("n"))
+        .join(StrategicObjective, StrategicObjective.axis_id == Axis.id)
+        .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
+        .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
+        .where(Axis.territory_id == territory_id).group_by(Axis.id).subquery())
+    commitments = (
+        select(Commitment.axis_id, func.count(Commitment.id).label("n"))
+        .where(Commitment.territory_id == territory_id).group_by(Commitment.axis_id).subquery())
+    links = axis_action_links(territory_id).subquery()
+    actions = (select(links.c.axis_id, func.count(distinct(links.c.action_id)).label("n"))
+               .group_by(links.c.axis_id).subquery())
+    q = (select(Axis.id, Axis.position, Axis.number, Axis.title, Axis.short_title,
+                func.coalesce(objectives.c.n, 0), func.coalesce(commitments.c.n, 0),
+                func.coalesce(actions.c.n, 0))
+         .outerjoin(objectives, objectives.c.axis_id == Axis.id)
+         .outerjoin(commitments, commitments.c.axis_id == Axis.id)
+         .outerjoin(actions, actions.c.axis_id == Axis.id)
+         .where(Axis.territory_id == territory_id).order_by(Axis.position))
+    return pd.DataFrame(session.execute(q).all(), columns=[
+        "id", "position", "number", "title", "short_title", "objectives", "commitments",
+        "actions"])
+
+
+def axis_action_links(territory_id: int | None = None):
+    """SELECT (axis_id, action_id) for every way an action serves an axis (union, no duplicates).
+
+    Archived actions are excluded. Used by every coverage figure, so that all pages agree.
+    """
+    live = select(Action.id).where(Action.archived.is_(False))
+    if territory_id is not None:
+        live = live.where(Action.territory_id == territory_id)
+    direct = select(action_axis.c.axis_id, action_axis.c.action_id).where(
+        action_axis.c.action_id.in_(live))
+    via_objective = (
+        select(StrategicObjective.axis_id, action_objective.c.action_id)
+        .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id)
+        .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+        .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+        .where(action_objective.c.action_id.in_(live)))
+    via_commitment = (
+        select(Commitment.axis_id, action_commitment.c.action_id)
+        .join(Commitment, Commitment.id == action_commitment.c.commitment_id)
+        .where(Commitment.axis_id.is_not(None), action_commitment.c.action_id.in_(live)))
+    return direct.union(via_objective, via_commitment)

@@ -1,0 +1,444 @@
+"""Tables of the PERR store (SQLAlchemy 2.0 declarative). Tables only: no queries here.
+
+Runs unchanged on SQLite and PostgreSQL: geometries are GeoJSON text plus a bounding box and a
+centroid in plain float columns, so no spatial extension is needed on either side.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Table,
+    Text, UniqueConstraint, MetaData,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- association tables -----------------------------------------------------------------------
+
+qpv_commune = Table(
+    "qpv_commune", Base.metadata,
+    Column("qpv_id", ForeignKey("qpv.id", ondelete="CASCADE"), primary_key=True),
+    Column("commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True),
+)
+action_commune = Table(
+    "action_commune", Base.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+action_qpv = Table(
+    "action_qpv", Base.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("qpv_id", ForeignKey("qpv.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+action_axis = Table(
+    "action_axis", Base.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("axis_id", ForeignKey("axis.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+action_objective = Table(
+    "action_objective", Base.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("objective_id", ForeignKey("operational_objective.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
+action_commitment = Table(
+    "action_commitment", Base.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("commitment_id", ForeignKey("commitment.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+user_commune = Table(
+    "user_commune", Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+# --- territory and places ---------------------------------------------------------------------
+
+class Pillar(Base):
+    """The national pillars of a contrat de ville (plus 'transversal' for governance items)."""
+    __tablename__ = "pillar"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Territory(Base):
+    """An EPT (or any grouping of communes holding one or more contrats de ville)."""
+    __tablename__ = "territory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="EPT")
+    departments: Mapped[str | None] = mapped_column(String(40))  # "93" or "93,95"
+    protocol_title: Mapped[str | None] = mapped_column(Text)
+    protocol_date: Mapped[date | None] = mapped_column(Date)      # date on the document
+    signed_date: Mapped[date | None] = mapped_column(Date)        # date of signature
+    period: Mapped[str | None] = mapped_column(String(40))        # e.g. "2020-2022"
+    source: Mapped[str | None] = mapped_column(Text)              # document the referential comes from
+    axes_from_pillars: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    communes: Mapped[list[Commune]] = relationship(back_populates="territory")
+    axes: Mapped[list[Axis]] = relationship(back_populates="territory", order_by="Axis.position")
+
+
+class ContratDeVille(Base):
+    __tablename__ = "contrat_de_ville"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)   # ANCT code, CVnnn
+    name: Mapped[str] = mapped_column(String(200))
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"), index=True)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Commune(Base):
+    __tablename__ = "commune"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insee_code: Mapped[str] = mapped_column(String(5), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"), index=True)
+    contrat_de_ville_id: Mapped[int | None] = mapped_column(ForeignKey("contrat_de_ville.id"),
+                                                            index=True)
+    centroid_lon: Mapped[float | None] = mapped_column(Float)
+    centroid_lat: Mapped[float | None] = mapped_column(Float)
+    geometry: Mapped[str | None] = mapped_column(Text)           # GeoJSON geometry, WGS84
+    bbox_min_lon: Mapped[float | None] = mapped_column(Float)
+    bbox_min_lat: Mapped[float | None] = mapped_column(Float)
+    bbox_max_lon: Mapped[float | None] = mapped_column(Float)
+    bbox_max_lat: Mapped[float | None] = mapped_column(Float)
+    geometry_source: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    territory: Mapped[Territory | None] = relationship(back_populates="communes")
+    contrat_de_ville: Mapped[ContratDeVille | None] = relationship()
+    qpvs: Mapped[list[Qpv]] = relationship(secondary=qpv_commune, back_populates="communes")
+
+
+class Qpv(Base):
+    """A quartier prioritaire. Named by a protocol (code unknown) or imported from ANCT files."""
+    __tablename__ = "qpv"
+    __table_args__ = (Index("ix_qpv_bbox", "bbox_min_lon", "bbox_min_lat"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(12), unique=True)  # QP093xxx / QN09301x
+    generation: Mapped[int | None] = mapped_column(Integer)            # 2015 or 2024
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[str | None] = mapped_column(Text)      # other spellings, "|" separated
+    population: Mapped[int | None] = mapped_column(Integer)
+    geometry: Mapped[str | None] = mapped_column(Text)     # GeoJSON geometry, WGS84
+    centroid_lon: Mapped[float | None] = mapped_column(Float)
+    centroid_lat: Mapped[float | None] = mapped_column(Float)
+    bbox_min_lon: Mapped[float | None] = mapped_column(Float)
+    bbox_min_lat: Mapped[float | None] = mapped_column(Float)
+    bbox_max_lon: Mapped[float | None] = mapped_column(Float)
+    bbox_max_lat: Mapped[float | None] = mapped_column(Float)
+    named_in_protocol: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    communes: Mapped[list[Commune]] = relationship(secondary=qpv_commune, back_populates="qpvs")
+
+
+# --- the PERR referential ---------------------------------------------------------------------
+
+class Axis(Base):
+    __tablename__ = "axis"
+    __table_args__ = (UniqueConstraint("territory_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    number: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    short_title: Mapped[str | None] = mapped_column(String(120))
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+
+    territory: Mapped[Territory] = relationship(back_populates="axes")
+    pillar: Mapped[Pillar | None] = relationship()
+    strategic_objectives: Mapped[list[StrategicObjective]] = relationship(
+        back_populates="axis", order_by="StrategicObjective.position", cascade="all, delete-orphan")
+
+
+class StrategicObjective(Base):
+    __tablename__ = "strategic_objective"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    axis_id: Mapped[int] = mapped_column(ForeignKey("axis.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text)
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+
+    axis: Mapped[Axis] = relationship(back_populates="strategic_objectives")
+    groups: Mapped[list[ObjectiveGroup]] = relationship(
+        back_populates="strategic_objective", order_by="ObjectiveGroup.position",
+        cascade="all, delete-orphan")
+
+
+class ObjectiveGroup(Base):
+    """A numbered heading under a strategic objective ("1. Renforcer l'attractivité ...")."""
+    __tablename__ = "objective_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategic_objective_id: Mapped[int] = mapped_column(
+        ForeignKey("strategic_objective.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+
+    strategic_objective: Mapped[StrategicObjective] = relationship(back_populates="groups")
+    objectives: Mapped[list[OperationalObjective]] = relationship(
+        back_populates="group", order_by="OperationalObjective.position",
+        cascade="all, delete-orphan")
+    examples: Mapped[list[ExampleAction]] = relationship(
+        back_populates="group", order_by="ExampleAction.position", cascade="all, delete-orphan")
+
+
+class OperationalObjective(Base):
+    __tablename__ = "operational_objective"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("objective_group.id", ondelete="CASCADE"),
+                                          index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+
+    group: Mapped[ObjectiveGroup] = relationship(back_populates="objectives")
+
+
+class ExampleAction(Base):
+    """An 'Exemple d'action' of the referential: an idea, not an action under way."""
+    __tablename__ = "example_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("objective_group.id", ondelete="CASCADE"),
+                                          index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+
+    group: Mapped[ObjectiveGroup] = relationship(back_populates="examples")
+
+
+class Commitment(Base):
+    """A commune's engagement (Paris Est Marne & Bois annex: theme → numbered commitment)."""
+    __tablename__ = "commitment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"), index=True)
+    theme: Mapped[str] = mapped_column(Text)
+    theme_position: Mapped[int] = mapped_column(Integer)
+    sub_theme: Mapped[str | None] = mapped_column(Text)   # e.g. "Axe prioritaire n°1 – ..."
+    number: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    figures: Mapped[str | None] = mapped_column(Text)     # JSON list of figures quoted in the text
+    axis_id: Mapped[int | None] = mapped_column(ForeignKey("axis.id"), index=True)
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+
+    commune: Mapped[Commune] = relationship()
+    axis: Mapped[Axis | None] = relationship()
+    pillar: Mapped[Pillar | None] = relationship()
+
+
+class GovernanceBody(Base):
+    __tablename__ = "governance_body"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Signatory(Base):
+    """A signatory of the protocol. `person_name` is personal data: never on a public page."""
+    __tablename__ = "signatory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(Text)                # "Le Maire de Drancy"
+    person_name: Mapped[str | None] = mapped_column(String(200))
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id"))
+
+
+class CiteEducative(Base):
+    __tablename__ = "cite_educative"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    name: Mapped[str] = mapped_column(Text)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id"))
+    qpv_id: Mapped[int | None] = mapped_column(ForeignKey("qpv.id"))
+    intro: Mapped[str | None] = mapped_column(Text)
+
+    objectives: Mapped[list[CiteEducativeObjective]] = relationship(
+        order_by="CiteEducativeObjective.position", cascade="all, delete-orphan")
+
+
+class CiteEducativeObjective(Base):
+    __tablename__ = "cite_educative_objective"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cite_id: Mapped[int] = mapped_column(ForeignKey("cite_educative.id", ondelete="CASCADE"),
+                                         index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cite_educative_objective.id"))
+    number: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+# --- actions and money ------------------------------------------------------------------------
+
+ACTION_STATUSES = ("en_projet", "programmee", "en_cours", "terminee", "abandonnee")
+ACTION_ORIGINS = ("protocol", "import", "manual", "anct", "synthetic")
+
+
+class Action(Base):
+    __tablename__ = "action"
+    __table_args__ = (
+        Index("ix_action_territory_status", "territory_id", "status"),
+        Index("ix_action_year_start", "year_start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80), unique=True)  # stable key for re-imports
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    holder_name: Mapped[str | None] = mapped_column(String(300))    # porteur (organisation)
+    holder_siret: Mapped[str | None] = mapped_column(String(14))
+    contact_name: Mapped[str | None] = mapped_column(String(200))   # personal: never public
+    contact_email: Mapped[str | None] = mapped_column(String(200))  # personal: never public
+    contact_phone: Mapped[str | None] = mapped_column(String(40))   # personal: never public
+    status: Mapped[str] = mapped_column(String(20), default="en_cours")
+    year_start: Mapped[int | None] = mapped_column(Integer)
+    year_end: Mapped[int | None] = mapped_column(Integer)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    target_public: Mapped[str | None] = mapped_column(Text)
+    beneficiaries_planned: Mapped[int | None] = mapped_column(Integer)
+    beneficiaries_achieved: Mapped[int | None] = mapped_column(Integer)
+    figures: Mapped[str | None] = mapped_column(Text)     # JSON list of figures quoted in the text
+    origin: Mapped[str] = mapped_column(String(20), default="manual")
+    source: Mapped[str | None] = mapped_column(Text)      # document / file it came from
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(120))  # personal: never public
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(120))  # personal: never public
+
+    communes: Mapped[list[Commune]] = relationship(secondary=action_commune)
+    qpvs: Mapped[list[Qpv]] = relationship(secondary=action_qpv)
+    axes: Mapped[list[Axis]] = relationship(secondary=action_axis)
+    objectives: Mapped[list[OperationalObjective]] = relationship(secondary=action_objective)
+    commitments: Mapped[list[Commitment]] = relationship(secondary=action_commitment)
+    funding_lines: Mapped[list[FundingLine]] = relationship(
+        back_populates="action", cascade="all, delete-orphan")
+
+
+FUNDERS = {
+    "etat_p147": "État – crédits politique de la ville (P147)",
+    "etat_adultes_relais": "État – postes adultes-relais",
+    "etat_fonjep": "État – postes FONJEP",
+    "etat_droit_commun": "État – droit commun",
+    "commune": "Commune",
+    "ept": "Territoire (EPT)",
+    "caf": "CAF",
+    "region": "Région",
+    "departement": "Département",
+    "bailleur_tfpb": "Bailleurs (abattement TFPB)",
+    "fondation": "Fondations et mécénat",
+    "autre": "Autre financeur",
+}
+
+
+class FundingLine(Base):
+    """Money for an action (requested/approved) or a State-funded post of a contrat de ville."""
+    __tablename__ = "funding_line"
+    __table_args__ = (Index("ix_funding_cv_year", "contrat_de_ville_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="CASCADE"),
+                                                  index=True)
+    contrat_de_ville_id: Mapped[int | None] = mapped_column(ForeignKey("contrat_de_ville.id"))
+    funder: Mapped[str] = mapped_column(String(40), index=True)   # a key of FUNDERS
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    amount_requested: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    amount_approved: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    holder_name: Mapped[str | None] = mapped_column(String(300))
+    holder_siret: Mapped[str | None] = mapped_column(String(14))
+    external_ref: Mapped[str | None] = mapped_column(String(80))  # e.g. ANCT id_poste
+    origin: Mapped[str] = mapped_column(String(20), default="manual")
+    source: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    action: Mapped[Action | None] = relationship(back_populates="funding_lines")
+    contrat_de_ville: Mapped[ContratDeVille | None] = relationship()
+
+
+# --- people, history, datasets -----------------------------------------------------------------
+
+ROLES = ("admin", "editor", "reader")
+
+
+class UserAccount(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))  # personal
+    email: Mapped[str | None] = mapped_column(String(200))         # personal
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # None: OIDC-only account
+    role: Mapped[str] = mapped_column(String(20), default="reader")
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    communes: Mapped[list[Commune]] = relationship(secondary=user_commune)
+
+
+class AuditLog(Base):
+    """Who changed what, when: `changes` is JSON {field: [old, new]} or a full snapshot."""
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    username: Mapped[str | None] = mapped_column(String(120))  # personal: never public
+    operation: Mapped[str] = mapped_column(String(20))         # create/update/archive/restore/import
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[str | None] = mapped_column(Text)         # state after the change (JSON)
+
+
+class Dataset(Base):
+    """Provenance of each loaded dataset, shown on the À propos page."""
+    __tablename__ = "dataset"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    source_date: Mapped[str | None] = mapped_column(String(40))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    rows: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,31 @@
+"""Name matching that ignores accents, case, punctuation and leading articles."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARTICLES = {"le", "la", "les", "l", "du", "de", "des", "d", "quartier", "cite", "cites"}
+_NUMBERS = {"1": "un", "2": "deux", "3": "trois", "4": "quatre", "5": "cinq"}
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, apostrophes/hyphens as spaces, single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[’'`\-_/.,;:()«»\"]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def place_key(name: str) -> str:
+    """Key for comparing quartier names: 'Les Quatre-Cités' == '4 cités' == 'quatre cites'."""
+    words = [_NUMBERS.get(w, w) for w in fold(name).split()]
+    core = [w for w in words if w not in _ARTICLES]
+    return " ".join(core or words)
+
+
+def same_place_name(a: str, b: str) -> bool:
+    return place_key(a) == place_key(b)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")

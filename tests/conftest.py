@@ -1,0 +1,172 @@
+"""Shared fixtures: real SQLite files and real PostgreSQL databases, never mocks.
+
+- `empty_url`   a migrated, empty store (SQLite and PostgreSQL: the test runs on both);
+- `loaded_url`  the same with the embedded default of data/ loaded (both backends);
+- `embedded_sqlite` one SQLite file with the embedded default, built once per session,
+  for read-only tests (AppTest pages): copy it before writing.
+
+PostgreSQL: a throw-away database per test, cloned from a template built once per session
+(CREATE DATABASE ... TEMPLATE), on the server at 127.0.0.1:5432. Where no server answers, the
+PostgreSQL variants are skipped with that reason, visibly (-ra), never counted as passed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from perr_model import migrate
+from perr_model.store import make_engine, shared_engine, write_session
+
+PG_ADMIN_URL = os.environ.get("PERR_TEST_PG_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def pytest_configure(config):  # noqa: ANN001
+    os.environ.setdefault("PERR_TEST", "1")
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+def _pg_admin():
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                         connect_args={"connect_timeout": 3})
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_admin():
+    engine = _pg_admin()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"PostgreSQL injoignable à {PG_ADMIN_URL} ({type(exc).__name__})")
+    yield engine
+    engine.dispose()
+
+
+def create_pg_database(admin, template: str | None = None) -> str:
+    name = f"perr_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template
+                                                          else "")))
+    return name
+
+
+def drop_pg_database(admin, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _build_template(admin, load: bool) -> str:
+    name = create_pg_database(admin)
+    _prepare(_pg_url(name), load)
+    return name
+
+
+def _prepare(url: str, load: bool) -> None:
+    engine = make_engine(url, read_only=False)
+    try:
+        migrate.upgrade(engine)
+        if load:
+            from perr_model.importers.embedded import load_embedded
+            with write_session(engine) as session:
+                load_embedded(session)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_templates(pg_admin):
+    made: dict[bool, str] = {}
+
+    def get(load: bool) -> str:
+        if load not in made:
+            made[load] = _build_template(pg_admin, load)
+        return made[load]
+
+    yield get
+    for name in made.values():
+        drop_pg_database(pg_admin, name)
+
+
+# --- SQLite -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory):
+    made: dict[bool, Path] = {}
+
+    def get(load: bool) -> Path:
+        if load not in made:
+            path = tmp_path_factory.mktemp("tpl") / ("loaded.sqlite" if load else "empty.sqlite")
+            _prepare(f"sqlite:///{path}", load)
+            made[load] = path
+        return made[load]
+
+    return get
+
+
+def _store(request, tmp_path, load: bool):
+    if request.param == "sqlite":
+        path = tmp_path / "perr.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_templates")(load), path)
+        yield f"sqlite:///{path}"
+        shared_engine.cache_clear()
+        return
+    admin = request.getfixturevalue("pg_admin")
+    name = create_pg_database(admin, request.getfixturevalue("pg_templates")(load))
+    yield _pg_url(name)
+    shared_engine.cache_clear()
+    drop_pg_database(admin, name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def empty_url(request, tmp_path):
+    """URL of a migrated, empty store; the test runs once per backend."""
+    yield from _store(request, tmp_path, load=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def loaded_url(request, tmp_path):
+    """URL of a store with the embedded default loaded; the test runs once per backend."""
+    yield from _store(request, tmp_path, load=True)
+
+
+@pytest.fixture(scope="session")
+def embedded_sqlite(sqlite_templates) -> Path:
+    """Read-only use: the embedded default in SQLite, built once. Copy it before writing."""
+    return sqlite_templates(True)
+
+
+@pytest.fixture
+def rw_engine():
+    """rw_engine(url) → a read-write engine, disposed at the end of the test."""
+    engines = []
+
+    def make(url: str):
+        engines.append(make_engine(url, read_only=False))
+        return engines[-1]
+
+    yield make
+    for e in engines:
+        e.dispose()
+
+
+@pytest.fixture
+def seeds() -> Path:
+    return SEEDS
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return SHARED_DATA
