@@ -28,8 +28,13 @@ def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, i
 def init_db(args: argparse.Namespace) -> int:
     url = database_url()
     path = sqlite_path(url)
-    if args.if_missing and path is not None and path.exists():
-        print(f"Base déjà présente : {path}")
+    if args.if_missing and path is not None and path.exists() and path.stat().st_size > 0:
+        engine = make_engine(url, read_only=False)
+        try:
+            migrate.upgrade(engine)  # a newer release may bring migrations: apply, lose nothing
+        finally:
+            engine.dispose()
+        print(f"Base déjà présente, schéma à jour : {path}")
         return 0
     counts = init_database(url, empty=args.empty)
     where = path or url.split("@")[-1]
