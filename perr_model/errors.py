@@ -39,3 +39,15 @@ class InvalidGeometry(PerrError):
 
 class UnknownSchema(PerrError):
     """A file whose columns/properties match no known official schema."""
+
+
+class ValidationFailed(PerrError):
+    """A form or row that does not validate; `problems` maps each field to a French message."""
+
+    def __init__(self, message: str, problems: dict[str, str] | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
+
+
+class AuthenticationFailed(PerrError):
+    """Unknown account, wrong password or inactive account (one message for all three)."""
