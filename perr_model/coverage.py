@@ -1,0 +1,358 @@
+"""Coverage computations: which axes, objectives, communes and quartiers the actions reach.
+
+Pure read functions (Session in, DataFrame or dict out), aggregated in SQL, shared by the
+reading pages and the COPIL document so that every figure agrees. Definitions:
+
+- an action is *live* when it is not archived; with a year Y it must also run during Y
+  (`year_start <= Y <= coalesce(year_end, year_start)`); actions without a year only count
+  under "toutes les années";
+- an action serves an axis as defined once in `queries.axis_action_links` (direct link, via one
+  of its operational objectives, or via a commune commitment mapped to the axis);
+- an action reaches a commune when linked to it directly or through one of its quartiers;
+- amounts are sums of `FundingLine.amount_approved` (montant accordé) of the live actions; with
+  a year, only lines of that year (a line without a year takes its action's first year).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import and_, distinct, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from .queries import axis_action_links
+from .schema import (
+    FUNDERS, Action, Axis, Commitment, Commune, ContratDeVille, ExampleAction, FundingLine,
+    ObjectiveGroup, OperationalObjective, Pillar, Qpv, StrategicObjective, action_commitment,
+    action_commune, action_objective, action_qpv, qpv_commune,
+)
+
+MEASURES = {"actions": "Nombre d'actions", "amount": "Montants accordés (€)"}
+
+
+def _num(value) -> float:
+    if value is None:
+        return 0.0
+    return float(value) if isinstance(value, (Decimal, int, float)) else float(value)
+
+
+def year_clause(year: int | None):
+    """SQL condition "the action runs during `year`" (True when year is None)."""
+    if year is None:
+        return literal(True)
+    return and_(Action.year_start <= year,
+                func.coalesce(Action.year_end, Action.year_start) >= year)
+
+
+def live_actions(territory_id: int, year: int | None = None):
+    """SELECT Action.id of the live actions of a territory (see module docstring)."""
+    return select(Action.id).where(Action.territory_id == territory_id,
+                                   Action.archived.is_(False), year_clause(year))
+
+
+def funding_year_clause(year: int | None):
+    if year is None:
+        return literal(True)
+    return func.coalesce(FundingLine.year, Action.year_start) == year
+
+
+def action_amounts(territory_id: int, year: int | None = None):
+    """Subquery (action_id, amount, requested): money of each live action (approved/requested)."""
+    return (select(FundingLine.action_id.label("action_id"),
+                   func.sum(FundingLine.amount_approved).label("amount"),
+                   func.sum(FundingLine.amount_requested).label("requested"))
+            .join(Action, Action.id == FundingLine.action_id)
+            .where(FundingLine.action_id.in_(live_actions(territory_id, year)),
+                   funding_year_clause(year))
+            .group_by(FundingLine.action_id).subquery())
+
+
+def action_commune_links(territory_id: int, year: int | None = None):
+    """SELECT (commune_id, action_id): direct commune links plus the communes of its quartiers."""
+    live = live_actions(territory_id, year)
+    direct = select(action_commune.c.commune_id, action_commune.c.action_id).where(
+        action_commune.c.action_id.in_(live))
+    via_qpv = (select(qpv_commune.c.commune_id, action_qpv.c.action_id)
+               .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id)
+               .where(action_qpv.c.action_id.in_(live)))
+    return direct.union(via_qpv)
+
+
+def axis_links(territory_id: int, year: int | None = None):
+    """Subquery (axis_id, action_id) restricted to live actions of `year`."""
+    links = axis_action_links(territory_id).subquery()
+    return (select(links.c.axis_id, links.c.action_id)
+            .where(links.c.action_id.in_(live_actions(territory_id, year))).subquery())
+
+
+# --- headline figures -------------------------------------------------------------------------
+
+def territory_qpv_ids(territory_id: int):
+    return (select(qpv_commune.c.qpv_id)
+            .join(Commune, Commune.id == qpv_commune.c.commune_id)
+            .where(Commune.territory_id == territory_id).distinct())
+
+
+def territory_objective_ids(territory_id: int):
+    return (select(OperationalObjective.id)
+            .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+            .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+            .join(Axis, Axis.id == StrategicObjective.axis_id)
+            .where(Axis.territory_id == territory_id))
+
+
+def headline(session: Session, territory_id: int, year: int | None = None) -> dict:
+    """The figures at the top of the Couverture page and of the COPIL document.
+
+    Keys: actions, holders, qpv_reached, qpv_total, objectives_total, objectives_covered,
+    objectives_share (None without objectives), commitments_total, commitments_covered,
+    amount_approved, amount_requested, by_funder (DataFrame funder, label, requested, approved).
+    """
+    live = live_actions(territory_id, year)
+    n_actions = session.scalar(select(func.count()).select_from(live.subquery()))
+    holders = session.scalar(select(func.count(distinct(func.lower(Action.holder_name))))
+                             .where(Action.id.in_(live), Action.holder_name.is_not(None)))
+    qpv_total = session.scalar(select(func.count()).select_from(
+        territory_qpv_ids(territory_id).subquery()))
+    qpv_reached = session.scalar(select(func.count(distinct(action_qpv.c.qpv_id)))
+                                 .where(action_qpv.c.action_id.in_(live)))
+    obj_ids = territory_objective_ids(territory_id)
+    obj_total = session.scalar(select(func.count()).select_from(obj_ids.subquery()))
+    obj_covered = session.scalar(select(func.count(distinct(action_objective.c.objective_id)))
+                                 .where(action_objective.c.action_id.in_(live),
+                                        action_objective.c.objective_id.in_(obj_ids)))
+    com_total = session.scalar(select(func.count(Commitment.id))
+                               .where(Commitment.territory_id == territory_id))
+    com_covered = session.scalar(select(func.count(distinct(action_commitment.c.commitment_id)))
+                                 .join(Commitment,
+                                       Commitment.id == action_commitment.c.commitment_id)
+                                 .where(action_commitment.c.action_id.in_(live),
+                                        Commitment.territory_id == territory_id))
+    by_funder = funding_by_funder(session, territory_id, year)
+    return {
+        "actions": int(n_actions or 0), "holders": int(holders or 0),
+        "qpv_reached": int(qpv_reached or 0), "qpv_total": int(qpv_total or 0),
+        "objectives_total": int(obj_total or 0), "objectives_covered": int(obj_covered or 0),
+        "objectives_share": (obj_covered / obj_total) if obj_total else None,
+        "commitments_total": int(com_total or 0), "commitments_covered": int(com_covered or 0),
+        "amount_approved": float(by_funder["approved"].sum()) if len(by_funder) else 0.0,
+        "amount_requested": float(by_funder["requested"].sum()) if len(by_funder) else 0.0,
+        "by_funder": by_funder,
+    }
+
+
+def funding_by_funder(session: Session, territory_id: int, year: int | None = None
+                      ) -> pd.DataFrame:
+    """Amounts requested/approved per funder over the live actions (largest first)."""
+    rows = session.execute(
+        select(FundingLine.funder, func.sum(FundingLine.amount_requested),
+               func.sum(FundingLine.amount_approved), func.count(distinct(FundingLine.action_id)))
+        .join(Action, Action.id == FundingLine.action_id)
+        .where(FundingLine.action_id.in_(live_actions(territory_id, year)),
+               funding_year_clause(year))
+        .group_by(FundingLine.funder)).all()
+    df = pd.DataFrame([(f, FUNDERS.get(f, f), _num(r), _num(a), int(n)) for f, r, a, n in rows],
+                      columns=["funder", "label", "requested", "approved", "actions"])
+    return df.sort_values("approved", ascending=False, ignore_index=True)
+
+
+def state_posts(session: Session, territory_id: int, year: int | None = None) -> dict:
+    """State-funded posts (adultes-relais, FONJEP) of the territory's contrats de ville."""
+    q = (select(FundingLine.funder, func.count(FundingLine.id), func.sum(FundingLine.amount_approved))
+         .join(ContratDeVille, ContratDeVille.id == FundingLine.contrat_de_ville_id)
+         .where(ContratDeVille.territory_id == territory_id, FundingLine.action_id.is_(None)))
+    if year is not None:
+        q = q.where(FundingLine.year == year)
+    rows = session.execute(q.group_by(FundingLine.funder)).all()
+    return {f: {"label": FUNDERS.get(f, f), "posts": int(n), "amount": _num(a)}
+            for f, n, a in rows}
+
+
+# --- axis x commune ---------------------------------------------------------------------------
+
+def axis_labels(session: Session, territory_id: int) -> pd.DataFrame:
+    rows = session.execute(select(Axis.id, Axis.position, Axis.number, Axis.title,
+                                  Axis.short_title)
+                           .where(Axis.territory_id == territory_id)
+                           .order_by(Axis.position)).all()
+    df = pd.DataFrame(rows, columns=["axis_id", "position", "number", "title", "short_title"])
+    df["label"] = [axis_label(r.number or r.position, r.short_title or r.title)
+                   for r in df.itertuples()]
+    return df
+
+
+def axis_label(number: int, title: str, width: int = 60) -> str:
+    text = title if len(title) <= width else title[: width - 1].rstrip() + "…"
+    return f"Axe {number} – {text}"
+
+
+def axis_commune_matrix(session: Session, territory_id: int, year: int | None = None,
+                        measure: str = "actions") -> pd.DataFrame:
+    """Axis × commune table (rows: axes in order, columns: communes of the territory).
+
+    `measure` "actions": distinct live actions; "amount": their approved amounts (an action
+    spanning several communes counts in each of them). A last column "Total territoire" counts
+    each action once (so it is not the sum of the columns).
+    """
+    axes = axis_labels(session, territory_id)
+    communes = session.execute(select(Commune.id, Commune.name)
+                               .where(Commune.territory_id == territory_id)
+                               .order_by(Commune.name)).all()
+    ax = axis_links(territory_id, year)
+    co = action_commune_links(territory_id, year).subquery()
+    if measure == "amount":
+        am = action_amounts(territory_id, year)
+        value = func.coalesce(func.sum(am.c.amount), 0)
+        cells = (select(ax.c.axis_id, co.c.commune_id, value)
+                 .join(co, co.c.action_id == ax.c.action_id)
+                 .join(am, am.c.action_id == ax.c.action_id)
+                 .group_by(ax.c.axis_id, co.c.commune_id))
+        totals = (select(ax.c.axis_id, value).join(am, am.c.action_id == ax.c.action_id)
+                  .group_by(ax.c.axis_id))
+    else:
+        cells = (select(ax.c.axis_id, co.c.commune_id, func.count(distinct(ax.c.action_id)))
+                 .join(co, co.c.action_id == ax.c.action_id)
+                 .group_by(ax.c.axis_id, co.c.commune_id))
+        totals = select(ax.c.axis_id, func.count(distinct(ax.c.action_id))).group_by(ax.c.axis_id)
+    names = {cid: name for cid, name in communes}
+    table = pd.DataFrame(0.0, index=axes["label"].tolist(),
+                         columns=[n for _, n in communes] + ["Total territoire"])
+    by_axis = dict(zip(axes["axis_id"], axes["label"]))
+    for axis_id, commune_id, v in session.execute(cells).all():
+        if axis_id in by_axis and commune_id in names:
+            table.loc[by_axis[axis_id], names[commune_id]] = _num(v)
+    for axis_id, v in session.execute(totals).all():
+        if axis_id in by_axis:
+            table.loc[by_axis[axis_id], "Total territoire"] = _num(v)
+    table.index.name = "Axe"
+    return table.astype(int) if measure == "actions" else table
+
+
+def metric_by_place(session: Session, territory_id: int, year: int | None = None,
+                    axis_id: int | None = None, measure: str = "actions"
+                    ) -> tuple[dict[int, float], dict[int, float]]:
+    """(by commune id, by qpv id): actions (or amounts) serving `axis_id` (all axes if None)."""
+    if axis_id is None:
+        acts = live_actions(territory_id, year).subquery()
+        action_col = acts.c.id
+    else:
+        ax = axis_links(territory_id, year)
+        acts = select(ax.c.action_id).where(ax.c.axis_id == axis_id).subquery()
+        action_col = acts.c.action_id
+    co = action_commune_links(territory_id, year).subquery()
+    out = []
+    for key, link in ((co.c.commune_id, co), (action_qpv.c.qpv_id, action_qpv)):
+        link_action = link.c.action_id
+        if measure == "amount":
+            am = action_amounts(territory_id, year)
+            q = (select(key, func.coalesce(func.sum(am.c.amount), 0))
+                 .select_from(link).join(acts, action_col == link_action)
+                 .join(am, am.c.action_id == link_action).group_by(key))
+        else:
+            q = (select(key, func.count(distinct(link_action)))
+                 .select_from(link).join(acts, action_col == link_action).group_by(key))
+        out.append({int(k): _num(v) for k, v in session.execute(q).all()})
+    return out[0], out[1]
+
+
+# --- angles morts and referential tree --------------------------------------------------------
+
+def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
+    rows = session.execute(
+        select(Axis.id, Axis.position, Axis.number, Axis.title, ObjectiveGroup.id,
+               ObjectiveGroup.position, ObjectiveGroup.number, ObjectiveGroup.title,
+               OperationalObjective.id, OperationalObjective.position, OperationalObjective.text)
+        .join(StrategicObjective, StrategicObjective.axis_id == Axis.id)
+        .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
+        .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
+        .where(Axis.territory_id == territory_id)
+        .order_by(Axis.position, StrategicObjective.position, ObjectiveGroup.position,
+                  OperationalObjective.position)).all()
+    return pd.DataFrame(rows, columns=[
+        "axis_id", "axis_position", "axis_number", "axis_title", "group_id", "group_position",
+        "group_number", "group_title", "objective_id", "objective_position", "objective"])
+
+
+def objective_action_counts(session: Session, territory_id: int, year: int | None = None
+                            ) -> dict[int, int]:
+    q = (select(action_objective.c.objective_id, func.count(distinct(action_objective.c.action_id)))
+         .where(action_objective.c.action_id.in_(live_actions(territory_id, year)))
+         .group_by(action_objective.c.objective_id))
+    return {int(o): int(n) for o, n in session.execute(q).all()}
+
+
+def angles_morts(session: Session, territory_id: int, year: int | None = None) -> pd.DataFrame:
+    """Operational objectives that no live action serves: columns axe, groupe, objectif."""
+    df = _objective_frame(session, territory_id)
+    counts = objective_action_counts(session, territory_id, year)
+    df = df[[counts.get(int(o), 0) == 0 for o in df["objective_id"]]]
+    return pd.DataFrame({
+        "objective_id": df["objective_id"],
+        "axe": [axis_label(n or p, t, 40) for n, p, t in
+                zip(df["axis_number"], df["axis_position"], df["axis_title"])],
+        "groupe": [f"{n}. {t}" if n else t for n, t in zip(df["group_number"], df["group_title"])],
+        "objectif": df["objective"]}).reset_index(drop=True)
+
+
+def commitments_without_action(session: Session, territory_id: int, year: int | None = None
+                               ) -> pd.DataFrame:
+    covered = (select(action_commitment.c.commitment_id)
+               .where(action_commitment.c.action_id.in_(live_actions(territory_id, year))))
+    rows = session.execute(
+        select(Commune.name, Commitment.theme, Commitment.number, Commitment.text)
+        .join(Commune, Commune.id == Commitment.commune_id)
+        .where(Commitment.territory_id == territory_id, Commitment.id.not_in(covered))
+        .order_by(Commune.name, Commitment.theme_position, Commitment.position)).all()
+    return pd.DataFrame(rows, columns=["commune", "theme", "numero", "engagement"])
+
+
+def referential_tree(session: Session, territory_id: int, year: int | None = None) -> list[dict]:
+    """Axis → group → objective, with `actions` at every node rolled up without double counts.
+
+    An objective counts the live actions linked to it; a group the distinct actions linked to
+    any of its objectives; an axis every action serving it (`axis_action_links`, so also actions
+    linked to the axis directly or through a commitment). Example actions of the protocol come
+    in `examples` (kind "exemple"), never counted as actions.
+    """
+    live = live_actions(territory_id, year)
+    obj = _objective_frame(session, territory_id)
+    counts = objective_action_counts(session, territory_id, year)
+    group_counts = dict(session.execute(
+        select(OperationalObjective.group_id, func.count(distinct(action_objective.c.action_id)))
+        .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id)
+        .where(action_objective.c.action_id.in_(live))
+        .group_by(OperationalObjective.group_id)).all())
+    ax = axis_links(territory_id, year)
+    axis_counts = dict(session.execute(select(ax.c.axis_id, func.count(distinct(ax.c.action_id)))
+                                       .group_by(ax.c.axis_id)).all())
+    examples: dict[int, list[str]] = {}
+    for gid, text in session.execute(
+            select(ExampleAction.group_id, ExampleAction.text)
+            .join(ObjectiveGroup, ObjectiveGroup.id == ExampleAction.group_id)
+            .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+            .join(Axis, Axis.id == StrategicObjective.axis_id)
+            .where(Axis.territory_id == territory_id)
+            .order_by(ExampleAction.position)).all():
+        examples.setdefault(gid, []).append(text)
+    strategic = dict(session.execute(
+        select(StrategicObjective.axis_id, StrategicObjective.text)
+        .join(Axis, Axis.id == StrategicObjective.axis_id)
+        .where(Axis.territory_id == territory_id)).all())
+    tree = []
+    for a in axis_labels(session, territory_id).itertuples():
+        node = {"axis_id": int(a.axis_id), "label": axis_label(a.number or a.position, a.title, 200),
+                "strategic": strategic.get(a.axis_id), "actions": int(axis_counts.get(a.axis_id, 0)),
+                "groups": []}
+        sub = obj[obj["axis_id"] == a.axis_id]
+        for gid, g in sub.groupby("group_id", sort=False):
+            first = g.iloc[0]
+            node["groups"].append({
+                "group_id": int(gid),
+                "label": (f"{first.group_number}. " if first.group_number else "") + first.group_title,
+                "actions": int(group_counts.get(gid, 0)),
+                "objectives": [{"objective_id": int(o.objective_id), "label": o.objective,
+                                "actions": counts.get(int(o.objective_id), 0)}
+                               for o in g.itertuples()],
+                "examples": [{"kind": "exemple", "label": t} for t in examples.get(gid, [])]})
+        tree.append(node)
+    return tree
