@@ -1,0 +1,281 @@
+"""Accounts, password hashing (bcrypt), roles and the permission checks every write goes through.
+
+Roles: `admin` (administrator of a territory, or of everything when territory is NULL),
+`editor` (chef de projet: may write only actions whose communes are all in their remit,
+table user_commune), `reader`. The checks live here, in the model layer, so that a page that
+forgot to hide a button still cannot write: every write service takes the acting user (`Actor`)
+and raises `PermissionDenied`. On the public instance (PERR_PUBLIC=1) nobody can sign in and
+every write is refused.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import bcrypt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import settings
+from .errors import AuthenticationFailed, PermissionDenied, ValidationFailed
+from .schema import ROLES, Commune, Territory, UserAccount
+
+ROLE_LABELS = {"admin": "Administrateur", "editor": "Éditeur (chef de projet)",
+               "reader": "Lecteur"}
+MIN_PASSWORD_LENGTH = 10
+_BCRYPT_MAX_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user, as write services see it. Built from an account, never from a form."""
+    username: str
+    role: str
+    territory_id: int | None = None
+    commune_ids: frozenset[int] = field(default_factory=frozenset)
+    account_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def system(cls, username: str = "cli") -> "Actor":
+        """The command line run by whoever holds the server: administrator of everything."""
+        return cls(username=username, role="admin")
+
+
+def actor_for(account: UserAccount) -> Actor:
+    return Actor(username=account.username, role=account.role,
+                 territory_id=account.territory_id,
+                 commune_ids=frozenset(c.id for c in account.communes), account_id=account.id)
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au moins.",
+            {"password": "trop court"})
+    if len(password.encode("utf-8")) > _BCRYPT_MAX_BYTES:
+        raise ValidationFailed("Mot de passe trop long : 72 octets au plus.",
+                               {"password": "trop long"})
+
+
+def hash_password(password: str) -> str:
+    check_password_strength(password)
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+
+
+def verify_password(password: str, hashed: str | None) -> bool:
+    if not hashed or len(password.encode("utf-8")) > _BCRYPT_MAX_BYTES:
+        return False
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
+    except ValueError:  # a malformed stored hash is a failed sign-in, not a crash
+        return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Compared against when the account does not exist, so timing does not reveal names."""
+    return bcrypt.hashpw(b"pas-un-vrai-mot-de-passe", bcrypt.gensalt()).decode("ascii")
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+def refuse_on_public() -> None:
+    if settings.is_public():
+        raise PermissionDenied("Instance publique : la connexion et la saisie sont impossibles.")
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor:
+    """The Actor for these credentials; one message for every failure."""
+    refuse_on_public()
+    account = session.scalars(select(UserAccount).where(
+        func.lower(UserAccount.username) == username.strip().lower())).one_or_none()
+    ok = verify_password(password, account.password_hash if account else _dummy_hash())
+    if account is None or not ok or not account.active:
+        raise AuthenticationFailed("Identifiant ou mot de passe incorrect (ou compte désactivé).")
+    return actor_for(account)
+
+
+def actor_for_email(session: Session, email: str) -> Actor | None:
+    """OIDC sign-in (ProConnect): the active account holding this e-mail, or None (reader)."""
+    refuse_on_public()
+    if not email:
+        return None
+    account = session.scalars(select(UserAccount).where(
+        func.lower(UserAccount.email) == email.strip().lower(),
+        UserAccount.active.is_(True))).first()
+    return actor_for(account) if account else None
+
+
+# --- permission checks -------------------------------------------------------------------------
+
+def require_writer(actor: Actor | None) -> Actor:
+    """Any write: signed in, editor or admin, not on the public instance."""
+    refuse_on_public()
+    if actor is None:
+        raise PermissionDenied("Connectez-vous pour modifier les données.")
+    if actor.role not in ("editor", "admin"):
+        raise PermissionDenied("Votre compte est en lecture seule.")
+    return actor
+
+
+def require_admin(actor: Actor | None) -> Actor:
+    require_writer(actor)
+    if not actor.is_admin:
+        raise PermissionDenied("Réservé aux administrateurs.")
+    return actor
+
+
+def check_scope(session: Session, actor: Actor, territory_id: int | None,
+                commune_ids: set[int] | frozenset[int]) -> None:
+    """May `actor` write an action of `territory_id` placed in `commune_ids`?
+
+    Administrators: their territory (all of them when theirs is NULL). Editors: only actions
+    whose communes are ALL in their remit; an action with no commune is territory-wide, hence
+    for administrators only.
+    """
+    require_writer(actor)
+    if actor.is_admin:
+        if actor.territory_id is not None and territory_id != actor.territory_id:
+            raise PermissionDenied("Ce territoire n'est pas le vôtre : modification refusée.")
+        return
+    if not commune_ids:
+        raise PermissionDenied("Une action sans commune relève du territoire : seul un "
+                               "administrateur peut la saisir.")
+    outside = set(commune_ids) - set(actor.commune_ids)
+    if outside:
+        names = session.scalars(select(Commune.name).where(Commune.id.in_(outside))
+                                .order_by(Commune.name)).all()
+        raise PermissionDenied("Vous ne pouvez modifier que les actions de vos communes ; "
+                               f"hors de votre périmètre : {', '.join(names)}.")
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+def create_user(session: Session, actor: Actor, username: str, role: str, *,
+                password: str | None = None, commune_codes: list[str] | None = None,
+                territory: str | None = None, email: str | None = None,
+                display_name: str | None = None) -> UserAccount:
+    """Create an account (administrators only). An editor needs at least one commune."""
+    require_admin(actor)
+    username = (username or "").strip()
+    problems: dict[str, str] = {}
+    if not username:
+        problems["username"] = "L'identifiant est obligatoire."
+    elif session.scalars(select(UserAccount.id).where(
+            func.lower(UserAccount.username) == username.lower())).first():
+        problems["username"] = f"L'identifiant « {username} » existe déjà."
+    if role not in ROLES:
+        problems["role"] = f"Rôle inconnu : {role} (admin, editor ou reader)."
+    communes = _communes(session, commune_codes or [], problems)
+    if role == "editor" and not communes and "communes" not in problems:
+        problems["communes"] = "Un éditeur doit avoir au moins une commune."
+    territory_row = _territory(session, territory, problems) if territory else None
+    if territory_row is None and communes:
+        territory_row = session.get(Territory, communes[0].territory_id)
+    if actor.territory_id is not None and (territory_row is None
+                                           or territory_row.id != actor.territory_id):
+        problems["territory"] = "Vous ne pouvez créer des comptes que pour votre territoire."
+    if password is None and not email:
+        problems["password"] = "Mot de passe obligatoire (ou une adresse pour ProConnect)."
+    if problems:
+        raise ValidationFailed("Compte non créé : " + " ".join(problems.values()), problems)
+    account = UserAccount(username=username, role=role, email=email, display_name=display_name,
+                          password_hash=hash_password(password) if password else None,
+                          territory_id=territory_row.id if territory_row else None,
+                          communes=communes, active=True)
+    session.add(account)
+    session.flush()
+    from .history import record
+    record(session, actor, "create", "user_account", account.id,
+           f"Compte {username} créé ({ROLE_LABELS[role]})")
+    return account
+
+
+def set_active(session: Session, actor: Actor, username: str, active: bool) -> None:
+    require_admin(actor)
+    account = _account(session, username)
+    if account.username == actor.username and not active:
+        raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
+    account.active = active
+    from .history import record
+    record(session, actor, "update", "user_account", account.id,
+           f"Compte {username} {'réactivé' if active else 'désactivé'}")
+
+
+def set_password(session: Session, actor: Actor, username: str, password: str) -> None:
+    """Administrators reset anyone's password; a user may change their own."""
+    refuse_on_public()
+    account = _account(session, username)
+    if actor.username != account.username:
+        require_admin(actor)
+    account.password_hash = hash_password(password)
+    from .history import record
+    record(session, actor, "update", "user_account", account.id,
+           f"Mot de passe de {username} changé")
+
+
+def list_users(session: Session, actor: Actor) -> list[dict]:
+    require_admin(actor)
+    q = select(UserAccount).order_by(UserAccount.username)
+    if actor.territory_id is not None:
+        q = q.where(UserAccount.territory_id == actor.territory_id)
+    return [{"identifiant": a.username, "rôle": ROLE_LABELS.get(a.role, a.role),
+             "communes": ", ".join(sorted(c.name for c in a.communes)),
+             "courriel": a.email or "", "actif": a.active,
+             "connexion": "mot de passe" if a.password_hash else "ProConnect"}
+            for a in session.scalars(q)]
+
+
+def _account(session: Session, username: str) -> UserAccount:
+    account = session.scalars(select(UserAccount).where(
+        func.lower(UserAccount.username) == username.strip().lower())).one_or_none()
+    if account is None:
+        raise ValidationFailed(f"Compte inconnu : {username}.")
+    return account
+
+
+def _communes(session: Session, codes: list[str], problems: dict[str, str]) -> list[Commune]:
+    rows = list(session.scalars(select(Commune).where(Commune.insee_code.in_(codes))))
+    unknown = sorted(set(codes) - {c.insee_code for c in rows})
+    if unknown:
+        problems["communes"] = f"Commune(s) inconnue(s) : {', '.join(unknown)}."
+    return rows
+
+
+def _territory(session: Session, ref: str, problems: dict[str, str]) -> Territory | None:
+    from .textnorm import slugify
+    for t in session.scalars(select(Territory)):
+        if ref in (t.slug, t.name) or slugify(ref) == t.slug:
+            return t
+    problems["territory"] = f"Territoire inconnu : {ref}."
+    return None
+
+
+# --- CLI -----------------------------------------------------------------------------------------
+
+def cli_create_user(args: argparse.Namespace) -> int:
+    from .store import make_engine, write_session
+    password = args.password or os.environ.get("PERR_NEW_PASSWORD")
+    if password is None:
+        password = getpass.getpass("Mot de passe : ")
+    engine = make_engine(read_only=False)
+    try:
+        with write_session(engine) as session:
+            account = create_user(session, Actor.system(), args.username, args.role,
+                                  password=password, commune_codes=args.commune or [],
+                                  territory=args.territory)
+            communes = ", ".join(sorted(c.insee_code for c in account.communes)) or "aucune"
+            print(f"Compte créé : {account.username} ({ROLE_LABELS[account.role]}, "
+                  f"communes : {communes})")
+    finally:
+        engine.dispose()
+    return 0

@@ -1,0 +1,61 @@
+"""The audit log: who changed what, when (old → new). Written by every write service."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .schema import AuditLog
+
+OPERATION_LABELS = {"create": "Création", "update": "Modification", "archive": "Archivage",
+                    "unarchive": "Désarchivage", "restore": "Restauration", "import": "Import"}
+
+
+def _json_default(value):  # noqa: ANN001
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def dumps(value) -> str:  # noqa: ANN001
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def record(session: Session, actor, operation: str, entity: str, entity_id: int | None,  # noqa: ANN001
+           summary: str, changes: dict | None = None, snapshot: dict | None = None) -> AuditLog:
+    entry = AuditLog(username=actor.username if actor else None, operation=operation,
+                     entity=entity, entity_id=entity_id, summary=summary,
+                     changes=dumps(changes) if changes else None,
+                     snapshot=dumps(snapshot) if snapshot is not None else None)
+    session.add(entry)
+    return entry
+
+
+def entries(session: Session, entity: str, entity_id: int) -> list[AuditLog]:
+    return list(session.scalars(select(AuditLog).where(
+        AuditLog.entity == entity, AuditLog.entity_id == entity_id).order_by(AuditLog.id)))
+
+
+def action_history(session: Session, action_id: int, *, public: bool = False) -> pd.DataFrame:
+    """One row per change of an action, newest first. `public`: without the author's name."""
+    from .editing import FIELD_LABELS, format_value
+    rows = []
+    for e in reversed(entries(session, "action", action_id)):
+        changes = json.loads(e.changes) if e.changes else {}
+        detail = "; ".join(
+            f"{FIELD_LABELS.get(k, k)} : {format_value(old, k)} → {format_value(new, k)}"
+            for k, (old, new) in sorted(changes.items()))
+        row = {"id": e.id, "date": e.at, "opération": OPERATION_LABELS.get(e.operation,
+                                                                           e.operation),
+               "résumé": e.summary or "", "détail": detail}
+        if not public:
+            row["auteur"] = e.username or ""
+        rows.append(row)
+    columns = ["id", "date", "opération", "résumé", "détail"] + ([] if public else ["auteur"])
+    return pd.DataFrame(rows, columns=columns)
