@@ -1,0 +1,54 @@
+"""Every funding line as CSV, so that anyone can check the totals (ANCT posts included).
+
+No personal field: holders are organisations (porteurs, employers of the posts).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..schema import Action, ContratDeVille, FundingLine
+
+COLUMNS = ["contrat_de_ville", "annee", "financeur", "porteur", "siret_porteur",
+           "montant_demande", "montant_accorde", "origine", "reference_externe",
+           "reference_action", "source"]
+
+
+def funding_lines(session: Session) -> pd.DataFrame:
+    q = (select(ContratDeVille.code, FundingLine.year, FundingLine.funder,
+                FundingLine.holder_name, FundingLine.holder_siret,
+                FundingLine.amount_requested, FundingLine.amount_approved, FundingLine.origin,
+                FundingLine.external_ref, Action.reference, FundingLine.source)
+         .outerjoin(ContratDeVille, ContratDeVille.id == FundingLine.contrat_de_ville_id)
+         .outerjoin(Action, Action.id == FundingLine.action_id)
+         .order_by(ContratDeVille.code, FundingLine.year, FundingLine.funder, FundingLine.id))
+    return pd.DataFrame(session.execute(q).all(), columns=COLUMNS)
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """Plain CSV (comma, decimal point, UTF-8): amounts exactly as stored, two decimals."""
+    out = df.copy()
+    for col in ("montant_demande", "montant_accorde"):
+        out[col] = out[col].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.2f}")
+    out["annee"] = out["annee"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def cli_export(args: argparse.Namespace) -> int:
+    from ..store import make_engine
+    engine = make_engine()
+    try:
+        with Session(engine) as session:
+            text = to_csv(funding_lines(session))
+    finally:
+        engine.dispose()
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
