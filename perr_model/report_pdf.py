@@ -1,0 +1,351 @@
+"""Layout of the COPIL PDF (fpdf2) and its coverage maps (matplotlib, no browser).
+
+Printed in black and white: greys of clearly different lightness plus hatching, and every
+commune labelled with its figure, so that no information rests on colour alone.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF, FontFace
+from fpdf.enums import XPos, YPos
+
+from .reports import CopilData, fr_date, fr_euros, fr_number
+
+matplotlib.use("Agg")
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+FONT = "DejaVu"
+GREY_HEAD = (215, 215, 215)
+NO_PERIMETER = ("Périmètres communaux non disponibles : cercles proportionnels au nombre "
+                "d'actions, placés au centre de chaque commune.")
+
+
+class CopilPdf(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=7.5)
+        self.set_text_color(80)
+        self.cell(0, 5, f"{self.footer_text} – page {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0)
+
+
+def render_pdf(data: CopilData) -> bytes:
+    pdf = CopilPdf(format="A4")
+    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique.ttf"))
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.set_margins(15, 15, 15)
+    place = data.territory + (f" – {data.commune}" if data.commune else "")
+    pdf.footer_text = f"COPIL {data.year} – {place} – document produit le {fr_date(data.generated)}"
+    pdf.set_title(f"Document COPIL {data.year} – {place}")
+    pdf.set_author("Tableau de bord PERR")
+    pdf.set_creator("perr_model.reports")
+    _cover(pdf, data, place)
+    _headline(pdf, data)
+    _axes(pdf, data)
+    _maps(pdf, data)
+    _angles_morts(pdf, data)
+    _commitments(pdf, data)
+    _funding(pdf, data)
+    _sources(pdf, data)
+    return bytes(pdf.output())
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+def _h1(pdf: FPDF, text: str) -> None:
+    if pdf.get_y() > 240:
+        pdf.add_page()
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 14)
+    pdf.multi_cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_draw_color(0)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(2)
+    pdf.set_font(FONT, size=9.5)
+
+
+def _para(pdf: FPDF, text: str, size: float = 9.5, style: str = "") -> None:
+    pdf.set_font(FONT, style, size)
+    pdf.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, size=9.5)
+
+
+def _table(pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple,
+           align: tuple, size: float = 8.5) -> None:
+    pdf.set_font(FONT, size=size)
+    style = FontFace(emphasis="BOLD", fill_color=GREY_HEAD)
+    with pdf.table(col_widths=widths, text_align=align, headings_style=style,
+                   line_height=size * 0.5, padding=1, repeat_headings=1) as table:
+        for row in [header, *rows]:
+            r = table.row()
+            for cell in row:
+                r.cell(str(cell))
+    pdf.ln(2)
+
+
+def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
+    pdf.add_page()
+    pdf.ln(35)
+    pdf.set_font(FONT, "B", 12)
+    pdf.multi_cell(0, 7, "Comité de pilotage du contrat de ville", align="C",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_font(FONT, "B", 24)
+    pdf.multi_cell(0, 12, place, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 18)
+    pdf.multi_cell(0, 10, f"Année {data.year}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_font(FONT, size=11)
+    pdf.multi_cell(0, 6, "Suivi du protocole d'engagements réciproques et renforcés : "
+                   "couverture des axes par les actions, angles morts, engagements des "
+                   "communes, financements.", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_font(FONT, "I", 9.5)
+    pdf.multi_cell(0, 5, data.protocol, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(12)
+    pdf.set_font(FONT, size=11)
+    pdf.multi_cell(0, 6, f"Document produit le {fr_date(data.generated)}", align="C",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if data.synthetic:
+        pdf.ln(6)
+        pdf.set_font(FONT, "B", 11)
+        pdf.multi_cell(0, 6, "DÉMONSTRATION : ce document contient des données synthétiques, "
+                       "générées pour essai, qui ne décrivent aucune action réelle.",
+                       border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(-60)
+    _para(pdf, data.year_rule, size=8.5, style="I")
+
+
+def _headline(pdf: FPDF, data: CopilData) -> None:
+    pdf.add_page()
+    _h1(pdf, "1. Chiffres clés")
+    _table(pdf, ["Indicateur", "Valeur"], [[lbl, shown] for lbl, shown, _ in data.headline],
+           (120, 60), ("LEFT", "RIGHT"), size=10)
+
+
+def _axes(pdf: FPDF, data: CopilData) -> None:
+    _h1(pdf, "2. Couverture par axe")
+    if data.axes.empty:
+        _para(pdf, "Aucun axe n'est inscrit au référentiel de ce territoire.")
+        return
+    rows = [[r.label, r.title, f"{r.objectives_covered} / {r.objectives}",
+             fr_number(r.commitments), fr_number(r.actions), fr_euros(r.amount_approved)]
+            for r in data.axes.itertuples()]
+    _table(pdf, ["Axe", "Intitulé", "Objectifs op. couverts", "Engagements", "Actions",
+                 "Montants accordés"], rows, (14, 72, 22, 24, 16, 32),
+           ("LEFT", "LEFT", "CENTER", "RIGHT", "RIGHT", "RIGHT"), size=8)
+    _para(pdf, "Une action compte pour un axe si elle y est rattachée directement, par un de "
+               "ses objectifs opérationnels ou par un engagement de commune relevant de l'axe ; "
+               "elle compte une fois par axe.", size=8, style="I")
+    if data.matrix.shape[1]:
+        pdf.ln(2)
+        pdf.set_font(FONT, "B", 10)
+        pdf.cell(0, 6, "Actions par commune et par axe", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        m = data.matrix
+        width = min(20.0, 110 / max(len(m.index), 1))
+        rows = [[commune, *[fr_number(v) for v in m[commune]]] for commune in m.columns]
+        _table(pdf, ["Commune", *m.index], rows, (180 - width * len(m.index),
+                                                  *[width] * len(m.index)),
+               ("LEFT", *["RIGHT"] * len(m.index)), size=8)
+        _para(pdf, "Une action menée dans plusieurs communes compte dans chacune d'elles.",
+              size=8, style="I")
+
+
+def _maps(pdf: FPDF, data: CopilData) -> None:
+    if data.axes.empty or data.communes.empty:
+        return
+    pdf.add_page()
+    _h1(pdf, "3. Cartes de couverture par axe")
+    for i, (label, title) in enumerate(zip(data.axes["label"], data.axes["title"])):
+        counts = data.matrix.loc[label].to_dict() if label in data.matrix.index else {}
+        png = map_png(data, f"{label} – {title}", counts)
+        if pdf.get_y() + 118 > pdf.h - 16:
+            pdf.add_page()
+        pdf.image(png, x=pdf.l_margin, w=180, h=112, keep_aspect_ratio=True)
+        pdf.ln(4)
+
+
+def _angles_morts(pdf: FPDF, data: CopilData) -> None:
+    _h1(pdf, "4. Angles morts : objectifs opérationnels sans action")
+    df = data.angles_morts
+    if df.empty:
+        _para(pdf, "Aucun angle mort : chaque objectif opérationnel du référentiel a au moins "
+                   "une action." if data.axes["objectives"].sum()
+              else "Le référentiel de ce territoire ne comporte pas d'objectifs opérationnels.")
+        return
+    _para(pdf, f"{fr_number(len(df))} objectifs opérationnels n'ont aucune action comptée "
+               f"pour l'année {data.year}.", size=9)
+    for (pos, axis), part in df.groupby(["axis_position", "axis"], sort=False):
+        label = data.axes.loc[data.axes["position"] == pos, "label"]
+        pdf.ln(1)
+        _para(pdf, f"{label.iloc[0] if len(label) else 'Axe'} – {axis} ({len(part)})",
+              size=9.5, style="B")
+        rows = [[(f"{int(r.group_number)}. " if r.group_number == r.group_number
+                  and r.group_number is not None else "") + r.group, r.objective]
+                for r in part.itertuples()]
+        _table(pdf, ["Rubrique", "Objectif opérationnel"], rows, (70, 110), ("LEFT", "LEFT"),
+               size=7.5)
+
+
+def _commitments(pdf: FPDF, data: CopilData) -> None:
+    from .reports import ACTIONS_PER_COMMITMENT
+    _h1(pdf, "5. Engagements des communes et actions")
+    df = data.commitments
+    if df.empty:
+        _para(pdf, "Le protocole de ce territoire n'inscrit pas d'engagements par commune.")
+        return
+    for commune, part in df.groupby("commune", sort=False):
+        done = int((part["n_actions"] > 0).sum())
+        _para(pdf, f"{commune} : {done} engagement(s) sur {len(part)} avec au moins une action",
+              size=10, style="B")
+        rows = []
+        for r in part.itertuples():
+            shown = r.actions[:ACTIONS_PER_COMMITMENT]
+            more = len(r.actions) - len(shown)
+            text = "\n".join(f"• {a}" for a in shown) + (f"\n… et {more} autre(s)" if more else "")
+            num = f"{int(r.number)}. " if r.number == r.number and r.number is not None else ""
+            rows.append([f"{num}{r.text}", fr_number(r.n_actions), text or "aucune action"])
+        _table(pdf, ["Engagement", "Actions", "Actions en cours"], rows, (82, 14, 84),
+               ("LEFT", "RIGHT", "LEFT"), size=7.5)
+
+
+def _funding(pdf: FPDF, data: CopilData) -> None:
+    from .reports import FUNDING_KINDS
+    _h1(pdf, "6. Financements par financeur")
+    df = data.funding
+    if df.empty:
+        _para(pdf, f"Aucune ligne de financement n'est enregistrée pour l'année {data.year}.")
+        return
+    rows = []
+    for kind, part in df.groupby("kind", sort=False):
+        rows.append([FUNDING_KINDS[kind], "", "", ""])
+        rows += [[f"   {r.label}", fr_number(r.lines), fr_euros(r.requested), fr_euros(r.approved)]
+                 for r in part.itertuples()]
+        rows.append([f"   Sous-total", fr_number(part["lines"].sum()),
+                     fr_euros(part["requested"].sum()), fr_euros(part["approved"].sum())])
+    rows.append(["Total", fr_number(df["lines"].sum()), fr_euros(df["requested"].sum()),
+                 fr_euros(df["approved"].sum())])
+    _table(pdf, ["Financeur", "Lignes", "Montant demandé", "Montant accordé"], rows,
+           (90, 20, 35, 35), ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8.5)
+    _para(pdf, "Les postes adultes-relais et FONJEP sont attribués par l'État aux contrats de "
+               "ville (source : ANCT) ; ils ne sont pas rattachés à une action.", size=8,
+          style="I")
+
+
+def _sources(pdf: FPDF, data: CopilData) -> None:
+    _h1(pdf, "7. Sources et date")
+    _para(pdf, f"Document produit le {fr_date(data.generated)} à partir de la base du tableau "
+               "de bord PERR.", size=9)
+    _para(pdf, data.year_rule, size=8.5)
+    for s in data.sources:
+        _para(pdf, f"• {s}", size=8.5)
+    if data.synthetic:
+        _para(pdf, "Les actions marquées [démonstration] sont synthétiques.", size=8.5, style="B")
+
+
+# --- maps -------------------------------------------------------------------------------------
+
+def classes_for(maximum: int) -> list[tuple[int, int, str, str]]:
+    """(low, high, grey, hatch) classes from 0 to `maximum`: "none" is white and hatched, then
+    up to four greys of clearly different lightness (readable in black and white)."""
+    out = [(0, 0, "1.0", "///")]
+    if maximum <= 0:
+        return out
+    greys = ("0.85", "0.65", "0.45", "0.25")
+    steps = min(4, maximum)
+    low = 1
+    for i in range(steps):
+        high = maximum if i == steps - 1 else max(low, round(maximum * (i + 1) / steps))
+        out.append((low, high, greys[i], ""))
+        low = high + 1
+        if low > maximum:
+            break
+    return out
+
+
+def _shade(n: int, classes) -> tuple[str, str]:
+    for low, high, grey, hatch in classes:
+        if low <= n <= high:
+            return grey, hatch
+    return classes[-1][2], classes[-1][3]
+
+
+def _class_label(low: int, high: int) -> str:
+    if high == 0:
+        return "aucune"
+    return str(low) if low == high else f"{fr_number(low)} à {fr_number(high)}"
+
+
+def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
+    """A greyscale-safe map of actions per commune for one axis, as PNG bytes."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Polygon
+
+    com = data.communes.dropna(subset=["lon", "lat"])
+    fig, ax = plt.subplots(figsize=(8, 4.6), dpi=120)
+    mean_lat = float(com["lat"].mean()) if len(com) else 48.0
+    ax.set_aspect(1 / max(0.2, math.cos(math.radians(mean_lat))))
+    with_geom = bool(com["geometry"].notna().any())
+    biggest = max([0, *counts.values()])
+    classes = classes_for(biggest)
+    for r in com.itertuples():
+        n = int(counts.get(r.name, 0))
+        grey, hatch = _shade(n, classes)
+        edge, width = ("black", 1.0) if r.selected else ("0.55", 0.6)
+        offset = 0.0
+        if with_geom and r.geometry:
+            for ring in _rings(r.geometry):
+                ax.add_patch(Polygon(ring, closed=True, facecolor=grey, edgecolor=edge,
+                                     hatch=hatch, linewidth=width))
+        else:
+            diameter = 10 + 34 * (n / biggest) ** 0.5 if biggest else 10
+            ax.scatter([r.lon], [r.lat], s=diameter ** 2, c=grey, edgecolors=edge,
+                       hatch=hatch, linewidths=width, zorder=2)
+            offset = diameter / 2 + 1.5
+        ax.annotate(f"{r.name}\n{fr_number(n)} action{'s' if n > 1 else ''}", (r.lon, r.lat),
+                    xytext=(0, -offset), textcoords="offset points", ha="center",
+                    va="top" if offset else "center", fontsize=6.5, zorder=3,
+                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
+    ax.update_datalim(list(zip(com["lon"], com["lat"])))
+    ax.autoscale_view()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    pad = max(x1 - x0, y1 - y0, 0.02)
+    ax.set_xlim(x0 - pad * 0.15, x1 + pad * 0.15)
+    ax.set_ylim(y0 - pad * 0.18, y1 + pad * 0.12)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(_wrap(title, 80), fontsize=9.5)
+    legend = [Patch(facecolor=g, edgecolor="black", hatch=h, label=_class_label(lo, hi))
+              for lo, hi, g, h in classes]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7,
+              title="Actions de l'axe", title_fontsize=7.5, frameon=False)
+    if not with_geom:
+        fig.text(0.01, 0.01, _wrap(NO_PERIMETER, 130), fontsize=7, style="italic")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    buf.seek(0)
+    return buf
+
+
+def _rings(geometry: str) -> list[list[tuple[float, float]]]:
+    geo = json.loads(geometry)
+    polys = [geo["coordinates"]] if geo.get("type") == "Polygon" else (
+        geo.get("coordinates", []) if geo.get("type") == "MultiPolygon" else [])
+    return [[tuple(p[:2]) for p in poly[0]] for poly in polys if poly]
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+    return "\n".join(textwrap.wrap(text, width))
