@@ -265,29 +265,29 @@ def _validate_referential(session, data, territory_id, clean, problems) -> None:
 
 
 def _validate_funding(lines: list[dict], clean: dict, problems: dict) -> list[dict]:
-    out = []
+    out, errors = [], []
     for n, line in enumerate(lines, 1):
         funder = line.get("funder")
         if funder not in FUNDERS:
-            problems["funding"] = f"Financement n° {n} : financeur « {funder} » inconnu."
+            errors.append(f"Financement n° {n} : financeur « {funder} » inconnu.")
             continue
+        label = FUNDERS[funder]
         try:
             requested = parse_amount(line.get("amount_requested"))
             approved = parse_amount(line.get("amount_approved"))
             year = parse_int(line.get("year")) or clean.get("year_start")
         except ValueError as exc:
-            problems["funding"] = f"{FUNDERS[funder]} : {exc}."
+            errors.append(f"{label} : {exc}.")
             continue
         if any(a is not None and a < 0 for a in (requested, approved)):
-            problems["funding"] = f"{FUNDERS[funder]} : le montant doit être positif ou nul."
-            continue
-        if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
-            problems["funding"] = f"{FUNDERS[funder]} : année {year} peu plausible."
-            continue
-        if requested is None and approved is None:
-            continue
-        out.append({"funder": funder, "year": year, "amount_requested": requested,
-                    "amount_approved": approved})
+            errors.append(f"{label} : le montant doit être positif ou nul.")
+        elif year is not None and not YEAR_MIN <= year <= YEAR_MAX:
+            errors.append(f"{label} : année {year} peu plausible.")
+        elif requested is not None or approved is not None:
+            out.append({"funder": funder, "year": year, "amount_requested": requested,
+                        "amount_approved": approved})
+    if errors:
+        problems["funding"] = " ".join(errors)
     return out
 
 

@@ -1,0 +1,311 @@
+"""Yearly programming spreadsheets (XLSX or CSV) → actions, matched on their reference.
+
+read → guess the column mapping from the headers (editable by the user) → plan: validate every
+row with the same rules as the form (editing.validate) and the same permission checks → report
+every refused row and why → only when no row is refused, write everything in the caller's one
+transaction (create, or update the action with the same reference: re-importing a file does
+not duplicate). The Actions page export (docs/actions-format.md) is accepted back as is.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth import Actor, check_scope
+from ..editing import create_action, update_action, validate
+from ..errors import ImportRefused, PerrError, ValidationFailed
+from ..schema import FUNDERS, Action, Commune
+from ..textnorm import fold
+
+# Field → accepted headers (folded: no accents, lower case, punctuation as spaces).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "reference": ("reference", "ref", "reference action", "code action", "numero",
+                  "n dossier", "numero dossier", "id action", "identifiant"),
+    "title": ("titre", "intitule", "titre de l action", "intitule de l action", "nom de l action",
+              "action", "libelle", "projet"),
+    "description": ("description", "descriptif", "objet", "contenu", "resume"),
+    "holder_name": ("porteur", "structure porteuse", "porteur de projet", "organisme",
+                    "structure", "association", "operateur"),
+    "holder_siret": ("siret porteur", "siret", "n siret", "siret du porteur"),
+    "contact_name": ("contact", "referent", "nom du contact"),
+    "contact_email": ("courriel", "email", "e mail", "mail", "courriel contact"),
+    "contact_phone": ("telephone", "tel", "telephone contact"),
+    "communes": ("communes", "commune", "code insee", "codes insee", "insee", "ville"),
+    "qpvs": ("quartiers", "quartier", "qpv", "quartiers prioritaires", "quartier prioritaire",
+             "quartiers qpv"),
+    "axes": ("axes", "axe", "axe du perr", "axe prioritaire", "axes prioritaires"),
+    "objectives": ("objectifs", "objectif", "objectifs operationnels", "objectif operationnel"),
+    "status": ("statut", "etat", "etat d avancement", "avancement"),
+    "year_start": ("annee debut", "annee", "annee de debut", "exercice", "annee programmation",
+                   "millesime"),
+    "year_end": ("annee fin", "annee de fin"),
+    "start_date": ("date debut", "date de debut", "debut"),
+    "end_date": ("date fin", "date de fin", "fin"),
+    "target_public": ("public cible", "public", "public vise", "publics"),
+    "beneficiaries_planned": ("beneficiaires prevus", "nombre de beneficiaires prevus",
+                              "nb beneficiaires prevus", "beneficiaires"),
+    "beneficiaries_achieved": ("beneficiaires realises", "nombre de beneficiaires realises",
+                               "nb beneficiaires realises"),
+}
+_FUNDER_PREFIXES = ("financement", "montant", "subvention", "credits")
+
+
+def field_choices() -> dict[str, str]:
+    """Every target of a column, with its French label (for the mapping editor)."""
+    from ..editing import FIELD_LABELS
+    choices = {k: FIELD_LABELS[k] for k in SYNONYMS}
+    for key, label in FUNDERS.items():
+        choices[f"funding:{key}:approved"] = f"{label} (accordé)"
+        choices[f"funding:{key}:requested"] = f"{label} (demandé)"
+    return choices
+
+
+def guess_field(header: str) -> str | None:
+    key = fold(str(header)).replace("_", " ")
+    key = re.sub(r"\b(n°|no)\b", "n", key).strip()
+    for name, synonyms in SYNONYMS.items():
+        if key in synonyms:
+            return name
+    return _guess_funder(key)
+
+
+def _guess_funder(key: str) -> str | None:
+    kind = "approved"
+    for suffix, k in ((" demande", "requested"), (" sollicite", "requested"),
+                      (" accorde", "approved"), (" attribue", "approved")):
+        if key.endswith(suffix):
+            key, kind = key[: -len(suffix)].strip(), k
+    for prefix in _FUNDER_PREFIXES:
+        if key.startswith(prefix + " "):
+            key = key[len(prefix) + 1:].strip()
+    for funder, label in FUNDERS.items():
+        if key in (funder.replace("_", " "), fold(label)):
+            return f"funding:{funder}:{kind}"
+    return None
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str | None]:
+    mapping, taken = {}, set()
+    for h in headers:
+        target = guess_field(h)
+        mapping[h] = target if target not in taken else None
+        taken.add(target)
+    return mapping
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        try:
+            df = pd.read_excel(io.BytesIO(data), dtype=object)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one French line
+            raise ImportRefused(f"Classeur illisible : {exc}") from None
+    elif name.endswith((".csv", ".txt")):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252")
+        first = text.split("\n", 1)[0]
+        sep = max((";", ",", "\t"), key=first.count)
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    else:
+        raise ImportRefused("Format non reconnu : un fichier .xlsx ou .csv est attendu.")
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
+    return df.map(_cell).dropna(how="all")
+
+
+def _cell(value):  # noqa: ANN001
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, (datetime, date)):
+        return value
+    return value
+
+
+# --- planning and writing -------------------------------------------------------------------------
+
+@dataclass
+class ActionsReport:
+    rows: int = 0
+    to_create: list[str] = field(default_factory=list)
+    to_update: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # line, reference, why
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = False
+
+    def lines(self) -> list[str]:
+        out = [f"{self.rows} ligne(s) lue(s) : {len(self.to_create)} action(s) à créer, "
+               f"{len(self.to_update)} à mettre à jour (par leur référence)."]
+        out += [f"Ligne {n} ({ref or 'sans référence'}) refusée : {why}"
+                for n, ref, why in self.problems]
+        if self.written:
+            out.append(f"Écrit : {self.created} créée(s), {self.updated} mise(s) à jour, "
+                       f"{self.unchanged} inchangée(s).")
+        elif not self.problems:
+            out.append("Aucune ligne refusée : le fichier peut être importé.")
+        else:
+            out.append(f"{len(self.problems)} ligne(s) refusée(s) : rien n'a été écrit.")
+        return out
+
+
+def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
+    data: dict = {}
+    funding: dict[str, dict] = {}
+    for header, target in mapping.items():
+        if not target or header not in row:
+            continue
+        value = row[header]
+        if target.startswith("funding:"):
+            _, funder, kind = target.split(":")
+            funding.setdefault(funder, {"funder": funder})[f"amount_{kind}"] = value
+        else:
+            data[target] = value
+    if any(t and t.startswith("funding:") for t in mapping.values()):
+        data["funding"] = list(funding.values())
+    return data
+
+
+def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
+                mapping: dict[str, str | None], territory_id: int | None = None
+                ) -> tuple[ActionsReport, list[tuple[int, dict, int, int | None]]]:
+    """Validate every row (nothing written). Returns the report and the rows to write as
+    (line, data, territory_id, existing action id)."""
+    if "title" not in mapping.values() and "reference" not in mapping.values():
+        raise ImportRefused("Aucune colonne « titre » ni « référence » reconnue : vérifiez "
+                            "la correspondance des colonnes.")
+    report, plan, seen = ActionsReport(rows=len(df)), [], {}
+    for line, row in enumerate(df.to_dict("records"), 2):  # line 1 holds the headers
+        data = row_data(row, mapping)
+        ref = str(data["reference"]).strip() if data.get("reference") is not None else None
+        data["reference"] = ref
+        try:
+            if ref and ref in seen:
+                raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
+            existing = session.scalars(select(Action).where(Action.reference == ref)
+                                       ).one_or_none() if ref else None
+            terr = _territory(session, data, existing, territory_id)
+            if existing is not None:
+                if existing.territory_id != terr:
+                    raise ValidationFailed("cette référence appartient à un autre territoire.")
+                check_scope(session, actor, existing.territory_id,
+                            {c.id for c in existing.communes})
+            else:
+                for required in ("title", "year_start", "communes"):
+                    data.setdefault(required, None)
+            clean = validate(session, data, terr)
+            if "communes" in clean:
+                check_scope(session, actor, terr, {c.id for c in clean["communes"]})
+        except PerrError as exc:
+            report.problems.append((line, ref or "", str(exc).replace("Saisie refusée : ", "")))
+            continue
+        if ref:
+            seen[ref] = line
+        (report.to_update if existing else report.to_create).append(ref or data.get("title"))
+        plan.append((line, data, terr, existing.id if existing else None))
+    return report, plan
+
+
+def _territory(session, data, existing, territory_id) -> int:  # noqa: ANN001
+    if territory_id is not None:
+        return territory_id
+    if existing is not None:
+        return existing.territory_id
+    from ..editing import _items
+    for item in _items(data.get("communes")):
+        commune = session.scalars(select(Commune).where(Commune.insee_code == str(item).strip())
+                                  ).first()
+        if commune is not None and commune.territory_id is not None:
+            return commune.territory_id
+    raise ValidationFailed("territoire introuvable : indiquez des codes INSEE de communes.")
+
+
+def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
+                   mapping: dict[str, str | None], *, territory_id: int | None = None,
+                   dry_run: bool = False, source: str | None = None) -> ActionsReport:
+    """Plan, then (unless dry_run) write all rows in the caller's transaction. Any refused
+    row refuses the whole file: ImportRefused carries the row-by-row report."""
+    report, plan = plan_import(session, actor, df, mapping, territory_id)
+    if report.problems and not dry_run:
+        raise ImportRefused(f"{len(report.problems)} ligne(s) refusée(s) : rien n'a été écrit.",
+                            report.lines())
+    if dry_run:
+        return report
+    for _line, data, terr, existing_id in plan:
+        if existing_id is None:
+            create_action(session, actor, data, territory_id=terr, origin="import",
+                          source=source)
+            report.created += 1
+        else:
+            before = session.get(Action, existing_id).version
+            action = update_action(session, actor, existing_id, data, expected_version=None,
+                                   operation="import")
+            if action.version != before:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+    report.written = True
+    return report
+
+
+def cli_import(args: argparse.Namespace) -> int:
+    from ..editing import territory_of
+    from ..store import make_engine, write_session
+    path = Path(args.file)
+    df = read_table(path.read_bytes(), path.name)
+    mapping = guess_mapping(list(df.columns))
+    unmapped = [h for h, t in mapping.items() if t is None]
+    if unmapped:
+        print("Colonnes ignorées (non reconnues) : " + ", ".join(unmapped))
+    engine = make_engine(read_only=False)
+    try:
+        with write_session(engine) as session:
+            territory_id = None
+            if args.territory:
+                t = territory_of(session, args.territory)
+                if t is None:
+                    raise ImportRefused(f"Territoire inconnu : {args.territory}.")
+                territory_id = t.id
+            try:
+                report = import_actions(session, Actor.system(args.user), df, mapping,
+                                        territory_id=territory_id, dry_run=args.dry_run,
+                                        source=path.name)
+            except ImportRefused as exc:
+                print("\n".join(exc.problems))
+                raise
+            print("\n".join(report.lines()))
+    finally:
+        engine.dispose()
+    return 1 if report.problems else 0
+
+
+def to_csv_template() -> str:
+    """An empty file with the expected headers (offered for download in the UI)."""
+    buf = io.StringIO()
+    headers = [h for h in ("reference", "titre", "description", "porteur", "siret_porteur",
+                           "communes", "quartiers", "axes", "objectifs", "statut",
+                           "annee_debut", "annee_fin", "date_debut", "date_fin",
+                           "public_cible", "beneficiaires_prevus", "beneficiaires_realises")]
+    headers += [f"financement_{k}" for k in FUNDERS if not k.startswith("etat_a")
+                and k != "etat_fonjep"]
+    csv.writer(buf, delimiter=";").writerow(headers)
+    return buf.getvalue()
