@@ -258,16 +258,32 @@ def _validate_referential(session, data, territory_id, clean, problems) -> None:
         clean["objectives"] = []
         for item in _items(data["objectives"]):
             match = [o for o in objectives if (isinstance(item, int) and o.id == item) or (
-                isinstance(item, str) and fold(item) == fold(o.text))]
+                isinstance(item, str) and (fold(item) == fold(o.text)
+                                            or item.strip() == _numbering(o)))]
             if not match:
                 problems["objectives"] = f"Objectif opérationnel inconnu : « {item} »."
             clean["objectives"] += match[:1]
 
 
+def _funder_key(value) -> str | None:  # noqa: ANN001
+    if value is None:
+        return None
+    key = fold(str(value))
+    return next((k for k, label in FUNDERS.items()
+                 if key in (k, k.replace("_", " "), fold(label))), str(value))
+
+
+def _numbering(o: OperationalObjective) -> str:
+    """'axis.group.objective' numbers, as the Actions export writes them (e.g. '1.2.3')."""
+    g = o.group
+    a = g.strategic_objective.axis
+    return f"{a.number or a.position}.{g.number or g.position}.{o.position}"
+
+
 def _validate_funding(lines: list[dict], clean: dict, problems: dict) -> list[dict]:
     out, errors = [], []
     for n, line in enumerate(lines, 1):
-        funder = line.get("funder")
+        funder = _funder_key(line.get("funder"))
         if funder not in FUNDERS:
             errors.append(f"Financement n° {n} : financeur « {funder} » inconnu.")
             continue

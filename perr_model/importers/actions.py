@@ -69,8 +69,16 @@ def field_choices() -> dict[str, str]:
     return choices
 
 
+_GROUP = re.compile(r"(financeur|montant demande|montant accorde|annee financement) (\d+)")
+_GROUP_PART = {"financeur": "funder", "montant demande": "amount_requested",
+               "montant accorde": "amount_approved", "annee financement": "year"}
+
+
 def guess_field(header: str) -> str | None:
     key = fold(str(header)).replace("_", " ")
+    group = _GROUP.fullmatch(key)
+    if group:  # the Actions export: financeur_1, montant_demande_1, montant_accorde_1, ...
+        return f"group:{group.group(2)}:{_GROUP_PART[group.group(1)]}"
     key = re.sub(r"\b(n°|no)\b", "n", key).strip()
     for name, synonyms in SYNONYMS.items():
         if key in synonyms:
@@ -178,10 +186,14 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
         if target.startswith("funding:"):
             _, funder, kind = target.split(":")
             funding.setdefault(funder, {"funder": funder})[f"amount_{kind}"] = value
+        elif target.startswith("group:"):
+            _, n, part = target.split(":")
+            funding.setdefault(f"#{n}", {})[part] = value
         else:
             data[target] = value
-    if any(t and t.startswith("funding:") for t in mapping.values()):
-        data["funding"] = list(funding.values())
+    if any(t and t.startswith(("funding:", "group:")) for t in mapping.values()):
+        data["funding"] = [f for f in funding.values() if any(v not in (None, "") for v in
+                                                              f.values())]
     return data
 
 
