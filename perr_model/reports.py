@@ -449,3 +449,22 @@ def cli_copil(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"Document COPIL écrit : {pdf} (tableaux : {xlsx})")
     return 0
+
+
+def commune_choices(session: Session, territory_id: int) -> list[tuple[str, str]]:
+    """(INSEE code, name) of the territory's communes, for the optional commune selector."""
+    return [(c, n) for c, n in session.execute(
+        select(Commune.insee_code, Commune.name).where(Commune.territory_id == territory_id)
+        .order_by(Commune.name)).all()]
+
+
+def year_choices(session: Session, territory_id: int, today: date | None = None) -> list[int]:
+    """Years an action of the territory runs in, plus the current year; most recent first."""
+    rows = session.execute(
+        select(Action.year_start, func.max(Action.year_end))
+        .where(Action.territory_id == territory_id, Action.year_start.is_not(None))
+        .group_by(Action.year_start)).all()
+    years = {(today or date.today()).year}
+    for start, end in rows:
+        years.update(range(int(start), int(end or start) + 1))
+    return sorted(years, reverse=True)

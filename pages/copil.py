@@ -1,0 +1,54 @@
+"""Document COPIL: one click → the PDF to hand out and the XLSX of its tables."""
+import streamlit as st
+
+from perr_model import reports
+from perr_ui import common
+
+st.title("Document COPIL")
+st.caption("Le document du comité de pilotage pour le territoire choisi dans le menu : chiffres "
+           "clés, couverture par axe, cartes, angles morts, engagements des communes et leurs "
+           "actions, financements, sources. PDF à imprimer (lisible en noir et blanc) et "
+           "tableur des mêmes tableaux.")
+
+territory_id = common.current_territory_id()
+if territory_id is None:
+    st.info("Choisissez un territoire dans le menu latéral.")
+    st.stop()
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def build(territory_id: int, year: int, insee: str | None) -> tuple[bytes, bytes, str]:
+    with common.session() as s:
+        return reports.copil_bytes(s, territory_id, year, insee)
+
+
+with common.session() as s:
+    years = reports.year_choices(s, territory_id)
+    communes = reports.commune_choices(s, territory_id)
+
+sidebar_year = common.current_year()
+if sidebar_year is not None and sidebar_year not in years:
+    years = sorted({*years, sidebar_year}, reverse=True)
+col1, col2 = st.columns(2)
+year = col1.selectbox("Année du document", years, key="copil_year",
+                      index=years.index(sidebar_year) if sidebar_year in years else 0,
+                      help="Reprend l'année du menu latéral quand elle est choisie.")
+names = dict(communes)
+insee = col2.selectbox("Commune (facultatif)", [None, *names], key="copil_commune",
+                       format_func=lambda c: "Tout le territoire" if c is None else names[c])
+
+request = (territory_id, int(year), insee)
+if st.button("Préparer le document", type="primary", icon=":material/picture_as_pdf:"):
+    st.session_state.copil_request = request
+if st.session_state.get("copil_request") == request:
+    with st.spinner("Préparation du document…"):
+        pdf, xlsx, stem = build(*request)
+    st.success(f"Document prêt : {stem}.pdf et {stem}.xlsx")
+    c1, c2 = st.columns(2)
+    c1.download_button("Télécharger le PDF", pdf, file_name=f"{stem}.pdf",
+                       mime="application/pdf", on_click="ignore", icon=":material/download:")
+    c2.download_button("Télécharger les tableaux (XLSX)", xlsx, file_name=f"{stem}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore", icon=":material/table:")
+    st.caption(f"Année {year} : actions dont la période comprend {year} ; les actions sans "
+               "année renseignée ne sont pas comptées (règle détaillée dans le document).")
