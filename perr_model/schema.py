@@ -64,6 +64,11 @@ action_commitment = Table(
     Column("commitment_id", ForeignKey("commitment.id", ondelete="CASCADE"), primary_key=True,
            index=True),
 )
+commitment_qpv = Table(  # quartiers a commitment (or its theme's introduction) names
+    "commitment_qpv", Base.metadata,
+    Column("commitment_id", ForeignKey("commitment.id", ondelete="CASCADE"), primary_key=True),
+    Column("qpv_id", ForeignKey("qpv.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 user_commune = Table(
     "user_commune", Base.metadata,
     Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
@@ -257,6 +262,7 @@ class Commitment(Base):
     commune: Mapped[Commune] = relationship()
     axis: Mapped[Axis | None] = relationship()
     pillar: Mapped[Pillar | None] = relationship()
+    qpvs: Mapped[list[Qpv]] = relationship(secondary=commitment_qpv)
 
 
 class GovernanceBody(Base):
