@@ -1,0 +1,339 @@
+"""Geometry of communes and QPV: stored columns, spatial queries and offline pydeck maps.
+
+Geometries are stored as GeoJSON text (WGS84) with bbox and centroid in plain float columns,
+so SQLite and PostgreSQL run the same code: SQL filters on the bbox, shapely decides.
+
+Maps for the pages (no streamlit import here):
+
+- `coverage_deck(session, territory_id, metric_by_commune, metric_by_qpv, metric_label)`
+  returns `(deck, notice)`: communes and QPV filled by a metric, or proportional circles at
+  commune centroids while perimeters are not imported; `notice` is French text for the page
+  (None when everything is drawn from official perimeters);
+- `qpv_deck(session, qpv_id)` the same for one quartier and its communes.
+
+Every layer has an `id` (`LAYER_COMMUNES`, `LAYER_QPV`, `LAYER_CIRCLES`) and is pickable: with
+`st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=...)`, the picked
+object's `properties` (or the object itself for circles) carry `kind` ("commune"/"qpv"), `id`
+(database id), `code` and `nom`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+import pydeck as pdk
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .schema import Commune, Qpv, Territory
+
+LAYER_COMMUNES = "communes"
+LAYER_QPV = "qpv"
+LAYER_CIRCLES = "communes-cercles"
+COORD_DECIMALS = 5                      # 1e-5 degree is about a metre: plenty for a screen
+NO_DATA = [210, 210, 210, 140]
+OUTLINE = [90, 90, 90, 255]
+# Pale yellow -> dark blue (ColorBrewer YlGnBu end points): readable, colour-blind safe.
+LOW, HIGH = (255, 255, 204), (37, 52, 148)
+
+HOW_TO_IMPORT = ("Un administrateur peut les importer depuis « Administration › Importer les "
+                 "périmètres », ou en ligne de commande : « python -m perr_model geo fetch "
+                 "--department {deps} » (ou « python -m perr_model import communes|qpv "
+                 "FICHIER »).")
+
+
+# --- stored columns -----------------------------------------------------------------------------
+
+def geometry_columns(geoms: np.ndarray) -> list[dict]:
+    """Column values (geometry text, bbox, centroid) for an array of WGS84 shapely polygons."""
+    texts = shapely.to_geojson(geoms)
+    bounds = shapely.bounds(geoms)
+    centroids = shapely.centroid(geoms)
+    cx, cy = shapely.get_x(centroids), shapely.get_y(centroids)
+    return [{"geometry": str(texts[i]),
+             "bbox_min_lon": float(bounds[i, 0]), "bbox_min_lat": float(bounds[i, 1]),
+             "bbox_max_lon": float(bounds[i, 2]), "bbox_max_lat": float(bounds[i, 3]),
+             "centroid_lon": round(float(cx[i]), 6), "centroid_lat": round(float(cy[i]), 6)}
+            for i in range(len(geoms))]
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> shapely.Geometry:
+    """Shapely geometry of a stored GeoJSON text (cached: geometries are immutable text)."""
+    return shapely.from_geojson(text)
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+def qpv_at_point(session: Session, lon: float, lat: float) -> list[Qpv]:
+    """The QPV whose perimeter contains the point (bbox prefilter in SQL, then shapely)."""
+    candidates = session.scalars(select(Qpv).where(
+        Qpv.geometry.is_not(None), Qpv.bbox_min_lon <= lon, Qpv.bbox_max_lon >= lon,
+        Qpv.bbox_min_lat <= lat, Qpv.bbox_max_lat >= lat).order_by(Qpv.code))
+    point = shapely.Point(lon, lat)
+    return [q for q in candidates if parse(q.geometry).covers(point)]
+
+
+def communes_touched(session: Session, qpv_id: int, min_share: float = 0.01) -> list[Commune]:
+    """Communes a QPV lies in: those holding at least `min_share` of its area.
+
+    Uses the perimeters when both are stored (bbox prefilter in SQL, then shapely); otherwise
+    the links recorded at import (the official file's commune fields).
+    """
+    qpv = session.get(Qpv, qpv_id)
+    if qpv is None:
+        return []
+    if qpv.geometry is None:
+        return sorted(qpv.communes, key=lambda c: c.insee_code)
+    shape = parse(qpv.geometry)
+    candidates = session.scalars(select(Commune).where(
+        Commune.geometry.is_not(None),
+        Commune.bbox_min_lon <= qpv.bbox_max_lon, Commune.bbox_max_lon >= qpv.bbox_min_lon,
+        Commune.bbox_min_lat <= qpv.bbox_max_lat, Commune.bbox_max_lat >= qpv.bbox_min_lat,
+    ).order_by(Commune.insee_code)).all()
+    if not candidates:
+        return sorted(qpv.communes, key=lambda c: c.insee_code)
+    area = shape.area or 1.0
+    return [c for c in candidates
+            if parse(c.geometry).intersection(shape).area / area >= min_share]
+
+
+@lru_cache(maxsize=20000)
+def simplified(text: str, tolerance: float, decimals: int = COORD_DECIMALS) -> dict:
+    """GeoJSON geometry (dict) simplified at `tolerance` degrees, coordinates rounded.
+
+    Cached on the stored text itself, so a re-import (new text) is never served stale.
+    """
+    geom = shapely.from_geojson(text)
+    small = shapely.simplify(geom, tolerance, preserve_topology=True) if tolerance else geom
+    if small.is_empty:
+        small = geom
+    small = shapely.transform(small, lambda c: np.round(c, decimals))
+    return json.loads(shapely.to_geojson(small))
+
+
+def tolerance_for(bounds: tuple[float, float, float, float]) -> float:
+    """Simplification tolerance (degrees) for a map showing `bounds`: ~1/2000 of its extent."""
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-4)
+    return float(min(max(extent / 2000, 1e-5), 0.02))
+
+
+# --- maps ---------------------------------------------------------------------------------------
+
+def coverage_deck(session: Session, territory_id: int | None,
+                  metric_by_commune: Mapping | None = None, metric_by_qpv: Mapping | None = None,
+                  metric_label: str = "Valeur") -> tuple[pdk.Deck, str | None]:
+    """Map of a territory's communes and QPV coloured by a metric.
+
+    `metric_by_commune` / `metric_by_qpv`: commune id → value and QPV id → value, as a dict or
+    a pandas Series (e.g. `df.set_index("commune_id")["actions"]`); a missing id shows as
+    "aucune donnée" in grey. `territory_id=None` maps every stored commune (national view).
+    Returns `(deck, notice)`; show `notice` (French) next to the map when it is not None.
+    """
+    communes = _communes(session, territory_id)
+    qpvs = _qpvs(session, [c.id for c in communes])
+    by_c, by_q = _as_dict(metric_by_commune), _as_dict(metric_by_qpv)
+    deps = _departments(session, territory_id, communes)
+    notices = []
+    drawn = [c for c in communes if c.geometry]
+    qpv_drawn = [q for q in qpvs if q.geometry]
+    vmax = max([v for v in list(by_c.values()) + list(by_q.values()) if v is not None] + [0])
+    layers = []
+    if drawn:
+        bounds = _bounds(drawn)
+        tol = tolerance_for(bounds)
+        layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, by_c, vmax, metric_label,
+                                     tol, alpha=170, line_width=1))
+        if len(drawn) < len(communes):
+            notices.append(f"{len(communes) - len(drawn)} commune(s) sans contour importé.")
+    else:
+        bounds = _centroid_bounds(communes)
+        layers.append(_circle_layer(communes, by_c, vmax, metric_label))
+        notices.append("Les contours officiels des communes ne sont pas encore importés : la "
+                       "carte montre un cercle proportionnel au centre de chaque commune.")
+        tol = tolerance_for(bounds)
+    if qpv_drawn:
+        layers.append(_polygon_layer(LAYER_QPV, "qpv", qpv_drawn, by_q, vmax, metric_label, tol,
+                                     alpha=230, line_width=2))
+    elif communes:
+        notices.append("Les périmètres officiels des quartiers prioritaires (QPV) ne sont pas "
+                       "encore importés : les quartiers n'apparaissent pas sur la carte.")
+    notice = None
+    if notices:
+        notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)])
+    return _deck(layers, bounds), notice
+
+
+def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
+    """Map of one quartier over the outlines of its communes. Returns `(deck, notice)`."""
+    qpv = session.get(Qpv, qpv_id)
+    if qpv is None:
+        raise LookupError(f"Quartier introuvable (id {qpv_id}).")
+    communes = sorted(qpv.communes, key=lambda c: c.insee_code)
+    drawn = [c for c in communes if c.geometry]
+    deps = ",".join(sorted({department_of(c.insee_code) for c in communes})) or "93"
+    layers, notices = [], []
+    if qpv.geometry:
+        bounds = _bounds([qpv])
+        tol = tolerance_for(bounds)
+        if drawn:
+            layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
+                                         alpha=40, line_width=1, plain=True))
+        layers.append(_polygon_layer(LAYER_QPV, "qpv", [qpv], {}, 0, "", tol, alpha=200,
+                                     line_width=2, plain=True, fill=[230, 97, 1]))
+    else:
+        bounds = _centroid_bounds(communes)
+        tol = tolerance_for(bounds)
+        if drawn:
+            layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
+                                         alpha=60, line_width=1, plain=True))
+        else:
+            layers.append(_circle_layer(communes, {}, 0, ""))
+        notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
+                       "importé : la carte montre sa ou ses communes.")
+    notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)]) if notices else None
+    return _deck(layers, bounds, max_zoom=15), notice
+
+
+def deck_payload_size(deck: pdk.Deck) -> int:
+    """Bytes sent to the browser for this deck (its JSON)."""
+    return len(deck.to_json().encode("utf-8"))
+
+
+def department_of(insee_code: str) -> str:
+    """'93071' -> '93', '97411' -> '974', '2A004' -> '2A'."""
+    return insee_code[:3] if insee_code.startswith("97") else insee_code[:2]
+
+
+# --- internals ----------------------------------------------------------------------------------
+
+def _communes(session: Session, territory_id: int | None) -> list[Commune]:
+    query = select(Commune).order_by(Commune.insee_code)
+    if territory_id is not None:
+        query = query.where(Commune.territory_id == territory_id)
+    return list(session.scalars(query))
+
+
+def _qpvs(session: Session, commune_ids: list[int]) -> list[Qpv]:
+    if not commune_ids:
+        return []
+    query = (select(Qpv).join(Qpv.communes).where(Commune.id.in_(commune_ids)).distinct()
+             .order_by(Qpv.id))
+    if len(commune_ids) > 2000:  # national view: every QPV, no huge IN list
+        query = select(Qpv).order_by(Qpv.id)
+    return list(session.scalars(query))
+
+
+def _departments(session: Session, territory_id: int | None, communes: list[Commune]) -> str:
+    if territory_id is not None:
+        territory = session.get(Territory, territory_id)
+        if territory is not None and territory.departments:
+            return territory.departments.replace(" ", "")
+    deps = sorted({department_of(c.insee_code) for c in communes})
+    return ",".join(deps[:5]) if deps else "93"
+
+
+def _as_dict(metric: Mapping | None) -> dict:
+    if metric is None:
+        return {}
+    items = metric.items()
+    return {int(k): (None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v))
+            for k, v in items}
+
+
+def _colour(value: float | None, vmax: float, alpha: int) -> list[int]:
+    if value is None:
+        return NO_DATA
+    t = 0.0 if vmax <= 0 else min(max(value / vmax, 0.0), 1.0)
+    return [round(lo + (hi - lo) * t) for lo, hi in zip(LOW, HIGH)] + [alpha]
+
+
+def fr_value(value: float | None) -> str:
+    """French display of a metric value: '12 345', '3,5', 'aucune donnée'."""
+    if value is None:
+        return "aucune donnée"
+    decimals = 0 if float(value).is_integer() else 1
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _props(kind: str, row, value, metric_label: str) -> dict:
+    code = row.insee_code if kind == "commune" else (row.code or "")
+    return {"kind": kind, "id": row.id, "code": code, "nom": row.name,
+            "type": "Commune" if kind == "commune" else "Quartier (QPV)",
+            "libelle": metric_label or "Code", "valeur": fr_value(value) if metric_label else code}
+
+
+def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: float,
+                   metric_label: str, tolerance: float, *, alpha: int, line_width: int,
+                   plain: bool = False, fill: list[int] | None = None) -> pdk.Layer:
+    features = []
+    for row in rows:
+        value = metric.get(row.id)
+        props = _props(kind, row, value, metric_label)
+        props["fill"] = (fill or [200, 200, 200]) + [alpha] if plain else _colour(value, vmax,
+                                                                                   alpha)
+        features.append({"type": "Feature", "geometry": simplified(row.geometry, tolerance),
+                         "properties": props})
+    return pdk.Layer("GeoJsonLayer", id=layer_id,
+                     data={"type": "FeatureCollection", "features": features},
+                     pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
+                     get_line_color=OUTLINE, line_width_min_pixels=line_width,
+                     auto_highlight=True)
+
+
+def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_label: str
+                  ) -> pdk.Layer:
+    points = []
+    for c in communes:
+        if c.centroid_lon is None or c.centroid_lat is None:
+            continue
+        value = metric.get(c.id)
+        share = 0.0 if not value or vmax <= 0 else math.sqrt(max(value, 0) / vmax)
+        point = _props("commune", c, value, metric_label)
+        point.update(lon=round(c.centroid_lon, COORD_DECIMALS),
+                     lat=round(c.centroid_lat, COORD_DECIMALS),
+                     radius=round(250 + 1250 * share), fill=_colour(value, vmax, 200))
+        points.append(point)
+    return pdk.Layer("ScatterplotLayer", id=LAYER_CIRCLES, data=points, pickable=True,
+                     get_position=["lon", "lat"], get_radius="radius", get_fill_color="fill",
+                     get_line_color=OUTLINE, stroked=True, line_width_min_pixels=1,
+                     radius_units="meters", auto_highlight=True)
+
+
+def _bounds(rows: list) -> tuple[float, float, float, float]:
+    b = np.array([[r.bbox_min_lon, r.bbox_min_lat, r.bbox_max_lon, r.bbox_max_lat]
+                  for r in rows], dtype=float)
+    if len(rows) > 1000:  # national view: frame mainland France, not the overseas outliers
+        lo, hi = np.percentile(b[:, :2], 2, axis=0), np.percentile(b[:, 2:], 98, axis=0)
+        return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
+def _centroid_bounds(communes: list[Commune]) -> tuple[float, float, float, float]:
+    pts = [(c.centroid_lon, c.centroid_lat) for c in communes if c.centroid_lon is not None]
+    if not pts:  # nothing to place: mainland France
+        return -5.2, 42.3, 8.3, 51.1
+    xs, ys = zip(*pts)
+    pad = 0.02
+    return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
+
+
+def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: float = 13
+          ) -> pdk.Deck:
+    west, south, east, north = bounds
+    lat = (south + north) / 2
+    width = max(east - west, 1e-4)
+    height = max((north - south) / max(math.cos(math.radians(lat)), 0.2), 1e-4)
+    # Zoom at which the box fits a ~700 x 450 px map (256 px = 360° at zoom 0).
+    zoom = min(math.log2(700 * 360 / (256 * width)), math.log2(450 * 360 / (256 * height)))
+    view = pdk.ViewState(longitude=round((west + east) / 2, COORD_DECIMALS),
+                         latitude=round(lat, COORD_DECIMALS),
+                         zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
+    tooltip = {"html": "<b>{type} : {nom}</b><br/>{libelle} : {valeur}",
+               "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
+                    tooltip=tooltip)

@@ -1,0 +1,126 @@
+"""Official commune boundaries: GeoJSON (`code`, `nom`: geo.api.gouv.fr, france-geojson) or
+IGN ADMIN EXPRESS Shapefile (`INSEE_COM`, `NOM`), in WGS84 or Lambert-93.
+
+Read and check the whole file first (`geofile.read_geo_file`), then write in one transaction:
+each commune is matched on its INSEE code and its perimeter, bbox and centroid replaced, so a
+re-import never duplicates. The name stored by the embedded referential is kept (a different
+official spelling is reported). Communes of the file that are not in the database yet are
+stored with no territory (territory NULL): the national file can thus be imported once, and
+a territory picks its communes later. Rows are written in bulk (executemany), not one ORM
+object per row, so the 35,000 communes of France load in seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import ImportRefused
+from ..geo import geometry_columns
+from ..schema import Commune
+from ..store import database_url, make_engine, write_session
+from ..textnorm import fold
+from .geofile import GeoTable, read_geo_file
+
+LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
+
+
+@dataclass
+class GeoImportReport:
+    """What an import did, in French lines for the CLI and the admin page."""
+    file: str
+    kind: str
+    schema: str = ""
+    crs: str = ""
+    reprojected: bool = False
+    features: int = 0
+    inserted: int = 0
+    updated: int = 0
+    repaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    matches: list[str] = field(default_factory=list)      # QPV: named quartiers matched
+    ambiguities: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        what = "communes" if self.kind == "communes" else "quartiers (QPV)"
+        out = [f"« {self.file} » : {self.features} {what} lus ({self.schema}, {self.crs}"
+               + (", reprojeté en WGS84" if self.reprojected else "") + ").",
+               f"{self.inserted} ajouté(s), {self.updated} mis à jour."]
+        sections = [("Géométries réparées", self.repaired), ("Remarques", self.notes),
+                    ("Quartiers des protocoles rapprochés", self.matches),
+                    ("Rapprochements ambigus (à vérifier)", self.ambiguities),
+                    ("Non rapprochés (à vérifier)", self.misses)]
+        for title, items in sections:
+            if items:
+                out.append(f"{title} ({len(items)}) :")
+                out += [f"  - {item}" for item in items]
+        return out
+
+
+def import_communes(engine: Engine, path: str | Path, display_name: str | None = None
+                    ) -> GeoImportReport:
+    """Check `path` entirely, then store its communes in one transaction (or nothing)."""
+    table = read_geo_file(path, "communes", display_name)
+    with write_session(engine) as session:
+        return load_communes(session, table)
+
+
+def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
+    """Upsert the checked communes of `table` (bulk insert/update). Caller owns the commit."""
+    report = GeoImportReport(table.file, "communes", table.schema.label, table.crs,
+                             table.reprojected, len(table), repaired=list(table.repaired))
+    source = f"{table.schema.label} – fichier « {table.file} », importé le {date.today():%d/%m/%Y}"
+    existing = {code: (cid, name) for code, cid, name in
+                session.execute(select(Commune.insee_code, Commune.id, Commune.name))}
+    columns = geometry_columns(table.frame["geometry"].to_numpy())
+    new_rows, changed = [], []
+    for code, name, cols in zip(table.frame["code"], table.frame["name"], columns):
+        cols["geometry_source"] = source
+        if code in existing:
+            cid, stored_name = existing[code]
+            changed.append({"id": cid, **cols})
+            if fold(stored_name) != fold(name):
+                report.notes.append(f"{code} : nom conservé « {stored_name} » "
+                                    f"(le fichier dit « {name} »).")
+        else:
+            new_rows.append({"insee_code": code, "name": name, "territory_id": None,
+                             "is_synthetic": False, **cols})
+    if new_rows:
+        session.execute(insert(Commune), new_rows)
+        report.notes.append(f"{len(new_rows)} commune(s) absente(s) de la base ajoutée(s) sans "
+                            "territoire (rattachement à faire par le référentiel).")
+    if changed:
+        session.execute(update(Commune), changed)
+    report.inserted, report.updated = len(new_rows), len(changed)
+    from .embedded import upsert_dataset
+    upsert_dataset(session, "geo-communes", title="Contours des communes",
+                   source=f"{table.schema.label} – « {table.file} »", licence=LICENCE,
+                   rows=session.scalar(select(func.count()).select_from(Commune)
+                                       .where(Commune.geometry.is_not(None))))
+    return report
+
+
+def run_cli(importer, path: str) -> int:
+    """Shared CLI shell: print the report, or every refused line on stderr, then fail."""
+    engine = make_engine(database_url(), read_only=False)
+    try:
+        report = importer(engine, path)
+    except ImportRefused as exc:
+        for line in exc.problems:
+            print(f"  - {line}", file=sys.stderr)
+        raise
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def cli_import(args: argparse.Namespace) -> int:
+    return run_cli(import_communes, args.file)

@@ -1,0 +1,268 @@
+"""Reading and checking official geographic files (communes, QPV) before anything is written.
+
+One entry point, `read_geo_file(path, kind)`: opens GeoJSON (also gzipped), Shapefile (plain or
+zipped) or GeoPackage with pyogrio, recognises the official schema, reprojects to WGS84, checks
+every feature (code, name, geometry), repairs invalid-but-repairable rings (shapely
+`make_valid`) and says so, and refuses the whole file otherwise (`ImportRefused`, with one French
+line per problem naming the file, the feature and the field). Nothing here touches the database.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ..errors import ImportRefused, UnknownSchema
+
+INSEE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
+# 2015: QP + department on 3 characters + 3 digits (QP093001); 2024: "QNXXXYYZ" (QN0930xx).
+QPV_RE = re.compile(r"^Q[PN](?:\d{3}|02[AB])[0-9A-Z]{3}$")
+# Every French commune (overseas departments included) lies inside this box, in WGS84.
+FRANCE_BOUNDS = (-63.5, -22.0, 56.0, 51.5)
+MAX_PROBLEMS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class Schema:
+    kind: str                      # "communes" or "qpv"
+    label: str                     # shown in reports
+    fields: dict[str, str]         # our name -> official property name
+    generation: int | None = None  # QPV generation (2015, 2024)
+
+
+SCHEMAS = [
+    Schema("communes", "GeoJSON communes (code, nom), comme geo.api.gouv.fr",
+           {"code": "code", "name": "nom"}),
+    Schema("communes", "IGN ADMIN EXPRESS (INSEE_COM, NOM)", {"code": "INSEE_COM", "name": "NOM"}),
+    Schema("qpv", "ANCT QPV 2015 (CODE_QP, NOM_QP, COMMUNE_QP)",
+           {"code": "CODE_QP", "name": "NOM_QP", "commune_names": "COMMUNE_QP"}, 2015),
+    Schema("qpv", "ANCT QPV 2024 (code_qp, lib_qp, insee_com, lib_com)",
+           {"code": "code_qp", "name": "lib_qp", "insee": "insee_com", "commune_names": "lib_com"},
+           2024),
+]
+
+
+@dataclass
+class GeoTable:
+    """A checked file: one row per feature, WGS84 shapely geometries, official values."""
+    file: str
+    schema: Schema
+    layer: str | None
+    crs: str
+    frame: pd.DataFrame            # columns: our field names + "geometry" (shapely, WGS84)
+    reprojected: bool
+    repaired: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_geo_file(path: str | Path, kind: str, display_name: str | None = None) -> GeoTable:
+    """Open, recognise, reproject and check `path` (kind "communes" or "qpv")."""
+    path = Path(path)
+    name = display_name or path.name
+    if not path.exists():
+        raise ImportRefused(f"Fichier introuvable : « {name} ».")
+    for source in _gdal_sources(path, name):
+        layers = _layers(source, name)
+        for layer in layers:
+            schema, columns = _match_schema(source, layer, kind)
+            if schema is not None:
+                return _read_checked(source, layer, schema, columns, name)
+    found = sorted({f for source in _gdal_sources(path, name)
+                    for layer in _layers(source, name) for f in _fields(source, layer)})
+    expected = " ; ".join(s.label for s in SCHEMAS if s.kind == kind)
+    raise UnknownSchema(
+        f"« {name} » : schéma inconnu pour des {'communes' if kind == 'communes' else 'QPV'} "
+        f"(champs trouvés : {', '.join(found) or 'aucun'} ; attendus : {expected}).")
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+def _gdal_sources(path: Path, name: str) -> list[str]:
+    """GDAL paths to try: the file itself, or each geo member of a zip archive."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return [f"/vsigzip/{path}"]
+    if suffix == ".zip":
+        try:
+            members = zipfile.ZipFile(path).namelist()
+        except zipfile.BadZipFile:
+            raise ImportRefused(f"« {name} » n'est pas une archive zip lisible.") from None
+        geo = [m for m in members if m.lower().endswith((".shp", ".geojson", ".json", ".gpkg"))]
+        if not geo:
+            raise ImportRefused(f"« {name} » : l'archive ne contient ni Shapefile (.shp), "
+                                "ni GeoJSON, ni GeoPackage.")
+        return [f"/vsizip/{path}/{m}" for m in geo]
+    return [str(path)]
+
+
+def _layers(source: str, name: str) -> list[str | None]:
+    try:
+        layers = pyogrio.list_layers(source)
+    except Exception as exc:  # noqa: BLE001 - GDAL says "not recognized" in many ways
+        raise ImportRefused(
+            f"« {name} » n'est pas un fichier géographique lisible (GeoJSON, Shapefile zippé "
+            f"ou GeoPackage attendu) : {str(exc).splitlines()[0][:160]}") from None
+    if len(layers) == 0:
+        raise ImportRefused(f"« {name} » ne contient aucune couche géographique.")
+    return [str(row[0]) for row in layers] if len(layers) > 1 else [None]
+
+
+def _fields(source: str, layer: str | None) -> list[str]:
+    return [str(f) for f in pyogrio.read_info(source, layer=layer)["fields"]]
+
+
+def _match_schema(source: str, layer: str | None, kind: str
+                  ) -> tuple[Schema | None, dict[str, str]]:
+    """The first schema of `kind` whose fields are all present (case-insensitive)."""
+    present = {f.lower(): f for f in _fields(source, layer)}
+    for schema in SCHEMAS:
+        if schema.kind != kind:
+            continue
+        if all(official.lower() in present for official in schema.fields.values()):
+            return schema, {ours: present[official.lower()]
+                            for ours, official in schema.fields.items()}
+    return None, {}
+
+
+def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[str, str],
+                  name: str) -> GeoTable:
+    try:
+        df = pyogrio.read_dataframe(source, layer=layer, columns=list(columns.values()),
+                                    use_arrow=True)
+    except Exception as exc:  # noqa: BLE001
+        raise ImportRefused(f"« {name} » : lecture impossible ({str(exc).splitlines()[0]}).") \
+            from None
+    if len(df) == 0:
+        raise ImportRefused(f"« {name} » ne contient aucune entité.")
+    if df.crs is None:
+        raise ImportRefused(
+            f"« {name} » : système de coordonnées absent (fichier .prj manquant ?). "
+            "Fournissez le fichier complet (WGS84 ou Lambert-93, EPSG:2154).")
+    crs = df.crs.to_string()
+    reprojected = df.crs.to_epsg() != 4326
+    if reprojected:
+        df = df.to_crs(4326)
+    frame = pd.DataFrame({ours: df[official].astype("string").str.strip()
+                          for ours, official in columns.items()})
+    frame["geometry"] = np.asarray(df.geometry.values, dtype=object)
+    table = GeoTable(name, schema, layer, crs, frame, reprojected)
+    problems = _check(table, columns)
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        raise ImportRefused(
+            f"« {name} » refusé : {len(problems)} problème(s), rien n'a été importé.",
+            shown + ([f"… et {more} autre(s) problème(s)."] if more else []))
+    if reprojected:  # 6 decimals of a degree = 0.1 m: more would be noise from the projection
+        table.frame["geometry"] = shapely.transform(table.frame["geometry"].to_numpy(),
+                                                    lambda c: np.round(c, 6))
+    return table
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def _where(table: GeoTable, i: int, code: object) -> str:
+    label = f" ({code})" if isinstance(code, str) and code else ""
+    return f"« {table.file} », entité n°{i + 1}{label}"
+
+
+def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
+    f = table.frame
+    problems: list[tuple[int, str]] = []
+    pattern, what = ((INSEE_RE, "un code INSEE de commune (5 caractères, ex. 93071)")
+                     if table.schema.kind == "communes"
+                     else (QPV_RE, "un code QPV (QP093001 en 2015, QN + 6 caractères en 2024)"))
+    codes = f["code"].fillna("")
+    bad_code = ~codes.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+    for i in np.flatnonzero(bad_code.to_numpy()):
+        problems.append((i, f"{_where(table, i, None)}, champ {columns['code']} : "
+                            f"« {codes.iloc[i]} » n'est pas {what}."))
+    dup = codes.duplicated(keep="first") & ~bad_code
+    for i in np.flatnonzero(dup.to_numpy()):
+        first = int(np.flatnonzero((codes == codes.iloc[i]).to_numpy())[0])
+        problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ {columns['code']} : "
+                            f"code en double (déjà à l'entité n°{first + 1})."))
+    names = f["name"].fillna("")
+    for i in np.flatnonzero((names == "").to_numpy()):
+        problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ {columns['name']} : "
+                            "nom vide."))
+    if "insee" in f:
+        for i, value in enumerate(f["insee"].fillna("")):
+            parts = split_list(value)
+            if not parts or not all(INSEE_RE.match(p) for p in parts):
+                problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ "
+                                    f"{columns['insee']} : « {value} » n'est pas une liste de "
+                                    "codes INSEE de communes."))
+    problems += _check_geometries(table, codes)
+    problems.sort(key=lambda p: p[0])
+    return [text for _, text in problems]
+
+
+def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]]:
+    geoms = table.frame["geometry"].to_numpy()
+    problems: list[tuple[int, str]] = []
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for i in np.flatnonzero(missing):
+        problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ geometry : "
+                            "géométrie vide."))
+    present = ~missing
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    for i in np.flatnonzero(present & ~polygonal):
+        problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ geometry : "
+                            f"{geoms[i].geom_type} au lieu "
+                            "d'un polygone."))
+    ok = present & polygonal
+    invalid = ok & ~shapely.is_valid(geoms)
+    for i in np.flatnonzero(invalid):
+        reason = shapely.is_valid_reason(geoms[i])
+        fixed = polygonal_part(shapely.make_valid(geoms[i]))
+        if fixed is None or fixed.area <= 0:
+            problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ geometry : "
+                                f"géométrie invalide et irréparable ({reason})."))
+            continue
+        geoms[i] = fixed
+        table.repaired.append(f"{_where(table, i, codes.iloc[i])} : géométrie réparée "
+                              f"({reason}).")
+    checked = ok & ~np.isin(np.arange(len(geoms)), [p[0] for p in problems])
+    if checked.any():
+        bounds = shapely.bounds(geoms[checked])
+        west, south, east, north = FRANCE_BOUNDS
+        outside = ((bounds[:, 0] < west) | (bounds[:, 1] < south) | (bounds[:, 2] > east)
+                   | (bounds[:, 3] > north) | ~np.isfinite(bounds).all(axis=1))
+        for j, i in enumerate(np.flatnonzero(checked)):
+            if outside[j]:
+                x, y = bounds[j, 0], bounds[j, 1]
+                problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ geometry : "
+                                    f"coordonnées hors de France ({x:.6g}, {y:.6g}) dans le "
+                                    f"système déclaré {table.crs} ; système de coordonnées "
+                                    "absent ou faux (Lambert-93 non déclaré ?)."))
+    table.frame["geometry"] = geoms
+    return problems
+
+
+def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
+    """The polygons of a geometry (make_valid may return a collection with lines)."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    if geom.geom_type == "GeometryCollection":
+        polys = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        if polys:
+            return shapely.union_all(polys)
+    return None
+
+
+def split_list(value: str | None) -> list[str]:
+    """'93005, 93071' / '93005;93071' -> ['93005', '93071'] (multi-commune QPV fields)."""
+    if value is None or value is pd.NA:
+        return []
+    return [p.strip() for p in re.split(r"[,;/|]", str(value)) if p.strip()]

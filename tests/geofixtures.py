@@ -1,0 +1,93 @@
+"""Small official-schema geo files for the geography tests, written by geopandas/pyogrio.
+
+Geometries here are little squares placed near real commune centres: plausible, clearly
+synthetic, and only ever written to a test's tmp_path (never to data/).
+"""
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+COMMUNES_93 = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "communes-93.geojson"
+COMMUNES_94 = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "communes-94.geojson"
+
+# Column order and names exactly as in the official files.
+QPV_2015 = ["CODE_QP", "NOM_QP", "COMMUNE_QP"]
+QPV_2024 = ["code_qp", "lib_qp", "insee_com", "lib_com"]
+
+
+def square(lon: float, lat: float, half_m: float = 150.0) -> shapely.Polygon:
+    """A square of side 2*half_m metres centred on (lon, lat), in WGS84."""
+    dx = half_m / (111_320 * math.cos(math.radians(lat)))
+    dy = half_m / 110_540
+    return shapely.box(lon - dx, lat - dy, lon + dx, lat + dy)
+
+
+def real_communes(path: Path = COMMUNES_93) -> gpd.GeoDataFrame:
+    return gpd.read_file(path).set_index("code")
+
+
+def border_point(a: str, b: str, path: Path = COMMUNES_93) -> tuple[float, float]:
+    """A point on the shared boundary of two real communes (from the shared file)."""
+    com = real_communes(path)
+    line = com.geometry[a].boundary.intersection(com.geometry[b].boundary)
+    p = line.interpolate(0.5, normalized=True)
+    return p.x, p.y
+
+
+def inside_point(code: str, path: Path = COMMUNES_93) -> tuple[float, float]:
+    p = real_communes(path).geometry[code].representative_point()
+    return p.x, p.y
+
+
+def frame(rows: list[dict], columns: list[str], crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame([{c: r[c] for c in columns} for r in rows],
+                           geometry=[r["geometry"] for r in rows], crs="EPSG:4326")
+    return gdf.to_crs(crs) if crs != "EPSG:4326" else gdf
+
+
+def write(gdf: gpd.GeoDataFrame, folder: Path, stem: str, fmt: str) -> Path:
+    """Write as 'geojson', 'gpkg' or 'shpzip' (a zipped Shapefile, as ANCT/IGN publish)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if fmt == "geojson":
+        path = folder / f"{stem}.geojson"
+        gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
+    elif fmt == "gpkg":
+        path = folder / f"{stem}.gpkg"
+        gdf.to_file(path, driver="GPKG", layer=stem, engine="pyogrio")
+    elif fmt == "shpzip":
+        shp_dir = folder / f"{stem}_shp"
+        shp_dir.mkdir(exist_ok=True)
+        gdf.to_file(shp_dir / f"{stem}.shp", driver="ESRI Shapefile", engine="pyogrio",
+                    encoding="UTF-8")
+        path = folder / f"{stem}.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            for part in sorted(shp_dir.iterdir()):
+                zf.write(part, part.name)
+    else:
+        raise ValueError(fmt)
+    return path
+
+
+def qpv_rows_93() -> list[dict]:
+    """Three quartiers: one named like a protocol quartier, one partially, one across two
+    communes (Aulnay-sous-Bois / Sevran, on their real shared border)."""
+    aulnay = inside_point("93005")
+    sevran = inside_point("93071")
+    border = border_point("93005", "93071")
+    return [
+        {"CODE_QP": "QP093901", "NOM_QP": "Le Gros Saule", "COMMUNE_QP": "Aulnay-sous-Bois",
+         "code_qp": "QN093901", "lib_qp": "Le Gros Saule", "insee_com": "93005",
+         "lib_com": "Aulnay-sous-Bois", "geometry": square(*aulnay)},
+        {"CODE_QP": "QP093902", "NOM_QP": "Beaudottes - Montceleux", "COMMUNE_QP": "Sevran",
+         "code_qp": "QN093902", "lib_qp": "Beaudottes - Montceleux", "insee_com": "93071",
+         "lib_com": "Sevran", "geometry": square(*sevran)},
+        {"CODE_QP": "QP093903", "NOM_QP": "Croix Blanche",
+         "COMMUNE_QP": "Aulnay-sous-Bois, Sevran",
+         "code_qp": "QN093903", "lib_qp": "Croix Blanche", "insee_com": "93005, 93071",
+         "lib_com": "Aulnay-sous-Bois, Sevran", "geometry": square(*border, half_m=200)},
+    ]
