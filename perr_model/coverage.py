@@ -356,3 +356,112 @@ def referential_tree(session: Session, territory_id: int, year: int | None = Non
                 "examples": [{"kind": "exemple", "label": t} for t in examples.get(gid, [])]})
         tree.append(node)
     return tree
+
+
+# --- commune commitments, one quartier ----------------------------------------------------------
+
+def commune_commitments(session: Session, territory_id: int, commune_ids: list[int],
+                        year: int | None = None, group_by: str = "axis") -> pd.DataFrame:
+    """Commitments of the given communes with their live actions (titles and count).
+
+    Columns: commune_id, commune, groupe (axis or pillar label, else the protocol's theme),
+    groupe_position, numero, engagement, actions (count), titres (list of action titles).
+    """
+    live = live_actions(territory_id, year)
+    if group_by == "pillar":
+        base = (select(Commitment, Pillar.name, func.coalesce(Pillar.position, 99))
+                .outerjoin(Pillar, Pillar.id == Commitment.pillar_id))
+        pos = func.coalesce(Pillar.position, 99)
+    else:
+        base = (select(Commitment, Axis.number, Axis.position, Axis.short_title, Axis.title)
+                .outerjoin(Axis, Axis.id == Commitment.axis_id))
+        pos = func.coalesce(Axis.position, 99)
+    raw = session.execute(
+        base.where(Commitment.territory_id == territory_id, Commitment.commune_id.in_(commune_ids))
+        .order_by(pos, Commitment.theme_position, Commitment.position)).all()
+    rows = []
+    for r in raw:
+        c = r[0]
+        if group_by == "pillar":
+            rows.append((c, r[1] or c.theme, r[2]))
+        elif r[2] is not None:
+            rows.append((c, axis_label(r[1] or r[2], r[3] or r[4], 80), r[2]))
+        else:
+            rows.append((c, c.theme, 99))
+    titles: dict[int, list[str]] = {}
+    if rows:
+        for cid, title in session.execute(
+                select(action_commitment.c.commitment_id, Action.title)
+                .join(Action, Action.id == action_commitment.c.action_id)
+                .where(action_commitment.c.commitment_id.in_([r[0].id for r in rows]),
+                       Action.id.in_(live)).order_by(Action.title)):
+            titles.setdefault(cid, []).append(title)
+    names = dict(session.execute(select(Commune.id, Commune.name)
+                                 .where(Commune.id.in_(commune_ids))).all())
+    return pd.DataFrame([
+        {"commune_id": c.commune_id, "commune": names.get(c.commune_id), "groupe": lab,
+         "groupe_position": p, "numero": c.number, "engagement": c.text,
+         "actions": len(titles.get(c.id, [])), "titres": titles.get(c.id, [])}
+        for c, lab, p in rows],
+        columns=["commune_id", "commune", "groupe", "groupe_position", "numero", "engagement",
+                 "actions", "titres"])
+
+
+def territory_qpvs(session: Session, territory_id: int) -> pd.DataFrame:
+    rows = session.execute(
+        select(Qpv.id, Qpv.code, Qpv.name, Commune.name)
+        .join(qpv_commune, qpv_commune.c.qpv_id == Qpv.id)
+        .join(Commune, Commune.id == qpv_commune.c.commune_id)
+        .where(Commune.territory_id == territory_id).order_by(Commune.name, Qpv.name)).all()
+    df = pd.DataFrame(rows, columns=["id", "code", "name", "commune"])
+    return df.drop_duplicates("id").reset_index(drop=True)
+
+
+def qpv_profile(session: Session, qpv_id: int, territory_id: int, year: int | None = None
+                ) -> dict | None:
+    """One quartier: identity, key figures, its live actions by axis, its communes' ids."""
+    q = session.get(Qpv, qpv_id)
+    if q is None:
+        return None
+    live = live_actions(territory_id, year)
+    acts = select(action_qpv.c.action_id).where(action_qpv.c.qpv_id == qpv_id,
+                                                 action_qpv.c.action_id.in_(live))
+    n_actions = session.scalar(select(func.count()).select_from(acts.subquery()))
+    amount = session.scalar(
+        select(func.sum(FundingLine.amount_approved)).join(Action, Action.id == FundingLine.action_id)
+        .where(FundingLine.action_id.in_(acts), funding_year_clause(year)))
+    holders = session.scalar(select(func.count(distinct(func.lower(Action.holder_name))))
+                             .where(Action.id.in_(acts)))
+    ax = axis_links(territory_id, year)
+    by_axis = pd.DataFrame(session.execute(
+        select(func.coalesce(Axis.number, Axis.position), Axis.title, Action.reference,
+               Action.title, Action.holder_name, Action.status)
+        .select_from(ax).join(Axis, Axis.id == ax.c.axis_id)
+        .join(Action, Action.id == ax.c.action_id)
+        .where(ax.c.action_id.in_(acts)).order_by(Axis.position, Action.title)).all(),
+        columns=["axe_numero", "axe", "reference", "titre", "porteur", "statut"])
+    communes = session.execute(select(Commune.id, Commune.name).join(
+        qpv_commune, qpv_commune.c.commune_id == Commune.id)
+        .where(qpv_commune.c.qpv_id == qpv_id).order_by(Commune.name)).all()
+    return {"id": q.id, "code": q.code, "name": q.name, "population": q.population,
+            "has_perimeter": q.geometry is not None, "is_synthetic": q.is_synthetic,
+            "lon": q.centroid_lon, "lat": q.centroid_lat, "source": q.source,
+            "actions": int(n_actions or 0), "amount": _num(amount), "holders": int(holders or 0),
+            "by_axis": by_axis, "communes": [(int(i), n) for i, n in communes]}
+
+
+def datasets(session: Session) -> pd.DataFrame:
+    """Provenance of every loaded dataset, for the À propos page."""
+    from .schema import Dataset
+    rows = session.execute(select(Dataset.title, Dataset.source, Dataset.licence,
+                                  Dataset.source_date, Dataset.loaded_at, Dataset.rows,
+                                  Dataset.note).order_by(Dataset.title)).all()
+    return pd.DataFrame(rows, columns=["Jeu de données", "Source", "Licence", "Date des données",
+                                       "Chargé le", "Lignes", "Note"])
+
+
+def qpv_points(session: Session, qpv_id: int) -> pd.DataFrame:
+    """The quartier as the action-detail map expects it (id, code, name, lon, lat, perimeter)."""
+    rows = session.execute(select(Qpv.id, Qpv.code, Qpv.name, Qpv.centroid_lon, Qpv.centroid_lat,
+                                  Qpv.geometry.is_not(None)).where(Qpv.id == qpv_id)).all()
+    return pd.DataFrame(rows, columns=["id", "code", "name", "lon", "lat", "has_perimeter"])

@@ -1,0 +1,103 @@
+"""Actions: combined filters, a sorted and paginated table (cut in SQL), detail, CSV/XLSX export."""
+import math
+
+import streamlit as st
+
+from perr_model import action_list as al
+from perr_ui import common, widgets as w
+from perr_ui.common import fr_euros, fr_number
+
+FILTERS = {"communes": "Commune", "quartiers": "Quartier (QPV)", "axes": "Axe",
+           "objectifs": "Objectif opérationnel", "statuts": "Statut", "porteurs": "Porteur",
+           "financeurs": "Financeur"}
+PAGE_SIZE = 50
+
+t = w.page_header("Actions", "territoire et année : dans le menu latéral")
+if t is None:
+    st.stop()
+tid, year = int(t["id"]), common.current_year()
+options = w.cached(al.filter_options, tid)
+
+
+def reset() -> None:
+    for name in FILTERS:
+        st.session_state[f"act_{name}"] = []
+    st.session_state["act_text"], st.session_state["act_page"] = "", 1
+
+
+with st.expander("Filtres", expanded=True, icon=":material/filter_list:"):
+    text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text")
+    cols = st.columns(3)
+    chosen = {}
+    for i, (name, label) in enumerate(FILTERS.items()):
+        opts = options[name]
+        chosen[name] = cols[i % 3].multiselect(label, list(opts), format_func=opts.get,
+                                               key=f"act_{name}", placeholder="Tous")
+    st.button("Réinitialiser les filtres", on_click=reset, icon=":material/restart_alt:")
+
+f = al.ActionFilter(territory_id=tid, year=year, commune_ids=tuple(chosen["communes"]),
+                    qpv_ids=tuple(chosen["quartiers"]), axis_ids=tuple(chosen["axes"]),
+                    objective_ids=tuple(chosen["objectifs"]), statuses=tuple(chosen["statuts"]),
+                    holders=tuple(chosen["porteurs"]), funders=tuple(chosen["financeurs"]),
+                    text=text)
+total = w.cached(al.count, f)
+st.metric("Actions correspondant aux filtres", fr_number(total))
+if total == 0:
+    w.nothing("Aucune action enregistrée ne correspond à ces filtres."
+              if any(chosen.values()) or text else
+              "Aucune action enregistrée pour ce territoire et cette année.")
+    st.stop()
+
+c1, c2, c3 = st.columns([2, 1, 1])
+sort = c1.selectbox("Trier par", list(al.SORTS), key="act_sort",
+                    format_func={"reference": "Référence", "titre": "Titre", "porteur": "Porteur",
+                                 "statut": "Statut", "annee": "Année"}.get)
+descending = c2.toggle("Ordre décroissant", key="act_desc")
+pages = max(1, math.ceil(total / PAGE_SIZE))
+if st.session_state.get("act_page", 1) > pages:
+    st.session_state["act_page"] = 1
+number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page")
+rows = w.cached(al.page, f, sort, descending, int(number), PAGE_SIZE)
+event = st.dataframe(
+    rows.drop(columns=["id", "is_synthetic"]), hide_index=True, width="stretch",
+    on_select="rerun", selection_mode="single-row", key="act_table", column_config={
+        "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="large"),
+        "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
+        "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
+        "communes": "Communes", "quartiers": "Quartiers"})
+st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
+           f"sur {fr_number(total)}. Sélectionnez une ligne pour voir le détail de l'action.")
+
+picked = event.selection.rows if event else []
+if picked:
+    d = w.cached(al.detail, int(rows.iloc[picked[0]]["id"]))
+    with st.container(border=True):
+        st.subheader(d["title"])
+        if d["is_synthetic"]:
+            st.caption("Action fictive (démonstration).")
+        st.markdown(f"**Référence** : {d['reference']}  \n**Porteur** : {d['holder_name'] or '–'}"
+                    f"{' (SIRET ' + d['holder_siret'] + ')' if d['holder_siret'] else ''}  \n"
+                    f"**Statut** : {d['statut']}  \n**Années** : {d['year_start'] or '–'}"
+                    f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}  \n"
+                    f"**Public cible** : {d['target_public'] or '–'}  \n"
+                    f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'])}, "
+                    f"réalisés {fr_number(d['beneficiaries_achieved'])}  \n"
+                    f"**Communes** : {', '.join(d['communes']) or '–'}  \n"
+                    f"**Axes** : {' ; '.join(d['axes']) or '–'}  \n"
+                    f"**Objectifs** : {' ; '.join(d['objectifs']) or '–'}  \n"
+                    f"**Source** : {d['source'] or '–'}")
+        if d["description"]:
+            st.write(d["description"])
+        if len(d["financements"]):
+            st.dataframe(d["financements"], hide_index=True, width="stretch")
+            st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
+        w.quartiers_map(d["quartiers"], key="act_detail_map")
+
+c1, c2 = st.columns(2)
+c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",
+                   "text/csv", icon=":material/download:", on_click="ignore")
+c2.download_button("Exporter en XLSX", lambda: w.export_bytes(f, "xlsx"), "actions.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   icon=":material/download:", on_click="ignore")
+st.caption("Format d'export réimportable (voir docs/actions-format.md) ; aucune donnée "
+           "personnelle n'y figure.")

@@ -1,0 +1,66 @@
+"""Engagements des communes: two to four communes side by side, commitments grouped by axis or
+pillar, each with its actions under way, so that the differences show."""
+import streamlit as st
+
+from perr_model import action_list as al, coverage
+from perr_ui import common, widgets as w
+
+t = w.page_header("Engagements des communes",
+                  "les engagements pris par chaque commune dans le protocole, et leurs actions")
+if t is None:
+    st.stop()
+tid, year = int(t["id"]), common.current_year()
+communes = w.cached(al.filter_options, tid)["communes"]
+if not communes:
+    w.nothing("Aucune commune n'est rattachée à ce territoire.")
+    st.stop()
+
+with_commitments = w.cached(coverage.commune_commitments, tid, list(communes), year)
+having = [c for c in communes if c in set(with_commitments["commune_id"])]
+if st.session_state.get("eng_communes") and not set(st.session_state["eng_communes"]) <= set(communes):
+    del st.session_state["eng_communes"]
+chosen = st.multiselect("Communes à comparer (2 à 4)", list(communes), format_func=communes.get,
+                        default=(having or list(communes))[:3], max_selections=4,
+                        key="eng_communes")
+group_by = st.segmented_control("Regrouper par", ["axis", "pillar"], default="axis",
+                                format_func={"axis": "Axe", "pillar": "Pilier"}.get,
+                                key="eng_group") or "axis"
+if not chosen:
+    st.info("Choisissez au moins une commune.")
+    st.stop()
+if len(chosen) == 1:
+    st.caption("Ajoutez une deuxième commune pour comparer.")
+
+table = w.cached(coverage.commune_commitments, tid, chosen, year, group_by)
+if table.empty:
+    w.nothing("Le protocole de ce territoire ne comporte pas d'engagements pour ces communes.")
+    st.stop()
+
+summary = (table.groupby("commune").agg(engagements=("engagement", "size"),
+                                        avec_action=("actions", lambda s: int((s > 0).sum())),
+                                        actions=("actions", "sum"))
+           .reindex([communes[c] for c in chosen]).fillna(0).astype(int))
+st.dataframe(summary, width="stretch", column_config={
+    "engagements": "Engagements", "avec_action": "Engagements avec action",
+    "actions": "Actions rattachées"})
+
+groups = table.sort_values("groupe_position")["groupe"].drop_duplicates().tolist()
+for group in groups:
+    part = table[table["groupe"] == group]
+    st.subheader(group)
+    cols = st.columns(len(chosen))
+    for col, cid in zip(cols, chosen):
+        mine = part[part["commune_id"] == cid]
+        with col.container(border=True):
+            st.markdown(f"**{communes[cid]}** · {len(mine)} engagement(s), "
+                        f"{int(mine['actions'].sum())} action(s)")
+            if mine.empty:
+                st.caption("Aucun engagement sur ce thème.")
+            for r in mine.itertuples():
+                number = f"{r.numero}. " if r.numero else ""
+                st.markdown(f"{number}{r.engagement}")
+                if r.titres:
+                    st.caption("Actions en cours : " + " ; ".join(r.titres[:8])
+                               + (f" (+{len(r.titres) - 8})" if len(r.titres) > 8 else ""))
+                else:
+                    st.caption(":orange[Aucune action enregistrée.]")

@@ -1,0 +1,43 @@
+"""Référentiel: axis → group → objective, with the number of actions at every node (rolled up
+from the actions without double counting); the protocol's example actions shown apart."""
+import streamlit as st
+
+from perr_model import coverage
+from perr_ui import common, widgets as w
+
+t = w.page_header("Référentiel du protocole",
+                  "axes, objectifs et nombre d'actions qui les servent")
+if t is None:
+    st.stop()
+tid, year = int(t["id"]), common.current_year()
+tree = w.cached(coverage.referential_tree, tid, year)
+if not tree:
+    w.nothing("Aucun axe n'est chargé pour ce territoire.")
+    st.stop()
+
+st.caption("Entre crochets : le nombre d'actions enregistrées qui servent chaque élément. "
+           "Un groupe ou un axe compte chaque action une fois, même si elle sert plusieurs "
+           "de ses objectifs. Les « exemples d'actions » sont les idées citées par le protocole : "
+           "ce ne sont pas des actions enregistrées et ils ne sont pas comptés.")
+only_empty = st.toggle("N'afficher que les objectifs sans action", key="ref_only_empty")
+
+
+def badge(n: int) -> str:
+    return f":green-badge[{n} action{'s' if n > 1 else ''}]" if n else ":orange-badge[aucune action]"
+
+
+for axis in tree:
+    with st.expander(f"{axis['label']} — {axis['actions']} action(s)", expanded=len(tree) <= 2):
+        if axis["strategic"]:
+            st.markdown(f"*Objectif stratégique : {axis['strategic']}*")
+        if not axis["groups"]:
+            st.caption("Pas d'objectifs opérationnels détaillés pour cet axe.")
+        for g in axis["groups"]:
+            objectives = [o for o in g["objectives"] if not only_empty or o["actions"] == 0]
+            if only_empty and not objectives:
+                continue
+            st.markdown(f"**{g['label']}** {badge(g['actions'])}")
+            st.markdown("\n".join(f"- {o['label']} {badge(o['actions'])}" for o in objectives))
+            if g["examples"] and not only_empty:
+                st.caption("Exemples d'actions cités par le protocole (pas des actions "
+                           "enregistrées) : " + " · ".join(e["label"] for e in g["examples"]))

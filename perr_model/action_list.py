@@ -1,0 +1,296 @@
+"""The action list: filters that combine, SQL sorting and paging, one action's detail, exports.
+
+Personal fields (Action.contact_*, created_by, updated_by) are never selected here: nothing in
+this module can leak them to a page or an export. The export columns are the import format of
+the spreadsheet importer (docs/actions-format.md).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from .coverage import action_amounts, action_commune_links, axis_links, year_clause
+from .schema import (
+    FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup, OperationalObjective, Qpv,
+    StrategicObjective, action_axis, action_commune, action_objective, action_qpv, qpv_commune,
+)
+from .textnorm import fold
+
+STATUSES = {"en_projet": "En projet", "programmee": "Programmée", "en_cours": "En cours",
+            "terminee": "Terminée", "abandonnee": "Abandonnée"}
+SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
+         "statut": Action.status, "annee": Action.year_start}
+PERSONAL_FIELDS = ("contact_name", "contact_email", "contact_phone", "created_by", "updated_by")
+
+
+@dataclass(frozen=True)
+class ActionFilter:
+    """Every filter of the Actions page; empty tuples/None mean "no restriction"."""
+    territory_id: int
+    year: int | None = None
+    commune_ids: tuple[int, ...] = ()
+    qpv_ids: tuple[int, ...] = ()
+    axis_ids: tuple[int, ...] = ()
+    objective_ids: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    holders: tuple[str, ...] = ()
+    funders: tuple[str, ...] = ()
+    text: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def matching_ids(f: ActionFilter):
+    """SELECT Action.id of the live actions matching every filter at once."""
+    q = select(Action.id).where(Action.territory_id == f.territory_id,
+                                Action.archived.is_(False), year_clause(f.year))
+    if f.commune_ids:
+        co = action_commune_links(f.territory_id, f.year).subquery()
+        q = q.where(Action.id.in_(select(co.c.action_id).where(co.c.commune_id.in_(f.commune_ids))))
+    if f.qpv_ids:
+        q = q.where(Action.id.in_(select(action_qpv.c.action_id)
+                                  .where(action_qpv.c.qpv_id.in_(f.qpv_ids))))
+    if f.axis_ids:
+        ax = axis_links(f.territory_id, f.year)
+        q = q.where(Action.id.in_(select(ax.c.action_id).where(ax.c.axis_id.in_(f.axis_ids))))
+    if f.objective_ids:
+        q = q.where(Action.id.in_(select(action_objective.c.action_id)
+                                  .where(action_objective.c.objective_id.in_(f.objective_ids))))
+    if f.statuses:
+        q = q.where(Action.status.in_(f.statuses))
+    if f.holders:
+        q = q.where(Action.holder_name.in_(f.holders))
+    if f.funders:
+        q = q.where(Action.id.in_(select(FundingLine.action_id)
+                                  .where(FundingLine.funder.in_(f.funders))))
+    for word in fold(f.text or "").split():
+        pattern = f"%{word}%"
+        q = q.where(or_(_folded(Action.title).like(pattern),
+                        _folded(func.coalesce(Action.description, "")).like(pattern),
+                        _folded(func.coalesce(Action.holder_name, "")).like(pattern),
+                        _folded(Action.reference).like(pattern)))
+    return q
+
+
+def _folded(column):
+    """Accent-insensitive comparison for the common French accents, in SQL on both backends."""
+    expr = func.lower(column)
+    for a, b in (("é", "e"), ("è", "e"), ("ê", "e"), ("à", "a"), ("ç", "c"), ("ô", "o"),
+                 ("î", "i"), ("û", "u"), ("â", "a"), ("É", "e"), ("’", " "), ("'", " "),
+                 ("-", " ")):
+        expr = func.replace(expr, a, b)
+    return expr
+
+
+def count(session: Session, f: ActionFilter) -> int:
+    return int(session.scalar(select(func.count()).select_from(matching_ids(f).subquery())))
+
+
+def page(session: Session, f: ActionFilter, sort: str = "reference", descending: bool = False,
+         page_number: int = 1, page_size: int = 50) -> pd.DataFrame:
+    """One page of the filtered list, sorted and cut in SQL: only those rows leave the database."""
+    order = SORTS.get(sort, Action.reference)
+    order = order.desc() if descending else order.asc()
+    am = action_amounts(f.territory_id, f.year)
+    rows = session.execute(
+        select(Action.id, Action.reference, Action.title, Action.holder_name, Action.status,
+               Action.year_start, Action.year_end, am.c.amount, Action.is_synthetic)
+        .outerjoin(am, am.c.action_id == Action.id)
+        .where(Action.id.in_(matching_ids(f)))
+        .order_by(order, Action.id).offset(max(0, page_number - 1) * page_size)
+        .limit(page_size)).all()
+    df = pd.DataFrame(rows, columns=["id", "reference", "titre", "porteur", "statut",
+                                     "annee_debut", "annee_fin", "montant_accorde",
+                                     "is_synthetic"])
+    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s))
+    df["montant_accorde"] = df["montant_accorde"].map(lambda v: None if v is None else float(v))
+    ids = [int(i) for i in df["id"]]
+    places = _names_by_action(session, ids)
+    df["communes"] = [places["communes"].get(i, "") for i in ids]
+    df["quartiers"] = [places["quartiers"].get(i, "") for i in ids]
+    return df
+
+
+def _names_by_action(session: Session, ids: list[int]) -> dict[str, dict[int, str]]:
+    out: dict[str, dict[int, list[str]]] = {"communes": {}, "quartiers": {}}
+    if not ids:
+        return {"communes": {}, "quartiers": {}}
+    for aid, name in session.execute(
+            select(action_commune.c.action_id, Commune.name)
+            .join(Commune, Commune.id == action_commune.c.commune_id)
+            .where(action_commune.c.action_id.in_(ids)).order_by(Commune.name)):
+        out["communes"].setdefault(aid, []).append(name)
+    for aid, name in session.execute(
+            select(action_qpv.c.action_id, Qpv.name).join(Qpv, Qpv.id == action_qpv.c.qpv_id)
+            .where(action_qpv.c.action_id.in_(ids)).order_by(Qpv.name)):
+        out["quartiers"].setdefault(aid, []).append(name)
+    return {k: {a: ", ".join(v) for a, v in d.items()} for k, d in out.items()}
+
+
+def filter_options(session: Session, territory_id: int) -> dict[str, dict]:
+    """Choices of each filter for a territory: {filter: {value: label}}."""
+    communes = dict(session.execute(select(Commune.id, Commune.name)
+                                    .where(Commune.territory_id == territory_id)
+                                    .order_by(Commune.name)).all())
+    qpvs = dict(session.execute(
+        select(Qpv.id, Qpv.name + " (" + Commune.name + ")")
+        .join(qpv_commune, qpv_commune.c.qpv_id == Qpv.id)
+        .join(Commune, Commune.id == qpv_commune.c.commune_id)
+        .where(Commune.territory_id == territory_id).order_by(Qpv.name)).all())
+    axes = {a: f"Axe {n or p} – {t}" for a, n, p, t in session.execute(
+        select(Axis.id, Axis.number, Axis.position, func.coalesce(Axis.short_title, Axis.title))
+        .where(Axis.territory_id == territory_id).order_by(Axis.position))}
+    objectives = {o: f"{ap}.{gp}.{op} {t[:90]}" for o, ap, gp, op, t in session.execute(
+        select(OperationalObjective.id, Axis.position, ObjectiveGroup.position,
+               OperationalObjective.position, OperationalObjective.text)
+        .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+        .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+        .join(Axis, Axis.id == StrategicObjective.axis_id)
+        .where(Axis.territory_id == territory_id)
+        .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position))}
+    holders = session.scalars(select(Action.holder_name).distinct()
+                              .where(Action.territory_id == territory_id,
+                                     Action.holder_name.is_not(None))
+                              .order_by(Action.holder_name).limit(2000)).all()
+    funders = session.scalars(select(FundingLine.funder).distinct()
+                              .join(Action, Action.id == FundingLine.action_id)
+                              .where(Action.territory_id == territory_id)).all()
+    return {"communes": communes, "quartiers": qpvs, "axes": axes, "objectifs": objectives,
+            "statuts": dict(STATUSES), "porteurs": {h: h for h in holders},
+            "financeurs": {k: FUNDERS.get(k, k) for k in sorted(funders)}}
+
+
+# --- one action -------------------------------------------------------------------------------
+
+PUBLIC_ACTION_COLUMNS = [
+    Action.id, Action.reference, Action.title, Action.description, Action.holder_name,
+    Action.holder_siret, Action.status, Action.year_start, Action.year_end, Action.start_date,
+    Action.end_date, Action.target_public, Action.beneficiaries_planned,
+    Action.beneficiaries_achieved, Action.origin, Action.source, Action.is_synthetic,
+    Action.territory_id]
+
+
+def detail(session: Session, action_id: int) -> dict | None:
+    """All non-personal fields of one action, with its places, axes, objectives and funding."""
+    row = session.execute(select(*PUBLIC_ACTION_COLUMNS).where(Action.id == action_id)).first()
+    if row is None:
+        return None
+    d = dict(row._mapping)
+    d["statut"] = STATUSES.get(d["status"], d["status"])
+    d["communes"] = session.scalars(select(Commune.name).join(
+        action_commune, action_commune.c.commune_id == Commune.id)
+        .where(action_commune.c.action_id == action_id).order_by(Commune.name)).all()
+    d["quartiers"] = pd.DataFrame(session.execute(
+        select(Qpv.id, Qpv.code, Qpv.name, Qpv.centroid_lon, Qpv.centroid_lat,
+               Qpv.geometry.is_not(None))
+        .join(action_qpv, action_qpv.c.qpv_id == Qpv.id)
+        .where(action_qpv.c.action_id == action_id).order_by(Qpv.name)).all(),
+        columns=["id", "code", "name", "lon", "lat", "has_perimeter"])
+    ax = axis_links(d["territory_id"], None)
+    d["axes"] = [f"Axe {n or p} – {t}" for n, p, t in session.execute(
+        select(Axis.number, Axis.position, Axis.title).where(Axis.id.in_(
+            select(ax.c.axis_id).where(ax.c.action_id == action_id))).order_by(Axis.position))]
+    d["objectifs"] = session.scalars(select(OperationalObjective.text).join(
+        action_objective, action_objective.c.objective_id == OperationalObjective.id)
+        .where(action_objective.c.action_id == action_id)).all()
+    d["financements"] = pd.DataFrame([
+        (FUNDERS.get(f, f), y, _f(r), _f(a)) for f, y, r, a in session.execute(
+            select(FundingLine.funder, FundingLine.year, FundingLine.amount_requested,
+                   FundingLine.amount_approved).where(FundingLine.action_id == action_id)
+            .order_by(FundingLine.year, FundingLine.funder))],
+        columns=["Financeur", "Année", "Montant demandé", "Montant accordé"])
+    return d
+
+
+def _f(v):
+    return None if v is None else float(v)
+
+
+# --- export (the import format: docs/actions-format.md) ---------------------------------------
+
+EXPORT_COLUMNS = ["reference", "titre", "description", "porteur", "siret_porteur", "communes",
+                  "quartiers", "axes", "objectifs", "statut", "annee_debut", "annee_fin",
+                  "date_debut", "date_fin", "public_cible", "beneficiaires_prevus",
+                  "beneficiaires_realises"]
+
+
+def export_frame(session: Session, f: ActionFilter) -> pd.DataFrame:
+    """Every filtered action in the import format: one row per action, funding as
+    financeur_N / montant_demande_N / montant_accorde_N / annee_financement_N column groups."""
+    ids = matching_ids(f).subquery()
+    rows = session.execute(
+        select(Action.id, Action.reference, Action.title, Action.description,
+               Action.holder_name, Action.holder_siret, Action.status, Action.year_start,
+               Action.year_end, Action.start_date, Action.end_date, Action.target_public,
+               Action.beneficiaries_planned, Action.beneficiaries_achieved)
+        .where(Action.id.in_(select(ids.c.id))).order_by(Action.reference)).all()
+    df = pd.DataFrame(rows, columns=["id"] + EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[9:])
+    joined = _joined_codes(session, ids)
+    for col in ("communes", "quartiers", "axes", "objectifs"):
+        df[col] = [joined[col].get(int(i), "") for i in df["id"]]
+    for col in ("date_debut", "date_fin"):
+        df[col] = df[col].map(lambda d: d.isoformat() if d is not None else None)
+    lines: dict[int, list[tuple]] = {}
+    for aid, funder, year, req, app in session.execute(
+            select(FundingLine.action_id, FundingLine.funder, FundingLine.year,
+                   FundingLine.amount_requested, FundingLine.amount_approved)
+            .where(FundingLine.action_id.in_(select(ids.c.id)))
+            .order_by(FundingLine.action_id, FundingLine.year, FundingLine.funder,
+                      FundingLine.id)):
+        lines.setdefault(aid, []).append((funder, _f(req), _f(app), year))
+    width = max((len(v) for v in lines.values()), default=0)
+    out = df[EXPORT_COLUMNS].copy()
+    for n in range(1, width + 1):
+        got = [lines.get(int(i), []) for i in df["id"]]
+        for k, name in enumerate(("financeur", "montant_demande", "montant_accorde",
+                                  "annee_financement")):
+            out[f"{name}_{n}"] = [g[n - 1][k] if len(g) >= n else None for g in got]
+    return out
+
+
+def _joined_codes(session: Session, ids) -> dict[str, dict[int, str]]:
+    """'|'-joined references of each action's places and referential items."""
+    queries = {
+        "communes": select(action_commune.c.action_id, Commune.insee_code)
+        .join(Commune, Commune.id == action_commune.c.commune_id)
+        .where(action_commune.c.action_id.in_(select(ids.c.id))).order_by(Commune.insee_code),
+        "quartiers": select(action_qpv.c.action_id, func.coalesce(Qpv.code, Qpv.name))
+        .join(Qpv, Qpv.id == action_qpv.c.qpv_id)
+        .where(action_qpv.c.action_id.in_(select(ids.c.id))).order_by(Qpv.name),
+        "axes": select(action_axis.c.action_id, func.coalesce(Axis.number, Axis.position))
+        .join(Axis, Axis.id == action_axis.c.axis_id)
+        .where(action_axis.c.action_id.in_(select(ids.c.id))).order_by(Axis.position),
+    }
+    out = {k: {} for k in ("communes", "quartiers", "axes", "objectifs")}
+    for key, q in queries.items():
+        for aid, value in session.execute(q):
+            out[key].setdefault(aid, []).append(str(value))
+    for aid, ap, gp, op in session.execute(
+            select(action_objective.c.action_id, func.coalesce(Axis.number, Axis.position),
+                   func.coalesce(ObjectiveGroup.number, ObjectiveGroup.position),
+                   OperationalObjective.position)
+            .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id)
+            .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+            .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+            .join(Axis, Axis.id == StrategicObjective.axis_id)
+            .where(action_objective.c.action_id.in_(select(ids.c.id)))
+            .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position)):
+        out["objectifs"].setdefault(aid, []).append(f"{ap}.{gp}.{op}")
+    return {k: {a: "|".join(v) for a, v in d.items()} for k, d in out.items()}
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM (Excel opens it with the accents right), ';' separator, ',' decimals."""
+    return df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        df.to_excel(writer, index=False, sheet_name="actions")
+    return buf.getvalue()

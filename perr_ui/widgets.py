@@ -1,0 +1,152 @@
+"""Pieces shared by the reading pages: cached model calls, demo banner, empty notices, maps.
+
+`cached(fn, *args)` runs a perr_model read function `fn(session, *args)` on the read-only
+engine and caches its result (st.cache_data, TTL) per database URL and arguments, so that a
+rerun after a click does not query the database again.
+"""
+from __future__ import annotations
+
+import importlib
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from perr_model import queries
+from perr_model.store import database_url
+from perr_ui import common
+
+TTL_SECONDS = 300
+DEMO_NOTICE = ("Territoire de **démonstration** : toutes les données affichées ici sont "
+               "**fictives**, générées par programme. Elles ne décrivent aucun lieu réel.")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=512)
+def _call(url: str, module: str, name: str, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), name)
+    with Session(common._engine(url, True)) as s:
+        return fn(s, *args, **dict(kwargs))
+
+
+def cached(fn, *args, **kwargs):
+    """fn(session, *args, **kwargs) on the read-only engine, cached for TTL_SECONDS."""
+    return _call(database_url(), fn.__module__, fn.__name__, args, tuple(sorted(kwargs.items())))
+
+
+def territory() -> dict | None:
+    """The territory chosen in the sidebar: {id, slug, name, is_synthetic}."""
+    tid = common.current_territory_id()
+    terr = cached(queries.territories)
+    if tid is None and not terr.empty:
+        # Page run on its own (AppTest.switch_page): app.py's selector did not run.
+        tid = st.session_state["territory_id"] = int(terr.iloc[0]["id"])
+    row = terr[terr["id"] == tid]
+    return None if row.empty else row.iloc[0].to_dict()
+
+
+def page_header(title: str, caption: str | None = None) -> dict | None:
+    """Title, the territory/year in a caption, and the demo banner when the data is fictive."""
+    t = territory()
+    st.title(title)
+    year = common.current_year()
+    where = t["name"] if t else "aucun territoire"
+    st.caption(f"{where} · {year if year else 'toutes les années'}"
+               + (f" · {caption}" if caption else ""))
+    if t and t["is_synthetic"]:
+        st.warning(DEMO_NOTICE, icon=":material/science:")
+    return t
+
+
+def nothing(message: str = "Aucune action enregistrée pour cette sélection.") -> None:
+    st.info(message, icon=":material/info:")
+
+
+def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[int, float],
+                 label: str, key: str):
+    """Draw the coverage map (geo.coverage_deck when available). Returns the selection event."""
+    deck, notice = _deck(territory_id, by_commune, by_qpv, label)
+    if deck is None:
+        st.info(notice or "Aucune position connue pour dessiner la carte.")
+        return None
+    if notice:
+        st.caption(notice)
+    return st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
+                           height=420)
+
+
+def _deck(territory_id, by_commune, by_qpv, label):
+    with common.session() as s:
+        try:
+            from perr_model import geo
+            return geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
+        except (ImportError, AttributeError):
+            from perr_ui import fallback_map
+            return fallback_map.coverage_deck(s, territory_id, by_commune, by_qpv, label)
+
+
+def selected_qpv_id(event) -> int | None:
+    """The quartier clicked on a coverage map (layer id "qpv"), if any."""
+    if not event:
+        return None
+    try:
+        objects = event.selection.get("objects", {})
+    except AttributeError:
+        return None
+    for layer, picked in objects.items():
+        if "qpv" in layer and picked:
+            value = picked[0].get("qpv_id", picked[0].get("id"))
+            return int(value) if value is not None else None
+    return None
+
+
+def selected_point(event, field: str = "customdata") -> object | None:
+    """The value carried by the clicked bar/point of a plotly chart (customdata)."""
+    try:
+        points = event.selection.get("points", []) if event else []
+    except AttributeError:
+        return None
+    if not points:
+        return None
+    value = points[0].get(field)
+    return value[0] if isinstance(value, list) else value
+
+
+def export_bytes(f, fmt: str) -> bytes:
+    """The filtered actions in the import format (built only when the user downloads)."""
+    from perr_model import action_list as al
+    with common.session() as s:
+        frame = al.export_frame(s, f)
+    return al.to_xlsx_bytes(frame) if fmt == "xlsx" else al.to_csv_bytes(frame)
+
+
+def quartiers_map(quartiers, key: str) -> None:
+    """Small map of an action's quartiers: perimeter (geo.qpv_deck) or a point, else a notice."""
+    if quartiers is None or quartiers.empty:
+        st.caption("Aucun quartier rattaché à cette action.")
+        return
+    deck = None
+    if len(quartiers) == 1 and bool(quartiers.iloc[0]["has_perimeter"]):
+        try:
+            from perr_model import geo
+            with common.session() as s:
+                got = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
+            deck = got[0] if isinstance(got, tuple) else got
+        except (ImportError, AttributeError):
+            deck = None
+    if deck is None:
+        located = quartiers.dropna(subset=["lon", "lat"])
+        if located.empty:
+            st.caption("Quartiers : " + ", ".join(quartiers["name"]) + " (périmètre non importé, "
+                       "pas de carte).")
+            return
+        import pydeck as pdk
+        data = [{"name": r.name, "lon": round(r.lon, 5), "lat": round(r.lat, 5)}
+                for r in located.itertuples()]
+        deck = pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", id="qpv", data=data,
+                                          get_position=["lon", "lat"], get_radius=250,
+                                          get_fill_color=[200, 80, 40, 200], pickable=True)],
+                        map_provider=None, tooltip={"text": "{name}"},
+                        initial_view_state=pdk.ViewState(longitude=data[0]["lon"],
+                                                         latitude=data[0]["lat"], zoom=12))
+        st.caption("Quartiers : " + ", ".join(quartiers["name"])
+                   + " (position approximative, périmètre non importé).")
+    st.pydeck_chart(deck, key=key, height=260)

@@ -1,0 +1,76 @@
+"""Helpers for the AppTest page tests: open a page of the real app on a given database.
+
+In Streamlit 1.67, after `AppTest.switch_page` the page script runs on its own (app.py's
+sidebar selectors do not run), so the territory and year are put in session_state before
+every run, as app.py would have left them.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ALL_YEARS = "Toutes les années"
+
+
+class Page:
+    def __init__(self, url: str, path: str, territory_id: int, year: int | None = None):
+        self.url, self.path = url, path
+        self.territory_id, self.year = territory_id, year
+        self.at = AppTest.from_file(APP, default_timeout=30)
+        self.at.run()
+        if path != "pages/couverture.py":
+            self.at.switch_page(path)
+        self.run()
+
+    def run(self) -> "Page":
+        self.at.session_state["territory_id"] = self.territory_id
+        self.at.session_state["year"] = str(self.year) if self.year else ALL_YEARS
+        self.at.run()
+        assert not self.at.exception, [e.value for e in self.at.exception]
+        return self
+
+    def metric(self, label: str) -> str:
+        return next(m.value for m in self.at.metric if m.label == label)
+
+    def text(self) -> str:
+        """Every text the page shows (markdown, captions, tables, metrics, alerts, charts)."""
+        parts = []
+        for node in _walk(self.at.main) + _walk(self.at.sidebar):
+            proto = getattr(node, "proto", None)
+            if proto is not None:
+                parts.append(str(proto))
+            value = getattr(node, "value", None)
+            if hasattr(value, "to_csv"):
+                parts.append(value.to_csv())
+        return "\n".join(parts)
+
+
+def _walk(node) -> list:
+    out = [node]
+    for child in getattr(node, "children", {}).values():
+        out += _walk(child)
+    return out
+
+
+def territory_id(url: str, slug: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as c:
+        tid = c.execute(text("select id from territory where slug=:s"), {"s": slug}).scalar_one()
+    engine.dispose()
+    return tid
+
+
+def sql(url: str, query: str, **params):
+    engine = create_engine(url)
+    with engine.connect() as c:
+        value = c.execute(text(query), params).scalar()
+    engine.dispose()
+    return value
+
+
+def plotly_spec(at, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
