@@ -77,13 +77,19 @@ else:
                            format_func=lambda a: "Tous les axes" if a is None else labels[a])
     by_commune, by_qpv = w.cached(coverage.metric_by_place, tid, year, axis_id, measure)
     map_event = w.coverage_map(tid, by_commune, by_qpv, coverage.MEASURES[measure], "cov_map")
-    qpv_id = w.selected_qpv_id(map_event)
-    if qpv_id is not None:
-        st.session_state["qpv_id"] = qpv_id
-        st.info(f"Quartier sélectionné : {fr_number(by_qpv.get(qpv_id, 0))} "
+    place = w.selected_place(map_event)
+    if place and place[0] == "qpv":
+        st.session_state["qpv_id"] = place[1]
+        st.info(f"Quartier sélectionné : {fr_number(by_qpv.get(place[1], 0))} "
                 f"({coverage.MEASURES[measure].lower()}).")
         st.page_link("pages/quartier.py", label="Ouvrir la page du quartier",
                      icon=":material/location_city:")
+    elif place:
+        st.session_state["act_communes"] = [place[1]]
+        st.info(f"Commune sélectionnée : {fr_number(by_commune.get(place[1], 0))} "
+                f"({coverage.MEASURES[measure].lower()}).")
+        st.page_link("pages/actions.py", label="Voir les actions de cette commune",
+                     icon=":material/list_alt:")
 
 st.subheader("Angles morts")
 dead = w.cached(coverage.angles_morts, tid, year)

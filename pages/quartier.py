@@ -32,9 +32,6 @@ c[2].metric("Porteurs", fr_number(p["holders"]), help="Organisations distinctes 
 c[3].metric("Population", fr_number(p["population"]),
             help="Population du quartier selon la source officielle, si elle a été importée.")
 
-if not p["has_perimeter"]:
-    st.info("Le périmètre officiel de ce quartier n'a pas encore été importé "
-            "(Administration › Importer les périmètres).", icon=":material/map:")
 w.quartiers_map(w.cached(coverage.qpv_points, qpv_id), key="qpv_map")
 
 st.subheader("Actions par axe")

@@ -74,27 +74,25 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
 
 
 def _deck(territory_id, by_commune, by_qpv, label):
+    from perr_model import geo
     with common.session() as s:
-        try:
-            from perr_model import geo
-            return geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
-        except (ImportError, AttributeError):
-            from perr_ui import fallback_map
-            return fallback_map.coverage_deck(s, territory_id, by_commune, by_qpv, label)
+        return geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
 
 
-def selected_qpv_id(event) -> int | None:
-    """The quartier clicked on a coverage map (layer id "qpv"), if any."""
+def selected_place(event) -> tuple[str, int] | None:
+    """(kind, id) of the commune or quartier clicked on a map drawn by perr_model.geo."""
     if not event:
         return None
     try:
         objects = event.selection.get("objects", {})
     except AttributeError:
         return None
-    for layer, picked in objects.items():
-        if "qpv" in layer and picked:
-            value = picked[0].get("qpv_id", picked[0].get("id"))
-            return int(value) if value is not None else None
+    for picked in objects.values():
+        if picked:
+            obj = picked[0]
+            props = obj.get("properties", obj)
+            if props.get("kind") in ("commune", "qpv") and props.get("id") is not None:
+                return props["kind"], int(props["id"])
     return None
 
 
@@ -119,34 +117,16 @@ def export_bytes(f, fmt: str) -> bytes:
 
 
 def quartiers_map(quartiers, key: str) -> None:
-    """Small map of an action's quartiers: perimeter (geo.qpv_deck) or a point, else a notice."""
+    """Small map of an action's quartier(s) (geo.qpv_deck of the first one), with its notice."""
     if quartiers is None or quartiers.empty:
         st.caption("Aucun quartier rattaché à cette action.")
         return
-    deck = None
-    if len(quartiers) == 1 and bool(quartiers.iloc[0]["has_perimeter"]):
-        try:
-            from perr_model import geo
-            with common.session() as s:
-                got = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
-            deck = got[0] if isinstance(got, tuple) else got
-        except (ImportError, AttributeError):
-            deck = None
-    if deck is None:
-        located = quartiers.dropna(subset=["lon", "lat"])
-        if located.empty:
-            st.caption("Quartiers : " + ", ".join(quartiers["name"]) + " (périmètre non importé, "
-                       "pas de carte).")
-            return
-        import pydeck as pdk
-        data = [{"name": r.name, "lon": round(r.lon, 5), "lat": round(r.lat, 5)}
-                for r in located.itertuples()]
-        deck = pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", id="qpv", data=data,
-                                          get_position=["lon", "lat"], get_radius=250,
-                                          get_fill_color=[200, 80, 40, 200], pickable=True)],
-                        map_provider=None, tooltip={"text": "{name}"},
-                        initial_view_state=pdk.ViewState(longitude=data[0]["lon"],
-                                                         latitude=data[0]["lat"], zoom=12))
-        st.caption("Quartiers : " + ", ".join(quartiers["name"])
-                   + " (position approximative, périmètre non importé).")
-    st.pydeck_chart(deck, key=key, height=260)
+    from perr_model import geo
+    with common.session() as s:
+        deck, notice = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
+    if len(quartiers) > 1:
+        st.caption(f"Carte du quartier « {quartiers.iloc[0]['name']} » ; autres quartiers : "
+                   + ", ".join(quartiers["name"].iloc[1:]) + ".")
+    if notice:
+        st.caption(notice)
+    st.pydeck_chart(deck, key=key, height=280)
