@@ -21,6 +21,19 @@ SETTINGS: list[tuple[str, str, str]] = [
      "Time limit of one query on the read connection, in milliseconds."),
     ("PERR_DATA_DIR", str(PROJECT_ROOT / "data"),
      "Folder of the embedded default referential loaded by `init-db`."),
+    ("PERR_GEO_CACHE_DIR", str(Path.home() / ".cache" / "perr" / "geo"),
+     "Cache of the official geo files downloaded by `geo fetch` (outside data/: official "
+     "geometries are never versioned)."),
+    ("PERR_GEO_CACHE_DAYS", "30",
+     "Age in days after which `geo fetch` downloads a cached official file again."),
+    ("PERR_GEO_COMMUNES_URL",
+     "https://geo.api.gouv.fr/departements/{department}/communes"
+     "?format=geojson&geometry=contour&fields=code,nom",
+     "URL of the commune contours of one department ({department} is replaced)."),
+    ("PERR_GEO_QPV_URL",
+     "https://www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/",
+     "ANCT QPV perimeters: a data.gouv.fr dataset API URL (the GeoJSON resource of the latest "
+     "generation is picked) or the URL of the file itself."),
 ]
 
 _DEFAULTS = {name: default for name, default, _ in SETTINGS}
