@@ -369,6 +369,8 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict, *,
     for imports, whose file is authoritative). Unchanged data saves nothing."""
     action = _get(session, action_id)
     check_scope(session, actor, action.territory_id, {c.id for c in action.communes})
+    if "qpvs" in data and "communes" not in data:  # quartiers are checked against communes
+        data = {**data, "communes": list(action.communes)}
     clean = validate(session, data, action.territory_id)
     if "communes" in clean:
         check_scope(session, actor, action.territory_id, {c.id for c in clean["communes"]})
