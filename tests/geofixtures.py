@@ -81,13 +81,13 @@ def qpv_rows_93() -> list[dict]:
     border = border_point("93005", "93071")
     return [
         {"CODE_QP": "QP093901", "NOM_QP": "Le Gros Saule", "COMMUNE_QP": "Aulnay-sous-Bois",
-         "code_qp": "QN093901", "lib_qp": "Le Gros Saule", "insee_com": "93005",
+         "code_qp": "QN09391M", "lib_qp": "Le Gros Saule", "insee_com": "93005",
          "lib_com": "Aulnay-sous-Bois", "geometry": square(*aulnay)},
         {"CODE_QP": "QP093902", "NOM_QP": "Beaudottes - Montceleux", "COMMUNE_QP": "Sevran",
-         "code_qp": "QN093902", "lib_qp": "Beaudottes - Montceleux", "insee_com": "93071",
+         "code_qp": "QN09392M", "lib_qp": "Beaudottes - Montceleux", "insee_com": "93071",
          "lib_com": "Sevran", "geometry": square(*sevran)},
         {"CODE_QP": "QP093903", "NOM_QP": "Croix Blanche",
          "COMMUNE_QP": "Aulnay-sous-Bois, Sevran",
-         "code_qp": "QN093903", "lib_qp": "Croix Blanche", "insee_com": "93005, 93071",
+         "code_qp": "QN09393N", "lib_qp": "Croix Blanche", "insee_com": "93005, 93071",
          "lib_com": "Aulnay-sous-Bois, Sevran", "geometry": square(*border, half_m=200)},
     ]

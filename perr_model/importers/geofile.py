@@ -21,8 +21,9 @@ import shapely
 from ..errors import ImportRefused, UnknownSchema
 
 INSEE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
-# 2015: QP + department on 3 characters + 3 digits (QP093001); 2024: "QNXXXYYZ" (QN0930xx).
-QPV_RE = re.compile(r"^Q[PN](?:\d{3}|02[AB])[0-9A-Z]{3}$")
+# 2015: QP + department on 3 characters + 3 digits (QP093001). 2024 (ANCT): "QNXXXYYZ",
+# department XXX, order number YY, Z a letter (N new, M modified, I unchanged...).
+QPV_RE = re.compile(r"^(?:QP(?:\d{3}|02[AB])\d{3}|QN(?:\d{3}|02[AB])\d{2}[A-Z])$")
 # Every French commune (overseas departments included) lies inside this box, in WGS84.
 FRANCE_BOUNDS = (-63.5, -22.0, 56.0, 51.5)
 MAX_PROBLEMS_SHOWN = 200
@@ -179,7 +180,7 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
     problems: list[tuple[int, str]] = []
     pattern, what = ((INSEE_RE, "un code INSEE de commune (5 caractères, ex. 93071)")
                      if table.schema.kind == "communes"
-                     else (QPV_RE, "un code QPV (QP093001 en 2015, QN + 6 caractères en 2024)"))
+                     else (QPV_RE, "un code QPV (QP093001 en 2015, QNXXXYYZ en 2024)"))
     codes = f["code"].fillna("")
     bad_code = ~codes.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
     for i in np.flatnonzero(bad_code.to_numpy()):
