@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..auth import Actor, require_admin
 from ..errors import ImportRefused
 from ..geo import geometry_columns
 from ..schema import Commune
@@ -63,12 +64,24 @@ class GeoImportReport:
         return out
 
 
-def import_communes(engine: Engine, path: str | Path, display_name: str | None = None
-                    ) -> GeoImportReport:
-    """Check `path` entirely, then store its communes in one transaction (or nothing)."""
+def import_communes(engine: Engine, path: str | Path, display_name: str | None = None, *,
+                    actor: Actor | None) -> GeoImportReport:
+    """Check `path` entirely, then store its communes in one transaction (or nothing).
+
+    Administrators only (`actor`; the CLI passes `Actor.system()`)."""
+    require_admin(actor)
     table = read_geo_file(path, "communes", display_name)
     with write_session(engine) as session:
-        return load_communes(session, table)
+        report = load_communes(session, table)
+        record_import(session, actor, "commune", report)
+        return report
+
+
+def record_import(session: Session, actor: Actor, entity: str, report: GeoImportReport) -> None:
+    from .. import history
+    history.record(session, actor, "import", entity, None,
+                   f"Import de « {report.file} » ({report.schema}) : {report.inserted} ajouté(s), "
+                   f"{report.updated} mis à jour")
 
 
 def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
@@ -110,7 +123,7 @@ def run_cli(importer, path: str) -> int:
     """Shared CLI shell: print the report, or every refused line on stderr, then fail."""
     engine = make_engine(database_url(), read_only=False)
     try:
-        report = importer(engine, path)
+        report = importer(engine, path, actor=Actor.system())
     except ImportRefused as exc:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)

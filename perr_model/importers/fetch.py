@@ -28,7 +28,8 @@ from .. import settings
 from ..errors import ImportRefused, PerrError, UnknownSchema
 from ..geo import department_of
 from ..store import database_url, make_engine, write_session
-from .communes import GeoImportReport, load_communes
+from ..auth import Actor, require_admin
+from .communes import GeoImportReport, load_communes, record_import
 from .geofile import GeoTable, read_geo_file
 from .qpv import load_qpv, qpv_department
 
@@ -146,22 +147,29 @@ def read_file(path: Path, kind: str, departments: set[str], display_name: str | 
     return table
 
 
-def load_tables(engine: Engine, tables: list[GeoTable]) -> list[GeoImportReport]:
+def load_tables(engine: Engine, tables: list[GeoTable], actor: Actor) -> list[GeoImportReport]:
     """Write checked tables in ONE transaction: communes first, so QPV can link to them."""
     tables = sorted(tables, key=lambda t: t.schema.kind != "communes")
+    reports = []
     with write_session(engine) as session:
-        return [(load_communes if t.schema.kind == "communes" else load_qpv)(session, t)
-                for t in tables]
+        for t in tables:
+            kind = t.schema.kind
+            reports.append((load_communes if kind == "communes" else load_qpv)(session, t))
+            record_import(session, actor, "commune" if kind == "communes" else "qpv",
+                          reports[-1])
+    return reports
 
 
 def fetch(engine: Engine, departments: list[str], kind: str = "all", from_file: str | None = None,
-          cache: str | None = None, progress: TextIO | None = sys.stderr
-          ) -> list[GeoImportReport]:
+          cache: str | None = None, progress: TextIO | None = sys.stderr, *,
+          actor: Actor | None) -> list[GeoImportReport]:
     """Download (or take `from_file`) the official files of `departments`, check them all,
-    then import them in one transaction (nothing is written if one file is refused)."""
+    then import them in one transaction (nothing is written if one file is refused).
+    Administrators only (`actor`; the CLI passes `Actor.system()`)."""
+    require_admin(actor)
     deps = {d.strip().upper().zfill(2) for d in departments}
     if from_file:
-        return load_tables(engine, [read_file(Path(from_file), kind, deps)])
+        return load_tables(engine, [read_file(Path(from_file), kind, deps)], actor)
     folder = cache_dir(cache)
     tables = []
     if kind in ("communes", "all"):
@@ -172,13 +180,14 @@ def fetch(engine: Engine, departments: list[str], kind: str = "all", from_file: 
     if kind in ("qpv", "all"):
         path = cached_download(qpv_url(), "qpv", folder, progress=progress)
         tables.append(read_file(path, "qpv", deps, "QPV (ANCT)"))
-    return load_tables(engine, tables)
+    return load_tables(engine, tables, actor)
 
 
 def cli_fetch(args: argparse.Namespace) -> int:
     engine = make_engine(database_url(), read_only=False)
     try:
-        reports = fetch(engine, args.department, args.kind, args.from_file, args.cache)
+        reports = fetch(engine, args.department, args.kind, args.from_file, args.cache,
+                        actor=Actor.system())
     except ImportRefused as exc:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)

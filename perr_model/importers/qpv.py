@@ -28,7 +28,8 @@ from ..geo import department_of, geometry_columns, parse
 from ..schema import Commune, Qpv, qpv_commune
 from ..store import write_session
 from ..textnorm import place_key
-from .communes import LICENCE, GeoImportReport, run_cli
+from ..auth import Actor, require_admin
+from .communes import LICENCE, GeoImportReport, record_import, run_cli
 from .geofile import GeoTable, read_geo_file, split_list
 
 MIN_SHARE_FALLBACK = 0.2
@@ -43,11 +44,17 @@ class Record:
     commune_ids: set[int] = field(default_factory=set)
 
 
-def import_qpv(engine: Engine, path, display_name: str | None = None) -> GeoImportReport:
-    """Check `path` entirely, then store its QPV in one transaction (or nothing)."""
+def import_qpv(engine: Engine, path, display_name: str | None = None, *,
+               actor: Actor | None) -> GeoImportReport:
+    """Check `path` entirely, then store its QPV in one transaction (or nothing).
+
+    Administrators only (`actor`; the CLI passes `Actor.system()`)."""
+    require_admin(actor)
     table = read_geo_file(path, "qpv", display_name)
     with write_session(engine) as session:
-        return load_qpv(session, table)
+        report = load_qpv(session, table)
+        record_import(session, actor, "qpv", report)
+        return report
 
 
 def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:

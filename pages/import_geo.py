@@ -1,0 +1,69 @@
+"""Administration: import official perimeters (communes, QPV) from a file, then show the report."""
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from perr_model.auth import Actor
+from perr_model.errors import PerrError
+from perr_model.importers.communes import import_communes
+from perr_model.importers.qpv import import_qpv
+from perr_ui import common
+
+try:
+    from perr_ui.auth import require_admin
+except ImportError:  # the sign-in module is not there: refuse unless an admin session is set
+    require_admin = None
+if require_admin is not None:
+    checked = require_admin()
+elif common.is_public() or st.session_state.get("role") != "admin":
+    st.error("Page réservée aux administrateurs.")
+    st.stop()
+else:
+    checked = None
+# The import functions check the role again (perr_model.auth.require_admin).
+actor = checked if isinstance(checked, Actor) else st.session_state.get("actor")
+
+st.title("Importer les périmètres officiels")
+st.caption("Contours des communes (GeoJSON de geo.api.gouv.fr, Shapefile IGN ADMIN EXPRESS) et "
+           "périmètres des quartiers prioritaires (fichiers ANCT 2015 ou 2024 : GeoJSON, "
+           "Shapefile zippé ou GeoPackage, en WGS84 ou Lambert-93). Tout le fichier est vérifié "
+           "avant l'écriture : s'il contient une erreur, rien n'est importé. Un nouvel import "
+           "remplace les périmètres déjà chargés, sans doublon.")
+
+KINDS = {"Communes": ("communes", import_communes), "Quartiers prioritaires (QPV)": ("qpv", import_qpv)}
+with st.form("import_geo"):
+    label = st.radio("Type de fichier", list(KINDS), horizontal=True)
+    upload = st.file_uploader("Fichier", type=["geojson", "json", "zip", "gpkg", "gz"])
+    submitted = st.form_submit_button("Vérifier et importer", type="primary")
+
+if submitted:
+    if upload is None:
+        st.warning("Choisissez d'abord un fichier.")
+        st.stop()
+    kind, importer = KINDS[label]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            with st.spinner("Vérification et import…"):
+                report = importer(common.write_engine(), path, display_name=upload.name,
+                                  actor=actor)
+        except PerrError as exc:
+            st.error(str(exc))
+            for line in getattr(exc, "problems", []):
+                st.markdown(f"- {line}")
+            st.stop()
+    st.cache_data.clear()
+    lines = report.lines()
+    st.success(lines[0] + " " + lines[1])
+    if len(lines) > 2:
+        st.markdown("\n".join(line if line.startswith("  - ") else f"**{line}**"
+                              for line in lines[2:]))
+
+st.divider()
+st.subheader("En ligne de commande")
+st.code("python -m perr_model geo fetch --department 93       # télécharge et importe\n"
+        "python -m perr_model import communes FICHIER\n"
+        "python -m perr_model import qpv FICHIER\n"
+        "python -m perr_model export qpv --format geojson --out qpv.geojson", language="bash")
