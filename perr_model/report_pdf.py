@@ -204,6 +204,8 @@ def _commitments(pdf: FPDF, data: CopilData) -> None:
         _para(pdf, "Le protocole de ce territoire n'inscrit pas d'engagements par commune.")
         return
     for commune, part in df.groupby("commune", sort=False):
+        if pdf.get_y() > 235:
+            pdf.add_page()
         done = int((part["n_actions"] > 0).sum())
         _para(pdf, f"{commune} : {done} engagement(s) sur {len(part)} avec au moins une action",
               size=10, style="B")
@@ -279,6 +281,29 @@ def _shade(n: int, classes) -> tuple[str, str]:
     return classes[-1][2], classes[-1][3]
 
 
+def _frame(ax, com, ky: float, ratio: float = 1.45) -> None:
+    """Limits around the communes, widened to a landscape frame so the map fills the page."""
+    if com.empty:
+        return
+    if com["geometry"].notna().any():
+        ax.autoscale_view()
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+    else:
+        x0, x1 = float(com["lon"].min()), float(com["lon"].max())
+        y0, y1 = float(com["lat"].min()), float(com["lat"].max())
+    w = max(x1 - x0, 0.02)
+    h = max(y1 - y0, 0.02)
+    w, h = w * 1.3, h * 1.45                    # room for circles and labels
+    if w < ratio * h * ky:
+        w = ratio * h * ky
+    else:
+        h = w / (ratio * ky)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - h * 0.03
+    ax.set_xlim(cx - w / 2, cx + w / 2)
+    ax.set_ylim(cy - h / 2, cy + h / 2)
+
+
 def _class_label(low: int, high: int) -> str:
     if high == 0:
         return "aucune"
@@ -293,7 +318,8 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     com = data.communes.dropna(subset=["lon", "lat"])
     fig, ax = plt.subplots(figsize=(8, 4.6), dpi=120)
     mean_lat = float(com["lat"].mean()) if len(com) else 48.0
-    ax.set_aspect(1 / max(0.2, math.cos(math.radians(mean_lat))))
+    ky = 1 / max(0.2, math.cos(math.radians(mean_lat)))   # degrees of latitude are longer
+    ax.set_aspect(ky, adjustable="box")
     with_geom = bool(com["geometry"].notna().any())
     biggest = max([0, *counts.values()])
     classes = classes_for(biggest)
@@ -315,13 +341,7 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
                     xytext=(0, -offset), textcoords="offset points", ha="center",
                     va="top" if offset else "center", fontsize=6.5, zorder=3,
                     bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
-    ax.update_datalim(list(zip(com["lon"], com["lat"])))
-    ax.autoscale_view()
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    pad = max(x1 - x0, y1 - y0, 0.02)
-    ax.set_xlim(x0 - pad * 0.15, x1 + pad * 0.15)
-    ax.set_ylim(y0 - pad * 0.18, y1 + pad * 0.12)
+    _frame(ax, com, ky)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(_wrap(title, 80), fontsize=9.5)

@@ -146,7 +146,7 @@ def money(value: float) -> str:
 def test_copil_pdf_and_xlsx_agree_with_sql(loaded_url, slug, tmp_path, monkeypatch, capsys):
     add_actions(loaded_url, slug)
     fig = sql_figures(loaded_url, slug)
-    assert fig["actions"] == 2 and fig["posts"] == 21254          # the fixture's shape
+    assert fig["actions"] >= 2 and fig["posts"] == 21254          # the fixture's shape
     monkeypatch.setenv("DATABASE_URL", loaded_url)
     out = tmp_path / "copil.pdf"
     assert cli.main(["report", "copil", "--territory", fig["name"], "--year", str(YEAR),
