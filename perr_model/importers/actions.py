@@ -132,11 +132,11 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         raise ImportRefused("Format non reconnu : un fichier .xlsx ou .csv est attendu.")
     df.columns = [str(c).strip() for c in df.columns]
     df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
-    return df.map(_cell).dropna(how="all")
+    return df.astype(object).map(_cell).dropna(how="all")
 
 
 def _cell(value):  # noqa: ANN001
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -182,7 +182,7 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
     for header, target in mapping.items():
         if not target or header not in row:
             continue
-        value = row[header]
+        value = _cell(row[header])  # pandas may hand NaN back for an empty cell
         if target.startswith("funding:"):
             _, funder, kind = target.split(":")
             funding.setdefault(funder, {"funder": funder})[f"amount_{kind}"] = value
@@ -225,6 +225,9 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
                 for required in ("title", "year_start", "communes"):
                     data.setdefault(required, None)
             clean = validate(session, data, terr)
+            if terr is None:
+                raise ValidationFailed("territoire introuvable : indiquez les codes INSEE des "
+                                       "communes (ou choisissez le territoire).")
             if "communes" in clean:
                 check_scope(session, actor, terr, {c.id for c in clean["communes"]})
         except PerrError as exc:
@@ -237,7 +240,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
     return report, plan
 
 
-def _territory(session, data, existing, territory_id) -> int:  # noqa: ANN001
+def _territory(session, data, existing, territory_id) -> int | None:  # noqa: ANN001
     if territory_id is not None:
         return territory_id
     if existing is not None:
@@ -248,7 +251,7 @@ def _territory(session, data, existing, territory_id) -> int:  # noqa: ANN001
                                   ).first()
         if commune is not None and commune.territory_id is not None:
             return commune.territory_id
-    raise ValidationFailed("territoire introuvable : indiquez des codes INSEE de communes.")
+    return None
 
 
 def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
