@@ -208,7 +208,7 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
 
 
 def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]]:
-    geoms = table.frame["geometry"].to_numpy()
+    geoms = np.array(table.frame["geometry"].to_numpy(), dtype=object)  # writable copy
     problems: list[tuple[int, str]] = []
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):
