@@ -1,0 +1,157 @@
+"""Importing official QPV perimeters: ANCT 2015 and 2024 schemas, as GeoJSON, zipped Shapefile
+and GeoPackage, WGS84 or Lambert-93; a QPV across two communes; protocol quartiers matched."""
+import json
+import math
+
+import geopandas as gpd
+import pytest
+import shapely
+from sqlalchemy import text
+
+from geofixtures import QPV_2015, QPV_2024, frame, inside_point, qpv_rows_93, square, write
+from perr_model.auth import Actor
+from perr_model.errors import ImportRefused
+from perr_model.importers.qpv import import_qpv
+
+ADMIN = Actor.system("test")
+
+
+def qpv_table(engine):
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "select q.id, q.code, q.name, q.aliases, q.generation, q.geometry, c.insee_code "
+            "from qpv q left join qpv_commune l on l.qpv_id = q.id "
+            "left join commune c on c.id = l.commune_id order by q.id, c.insee_code")).all()
+    out = {}
+    for r in rows:
+        entry = out.setdefault(r.id, {"code": r.code, "name": r.name, "aliases": r.aliases,
+                                      "generation": r.generation, "geometry": r.geometry,
+                                      "communes": []})
+        if r.insee_code:
+            entry["communes"].append(r.insee_code)
+    return out
+
+
+def by_code(table, code):
+    return next(q for q in table.values() if q["code"] == code)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "shpzip", "gpkg"])
+@pytest.mark.parametrize("generation,columns,crs", [(2015, QPV_2015, "EPSG:4326"),
+                                                    (2024, QPV_2024, "EPSG:2154")])
+def test_each_format_and_schema(fmt, generation, columns, crs, loaded_url, rw_engine, tmp_path):
+    rows = qpv_rows_93()
+    path = write(frame(rows, columns, crs), tmp_path, f"qpv{generation}", fmt)
+    engine = rw_engine(loaded_url)
+    before = qpv_table(engine)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert report.features == 3 and str(generation) in report.schema
+    assert report.reprojected == (crs != "EPSG:4326")
+    after = qpv_table(engine)
+    code = columns[0]
+    codes = [r[code] for r in rows]
+    for row, qcode in zip(rows, codes):
+        stored = by_code(after, qcode)
+        assert stored["generation"] == generation
+        shape = shapely.from_geojson(stored["geometry"])
+        assert shape.is_valid
+        # WGS84 stored, within 0.2 m of the fixture square (Lambert-93 files are reprojected)
+        assert shapely.hausdorff_distance(shape, row["geometry"]) < 2e-6  # degrees
+    # the quartier across Aulnay-sous-Bois and Sevran is linked to both
+    assert by_code(after, codes[2])["communes"] == ["93005", "93071"]
+    # protocol quartiers got the official code on their existing row (same id)
+    gros_saule = next(i for i, q in before.items() if q["name"] == "Gros Saule")
+    beaudottes = next(i for i, q in before.items() if q["name"] == "Les Beaudottes")
+    assert after[gros_saule]["code"] == codes[0]
+    assert after[gros_saule]["name"] == "Le Gros Saule"
+    assert "Gros Saule" in after[gros_saule]["aliases"].split("|")
+    assert after[beaudottes]["code"] == codes[1]
+    assert "Les Beaudottes" in after[beaudottes]["aliases"].split("|")
+    assert len(after) == len(before) + 1  # only "Croix Blanche" is new
+    assert len(report.matches) == 2 and not report.ambiguities
+
+
+def test_reimport_replaces_without_duplicates(loaded_url, rw_engine, tmp_path):
+    path = write(frame(qpv_rows_93(), QPV_2024), tmp_path, "qpv", "geojson")
+    engine = rw_engine(loaded_url)
+    import_qpv(engine, path, actor=ADMIN)
+    first = qpv_table(engine)
+    moved = qpv_rows_93()
+    moved[0]["geometry"] = shapely.affinity.translate(moved[0]["geometry"], 0.001, 0)
+    path2 = write(frame(moved, QPV_2024), tmp_path / "v2", "qpv", "geojson")
+    report = import_qpv(engine, path2, actor=ADMIN)
+    second = qpv_table(engine)
+    assert report.inserted == 0 and report.updated == 3
+    assert set(first) == set(second)
+    assert {k: q["communes"] for k, q in first.items()} == {
+        k: q["communes"] for k, q in second.items()}
+    assert by_code(second, "QN09391M")["geometry"] != by_code(first, "QN09391M")["geometry"]
+
+
+def test_lambert93_origin_is_reprojected_to_3e_46_5n(empty_url, rw_engine, tmp_path):
+    # Exact by definition of Lambert-93: false origin (700 000, 6 600 000) = (3°E, 46.5°N).
+    gdf = gpd.GeoDataFrame({"code_qp": ["QN00301N"], "lib_qp": ["Quartier d'essai"],
+                            "insee_com": ["03999"], "lib_com": ["Commune d'essai"]},
+                           geometry=[shapely.box(700_000, 6_600_000, 700_300, 6_600_200)],
+                           crs="EPSG:2154")
+    path = write(gdf, tmp_path, "qpv_l93", "gpkg")
+    engine = rw_engine(empty_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert report.reprojected and report.crs == "EPSG:2154"
+    geometry = by_code(qpv_table(engine), "QN00301N")["geometry"]
+    lon, lat = min(json.loads(geometry)["coordinates"][0],
+                   key=lambda p: (p[0] - 3) ** 2 + (p[1] - 46.5) ** 2)
+    metres = math.hypot((lon - 3.0) * 111_320 * math.cos(math.radians(46.5)),
+                        (lat - 46.5) * 110_540)
+    assert metres < 1.0
+    # the commune missing from the base is created, with no territory
+    with engine.connect() as conn:
+        assert conn.execute(text("select name, territory_id from commune "
+                                 "where insee_code = '03999'")).one() == ("Commune d'essai", None)
+
+
+def test_ambiguities_and_misses_are_reported_not_guessed(loaded_url, rw_engine, tmp_path):
+    champigny = inside_point("94017", path=_94())
+    rows = [{"CODE_QP": "QP094901", "NOM_QP": "Plateau Nord", "COMMUNE_QP": "Champigny-sur-Marne",
+             "geometry": square(*champigny)},
+            {"CODE_QP": "QP094902", "NOM_QP": "Plateau Sud", "COMMUNE_QP": "Champigny-sur-Marne",
+             "geometry": square(champigny[0], champigny[1] - 0.01)},
+            {"CODE_QP": "QP094903", "NOM_QP": "Les Quatre-Cités",
+             "COMMUNE_QP": "Champigny-sur-Marne", "geometry": square(champigny[0] + 0.01,
+                                                                      champigny[1])}]
+    path = write(frame(rows, QPV_2015), tmp_path, "qpv2015", "geojson")
+    engine = rw_engine(loaded_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    after = qpv_table(engine)
+    assert any("« Plateau »" in a and "QP094901" in a and "QP094902" in a
+               for a in report.ambiguities)
+    assert next(q for q in after.values() if q["name"] == "Plateau")["code"] is None
+    assert by_code(after, "QP094903")["aliases"] and "Quatre Cités" in by_code(
+        after, "QP094903")["aliases"]
+    assert any("« Mordacs »" in m for m in report.misses)
+    assert any("« Bois l'Abbé »" in m for m in report.misses)
+    assert not any("Larris" in m for m in report.misses)  # Fontenay: not in this file
+
+
+def _94():
+    from geofixtures import COMMUNES_94
+    return COMMUNES_94
+
+
+@pytest.mark.parametrize("bad,expected", [
+    ({"code_qp": "QX093001"}, "champ code_qp : « QX093001 » n'est pas un code QPV"),
+    ({"insee_com": "Sevran"}, "champ insee_com : « Sevran » n'est pas une liste de codes INSEE"),
+    ({"lib_qp": ""}, "champ lib_qp : nom vide"),
+    ({"geometry": None}, "champ geometry : géométrie vide"),
+])
+def test_refused_qpv_file_writes_nothing(bad, expected, loaded_url, rw_engine, tmp_path):
+    rows = qpv_rows_93()
+    rows[1].update(bad)
+    path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
+    engine = rw_engine(loaded_url)
+    before = qpv_table(engine)
+    with pytest.raises(ImportRefused) as err:
+        import_qpv(engine, path, actor=ADMIN)
+    assert "qpv.geojson" in str(err.value)
+    assert any("entité n°2" in p and expected in p for p in err.value.problems), err.value.problems
+    assert qpv_table(engine) == before
