@@ -514,3 +514,19 @@ def territory_of(session: Session, slug_or_name: str) -> Territory | None:
         if slug_or_name in (t.slug, t.name) or slugify(slug_or_name) == t.slug:
             return t
     return None
+
+
+def form_options(session: Session, actor: Actor, territory_id: int) -> dict:
+    """Choices of the action form: the communes this actor may use, their quartiers, axes."""
+    q = select(Commune).where(Commune.territory_id == territory_id).order_by(Commune.name)
+    if not actor.is_admin:
+        q = q.where(Commune.id.in_(actor.commune_ids or {-1}))
+    communes = list(session.scalars(q))
+    qpvs = {}
+    for c in communes:
+        for qpv in sorted(c.qpvs, key=lambda x: x.name):
+            qpvs[qpv.name] = f"{qpv.name} ({c.name})"
+    axes = {a.id: f"Axe {a.number or a.position} – {a.short_title or a.title}"[:90]
+            for a in session.scalars(select(Axis).where(Axis.territory_id == territory_id)
+                                     .order_by(Axis.position))}
+    return {"communes": {c.insee_code: c.name for c in communes}, "qpvs": qpvs, "axes": axes}

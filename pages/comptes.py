@@ -1,0 +1,55 @@
+"""Comptes: the accounts of the territory; create, deactivate, reset a password (admins)."""
+import pandas as pd
+import streamlit as st
+from sqlalchemy import select
+
+from perr_model import auth as model_auth
+from perr_model.errors import PerrError
+from perr_model.schema import Commune, Territory
+from perr_model.store import write_session
+from perr_ui import auth, common
+
+actor = auth.require_admin()
+st.title("Comptes")
+with common.session() as s:
+    users = pd.DataFrame(model_auth.list_users(s, actor))
+    communes = {c.insee_code: c.name for c in s.scalars(
+        select(Commune).where(Commune.territory_id == common.current_territory_id())
+        .order_by(Commune.name))}
+    slug = s.scalar(select(Territory.slug).where(
+        Territory.id == (actor.territory_id or common.current_territory_id())))
+st.dataframe(users, hide_index=True, width="stretch")
+
+with st.form("nouveau_compte", clear_on_submit=True):
+    st.markdown("**Nouveau compte**")
+    username = st.text_input("Identifiant")
+    role = st.selectbox("Rôle", list(model_auth.ROLE_LABELS),
+                        format_func=model_auth.ROLE_LABELS.get, index=1)
+    chosen = st.multiselect("Communes (éditeur)", list(communes), format_func=communes.get)
+    email = st.text_input("Courriel (connexion ProConnect)")
+    password = st.text_input("Mot de passe (10 caractères au moins ; vide : ProConnect seul)",
+                             type="password")
+    if st.form_submit_button("Créer le compte", type="primary"):
+        try:
+            with write_session(common.write_engine()) as s:
+                model_auth.create_user(s, actor, username, role, password=password or None,
+                                       commune_codes=chosen, email=email or None,
+                                       territory=slug)
+        except PerrError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Compte {username} créé.")
+            st.rerun()
+
+if not users.empty:
+    st.markdown("**Activer / désactiver**")
+    who = st.selectbox("Compte", users["identifiant"])
+    active = bool(users.set_index("identifiant").loc[who, "actif"])
+    if st.button("Désactiver" if active else "Réactiver"):
+        try:
+            with write_session(common.write_engine()) as s:
+                model_auth.set_active(s, actor, who, not active)
+        except PerrError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()

@@ -1,0 +1,44 @@
+"""Connexion: local account (password) or ProConnect (OIDC) when configured."""
+import streamlit as st
+
+from perr_model.errors import AuthenticationFailed, PerrError
+from perr_ui import auth, common
+
+st.title("Connexion")
+if common.is_public():
+    st.info("Instance publique, en lecture seule : la connexion est impossible ici.")
+    st.stop()
+
+actor = auth.current_actor()
+if actor is not None:
+    st.success(f"Connecté : **{actor.username}** — {auth.role_label(actor)}.")
+    if actor.role == "editor":
+        st.caption("Vous pouvez saisir et modifier les actions de vos communes.")
+    if st.button("Se déconnecter", icon=":material/logout:"):
+        auth.sign_out()
+        st.rerun()
+    st.stop()
+
+if st.session_state.get("user") and st.session_state.get("role") == "reader":
+    st.info(f"Connecté via ProConnect ({st.session_state.user}) sans compte d'éditeur : "
+            "lecture seule. Demandez un compte à l'administrateur du territoire.")
+
+with st.form("connexion"):
+    username = st.text_input("Identifiant")
+    password = st.text_input("Mot de passe", type="password")
+    submitted = st.form_submit_button("Se connecter", type="primary")
+if submitted:
+    try:
+        auth.sign_in(username, password)
+    except AuthenticationFailed as exc:
+        st.error(str(exc))
+    except PerrError as exc:
+        st.error(str(exc))
+    else:
+        st.rerun()
+
+if auth.oidc_configured():
+    st.divider()
+    provider = auth.oidc_provider()
+    st.button("S'identifier avec ProConnect", icon=":material/badge:",
+              on_click=st.login, args=(provider,) if provider else ())

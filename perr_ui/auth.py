@@ -1,0 +1,99 @@
+"""Sign-in state on the Streamlit side; the real checks are in perr_model.auth.
+
+st.session_state.actor holds the perr_model.auth.Actor built from the account at sign-in;
+st.session_state.role / .user are what app.py reads to list the editing pages. Every editing
+page calls require_editor() or require_admin() at its top (a page not in the menu can still be
+reached by URL), and every write service checks the actor again.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from perr_model.auth import Actor, ROLE_LABELS, actor_for_email, authenticate
+from perr_ui import common
+
+
+def current_actor() -> Actor | None:
+    if common.is_public():
+        return None
+    _adopt_oidc_user()
+    return st.session_state.get("actor")
+
+
+def sign_in(username: str, password: str) -> Actor:
+    with common.session() as s:
+        actor = authenticate(s, username, password)
+    _set(actor)
+    return actor
+
+
+def sign_out() -> None:
+    for key in ("actor", "role", "user"):
+        st.session_state.pop(key, None)
+    if oidc_configured() and _oidc_logged_in():
+        st.logout()
+
+
+def _set(actor: Actor | None, fallback_user: str | None = None) -> None:
+    st.session_state.actor = actor
+    st.session_state.role = actor.role if actor else "reader"
+    st.session_state.user = actor.username if actor else fallback_user
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def oidc_provider() -> str | None:
+    """The named provider of secrets.toml ([auth.proconnect]), or None for the default one."""
+    auth = st.secrets.get("auth", {})
+    return "proconnect" if "proconnect" in auth else None
+
+
+def _oidc_logged_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except (AttributeError, KeyError):
+        return False
+
+
+def _adopt_oidc_user() -> None:
+    """After an OIDC sign-in: the account with that e-mail, else a reader."""
+    if "actor" in st.session_state or not oidc_configured() or not _oidc_logged_in():
+        return
+    email = st.user.get("email") or ""
+    with common.session() as s:
+        _set(actor_for_email(s, email), fallback_user=email)
+
+
+def _refuse(message: str) -> None:
+    st.title("Accès réservé")
+    st.warning(message)
+    if not common.is_public():
+        st.page_link("pages/connexion.py", label="Se connecter", icon=":material/login:")
+    st.stop()
+
+
+def require_editor() -> Actor:
+    """Stop the page unless an editor or administrator is signed in (never on public)."""
+    if common.is_public():
+        _refuse("Instance publique, en lecture seule : la saisie est impossible.")
+    actor = current_actor()
+    if actor is None or actor.role not in ("editor", "admin"):
+        _refuse("Cette page est réservée aux éditeurs connectés (chefs de projet) et aux "
+                "administrateurs.")
+    return actor
+
+
+def require_admin() -> Actor:
+    actor = require_editor()
+    if actor.role != "admin":
+        _refuse("Cette page est réservée aux administrateurs.")
+    return actor
+
+
+def role_label(actor: Actor) -> str:
+    return ROLE_LABELS.get(actor.role, actor.role)
