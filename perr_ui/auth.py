@@ -73,7 +73,7 @@ def _refuse(message: str) -> None:
     st.title("Accès réservé")
     st.warning(message)
     if not common.is_public():
-        st.page_link("pages/connexion.py", label="Se connecter", icon=":material/login:")
+        st.markdown("Connectez-vous depuis la page **Connexion** du menu (rubrique Compte).")
     st.stop()
 
 
