@@ -17,9 +17,11 @@ c = st.columns(5)
 c[0].metric("Actions", fr_number(h["actions"]),
             help="Actions non archivées du territoire, en cours pendant l'année choisie "
                  "(année de début ≤ année ≤ année de fin).")
-c[1].metric("Montants accordés", fr_euros(h["amount_approved"]),
+c[1].metric("Montants accordés",
+            fr_euros(h["amount_approved"]) if len(h["by_funder"]) else "–",
             help="Somme des montants accordés par tous les financeurs aux actions comptées "
-                 f"(demandés : {fr_euros(h['amount_requested'])}). Détail par financeur ci-dessous.")
+                 f"(demandés : {fr_euros(h['amount_requested'])}). « – » : aucun financement "
+                 "enregistré pour ces actions.")
 c[2].metric("Porteurs", fr_number(h["holders"]),
             help="Organisations distinctes portant au moins une action comptée.")
 c[3].metric("Quartiers touchés", f"{h['qpv_reached']} / {h['qpv_total']}",
@@ -36,7 +38,9 @@ c[4].metric("Objectifs couverts", "–" if share is None else f"{share:.0%}".rep
 if h["actions"] == 0:
     w.nothing("Aucune action enregistrée pour ce territoire et cette année : "
               "la couverture est vide, ce n'est pas une erreur d'affichage.")
-elif len(h["by_funder"]):
+elif not len(h["by_funder"]):
+    st.caption("Aucun financement n'est enregistré pour ces actions : les montants restent vides.")
+else:
     with st.expander("Montants par financeur"):
         st.dataframe(h["by_funder"][["label", "requested", "approved", "actions"]], hide_index=True,
                      width="stretch", column_config={
@@ -102,5 +106,6 @@ elif h["objectives_total"]:
 free = w.cached(coverage.commitments_without_action, tid, year)
 if len(free):
     st.caption(f"{len(free)} engagement(s) des communes sans action rattachée.")
-    st.dataframe(free, hide_index=True, width="stretch", column_config={
+    st.dataframe(free.fillna({"numero": ""}).astype({"numero": str}), hide_index=True,
+                 width="stretch", column_config={
         "commune": "Commune", "theme": "Thème", "numero": "N°", "engagement": "Engagement"})

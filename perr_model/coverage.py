@@ -285,7 +285,7 @@ def angles_morts(session: Session, territory_id: int, year: int | None = None) -
     """Operational objectives that no live action serves: columns axe, groupe, objectif."""
     df = _objective_frame(session, territory_id)
     counts = objective_action_counts(session, territory_id, year)
-    df = df[[counts.get(int(o), 0) == 0 for o in df["objective_id"]]]
+    df = df.loc[~df["objective_id"].isin([o for o, n in counts.items() if n > 0])]
     return pd.DataFrame({
         "objective_id": df["objective_id"],
         "axe": [axis_label(n or p, t, 40) for n, p, t in

@@ -76,7 +76,16 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
 def _deck(territory_id, by_commune, by_qpv, label):
     from perr_model import geo
     with common.session() as s:
-        return geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
+        deck, notice = geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
+    return _without_string_units(deck), notice
+
+
+def _without_string_units(deck):
+    """pydeck turns radius_units="meters" into the JS expression "@@=meters", which makes
+    deck.gl drop the whole layer (blank map, checked in Chromium). Meters is the default."""
+    for layer in getattr(deck, "layers", []):
+        layer.__dict__.pop("radius_units", None)
+    return deck
 
 
 def selected_place(event) -> tuple[str, int] | None:
@@ -124,6 +133,7 @@ def quartiers_map(quartiers, key: str) -> None:
     from perr_model import geo
     with common.session() as s:
         deck, notice = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
+    deck = _without_string_units(deck)
     if len(quartiers) > 1:
         st.caption(f"Carte du quartier « {quartiers.iloc[0]['name']} » ; autres quartiers : "
                    + ", ".join(quartiers["name"].iloc[1:]) + ".")

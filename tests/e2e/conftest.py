@@ -1,0 +1,177 @@
+"""Browser fixtures: the real app (`streamlit run app.py`) in Debian's Chromium via Playwright.
+
+Reusable by every e2e test file:
+
+- `start_app(database_url, public=False, env=None)` starts `streamlit run app.py` on a free
+  port with that environment (DATABASE_URL, PERR_PUBLIC, ...), waits for /_stcore/health and
+  returns the base URL; the same environment is started once per session, all are stopped at
+  the end;
+- `browser` one Chromium for the session; `page` a fresh desktop page (1400×900), and
+  `new_page(width, height)` for other sizes (phone: 390×844);
+- `goto(page, url)` loads a URL and waits until the script has finished running;
+- `e2e_db` a copy of the embedded database (real data, read-only use), `demo_db` the same plus
+  a generated demonstration territory.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = os.environ.get("PERR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DESKTOP, PHONE = (1400, 900), (390, 844)
+
+
+def pytest_collection_modifyitems(items):  # noqa: ANN001
+    here = str(Path(__file__).resolve().parent)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.e2e)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    def __init__(self, env: dict[str, str], log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=full, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self, timeout: float = 60) -> None:
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit s'est arrêté : {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"streamlit ne répond pas sur {self.url}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def start_app(tmp_path_factory):
+    servers: dict[tuple, AppServer] = {}
+    logs = tmp_path_factory.mktemp("streamlit-logs")
+
+    def start(database_url: str, public: bool = False, env: dict | None = None) -> str:
+        full = {"DATABASE_URL": database_url, "PERR_PUBLIC": "1" if public else "0",
+                **(env or {})}
+        key = tuple(sorted(full.items()))
+        if key not in servers:
+            servers[key] = AppServer(full, logs / f"app-{len(servers)}.log")
+        return servers[key].url
+
+    yield start
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_db(embedded_sqlite, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("e2e") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def demo_db(embedded_sqlite, tmp_path_factory) -> str:
+    from perr_model import synthetic
+    path = tmp_path_factory.mktemp("e2e-demo") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    synthetic.generate_into(url, n_qpv=20, n_contrats=4, n_actions=2000, n_funding_lines=4000)
+    return url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium absent ({CHROMIUM}) : apt-get install -y chromium")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(width: int = DESKTOP[0], height: int = DESKTOP[1]):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
+                                  accept_downloads=True)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page(*DESKTOP)
+
+
+def goto(page, url: str, timeout: float = 30_000) -> None:
+    """Load `url` and wait until Streamlit has finished running the script."""
+    page.goto(url)
+    wait_idle(page, timeout)
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the script has run (a title is shown) and is no longer running."""
+    idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    for _ in range(2):  # a widget set on load (query parameter, default) may trigger one rerun
+        page.wait_for_timeout(400)
+        page.wait_for_selector(idle, timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    """Whole page: the viewport is stretched to the main area's height for the shot."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"],
+                                                                   min(int(height), 6000))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+    return path

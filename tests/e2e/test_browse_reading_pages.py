@@ -1,0 +1,43 @@
+"""Every reading page in a real browser, desktop and phone, normal and public instance:
+renders with no exception, and a screenshot of each is saved for review."""
+import pytest
+
+from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+
+PAGES = ["", "territoires", "actions", "engagements", "referentiel", "quartier",
+         "a-propos"]
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("public", [False, True], ids=["normal", "public"])
+def test_every_reading_page_renders(start_app, e2e_db, new_page, size, public):
+    base = start_app(e2e_db, public=public)
+    page = new_page(*size)
+    for slug in PAGES:
+        goto(page, f"{base}/{slug}")
+        assert page.locator('[data-testid="stException"]').count() == 0, slug
+        assert page.locator("h1").count() >= 1, slug
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 1, slug
+        screenshot(page, f"{'public' if public else 'normal'}-{slug or 'couverture'}-{size[0]}")
+
+
+def test_demo_territory_is_labelled(start_app, demo_db, page):
+    base = start_app(demo_db)
+    goto(page, f"{base}/?territoire=demonstration")
+    assert "démonstration" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert page.locator('[data-testid="stMetric"]').count() == 5
+    screenshot(page, "demo-couverture-1400")
+    goto(page, f"{base}/actions?territoire=demonstration")
+    screenshot(page, "demo-actions-1400")
+
+
+def test_clicking_an_axis_bar_sets_the_map_axis(start_app, demo_db, page):
+    base = start_app(demo_db)
+    goto(page, f"{base}/?territoire=demonstration")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()
+    bar = chart.locator("g.point").nth(1)
+    bar.click(force=True)
+    wait_idle(page)
+    select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Axe de la carte")
+    assert "Axe 2" in select.inner_text()
