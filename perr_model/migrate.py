@@ -24,6 +24,8 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The applied revision; with parallel branches (several heads), their ids joined by ","."""
     from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None

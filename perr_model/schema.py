@@ -35,7 +35,8 @@ class Base(DeclarativeBase):
 qpv_commune = Table(
     "qpv_commune", Base.metadata,
     Column("qpv_id", ForeignKey("qpv.id", ondelete="CASCADE"), primary_key=True),
-    Column("commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True),
+    Column("commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True,
+           index=True),  # communes → quartiers (0002_scale)
 )
 action_commune = Table(
     "action_commune", Base.metadata,
@@ -323,6 +324,8 @@ class Action(Base):
     __table_args__ = (
         Index("ix_action_territory_status", "territory_id", "status"),
         Index("ix_action_year_start", "year_start"),
+        # live actions of a territory for a year, read from the index alone (0002_scale)
+        Index("ix_action_live", "territory_id", "archived", "year_start", "year_end"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(80), unique=True)  # stable key for re-imports
@@ -381,7 +384,12 @@ FUNDERS = {
 class FundingLine(Base):
     """Money for an action (requested/approved) or a State-funded post of a contrat de ville."""
     __tablename__ = "funding_line"
-    __table_args__ = (Index("ix_funding_cv_year", "contrat_de_ville_id", "year"),)
+    __table_args__ = (
+        Index("ix_funding_cv_year", "contrat_de_ville_id", "year"),
+        # amounts per action and year without touching the table (0002_scale)
+        Index("ix_funding_line_action_year", "action_id", "year", "funder", "amount_approved",
+              "amount_requested"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="CASCADE"),
                                                   index=True)
