@@ -117,9 +117,12 @@ def simplified(text: str, tolerance: float, decimals: int = COORD_DECIMALS) -> d
 
 
 def tolerance_for(bounds: tuple[float, float, float, float]) -> float:
-    """Simplification tolerance (degrees) for a map showing `bounds`: ~1/2000 of its extent."""
+    """Simplification tolerance (degrees) for a map showing `bounds`: ~1/2000 of its extent
+    (about a pixel), 1/800 for a country-wide view where communes are a few pixels wide."""
     extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-4)
-    return float(min(max(extent / 2000, 1e-5), 0.02))
+    return float(min(max(extent / (2000 if extent < 2 else 800), 1e-5), 0.05))
+
+
 
 
 # --- maps ---------------------------------------------------------------------------------------
@@ -199,6 +202,16 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
     return _deck(layers, bounds, max_zoom=15), notice
 
 
+class CompactDeck(pdk.Deck):
+    """A pydeck Deck whose JSON (what st.pydeck_chart sends) has no indentation: pydeck's own
+    `to_json` indents by 2, which more than doubles the size of nested coordinate arrays."""
+
+    def to_json(self) -> str:
+        from pydeck.bindings.json_tools import default_serialize
+        return json.dumps(self, sort_keys=True, default=default_serialize,
+                          separators=(",", ":"))
+
+
 def deck_payload_size(deck: pdk.Deck) -> int:
     """Bytes sent to the browser for this deck (its JSON)."""
     return len(deck.to_json().encode("utf-8"))
@@ -270,13 +283,15 @@ def _props(kind: str, row, value, metric_label: str) -> dict:
 def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: float,
                    metric_label: str, tolerance: float, *, alpha: int, line_width: int,
                    plain: bool = False, fill: list[int] | None = None) -> pdk.Layer:
+    decimals = COORD_DECIMALS if tolerance < 1e-3 else 4 if tolerance < 5e-3 else 3
     features = []
     for row in rows:
         value = metric.get(row.id)
         props = _props(kind, row, value, metric_label)
         props["fill"] = (fill or [200, 200, 200]) + [alpha] if plain else _colour(value, vmax,
                                                                                    alpha)
-        features.append({"type": "Feature", "geometry": simplified(row.geometry, tolerance),
+        features.append({"type": "Feature",
+                         "geometry": simplified(row.geometry, tolerance, decimals),
                          "properties": props})
     return pdk.Layer("GeoJsonLayer", id=layer_id,
                      data={"type": "FeatureCollection", "features": features},
@@ -335,5 +350,5 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
     tooltip = {"html": "<b>{type} : {nom}</b><br/>{libelle} : {valeur}",
                "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
-                    tooltip=tooltip)
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None,
+                       map_style=None, tooltip=tooltip)
