@@ -66,7 +66,8 @@ def _axis(a: Axis, pillars: dict[int, str]) -> dict:
         "id": a.id, "number": a.number, "position": a.position, "title": a.title,
         "short_title": a.short_title, "pillar": pillars.get(a.pillar_id),
         "strategic_objectives": [{
-            "id": so.id, "position": so.position, "text": so.text, "pillar": pillars.get(so.pillar_id),
+            "id": so.id, "position": so.position, "text": so.text,
+            "pillar": pillars.get(so.pillar_id),
             "groups": [{
                 "id": g.id, "number": g.number, "position": g.position, "title": g.title,
                 "pillar": pillars.get(g.pillar_id),
@@ -74,7 +75,8 @@ def _axis(a: Axis, pillars: dict[int, str]) -> dict:
                     {"id": o.id, "position": o.position, "text": o.text,
                      "pillar": pillars.get(o.pillar_id)} for o in g.objectives],
                 "example_actions": [
-                    {"id": e.id, "position": e.position, "text": e.text, "pillar": pillars.get(e.pillar_id)}
+                    {"id": e.id, "position": e.position, "text": e.text,
+                     "pillar": pillars.get(e.pillar_id)}
                     for e in g.examples],
             } for g in so.groups],
         } for so in a.strategic_objectives],

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from .. import settings
 from ..errors import ImportRefused, MalformedDocument
-from ..schema import Commune, Qpv, Territory
+from ..schema import Commune, Territory
 from .protocol_axes import is_axis_heading, parse_axes
 from .protocol_communes import is_commune_heading, parse_communes
 from .protocol_text import PILLAR_KEYWORDS, Line, compact, read_lines
@@ -72,7 +72,8 @@ class TerritoryContext:
     slug: str
     name: str
     communes: dict[str, str]                           # INSEE code → name
-    quartiers: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # INSEE → name → aliases
+    # INSEE code → quartier name → other spellings
+    quartiers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def context_from_data(territory: str, folder: Path | None = None) -> TerritoryContext:

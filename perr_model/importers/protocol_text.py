@@ -102,7 +102,8 @@ MONTHS = {"janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6
           "jan": 1, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
 _NUM = r"\d{1,3}(?:[ \u202f]\d{3})+|\d+(?:[.,]\d+)?"
 _YEAR = r"(?:19|20)\d{2}"
-_MONTH = r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)"
+_MONTH = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre"
+          r"|novembre|d[ée]cembre)")
 _FIGURES = [  # (kind, pattern); applied in this order, each match hides its span from the next
     ("date", rf"\b(\d{{1,2}})(?:er)?\s+({_MONTH})\s+({_YEAR})\b"),
     ("month", rf"\b({_MONTH})\s+({_YEAR})\b"),
