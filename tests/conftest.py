@@ -170,3 +170,15 @@ def seeds() -> Path:
 @pytest.fixture
 def shared_data() -> Path:
     return SHARED_DATA
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def fresh_database(request, tmp_path):
+    """URL of a database with no table at all (not even revision 0001): migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
+        return
+    admin = request.getfixturevalue("pg_admin")
+    name = create_pg_database(admin)
+    yield _pg_url(name)
+    drop_pg_database(admin, name)

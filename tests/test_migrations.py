@@ -5,7 +5,6 @@ from sqlalchemy import text
 
 from perr_model import migrate
 from perr_model.store import make_engine
-from tests_support_pg import fresh_database  # noqa: F401 - fixture
 
 
 def test_upgrade_from_0001_keeps_the_data(fresh_database):
