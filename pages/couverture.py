@@ -106,6 +106,5 @@ elif h["objectives_total"]:
 free = w.cached(coverage.commitments_without_action, tid, year)
 if len(free):
     st.caption(f"{len(free)} engagement(s) des communes sans action rattachée.")
-    st.dataframe(free.fillna({"numero": ""}).astype({"numero": str}), hide_index=True,
-                 width="stretch", column_config={
+    st.dataframe(free, hide_index=True, width="stretch", column_config={
         "commune": "Commune", "theme": "Thème", "numero": "N°", "engagement": "Engagement"})

@@ -303,7 +303,8 @@ def commitments_without_action(session: Session, territory_id: int, year: int | 
         .join(Commune, Commune.id == Commitment.commune_id)
         .where(Commitment.territory_id == territory_id, Commitment.id.not_in(covered))
         .order_by(Commune.name, Commitment.theme_position, Commitment.position)).all()
-    return pd.DataFrame(rows, columns=["commune", "theme", "numero", "engagement"])
+    return pd.DataFrame([(c, t, "" if n is None else str(n), e) for c, t, n, e in rows],
+                        columns=["commune", "theme", "numero", "engagement"])
 
 
 def referential_tree(session: Session, territory_id: int, year: int | None = None) -> list[dict]:

@@ -74,3 +74,34 @@ def sql(url: str, query: str, **params):
 
 def plotly_spec(at, index: int = 0) -> dict:
     return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+# --- fixtures shared by tests/test_page_*.py (imported by name in each file) -------------------
+
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+
+PEMB, PTE = "paris-est-marne-et-bois", "paris-terres-d-envol"
+
+
+@pytest.fixture(scope="session")
+def demo_url(embedded_sqlite, tmp_path_factory) -> str:
+    """The embedded data plus a generated demonstration territory of 2,000 actions."""
+    from perr_model import synthetic
+    path = tmp_path_factory.mktemp("demo") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    synthetic.generate_into(url, n_qpv=25, n_contrats=5, n_actions=2000, n_funding_lines=4000)
+    return url
+
+
+@pytest.fixture
+def on(monkeypatch):
+    """on(url) → DATABASE_URL set for the app (before AppTest starts), returns url."""
+    def use(url) -> str:
+        url = url if isinstance(url, str) else f"sqlite:///{url}"
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.delenv("PERR_PUBLIC", raising=False)
+        return url
+    return use

@@ -1,0 +1,93 @@
+"""Actions page: filters combine, the table is a sorted SQL page, reset, export format."""
+import io
+
+import pandas as pd
+
+from page_support import PEMB, Page, demo_url, on, sql, territory_id  # noqa: F401
+from perr_model import action_list as al, synthetic
+from perr_model.store import make_engine
+from sqlalchemy.orm import Session
+
+COUNT = "Actions correspondant aux filtres"
+
+
+def n(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def test_embedded_actions_are_listed(on, embedded_sqlite):
+    url = on(embedded_sqlite)
+    tid = territory_id(url, PEMB)
+    p = Page(url, "pages/actions.py", tid)
+    total = sql(url, "select count(*) from action where territory_id=:t and not archived", t=tid)
+    assert p.metric(COUNT) == n(total)
+    assert len(p.at.dataframe[0].value) == min(total, 50)
+    quartier = sql(url, "select id from qpv where name='Bois l''Abbé'")
+    p.at.multiselect(key="act_quartiers").select(quartier)
+    p.run()
+    assert p.metric(COUNT) == n(sql(url, "select count(*) from action_qpv where qpv_id=:q",
+                                    q=quartier))
+
+
+def test_filters_combine_and_reset(on, demo_url):
+    url = on(demo_url)
+    tid = territory_id(url, synthetic.SLUG)
+    p = Page(url, "pages/actions.py", tid, 2021)
+    commune = sql(url, "select id from commune where insee_code='Z0002'")
+    p.at.multiselect(key="act_communes").select(commune)
+    p.at.multiselect(key="act_statuts").select("en_cours")
+    p.run()
+    expected = sql(url, "select count(*) from action a where territory_id=:t and status='en_cours'"
+                        " and year_start<=2021 and coalesce(year_end,year_start)>=2021 and id in"
+                        " (select action_id from action_commune where commune_id=:c)",
+                   t=tid, c=commune)
+    assert 0 < expected < 2000
+    assert p.metric(COUNT) == n(expected)
+    assert set(p.at.dataframe[0].value["statut"]) == {"En cours"}
+    p.at.text_input(key="act_text").input("MÉDIATION")
+    p.run()
+    with_text = sql(url, "select count(*) from action a where territory_id=:t and status="
+                         "'en_cours' and year_start<=2021 and coalesce(year_end,year_start)>=2021"
+                         " and title like 'Médiation%' and id in (select action_id from "
+                         "action_commune where commune_id=:c)", t=tid, c=commune)
+    assert p.metric(COUNT) == n(with_text)
+    p.at.button[0].click()
+    p.run()
+    all_2021 = sql(url, "select count(*) from action where territory_id=:t and year_start<=2021"
+                        " and coalesce(year_end,year_start)>=2021", t=tid)
+    assert p.metric(COUNT) == n(all_2021)
+
+
+def test_sorting_and_paging_happen_in_sql(on, demo_url):
+    url = on(demo_url)
+    tid = territory_id(url, synthetic.SLUG)
+    p = Page(url, "pages/actions.py", tid)
+    p.at.selectbox(key="act_sort").set_value("titre")
+    p.at.toggle(key="act_desc").set_value(True)
+    p.run()
+    first = sql(url, "select title from action where territory_id=:t order by title desc, id "
+                     "limit 1", t=tid)
+    assert p.at.dataframe[0].value.iloc[0]["titre"] == first
+    p.at.number_input(key="act_page").set_value(3)
+    p.run()
+    third = sql(url, "select title from action where territory_id=:t order by title desc, id "
+                     "limit 1 offset 100", t=tid)
+    assert p.at.dataframe[0].value.iloc[0]["titre"] == third
+    assert len(p.at.dataframe[0].value) == 50
+
+
+def test_export_has_the_import_columns_and_every_filtered_action(demo_url):
+    tid = territory_id(demo_url, synthetic.SLUG)
+    f = al.ActionFilter(territory_id=tid, year=2022, statuses=("terminee",))
+    engine = make_engine(demo_url)
+    with Session(engine) as s:
+        frame = al.export_frame(s, f)
+        assert len(frame) == al.count(s, f)
+    engine.dispose()
+    assert list(frame.columns[:17]) == al.EXPORT_COLUMNS
+    assert {"financeur_1", "montant_demande_1", "montant_accorde_1"} <= set(frame.columns)
+    back = pd.read_excel(io.BytesIO(al.to_xlsx_bytes(frame)), dtype={"communes": str})
+    assert list(back["reference"]) == list(frame["reference"])
+    csv = pd.read_csv(io.BytesIO(al.to_csv_bytes(frame)), sep=";", decimal=",",
+                      encoding="utf-8-sig", dtype={"communes": str})
+    assert csv["montant_accorde_1"].sum() == frame["montant_accorde_1"].sum()

@@ -1,0 +1,61 @@
+"""Couverture page: headline figures, axis × commune table, map and angles morts agree with SQL."""
+import json
+
+from page_support import PEMB, PTE, Page, demo_url, on, sql, territory_id  # noqa: F401
+from perr_model import synthetic
+
+LIVE = ("select id from action where territory_id=:t and not archived "
+        "and year_start<=:y and coalesce(year_end, year_start)>=:y")
+
+
+def test_embedded_territories_render_their_real_counts(on, embedded_sqlite):
+    url = on(embedded_sqlite)
+    for slug in (PEMB, PTE):
+        tid = territory_id(url, slug)
+        p = Page(url, "pages/couverture.py", tid)
+        expected = sql(url, "select count(*) from action where territory_id=:t and not archived",
+                       t=tid)
+        assert p.metric("Actions") == str(expected)
+        assert len(p.at.metric) == 5
+    # PEMB: the protocol's commitments without any action are listed as angles morts
+    p = Page(url, "pages/couverture.py", territory_id(url, PEMB))
+    free = sql(url, "select count(*) from commitment where territory_id=:t and id not in "
+                    "(select commitment_id from action_commitment)", t=territory_id(url, PEMB))
+    assert f"{free} engagement(s) des communes sans action rattachée." in [
+        c.value for c in p.at.caption]
+
+
+def test_year_changes_the_figures(on, demo_url):
+    url = on(demo_url)
+    tid = territory_id(url, synthetic.SLUG)
+    p = Page(url, "pages/couverture.py", tid)
+    assert p.metric("Actions") == "2\u202f000"
+    assert any("démonstration" in w.value for w in p.at.warning)
+    p.year = 2021
+    p.run()
+    n = sql(url, f"select count(*) from ({LIVE}) x", t=tid, y=2021)
+    assert p.metric("Actions") == f"{n:,}".replace(",", "\u202f")
+    matrix = p.at.dataframe[1].value
+    axis1 = sql(url, "select count(distinct l.action_id) from action_axis l join axis a on "
+                     f"a.id=l.axis_id where a.territory_id=:t and a.position=1 and l.action_id in ({LIVE})",
+                t=tid, y=2021)
+    assert matrix.iloc[0]["Total territoire"] == axis1
+
+
+def test_measure_and_axis_drive_the_table_and_map(on, demo_url):
+    url = on(demo_url)
+    tid = territory_id(url, synthetic.SLUG)
+    p = Page(url, "pages/couverture.py", tid)
+    p.at.button_group(key="cov_measure").set_value("amount")
+    p.run()
+    total = sql(url, "select sum(amount_approved) from funding_line f join action a on "
+                     "a.id=f.action_id join action_axis l on l.action_id=a.id join axis x on "
+                     "x.id=l.axis_id where x.position=2 and a.territory_id=:t", t=tid)
+    assert p.at.dataframe[1].value.iloc[1]["Total territoire"] == float(total)
+    axis2 = sql(url, "select id from axis where territory_id=:t and position=2", t=tid)
+    before = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
+    p.at.selectbox(key="cov_axis").set_value(axis2)
+    p.run()
+    after = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
+    assert before != after
+    assert "Axe 2" in str(p.at.selectbox(key="cov_axis").format_func(axis2))
