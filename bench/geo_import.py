@@ -23,11 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def worker(url: str, path: str) -> None:
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from perr_model import geo
     from perr_model.auth import Actor
     from perr_model.importers.communes import import_communes
+    from perr_model.schema import Territory
     from perr_model.store import make_engine
     engine = make_engine(url, read_only=False)
     start = time.perf_counter()
@@ -35,7 +37,7 @@ def worker(url: str, path: str) -> None:
     seconds = time.perf_counter() - start
     peak_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with Session(engine) as s:
-        tid = s.execute(geo.select(geo.Territory.id).order_by(geo.Territory.id)).scalars().first()
+        tid = s.scalars(select(Territory.id).order_by(Territory.id)).first()
         start = time.perf_counter()
         deck, _ = geo.coverage_deck(s, tid, {}, {}, "Actions")
         territory = (geo.deck_payload_size(deck), time.perf_counter() - start)

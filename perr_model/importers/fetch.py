@@ -25,10 +25,10 @@ from typing import TextIO
 from sqlalchemy import Engine
 
 from .. import settings
+from ..auth import Actor, require_admin
 from ..errors import ImportRefused, PerrError, UnknownSchema
 from ..geo import department_of
 from ..store import database_url, make_engine, write_session
-from ..auth import Actor, require_admin
 from .communes import GeoImportReport, load_communes, record_import
 from .geofile import GeoTable, read_geo_file
 from .qpv import load_qpv, qpv_department

@@ -24,11 +24,11 @@ import shapely
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..auth import Actor, require_admin
 from ..geo import department_of, geometry_columns, parse
 from ..schema import Commune, Qpv, qpv_commune
 from ..store import write_session
 from ..textnorm import place_key
-from ..auth import Actor, require_admin
 from .communes import LICENCE, GeoImportReport, record_import, run_cli
 from .geofile import GeoTable, read_geo_file, split_list
 
