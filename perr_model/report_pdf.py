@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
 GREY_HEAD = (215, 215, 215)
+MAX_LABELS = 15          # beyond, only the communes with the most actions are labelled
+MAX_ROWS = 40            # communes listed in the PDF matrix; the XLSX has them all
 NO_PERIMETER = ("Périmètres communaux non disponibles : cercles proportionnels au nombre "
                 "d'actions, placés au centre de chaque commune.")
 
@@ -152,11 +154,18 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
         pdf.cell(0, 6, "Actions par commune et par axe", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         m = data.matrix
         width = min(20.0, 110 / max(len(m.index), 1))
-        rows = [[commune, *[fr_number(v) for v in m[commune]]] for commune in m.columns]
+        shown = list(m.columns)
+        if len(shown) > MAX_ROWS:
+            shown = list(m.sum().sort_values(ascending=False, kind="stable").index[:MAX_ROWS])
+            shown = [c for c in m.columns if c in set(shown)]
+        rows = [[commune, *[fr_number(v) for v in m[commune]]] for commune in shown]
         _table(pdf, ["Commune", *m.index], rows, (180 - width * len(m.index),
                                                   *[width] * len(m.index)),
                ("LEFT", *["RIGHT"] * len(m.index)), size=8)
-        _para(pdf, "Une action menée dans plusieurs communes compte dans chacune d'elles.",
+        more = (f" Les {MAX_ROWS} communes ayant le plus d'actions sont listées ; les "
+                f"{m.shape[1] - MAX_ROWS} autres figurent dans le tableur (XLSX)."
+                if m.shape[1] > MAX_ROWS else "")
+        _para(pdf, "Une action menée dans plusieurs communes compte dans chacune d'elles." + more,
               size=8, style="I")
 
 
@@ -323,24 +332,38 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     with_geom = bool(com["geometry"].notna().any())
     biggest = max([0, *counts.values()])
     classes = classes_for(biggest)
-    for r in com.itertuples():
-        n = int(counts.get(r.name, 0))
+    n_of = com["name"].map(lambda name: int(counts.get(name, 0)))
+    labelled = set(n_of.sort_values(ascending=False).index[:MAX_LABELS]) \
+        if len(com) > MAX_LABELS else set(com.index)
+    if not with_geom:      # one scatter per class: fast with hundreds of communes
+        diameter = (10 + 34 * (n_of / biggest) ** 0.5) if biggest else n_of * 0 + 10
+        for low, high, grey, hatch in classes:
+            part = com[(n_of >= low) & (n_of <= high)]
+            if len(part):
+                ax.scatter(part["lon"], part["lat"], s=diameter[part.index] ** 2, c=grey,
+                           edgecolors=["black" if v else "0.55" for v in part["selected"]],
+                           hatch=hatch, linewidths=0.8, zorder=2)
+    for idx, r in zip(com.index, com.itertuples()):
+        n = int(n_of[idx])
         grey, hatch = _shade(n, classes)
-        edge, width = ("black", 1.0) if r.selected else ("0.55", 0.6)
         offset = 0.0
         if with_geom and r.geometry:
+            edge, width = ("black", 1.0) if r.selected else ("0.55", 0.6)
             for ring in _rings(r.geometry):
                 ax.add_patch(Polygon(ring, closed=True, facecolor=grey, edgecolor=edge,
                                      hatch=hatch, linewidth=width))
+        elif biggest:
+            offset = (10 + 34 * (n / biggest) ** 0.5) / 2 + 1.5
         else:
-            diameter = 10 + 34 * (n / biggest) ** 0.5 if biggest else 10
-            ax.scatter([r.lon], [r.lat], s=diameter ** 2, c=grey, edgecolors=edge,
-                       hatch=hatch, linewidths=width, zorder=2)
-            offset = diameter / 2 + 1.5
-        ax.annotate(f"{r.name}\n{fr_number(n)} action{'s' if n > 1 else ''}", (r.lon, r.lat),
-                    xytext=(0, -offset), textcoords="offset points", ha="center",
-                    va="top" if offset else "center", fontsize=6.5, zorder=3,
-                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
+            offset = 6.5
+        if idx in labelled:
+            ax.annotate(f"{r.name}\n{fr_number(n)} action{'s' if n > 1 else ''}",
+                        (r.lon, r.lat), xytext=(0, -offset), textcoords="offset points",
+                        ha="center", va="top" if offset else "center", fontsize=6.5, zorder=3,
+                        bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
+    if len(com) > MAX_LABELS:
+        fig.text(0.01, 0.045, f"Étiquettes : les {MAX_LABELS} communes ayant le plus d'actions "
+                 f"(sur {len(com)}).", fontsize=7, style="italic")
     _frame(ax, com, ky)
     ax.set_xticks([])
     ax.set_yticks([])

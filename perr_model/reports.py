@@ -134,10 +134,11 @@ def copil_data(session: Session, territory: str | int, year: int,
     scope = action_scope(t.id, year, cid).subquery()
     ids = select(scope.c.id)
 
-    axes = _axes_table(session, t.id, ids)
+    links = _links(session, t.id, year, ids)
+    axes = _axes_table(session, t.id, ids, links)
     angles = _angles_morts(session, t.id, ids)
-    communes = _communes(session, t.id, ids, cid)
-    matrix = _matrix(session, t.id, ids, axes, communes)
+    communes = _communes(session, t.id, links, cid)
+    matrix = _matrix(links, axes, communes)
     commitments = _commitments(session, t.id, ids, cid)
     funding = _funding(session, t.id, year, ids, commune)
     undated = _undated(session, t.id, cid)
@@ -164,10 +165,35 @@ def _protocol_line(t: Territory) -> str:
     return ", ".join(parts)
 
 
-def _axes_table(session: Session, territory_id: int, ids) -> pd.DataFrame:
-    links = axis_action_links(territory_id).subquery()
-    served = (select(links.c.axis_id, func.count(distinct(links.c.action_id)).label("n"))
-              .where(links.c.action_id.in_(ids)).group_by(links.c.axis_id).subquery())
+@dataclass
+class _Links:
+    axis: pd.DataFrame       # axis_id, action_id (the document's actions only)
+    commune: pd.DataFrame    # commune_id, action_id
+    amount: pd.DataFrame     # action_id, amount (approved, lines of the year)
+
+
+def _links(session: Session, territory_id: int, year: int, ids) -> _Links:
+    """Each link set read once, with the dashboard's definitions (axis_action_links,
+    coverage.action_commune_links, coverage.funding_year_clause); the document's counts are
+    then derived from these few columns instead of re-running the unions per table."""
+    al = axis_action_links(territory_id).subquery()
+    cl = coverage.action_commune_links(territory_id).subquery()
+    axis = pd.DataFrame(session.execute(
+        select(al.c.axis_id, al.c.action_id).where(al.c.action_id.in_(ids))).all(),
+        columns=["axis_id", "action_id"])
+    commune = pd.DataFrame(session.execute(
+        select(cl.c.commune_id, cl.c.action_id).where(cl.c.action_id.in_(ids))).all(),
+        columns=["commune_id", "action_id"])
+    amount = pd.DataFrame(session.execute(
+        select(FundingLine.action_id, func.sum(FundingLine.amount_approved))
+        .join(Action, Action.id == FundingLine.action_id)
+        .where(FundingLine.action_id.in_(ids), coverage.funding_year_clause(year))
+        .group_by(FundingLine.action_id)).all(), columns=["action_id", "amount"])
+    amount["amount"] = amount["amount"].astype(float)
+    return _Links(axis, commune, amount)
+
+
+def _axes_table(session: Session, territory_id: int, ids, links: _Links) -> pd.DataFrame:
     obj_axis = (select(StrategicObjective.axis_id, OperationalObjective.id.label("objective_id"))
                 .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
                 .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
@@ -180,24 +206,22 @@ def _axes_table(session: Session, territory_id: int, ids) -> pd.DataFrame:
     commitments = (select(Commitment.axis_id, func.count().label("n"))
                    .where(Commitment.territory_id == territory_id)
                    .group_by(Commitment.axis_id).subquery())
-    money = (select(links.c.axis_id, func.sum(FundingLine.amount_approved).label("amount"))
-             .join(FundingLine, FundingLine.action_id == links.c.action_id)
-             .where(links.c.action_id.in_(ids)).group_by(links.c.axis_id).subquery())
     q = (select(Axis.id, Axis.position, Axis.number, Axis.title, Axis.short_title,
                 func.coalesce(objectives.c.n, 0), func.coalesce(objectives.c.covered, 0),
-                func.coalesce(commitments.c.n, 0), func.coalesce(served.c.n, 0),
-                func.coalesce(money.c.amount, 0))
+                func.coalesce(commitments.c.n, 0))
          .outerjoin(objectives, objectives.c.axis_id == Axis.id)
          .outerjoin(commitments, commitments.c.axis_id == Axis.id)
-         .outerjoin(served, served.c.axis_id == Axis.id)
-         .outerjoin(money, money.c.axis_id == Axis.id)
          .where(Axis.territory_id == territory_id).order_by(Axis.position))
     df = pd.DataFrame(session.execute(q).all(), columns=[
         "id", "position", "number", "title", "short_title", "objectives", "objectives_covered",
-        "commitments", "actions", "amount_approved"])
+        "commitments"])
+    served = links.axis.groupby("axis_id")["action_id"].nunique()
+    money = (links.axis.drop_duplicates().merge(links.amount, on="action_id")
+             .groupby("axis_id")["amount"].sum())
+    df["actions"] = df["id"].map(served).fillna(0)
+    df["amount_approved"] = df["id"].map(money).fillna(0.0).astype(float)
     for col in ("objectives", "objectives_covered", "commitments", "actions"):
         df[col] = df[col].astype(int)
-    df["amount_approved"] = df["amount_approved"].astype(float)
     df["label"] = [f"Axe {n if pd.notna(n) else p}" for n, p in zip(df["number"], df["position"])]
     return df
 
@@ -216,33 +240,24 @@ def _angles_morts(session: Session, territory_id: int, ids) -> pd.DataFrame:
         "axis_position", "axis_number", "axis", "group_number", "group", "objective"])
 
 
-def _communes(session: Session, territory_id: int, ids, commune_id: int | None) -> pd.DataFrame:
-    links = coverage.action_commune_links(territory_id).subquery()
-    counts = (select(links.c.commune_id, func.count(distinct(links.c.action_id)).label("n"))
-              .where(links.c.action_id.in_(ids)).group_by(links.c.commune_id).subquery())
+def _communes(session: Session, territory_id: int, links: _Links,
+              commune_id: int | None) -> pd.DataFrame:
     q = (select(Commune.id, Commune.insee_code, Commune.name, Commune.centroid_lon,
-                Commune.centroid_lat, Commune.geometry, func.coalesce(counts.c.n, 0))
-         .outerjoin(counts, counts.c.commune_id == Commune.id)
+                Commune.centroid_lat, Commune.geometry)
          .where(Commune.territory_id == territory_id).order_by(Commune.name))
     df = pd.DataFrame(session.execute(q).all(), columns=[
-        "id", "insee", "name", "lon", "lat", "geometry", "actions"])
-    df["actions"] = df["actions"].astype(int)
+        "id", "insee", "name", "lon", "lat", "geometry"])
+    counts = links.commune.groupby("commune_id")["action_id"].nunique()
+    df["actions"] = df["id"].map(counts).fillna(0).astype(int)
     df["selected"] = (df["id"] == commune_id) if commune_id else True
     return df
 
 
-def _matrix(session: Session, territory_id: int, ids, axes: pd.DataFrame,
-            communes: pd.DataFrame) -> pd.DataFrame:
+def _matrix(links: _Links, axes: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     """Actions per axis x commune, as coverage.axis_commune_matrix counts them (an action on
     two communes counts in both columns), restricted to the document's actions."""
-    axis_links = axis_action_links(territory_id).subquery()
-    com_links = coverage.action_commune_links(territory_id).subquery()
-    q = (select(axis_links.c.axis_id, com_links.c.commune_id,
-                func.count(distinct(axis_links.c.action_id)))
-         .join(com_links, com_links.c.action_id == axis_links.c.action_id)
-         .where(axis_links.c.action_id.in_(ids))
-         .group_by(axis_links.c.axis_id, com_links.c.commune_id))
-    counts = {(a, c): n for a, c, n in session.execute(q).all()}
+    pairs = links.axis.merge(links.commune, on="action_id").drop_duplicates()
+    counts = pairs.groupby(["axis_id", "commune_id"])["action_id"].nunique().to_dict()
     data = {name: [int(counts.get((aid, cid), 0)) for aid in axes["id"]]
             for cid, name in zip(communes["id"], communes["name"])}
     return pd.DataFrame(data, index=list(axes["label"]), columns=list(communes["name"]),
