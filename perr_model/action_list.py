@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .coverage import action_amounts, action_commune_links, axis_links, year_clause
+from .coverage import axis_links, funding_year_clause, year_clause
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup, OperationalObjective, Qpv,
     StrategicObjective, action_axis, action_commune, action_objective, action_qpv, qpv_commune,
@@ -49,9 +49,13 @@ def matching_ids(f: ActionFilter):
     """SELECT Action.id of the live actions matching every filter at once."""
     q = select(Action.id).where(Action.territory_id == f.territory_id,
                                 Action.archived.is_(False), year_clause(f.year))
-    if f.commune_ids:
-        co = action_commune_links(f.territory_id, f.year).subquery()
-        q = q.where(Action.id.in_(select(co.c.action_id).where(co.c.commune_id.in_(f.commune_ids))))
+    if f.commune_ids:  # linked to the commune, or to one of its quartiers
+        q = q.where(Action.id.in_(
+            select(action_commune.c.action_id)
+            .where(action_commune.c.commune_id.in_(f.commune_ids))
+            .union(select(action_qpv.c.action_id)
+                   .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id)
+                   .where(qpv_commune.c.commune_id.in_(f.commune_ids)))))
     if f.qpv_ids:
         q = q.where(Action.id.in_(select(action_qpv.c.action_id)
                                   .where(action_qpv.c.qpv_id.in_(f.qpv_ids))))
@@ -96,19 +100,21 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
     """One page of the filtered list, sorted and cut in SQL: only those rows leave the database."""
     order = SORTS.get(sort, Action.reference)
     order = order.desc() if descending else order.asc()
-    am = action_amounts(f.territory_id, f.year)
     rows = session.execute(
         select(Action.id, Action.reference, Action.title, Action.holder_name, Action.status,
-               Action.year_start, Action.year_end, am.c.amount, Action.is_synthetic)
-        .outerjoin(am, am.c.action_id == Action.id)
+               Action.year_start, Action.year_end, Action.is_synthetic)
         .where(Action.id.in_(matching_ids(f)))
         .order_by(order, Action.id).offset(max(0, page_number - 1) * page_size)
         .limit(page_size)).all()
     df = pd.DataFrame(rows, columns=["id", "reference", "titre", "porteur", "statut",
-                                     "annee_debut", "annee_fin", "montant_accorde",
-                                     "is_synthetic"])
+                                     "annee_debut", "annee_fin", "is_synthetic"])
+    amounts = dict(session.execute(  # only for the rows of this page
+        select(FundingLine.action_id, func.sum(FundingLine.amount_approved))
+        .join(Action, Action.id == FundingLine.action_id)
+        .where(FundingLine.action_id.in_([int(i) for i in df["id"]]), funding_year_clause(f.year))
+        .group_by(FundingLine.action_id)).all())
+    df.insert(7, "montant_accorde", [_f(amounts.get(int(i))) for i in df["id"]])
     df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s))
-    df["montant_accorde"] = df["montant_accorde"].map(lambda v: None if v is None else float(v))
     ids = [int(i) for i in df["id"]]
     places = _names_by_action(session, ids)
     df["communes"] = [places["communes"].get(i, "") for i in ids]

@@ -17,10 +17,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import and_, distinct, func, literal, or_, select
+from sqlalchemy import distinct, func, literal, select
 from sqlalchemy.orm import Session
 
-from .queries import axis_action_links
+from .queries import axis_action_links, live_conditions, year_clause  # noqa: F401
 from .schema import (
     FUNDERS, Action, Axis, Commitment, Commune, ContratDeVille, ExampleAction, FundingLine,
     ObjectiveGroup, OperationalObjective, Pillar, Qpv, StrategicObjective, action_commitment,
@@ -36,18 +36,15 @@ def _num(value) -> float:
     return float(value) if isinstance(value, (Decimal, int, float)) else float(value)
 
 
-def year_clause(year: int | None):
-    """SQL condition "the action runs during `year`" (True when year is None)."""
-    if year is None:
-        return literal(True)
-    return and_(Action.year_start <= year,
-                func.coalesce(Action.year_end, Action.year_start) >= year)
-
-
 def live_actions(territory_id: int, year: int | None = None):
-    """SELECT Action.id of the live actions of a territory (see module docstring)."""
-    return select(Action.id).where(Action.territory_id == territory_id,
-                                   Action.archived.is_(False), year_clause(year))
+    """SELECT Action.id of the counted actions of a territory (see module docstring)."""
+    return select(Action.id).where(*live_conditions(territory_id, year))
+
+
+def live(query, action_col, territory_id: int, year: int | None = None):
+    """`query` restricted to counted actions, by a join on Action (much faster than IN)."""
+    return query.join(Action, Action.id == action_col).where(
+        *live_conditions(territory_id, year))
 
 
 def funding_year_clause(year: int | None):
@@ -57,32 +54,27 @@ def funding_year_clause(year: int | None):
 
 
 def action_amounts(territory_id: int, year: int | None = None):
-    """Subquery (action_id, amount, requested): money of each live action (approved/requested)."""
-    return (select(FundingLine.action_id.label("action_id"),
-                   func.sum(FundingLine.amount_approved).label("amount"),
-                   func.sum(FundingLine.amount_requested).label("requested"))
-            .join(Action, Action.id == FundingLine.action_id)
-            .where(FundingLine.action_id.in_(live_actions(territory_id, year)),
-                   funding_year_clause(year))
-            .group_by(FundingLine.action_id).subquery())
+    """Subquery (action_id, amount, requested): money of each counted action."""
+    q = select(FundingLine.action_id.label("action_id"),
+               func.sum(FundingLine.amount_approved).label("amount"),
+               func.sum(FundingLine.amount_requested).label("requested"))
+    return (live(q, FundingLine.action_id, territory_id, year)
+            .where(funding_year_clause(year)).group_by(FundingLine.action_id).subquery())
 
 
 def action_commune_links(territory_id: int, year: int | None = None):
     """SELECT (commune_id, action_id): direct commune links plus the communes of its quartiers."""
-    live = live_actions(territory_id, year)
-    direct = select(action_commune.c.commune_id, action_commune.c.action_id).where(
-        action_commune.c.action_id.in_(live))
-    via_qpv = (select(qpv_commune.c.commune_id, action_qpv.c.action_id)
-               .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id)
-               .where(action_qpv.c.action_id.in_(live)))
+    direct = live(select(action_commune.c.commune_id, action_commune.c.action_id),
+                  action_commune.c.action_id, territory_id, year)
+    via_qpv = live(select(qpv_commune.c.commune_id, action_qpv.c.action_id).select_from(action_qpv)
+                   .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id),
+                   action_qpv.c.action_id, territory_id, year)
     return direct.union(via_qpv)
 
 
 def axis_links(territory_id: int, year: int | None = None):
-    """Subquery (axis_id, action_id) restricted to live actions of `year`."""
-    links = axis_action_links(territory_id).subquery()
-    return (select(links.c.axis_id, links.c.action_id)
-            .where(links.c.action_id.in_(live_actions(territory_id, year))).subquery())
+    """Subquery (axis_id, action_id): `queries.axis_action_links` for counted actions."""
+    return axis_action_links(territory_id, year).subquery()
 
 
 # --- headline figures -------------------------------------------------------------------------
@@ -108,26 +100,24 @@ def headline(session: Session, territory_id: int, year: int | None = None) -> di
     objectives_share (None without objectives), commitments_total, commitments_covered,
     amount_approved, amount_requested, by_funder (DataFrame funder, label, requested, approved).
     """
-    live = live_actions(territory_id, year)
-    n_actions = session.scalar(select(func.count()).select_from(live.subquery()))
-    holders = session.scalar(select(func.count(distinct(func.lower(Action.holder_name))))
-                             .where(Action.id.in_(live), Action.holder_name.is_not(None)))
+    conds = live_conditions(territory_id, year)
+    n_actions, holders = session.execute(
+        select(func.count(Action.id), func.count(distinct(func.lower(Action.holder_name))))
+        .where(*conds)).one()
     qpv_total = session.scalar(select(func.count()).select_from(
         territory_qpv_ids(territory_id).subquery()))
-    qpv_reached = session.scalar(select(func.count(distinct(action_qpv.c.qpv_id)))
-                                 .where(action_qpv.c.action_id.in_(live)))
+    qpv_reached = session.scalar(live(select(func.count(distinct(action_qpv.c.qpv_id))),
+                                      action_qpv.c.action_id, territory_id, year))
     obj_ids = territory_objective_ids(territory_id)
     obj_total = session.scalar(select(func.count()).select_from(obj_ids.subquery()))
-    obj_covered = session.scalar(select(func.count(distinct(action_objective.c.objective_id)))
-                                 .where(action_objective.c.action_id.in_(live),
-                                        action_objective.c.objective_id.in_(obj_ids)))
+    obj_covered = session.scalar(
+        live(select(func.count(distinct(action_objective.c.objective_id))),
+             action_objective.c.action_id, territory_id, year))
     com_total = session.scalar(select(func.count(Commitment.id))
                                .where(Commitment.territory_id == territory_id))
-    com_covered = session.scalar(select(func.count(distinct(action_commitment.c.commitment_id)))
-                                 .join(Commitment,
-                                       Commitment.id == action_commitment.c.commitment_id)
-                                 .where(action_commitment.c.action_id.in_(live),
-                                        Commitment.territory_id == territory_id))
+    com_covered = session.scalar(
+        live(select(func.count(distinct(action_commitment.c.commitment_id))),
+             action_commitment.c.action_id, territory_id, year))
     by_funder = funding_by_funder(session, territory_id, year)
     return {
         "actions": int(n_actions or 0), "holders": int(holders or 0),
@@ -144,13 +134,10 @@ def headline(session: Session, territory_id: int, year: int | None = None) -> di
 def funding_by_funder(session: Session, territory_id: int, year: int | None = None
                       ) -> pd.DataFrame:
     """Amounts requested/approved per funder over the live actions (largest first)."""
-    rows = session.execute(
-        select(FundingLine.funder, func.sum(FundingLine.amount_requested),
+    q = select(FundingLine.funder, func.sum(FundingLine.amount_requested),
                func.sum(FundingLine.amount_approved), func.count(distinct(FundingLine.action_id)))
-        .join(Action, Action.id == FundingLine.action_id)
-        .where(FundingLine.action_id.in_(live_actions(territory_id, year)),
-               funding_year_clause(year))
-        .group_by(FundingLine.funder)).all()
+    rows = session.execute(live(q, FundingLine.action_id, territory_id, year)
+                           .where(funding_year_clause(year)).group_by(FundingLine.funder)).all()
     df = pd.DataFrame([(f, FUNDERS.get(f, f), _num(r), _num(a), int(n)) for f, r, a, n in rows],
                       columns=["funder", "label", "requested", "approved", "actions"])
     return df.sort_values("approved", ascending=False, ignore_index=True)
@@ -232,26 +219,24 @@ def metric_by_place(session: Session, territory_id: int, year: int | None = None
                     axis_id: int | None = None, measure: str = "actions"
                     ) -> tuple[dict[int, float], dict[int, float]]:
     """(by commune id, by qpv id): actions (or amounts) serving `axis_id` (all axes if None)."""
-    if axis_id is None:
-        acts = live_actions(territory_id, year).subquery()
-        action_col = acts.c.id
-    else:
-        ax = axis_links(territory_id, year)
-        acts = select(ax.c.action_id).where(ax.c.axis_id == axis_id).subquery()
-        action_col = acts.c.action_id
     co = action_commune_links(territory_id, year).subquery()
+    qp = live(select(action_qpv.c.qpv_id, action_qpv.c.action_id), action_qpv.c.action_id,
+              territory_id, year).subquery()
+    wanted = None
+    if axis_id is not None:
+        ax = axis_links(territory_id, year)
+        wanted = select(ax.c.action_id).where(ax.c.axis_id == axis_id).subquery()
+    am = action_amounts(territory_id, year) if measure == "amount" else None
     out = []
-    for key, link in ((co.c.commune_id, co), (action_qpv.c.qpv_id, action_qpv)):
-        link_action = link.c.action_id
-        if measure == "amount":
-            am = action_amounts(territory_id, year)
-            q = (select(key, func.coalesce(func.sum(am.c.amount), 0))
-                 .select_from(link).join(acts, action_col == link_action)
-                 .join(am, am.c.action_id == link_action).group_by(key))
-        else:
-            q = (select(key, func.count(distinct(link_action)))
-                 .select_from(link).join(acts, action_col == link_action).group_by(key))
-        out.append({int(k): _num(v) for k, v in session.execute(q).all()})
+    for key, link in ((co.c.commune_id, co), (qp.c.qpv_id, qp)):
+        value = (func.coalesce(func.sum(am.c.amount), 0) if am is not None
+                 else func.count(distinct(link.c.action_id)))
+        q = select(key, value).select_from(link)
+        if wanted is not None:
+            q = q.join(wanted, wanted.c.action_id == link.c.action_id)
+        if am is not None:
+            q = q.join(am, am.c.action_id == link.c.action_id)
+        out.append({int(k): _num(v) for k, v in session.execute(q.group_by(key)).all()})
     return out[0], out[1]
 
 
@@ -275,9 +260,10 @@ def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
 
 def objective_action_counts(session: Session, territory_id: int, year: int | None = None
                             ) -> dict[int, int]:
-    q = (select(action_objective.c.objective_id, func.count(distinct(action_objective.c.action_id)))
-         .where(action_objective.c.action_id.in_(live_actions(territory_id, year)))
-         .group_by(action_objective.c.objective_id))
+    q = live(select(action_objective.c.objective_id,
+                    func.count(distinct(action_objective.c.action_id))),
+             action_objective.c.action_id, territory_id, year).group_by(
+        action_objective.c.objective_id)
     return {int(o): int(n) for o, n in session.execute(q).all()}
 
 
@@ -296,8 +282,8 @@ def angles_morts(session: Session, territory_id: int, year: int | None = None) -
 
 def commitments_without_action(session: Session, territory_id: int, year: int | None = None
                                ) -> pd.DataFrame:
-    covered = (select(action_commitment.c.commitment_id)
-               .where(action_commitment.c.action_id.in_(live_actions(territory_id, year))))
+    covered = live(select(action_commitment.c.commitment_id), action_commitment.c.action_id,
+                   territory_id, year)
     rows = session.execute(
         select(Commune.name, Commitment.theme, Commitment.number, Commitment.text)
         .join(Commune, Commune.id == Commitment.commune_id)
@@ -315,13 +301,13 @@ def referential_tree(session: Session, territory_id: int, year: int | None = Non
     linked to the axis directly or through a commitment). Example actions of the protocol come
     in `examples` (kind "exemple"), never counted as actions.
     """
-    live = live_actions(territory_id, year)
     obj = _objective_frame(session, territory_id)
     counts = objective_action_counts(session, territory_id, year)
-    group_counts = dict(session.execute(
+    group_counts = dict(session.execute(live(
         select(OperationalObjective.group_id, func.count(distinct(action_objective.c.action_id)))
-        .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id)
-        .where(action_objective.c.action_id.in_(live))
+        .select_from(action_objective)
+        .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id),
+        action_objective.c.action_id, territory_id, year)
         .group_by(OperationalObjective.group_id)).all())
     ax = axis_links(territory_id, year)
     axis_counts = dict(session.execute(select(ax.c.axis_id, func.count(distinct(ax.c.action_id)))
@@ -368,7 +354,6 @@ def commune_commitments(session: Session, territory_id: int, commune_ids: list[i
     Columns: commune_id, commune, groupe (axis or pillar label, else the protocol's theme),
     groupe_position, numero, engagement, actions (count), titres (list of action titles).
     """
-    live = live_actions(territory_id, year)
     if group_by == "pillar":
         base = (select(Commitment, Pillar.name, func.coalesce(Pillar.position, 99))
                 .outerjoin(Pillar, Pillar.id == Commitment.pillar_id))
@@ -391,11 +376,11 @@ def commune_commitments(session: Session, territory_id: int, commune_ids: list[i
             rows.append((c, c.theme, 99))
     titles: dict[int, list[str]] = {}
     if rows:
-        for cid, title in session.execute(
-                select(action_commitment.c.commitment_id, Action.title)
-                .join(Action, Action.id == action_commitment.c.action_id)
-                .where(action_commitment.c.commitment_id.in_([r[0].id for r in rows]),
-                       Action.id.in_(live)).order_by(Action.title)):
+        for cid, title in session.execute(live(
+                select(action_commitment.c.commitment_id, Action.title),
+                action_commitment.c.action_id, territory_id, year)
+                .where(action_commitment.c.commitment_id.in_([r[0].id for r in rows]))
+                .order_by(Action.title)):
             titles.setdefault(cid, []).append(title)
     names = dict(session.execute(select(Commune.id, Commune.name)
                                  .where(Commune.id.in_(commune_ids))).all())
@@ -424,23 +409,22 @@ def qpv_profile(session: Session, qpv_id: int, territory_id: int, year: int | No
     q = session.get(Qpv, qpv_id)
     if q is None:
         return None
-    live = live_actions(territory_id, year)
-    acts = select(action_qpv.c.action_id).where(action_qpv.c.qpv_id == qpv_id,
-                                                 action_qpv.c.action_id.in_(live))
-    n_actions = session.scalar(select(func.count()).select_from(acts.subquery()))
+    ids = session.scalars(live(select(action_qpv.c.action_id), action_qpv.c.action_id,
+                               territory_id, year).where(action_qpv.c.qpv_id == qpv_id)).all()
     amount = session.scalar(
         select(func.sum(FundingLine.amount_approved)).join(Action, Action.id == FundingLine.action_id)
-        .where(FundingLine.action_id.in_(acts), funding_year_clause(year)))
+        .where(FundingLine.action_id.in_(ids), funding_year_clause(year)))
     holders = session.scalar(select(func.count(distinct(func.lower(Action.holder_name))))
-                             .where(Action.id.in_(acts)))
-    ax = axis_links(territory_id, year)
+                             .where(Action.id.in_(ids)))
+    ax = axis_action_links(territory_id, year, action_ids=ids).subquery()
     by_axis = pd.DataFrame(session.execute(
         select(func.coalesce(Axis.number, Axis.position), Axis.title, Action.reference,
                Action.title, Action.holder_name, Action.status)
         .select_from(ax).join(Axis, Axis.id == ax.c.axis_id)
         .join(Action, Action.id == ax.c.action_id)
-        .where(ax.c.action_id.in_(acts)).order_by(Axis.position, Action.title)).all(),
+        .order_by(Axis.position, Action.title)).all(),
         columns=["axe_numero", "axe", "reference", "titre", "porteur", "statut"])
+    n_actions = len(ids)
     communes = session.execute(select(Commune.id, Commune.name).join(
         qpv_commune, qpv_commune.c.commune_id == Commune.id)
         .where(qpv_commune.c.qpv_id == qpv_id).order_by(Commune.name)).all()
