@@ -103,3 +103,18 @@ def axis_action_links(territory_id: int | None = None, year: int | None = None,
         .join(Commitment, Commitment.id == action_commitment.c.commitment_id)
         .where(Commitment.axis_id.is_not(None), *live))
     return direct.union(via_objective, via_commitment)
+
+
+def territory_summary(session: Session, territory_id: int) -> dict:
+    """Communes, contrats de ville and protocol dates of a territory, as a one-line caption."""
+    from .schema import Commune, ContratDeVille
+    t = session.get(Territory, territory_id)
+    communes = session.scalars(select(Commune.name).where(Commune.territory_id == territory_id)
+                               .order_by(Commune.name)).all()
+    cvs = session.scalars(select(ContratDeVille.code).where(
+        ContratDeVille.territory_id == territory_id).order_by(ContratDeVille.code)).all()
+    parts = [f"{len(communes)} communes", f"contrats de ville {', '.join(cvs)}" if cvs else ""]
+    if t.signed_date:
+        parts.append(f"protocole signé le {t.signed_date.strftime('%d/%m/%Y')}")
+    return {"caption": " · ".join(p for p in parts if p), "communes": communes,
+            "axes_from_pillars": bool(t.axes_from_pillars)}
