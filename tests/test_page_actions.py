@@ -91,3 +91,33 @@ def test_export_has_the_import_columns_and_every_filtered_action(demo_url):
     csv = pd.read_csv(io.BytesIO(al.to_csv_bytes(frame)), sep=";", decimal=",",
                       encoding="utf-8-sig", dtype={"communes": str})
     assert csv["montant_accorde_1"].sum() == frame["montant_accorde_1"].sum()
+
+
+def test_export_is_accepted_back_by_the_spreadsheet_importer(demo_url, tmp_path):
+    """Export → import on the same data: every row matched by reference, nothing refused.
+    (Generated data: many embedded protocol actions have no year, which the form requires.)"""
+    import shutil
+    from perr_model.auth import Actor
+    from perr_model.importers import actions as importer
+    from perr_model.store import write_session
+    path = tmp_path / "perr.sqlite"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    tid = territory_id(url, synthetic.SLUG)
+    commune = sql(url, "select id from commune where insee_code='Z0003'")
+    engine = make_engine(url, read_only=False)
+    with Session(engine) as s:
+        frame = al.export_frame(s, al.ActionFilter(territory_id=tid, year=2022,
+                                                   commune_ids=(commune,)))
+    assert 20 < len(frame) < 400
+    for name, data in (("actions.csv", al.to_csv_bytes(frame)),
+                       ("actions.xlsx", al.to_xlsx_bytes(frame))):
+        table = importer.read_table(data, name)
+        mapping = importer.guess_mapping(list(table.columns))
+        assert {"reference", "title", "communes", "qpvs", "status"} <= set(mapping.values())
+        with write_session(engine) as s:
+            report = importer.import_actions(s, Actor.system("test"), table, mapping,
+                                             territory_id=tid, dry_run=True)
+        assert not report.problems, report.lines()
+        assert len(report.to_update) == len(frame) and not report.to_create
+    engine.dispose()
