@@ -15,8 +15,8 @@ if not communes:
     w.nothing("Aucune commune n'est rattachée à ce territoire.")
     st.stop()
 
-with_commitments = w.cached(coverage.commune_commitments, tid, list(communes), year)
-having = [c for c in communes if c in set(with_commitments["commune_id"])]
+with_commitments = set(w.cached(coverage.communes_with_commitments, tid))
+having = [c for c in communes if c in with_commitments]
 if st.session_state.get("eng_communes") and not set(st.session_state["eng_communes"]) <= set(communes):
     del st.session_state["eng_communes"]
 chosen = st.multiselect("Communes à comparer (2 à 4)", list(communes), format_func=communes.get,

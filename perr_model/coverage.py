@@ -185,8 +185,9 @@ def axis_commune_matrix(session: Session, territory_id: int, year: int | None = 
     communes = session.execute(select(Commune.id, Commune.name)
                                .where(Commune.territory_id == territory_id)
                                .order_by(Commune.name)).all()
-    ax = axis_links(territory_id, year)
-    co = action_commune_links(territory_id, year).subquery()
+    # One statement, the link sets as CTEs: SQLite builds each union once for cells and totals.
+    ax = axis_action_links(territory_id, year).cte("ax")
+    co = action_commune_links(territory_id, year).cte("co")
     if measure == "amount":
         am = action_amounts(territory_id, year)
         value = func.coalesce(func.sum(am.c.amount), 0)
@@ -194,23 +195,25 @@ def axis_commune_matrix(session: Session, territory_id: int, year: int | None = 
                  .join(co, co.c.action_id == ax.c.action_id)
                  .join(am, am.c.action_id == ax.c.action_id)
                  .group_by(ax.c.axis_id, co.c.commune_id))
-        totals = (select(ax.c.axis_id, value).join(am, am.c.action_id == ax.c.action_id)
+        totals = (select(ax.c.axis_id, literal(None), value).join(am, am.c.action_id == ax.c.action_id)
                   .group_by(ax.c.axis_id))
     else:
         cells = (select(ax.c.axis_id, co.c.commune_id, func.count(distinct(ax.c.action_id)))
                  .join(co, co.c.action_id == ax.c.action_id)
                  .group_by(ax.c.axis_id, co.c.commune_id))
-        totals = select(ax.c.axis_id, func.count(distinct(ax.c.action_id))).group_by(ax.c.axis_id)
+        totals = (select(ax.c.axis_id, literal(None), func.count(distinct(ax.c.action_id)))
+                  .group_by(ax.c.axis_id))
     names = {cid: name for cid, name in communes}
     table = pd.DataFrame(0.0, index=axes["label"].tolist(),
                          columns=[n for _, n in communes] + ["Total territoire"])
     by_axis = dict(zip(axes["axis_id"], axes["label"]))
-    for axis_id, commune_id, v in session.execute(cells).all():
-        if axis_id in by_axis and commune_id in names:
-            table.loc[by_axis[axis_id], names[commune_id]] = _num(v)
-    for axis_id, v in session.execute(totals).all():
-        if axis_id in by_axis:
+    for axis_id, commune_id, v in session.execute(cells.union_all(totals)).all():
+        if axis_id not in by_axis:
+            continue
+        if commune_id is None:
             table.loc[by_axis[axis_id], "Total territoire"] = _num(v)
+        elif commune_id in names:
+            table.loc[by_axis[axis_id], names[commune_id]] = _num(v)
     table.index.name = "Axe"
     return table.astype(int) if measure == "actions" else table
 
@@ -391,6 +394,11 @@ def commune_commitments(session: Session, territory_id: int, commune_ids: list[i
         for c, lab, p in rows],
         columns=["commune_id", "commune", "groupe", "groupe_position", "numero", "engagement",
                  "actions", "titres"])
+
+
+def communes_with_commitments(session: Session, territory_id: int) -> list[int]:
+    return list(session.scalars(select(Commitment.commune_id).distinct()
+                                .where(Commitment.territory_id == territory_id)))
 
 
 def territory_qpvs(session: Session, territory_id: int) -> pd.DataFrame:
