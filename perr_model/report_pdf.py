@@ -333,10 +333,14 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     biggest = max([0, *counts.values()])
     classes = classes_for(biggest)
     n_of = com["name"].map(lambda name: int(counts.get(name, 0)))
-    labelled = set(n_of.sort_values(ascending=False).index[:MAX_LABELS]) \
-        if len(com) > MAX_LABELS else set(com.index)
+    # circle sizes (points) shrink with the number of communes, so that they stay apart
+    base, span = (10.0, 34.0) if len(com) <= 20 else (max(3.0, 45 / len(com) ** 0.5),
+                                                       max(6.0, 150 / len(com) ** 0.5))
+    n_labels = MAX_LABELS if len(com) <= 40 else 8    # dense maps: fewer, readable labels
+    labelled = set(n_of.sort_values(ascending=False).index[:n_labels]) \
+        if len(com) > n_labels else set(com.index)
     if not with_geom:      # one scatter per class: fast with hundreds of communes
-        diameter = (10 + 34 * (n_of / biggest) ** 0.5) if biggest else n_of * 0 + 10
+        diameter = (base + span * (n_of / biggest) ** 0.5) if biggest else n_of * 0 + base
         for low, high, grey, hatch in classes:
             part = com[(n_of >= low) & (n_of <= high)]
             if len(part):
@@ -353,16 +357,16 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
                 ax.add_patch(Polygon(ring, closed=True, facecolor=grey, edgecolor=edge,
                                      hatch=hatch, linewidth=width))
         elif biggest:
-            offset = (10 + 34 * (n / biggest) ** 0.5) / 2 + 1.5
+            offset = (base + span * (n / biggest) ** 0.5) / 2 + 1.5
         else:
-            offset = 6.5
+            offset = base / 2 + 1.5
         if idx in labelled:
             ax.annotate(f"{r.name}\n{fr_number(n)} action{'s' if n > 1 else ''}",
                         (r.lon, r.lat), xytext=(0, -offset), textcoords="offset points",
                         ha="center", va="top" if offset else "center", fontsize=6.5, zorder=3,
                         bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
-    if len(com) > MAX_LABELS:
-        fig.text(0.01, 0.045, f"Étiquettes : les {MAX_LABELS} communes ayant le plus d'actions "
+    if len(com) > n_labels:
+        fig.text(0.01, 0.045, f"Étiquettes : les {n_labels} communes ayant le plus d'actions "
                  f"(sur {len(com)}).", fontsize=7, style="italic")
     _frame(ax, com, ky)
     ax.set_xticks([])
