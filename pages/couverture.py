@@ -18,8 +18,9 @@ c[0].metric("Actions", fr_number(h["actions"]),
             help="Actions non archivées du territoire, en cours pendant l'année choisie "
                  "(année de début ≤ année ≤ année de fin).")
 c[1].metric("Montants accordés",
-            fr_euros(h["amount_approved"]) if len(h["by_funder"]) else "–",
-            help="Somme des montants accordés par tous les financeurs aux actions comptées "
+            w.short_euros(h["amount_approved"]) if len(h["by_funder"]) else "–",
+            help=f"Somme des montants accordés ({fr_euros(h['amount_approved'])}) par tous les "
+                 "financeurs aux actions comptées "
                  f"(demandés : {fr_euros(h['amount_requested'])}). « – » : aucun financement "
                  "enregistré pour ces actions.")
 c[2].metric("Porteurs", fr_number(h["holders"]),
@@ -63,6 +64,7 @@ else:
         f"Axe {n}" for n in axes["number"].fillna(axes["position"]).astype(int)]
     fig = px.bar(totals, x="Total territoire", y="court", orientation="h", custom_data=["axis_id"],
                  hover_name="Axe", labels={"Total territoire": coverage.MEASURES[measure], "court": ""})
+    fig.update_traces(hovertemplate="%{hovertext}<br>%{x}<extra></extra>")
     fig.update_layout(height=60 + 45 * len(totals), margin=dict(l=0, r=10, t=10, b=0),
                       yaxis=dict(autorange="reversed"))
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cov_axis_chart")

@@ -64,6 +64,10 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
                  label: str, key: str):
     """Draw the coverage map (geo.coverage_deck when available). Returns the selection event."""
     deck, notice = _deck(territory_id, by_commune, by_qpv, label)
+    t = territory()
+    if t and t["is_synthetic"]:
+        notice = ("Données fictives : cercles proportionnels placés sur une grille arbitraire, "
+                  "sans contours ni fond de carte.")
     if deck is None:
         st.info(notice or "Aucune position connue pour dessiner la carte.")
         return None
@@ -114,7 +118,19 @@ def selected_point(event, field: str = "customdata") -> object | None:
     if not points:
         return None
     value = points[0].get(field)
-    return value[0] if isinstance(value, list) else value
+    while isinstance(value, (list, tuple, dict)) and value:  # [x], {"0": x} depending on trace
+        value = value[0] if not isinstance(value, dict) else next(iter(value.values()))
+    return value
+
+
+def short_euros(value: float | None) -> str:
+    """Amounts that fit a metric on a phone: 950 €, 12,5 k€, 108,4 M€."""
+    if value is None:
+        return "–"
+    for threshold, size, unit in ((1e9, 1e9, "Md€"), (1e6, 1e6, "M€"), (1e4, 1e3, "k€")):
+        if abs(value) >= threshold:
+            return f"{common.fr_number(value / size, 1)}\u00a0{unit}"
+    return common.fr_euros(value)
 
 
 def export_bytes(f, fmt: str) -> bytes:

@@ -34,10 +34,21 @@ def test_demo_territory_is_labelled(start_app, demo_db, page):
 def test_clicking_an_axis_bar_sets_the_map_axis(start_app, demo_db, page):
     base = start_app(demo_db)
     goto(page, f"{base}/?territoire=demonstration")
+    assert any(v.startswith("Tous les axes") for v in select_values(page))
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
     bar = chart.locator("g.point").nth(1)
     bar.click(force=True)
     wait_idle(page)
-    select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Axe de la carte")
-    assert "Axe 2" in select.inner_text()
+    screenshot(page, "demo-couverture-axis-clicked-1400")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    values = select_values(page)
+    assert not any(v.startswith("Tous les axes") for v in values)
+    assert any(v.startswith("Axe 2 –") for v in values), values
+
+
+def select_values(page) -> list[str]:
+    """What each selectbox shows (its text, or its input's value when it is a combobox)."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSelectbox"]')]
+        .map(b => { const i = b.querySelector('input');
+                    return ((i && i.value) || '') + (b.innerText || ''); })""")
