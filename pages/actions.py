@@ -25,15 +25,17 @@ def reset() -> None:
     st.session_state["act_text"], st.session_state["act_page"] = "", 1
 
 
-with st.expander("Filtres", expanded=True, icon=":material/filter_list:"):
-    text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text")
-    cols = st.columns(3)
-    chosen = {}
-    for i, (name, label) in enumerate(FILTERS.items()):
-        opts = options[name]
-        chosen[name] = cols[i % 3].multiselect(label, list(opts), format_func=opts.get,
-                                               key=f"act_{name}", placeholder="Tous")
-    st.button("Réinitialiser les filtres", on_click=reset, icon=":material/restart_alt:")
+text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text")
+active = sum(bool(st.session_state.get(f"act_{name}")) for name in FILTERS)
+with st.expander(f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres",
+                 expanded=bool(active), icon=":material/filter_list:"):
+    chosen, names = {}, list(FILTERS)
+    for start in range(0, len(names), 3):  # rows of three: they stack in order on a phone
+        for col, name in zip(st.columns(3), names[start:start + 3]):
+            opts = options[name]
+            chosen[name] = col.multiselect(FILTERS[name], list(opts), format_func=opts.get,
+                                           key=f"act_{name}", placeholder="Tous")
+st.button("Réinitialiser les filtres", on_click=reset, icon=":material/restart_alt:")
 
 f = al.ActionFilter(territory_id=tid, year=year, commune_ids=tuple(chosen["communes"]),
                     qpv_ids=tuple(chosen["quartiers"]), axis_ids=tuple(chosen["axes"]),
@@ -56,10 +58,11 @@ descending = c2.toggle("Ordre décroissant", key="act_desc")
 pages = max(1, math.ceil(total / PAGE_SIZE))
 if st.session_state.get("act_page", 1) > pages:
     st.session_state["act_page"] = 1
-number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page")
+number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page") if pages > 1 else 1
 rows = w.cached(al.page, f, sort, descending, int(number), PAGE_SIZE)
+shown = rows.drop(columns=["id", "is_synthetic"]).dropna(axis="columns", how="all")
 event = st.dataframe(
-    rows.drop(columns=["id", "is_synthetic"]), hide_index=True, width="stretch",
+    shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="act_table", column_config={
         "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="large"),
         "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",

@@ -40,6 +40,7 @@ summary = (table.groupby("commune").agg(engagements=("engagement", "size"),
                                         avec_action=("actions", lambda s: int((s > 0).sum())),
                                         actions=("actions", "sum"))
            .reindex([communes[c] for c in chosen]).fillna(0).astype(int))
+summary.index.name = "Commune"
 st.dataframe(summary, width="stretch", column_config={
     "engagements": "Engagements", "avec_action": "Engagements avec action",
     "actions": "Actions rattachées"})
@@ -60,7 +61,8 @@ for group in groups:
                 number = f"{r.numero}. " if r.numero else ""
                 st.markdown(f"{number}{r.engagement}")
                 if r.titres:
-                    st.caption("Actions en cours : " + " ; ".join(r.titres[:8])
+                    short = [t if len(t) <= 110 else t[:109].rstrip() + "…" for t in r.titres[:8]]
+                    st.caption(f"{len(r.titres)} action(s) : " + " ; ".join(short)
                                + (f" (+{len(r.titres) - 8})" if len(r.titres) > 8 else ""))
                 else:
                     st.caption(":orange[Aucune action enregistrée.]")

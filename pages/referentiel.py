@@ -1,8 +1,10 @@
 """Référentiel: axis → group → objective, with the number of actions at every node (rolled up
-from the actions without double counting); the protocol's example actions shown apart."""
+from the actions without double counting); the protocol's example actions shown apart.
+Territories whose protocol has no objectives (axes = pillars) show their communes'
+commitments under each axis instead."""
 import streamlit as st
 
-from perr_model import coverage
+from perr_model import action_list as al, coverage
 from perr_ui import common, widgets as w
 
 t = w.page_header("Référentiel du protocole",
@@ -15,11 +17,15 @@ if not tree:
     w.nothing("Aucun axe n'est chargé pour ce territoire.")
     st.stop()
 
-st.caption("Entre crochets : le nombre d'actions enregistrées qui servent chaque élément. "
+st.caption("Chaque pastille donne le nombre d'actions enregistrées qui servent l'élément. "
            "Un groupe ou un axe compte chaque action une fois, même si elle sert plusieurs "
            "de ses objectifs. Les « exemples d'actions » sont les idées citées par le protocole : "
            "ce ne sont pas des actions enregistrées et ils ne sont pas comptés.")
-only_empty = st.toggle("N'afficher que les objectifs sans action", key="ref_only_empty")
+only_empty = st.toggle("N'afficher que les éléments sans action", key="ref_only_empty")
+commitments = None
+if any(not axis["groups"] for axis in tree):
+    communes = w.cached(al.filter_options, tid)["communes"]
+    commitments = w.cached(coverage.commune_commitments, tid, list(communes), year)
 
 
 def badge(n: int) -> str:
@@ -30,8 +36,6 @@ for axis in tree:
     with st.expander(f"{axis['label']} — {axis['actions']} action(s)", expanded=len(tree) <= 2):
         if axis["strategic"]:
             st.markdown(f"*Objectif stratégique : {axis['strategic']}*")
-        if not axis["groups"]:
-            st.caption("Pas d'objectifs opérationnels détaillés pour cet axe.")
         for g in axis["groups"]:
             objectives = [o for o in g["objectives"] if not only_empty or o["actions"] == 0]
             if only_empty and not objectives:
@@ -41,3 +45,13 @@ for axis in tree:
             if g["examples"] and not only_empty:
                 st.caption("Exemples d'actions cités par le protocole (pas des actions "
                            "enregistrées) : " + " · ".join(e["label"] for e in g["examples"]))
+        if not axis["groups"]:
+            mine = commitments[commitments["axis_id"] == axis["axis_id"]]
+            if only_empty:
+                mine = mine[mine["actions"] == 0]
+            st.caption("Pas d'objectifs opérationnels dans ce protocole : engagements des "
+                       f"communes classés dans cet axe ({len(mine)}).")
+            for commune, part in mine.groupby("commune", sort=True):
+                st.markdown(f"**{commune}**")
+                st.markdown("\n".join(f"- {r.engagement} {badge(r.actions)}"
+                                      for r in part.itertuples()))

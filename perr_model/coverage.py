@@ -388,12 +388,14 @@ def commune_commitments(session: Session, territory_id: int, commune_ids: list[i
     names = dict(session.execute(select(Commune.id, Commune.name)
                                  .where(Commune.id.in_(commune_ids))).all())
     return pd.DataFrame([
-        {"commune_id": c.commune_id, "commune": names.get(c.commune_id), "groupe": lab,
-         "groupe_position": p, "numero": c.number, "engagement": c.text,
+        {"commune_id": c.commune_id, "commune": names.get(c.commune_id), "axis_id": c.axis_id,
+         "groupe": lab,
+         "groupe_position": p, "numero": "" if c.number is None else str(c.number),
+         "engagement": c.text,
          "actions": len(titles.get(c.id, [])), "titres": titles.get(c.id, [])}
         for c, lab, p in rows],
-        columns=["commune_id", "commune", "groupe", "groupe_position", "numero", "engagement",
-                 "actions", "titres"])
+        columns=["commune_id", "commune", "axis_id", "groupe", "groupe_position", "numero",
+                 "engagement", "actions", "titres"])
 
 
 def communes_with_commitments(session: Session, territory_id: int) -> list[int]:

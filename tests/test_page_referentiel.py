@@ -35,3 +35,17 @@ def test_only_uncovered_objectives(on, demo_url):
                     t=tid)
     assert 0 < len(bullets(p)) == uncovered
     assert all("aucune action" in b for b in bullets(p))
+
+
+def test_pillar_territory_shows_commitments_under_each_axis(on, embedded_sqlite):
+    from page_support import PEMB
+    url = on(embedded_sqlite)
+    tid = territory_id(url, PEMB)
+    p = Page(url, "pages/referentiel.py", tid)
+    assert len(bullets(p)) == sql(url, "select count(*) from commitment where territory_id=:t "
+                                       "and axis_id is not null", t=tid)
+    p.at.toggle(key="ref_only_empty").set_value(True)
+    p.run()
+    assert len(bullets(p)) == sql(url, "select count(*) from commitment where territory_id=:t "
+                                       "and axis_id is not null and id not in (select "
+                                       "commitment_id from action_commitment)", t=tid)
