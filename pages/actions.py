@@ -64,7 +64,7 @@ shown = rows.drop(columns=["id", "is_synthetic"]).dropna(axis="columns", how="al
 event = st.dataframe(
     shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="act_table", column_config={
-        "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="large"),
+        "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
         "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
         "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
         "communes": "Communes", "quartiers": "Quartiers"})

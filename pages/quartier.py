@@ -26,8 +26,9 @@ st.caption(f"Code officiel : {p['code'] or 'non renseigné'} · communes : "
 c = st.columns(4)
 c[0].metric("Actions", fr_number(p["actions"]), help="Actions non archivées ciblant ce quartier "
             "pendant l'année choisie.")
-c[1].metric("Montants accordés", fr_euros(p["amount"]),
-            help="Somme des montants accordés à ces actions (tous financeurs).")
+c[1].metric("Montants accordés", w.short_euros(p["amount"]),
+            help=f"Somme des montants accordés à ces actions, tous financeurs "
+                 f"({fr_euros(p['amount'])}). « – » : aucun financement enregistré.")
 c[2].metric("Porteurs", fr_number(p["holders"]), help="Organisations distinctes portant ces actions.")
 c[3].metric("Population", fr_number(p["population"]),
             help="Population du quartier selon la source officielle, si elle a été importée.")
@@ -48,6 +49,7 @@ commitments = w.cached(coverage.commune_commitments, tid, [i for i, _ in p["comm
 if commitments.empty:
     st.caption("Le protocole ne détaille pas d'engagements pour cette commune.")
 else:
-    st.dataframe(commitments[["commune", "groupe", "engagement", "actions"]], hide_index=True,
-                 width="stretch", column_config={"commune": "Commune", "groupe": "Axe ou thème",
-                                                 "engagement": "Engagement", "actions": "Actions"})
+    columns = ["engagement", "actions", "groupe"] + (["commune"] if len(p["communes"]) > 1 else [])
+    st.dataframe(commitments[columns], hide_index=True, width="stretch", column_config={
+        "commune": "Commune", "groupe": "Axe ou thème", "actions": "Actions",
+        "engagement": st.column_config.TextColumn("Engagement", width="large")})

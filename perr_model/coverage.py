@@ -441,7 +441,8 @@ def qpv_profile(session: Session, qpv_id: int, territory_id: int, year: int | No
     return {"id": q.id, "code": q.code, "name": q.name, "population": q.population,
             "has_perimeter": q.geometry is not None, "is_synthetic": q.is_synthetic,
             "lon": q.centroid_lon, "lat": q.centroid_lat, "source": q.source,
-            "actions": int(n_actions or 0), "amount": _num(amount), "holders": int(holders or 0),
+            "actions": int(n_actions or 0),
+            "amount": None if amount is None else _num(amount), "holders": int(holders or 0),
             "by_axis": by_axis, "communes": [(int(i), n) for i, n in communes]}
 
 

@@ -81,7 +81,14 @@ def _deck(territory_id, by_commune, by_qpv, label):
     from perr_model import geo
     with common.session() as s:
         deck, notice = geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
-    return _without_string_units(deck), notice
+    return _without_string_units(deck), _for_readers(notice)
+
+
+def _for_readers(notice: str | None) -> str | None:
+    """Administrators' instructions (commands, menus) are not for the public instance."""
+    if notice and common.is_public():
+        return notice.split(" Un administrateur")[0]
+    return notice
 
 
 def _without_string_units(deck):
@@ -149,7 +156,7 @@ def quartiers_map(quartiers, key: str) -> None:
     from perr_model import geo
     with common.session() as s:
         deck, notice = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
-    deck = _without_string_units(deck)
+    deck, notice = _without_string_units(deck), _for_readers(notice)
     if len(quartiers) > 1:
         st.caption(f"Carte du quartier « {quartiers.iloc[0]['name']} » ; autres quartiers : "
                    + ", ".join(quartiers["name"].iloc[1:]) + ".")

@@ -1,0 +1,56 @@
+"""The public instance in a browser: no editing page by menu or URL, an action's detail and the
+CSV export carry no personal field, layout holds at 390 px."""
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from conftest import PHONE, goto, screenshot, wait_idle
+from perr_model.store import make_engine
+
+EMAIL, NAME = "josiane.temoin@exemple.fr", "Josiane Témoin-Privé"
+
+
+@pytest.fixture(scope="module")
+def private_db(embedded_sqlite, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("e2e-private") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url, read_only=False)
+    with engine.begin() as c:
+        c.execute(text("update action set contact_name=:n, contact_email=:e, created_by=:e"),
+                  {"n": NAME, "e": EMAIL})
+    engine.dispose()
+    return url
+
+
+def test_no_editing_page_by_menu_or_url(start_app, private_db, page):
+    base = start_app(private_db, public=True)
+    goto(page, base + "/")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Couverture" in nav and "Saisir" not in nav and "Connexion" not in nav
+    for slug in ("saisie", "import-programmation", "comptes", "connexion"):
+        goto(page, f"{base}/{slug}")
+        assert page.locator("h1").first.inner_text() == "Couverture du protocole", slug
+        assert page.locator('[data-testid="stTextInput"]').count() == 0
+
+
+def test_action_detail_and_export_without_personal_data(start_app, private_db, new_page):
+    base = start_app(private_db, public=True)
+    page = new_page(*PHONE)
+    goto(page, f"{base}/actions")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the first row
+    wait_idle(page)
+    assert page.locator('[data-testid="stMain"] h3').count() >= 1, "détail non affiché"
+    screenshot(page, "public-action-detail-390")
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Référence" in body and EMAIL not in body and NAME not in body
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Exporter en CSV").click()
+    csv = open(info.value.path(), encoding="utf-8-sig").read()
+    assert csv.startswith("reference;titre;") and EMAIL not in csv and NAME not in csv
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE[0] + 1, f"la page déborde : {width}px"
