@@ -54,3 +54,16 @@ def test_action_detail_and_export_without_personal_data(start_app, private_db, n
     assert csv.startswith("reference;titre;") and EMAIL not in csv and NAME not in csv
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE[0] + 1, f"la page déborde : {width}px"
+
+
+@pytest.mark.parametrize("slug", ["saisie", "comptes"])
+def test_first_visit_of_a_fresh_server_straight_to_an_editing_url(start_app, private_db, page,
+                                                                  slug):
+    """Streamlit scans pages/ until app.py has run once: a fresh server's very first visit to
+    /saisie must still not give any editing control."""
+    base = start_app(private_db, public=True, env={"PERR_E2E_FRESH": slug})
+    goto(page, f"{base}/{slug}")
+    screenshot(page, f"public-fresh-{slug}-1400")
+    assert page.locator('[data-testid="stTextInput"]').count() == 0
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    assert "Saisir" not in page.locator('[data-testid="stSidebar"]').inner_text()
