@@ -110,9 +110,22 @@ def generate(session: Session, n_qpv: int = 30, n_contrats: int = 6, n_actions: 
     commitments = _commitments(session, tid, communes[: min(n_communes, 12)], rng)
     counts = _actions(session, tid, plan, rng, qpv_commune_of, [c["id"] for c in communes],
                       objectives, axis_of_objective, commitments, cv0)
+    _follow_sequences(session)
     counts.update({"contrats": plan.n_contrats, "communes": n_communes, "qpv": plan.n_qpv,
                    "objectives": len(objectives), "commitments": len(commitments)})
     return counts
+
+
+def _follow_sequences(session: Session) -> None:
+    """Explicit ids were inserted: on PostgreSQL, move the id sequences past them, or the next
+    ordinary insert (an editor's action, an import) would collide with a generated id."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+    for table in ("contrat_de_ville", "commune", "qpv", "action", "funding_line"):
+        session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"))
 
 
 def _referential(session: Session, tid: int, rng: random.Random):

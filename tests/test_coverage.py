@@ -64,3 +64,25 @@ def test_referential_tree_rolls_up_without_double_counting(demo):
             assert group["actions"] <= sum(o["actions"] for o in group["objectives"])
             assert all(e["kind"] == "exemple" for e in group["examples"])
         assert axis["actions"] >= max((g["actions"] for g in axis["groups"]), default=0)
+
+
+def test_generated_data_is_labelled_and_leaves_room_for_ordinary_inserts(empty_url, rw_engine):
+    from perr_model.schema import Action
+    from perr_model.store import write_session
+    counts = synthetic.generate_into(empty_url, n_qpv=5, n_contrats=2, n_actions=50,
+                                     n_funding_lines=80)
+    assert counts["actions"] == 50 and counts["funding_lines"] == 80
+    engine = rw_engine(empty_url)
+    with write_session(engine) as s:
+        tid = s.scalar(select(Territory.id).where(Territory.slug == synthetic.SLUG))
+        s.add(Action(reference="ordinaire-1", territory_id=tid, title="Saisie ordinaire"))
+    with engine.connect() as c:
+        flags = c.execute(text(
+            "select count(*) from action where is_synthetic and origin='synthetic'")).scalar()
+        fake = c.execute(text("select count(*) from qpv where code like 'QP%' or code like 'QN%'"
+                              " or not is_synthetic")).scalar()
+        insee = c.execute(text("select count(*) from commune where insee_code not like 'Z%'"
+                               )).scalar()
+        name = c.execute(text("select name from territory where is_synthetic")).scalar()
+    assert flags == 50 and fake == 0 and insee == 0
+    assert name == "Territoire de démonstration (données fictives)"
