@@ -18,7 +18,7 @@ def territories(session: Session) -> pd.DataFrame:
 
 
 def action_years(session: Session, territory_id: int | None = None) -> list[int]:
-    q = select(distinct(Action.year_start)).where(Action.year_start.is_not(None))
+    q = select(Action.year_start).distinct().where(Action.year_start.is_not(None))
     if territory_id is not None:
         q = q.where(Action.territory_id == territory_id)
     return sorted(session.scalars(q).all(), reverse=True)
