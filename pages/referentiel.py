@@ -21,6 +21,9 @@ st.caption("Chaque pastille donne le nombre d'actions enregistrées qui servent 
            "Un groupe ou un axe compte chaque action une fois, même si elle sert plusieurs "
            "de ses objectifs. Les « exemples d'actions » sont les idées citées par le protocole : "
            "ce ne sont pas des actions enregistrées et ils ne sont pas comptés.")
+if not any(axis["actions"] for axis in tree):
+    w.nothing("Aucune action enregistrée pour ce territoire et cette année : le référentiel "
+              "est affiché sans couverture.")
 only_empty = st.toggle("N'afficher que les éléments sans action", key="ref_only_empty")
 commitments = None
 if any(not axis["groups"] for axis in tree):

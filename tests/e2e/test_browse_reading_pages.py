@@ -4,7 +4,7 @@ import pytest
 
 from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
 
-PAGES = ["", "territoires", "actions", "engagements", "referentiel", "quartier",
+PAGES = ["", "territoires", "actions", "engagements", "referentiel", "quartier", "copil",
          "a-propos"]
 
 
@@ -52,3 +52,16 @@ def select_values(page) -> list[str]:
     return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSelectbox"]')]
         .map(b => { const i = b.querySelector('input');
                     return ((i && i.value) || '') + (b.innerText || ''); })""")
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_referential_with_objectives_and_examples(start_app, e2e_db, new_page, size):
+    base = start_app(e2e_db)
+    page = new_page(*size)
+    goto(page, f"{base}/")
+    goto(page, f"{base}/referentiel?territoire=paris-terres-d-envol")
+    page.locator('[data-testid="stExpander"] summary').first.click()
+    wait_idle(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Paris Terres d'Envol" in text and "aucune action" in text
+    screenshot(page, f"normal-referentiel-pte-{size[0]}")
