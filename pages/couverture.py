@@ -13,28 +13,29 @@ if t is None:
 tid, year = int(t["id"]), common.current_year()
 h = w.cached(coverage.headline, tid, year)
 
-c = st.columns(5)
-c[0].metric("Actions", fr_number(h["actions"]),
-            help="Actions non archivées du territoire, en cours pendant l'année choisie "
-                 "(année de début ≤ année ≤ année de fin).")
-c[1].metric("Montants accordés",
-            w.short_euros(h["amount_approved"]) if len(h["by_funder"]) else "–",
-            help=f"Somme des montants accordés ({fr_euros(h['amount_approved'])}) par tous les "
-                 "financeurs aux actions comptées "
-                 f"(demandés : {fr_euros(h['amount_requested'])}). « – » : aucun financement "
-                 "enregistré pour ces actions.")
-c[2].metric("Porteurs", fr_number(h["holders"]),
-            help="Organisations distinctes portant au moins une action comptée.")
-c[3].metric("Quartiers touchés", f"{h['qpv_reached']} / {h['qpv_total']}",
-            help="Quartiers prioritaires (QPV) du territoire ciblés par au moins une action, "
-                 "sur le nombre de QPV connus du territoire.")
+c = w.metric_row(5)
+w.figure(c, "Actions", fr_number(h["actions"]),
+         help="Actions non archivées du territoire, en cours pendant l'année choisie "
+              "(année de début ≤ année ≤ année de fin).")
+w.figure(c, "Montants accordés",
+         w.short_euros(h["amount_approved"]) if len(h["by_funder"]) else "–",
+         help=f"Somme des montants accordés ({fr_euros(h['amount_approved'])}) par tous les "
+              "financeurs aux actions comptées "
+              f"(demandés : {fr_euros(h['amount_requested'])}). « – » : aucun financement "
+              "enregistré pour ces actions.")
+w.figure(c, "Porteurs", fr_number(h["holders"]) if h["holders"] or not h["actions"] else "–",
+         help="Organisations distinctes portant au moins une action comptée. « – » : le "
+              "porteur n'est renseigné pour aucune de ces actions.")
+w.figure(c, "Quartiers touchés", f"{h['qpv_reached']} / {h['qpv_total']}",
+         help="Quartiers prioritaires (QPV) du territoire ciblés par au moins une action, "
+              "sur le nombre de QPV connus du territoire.")
 share = h["objectives_share"]
-c[4].metric("Objectifs couverts", "–" if share is None else f"{share:.0%}".replace("%", " %"),
-            help="Part des objectifs opérationnels du protocole servis par au moins une action "
-                 f"({h['objectives_covered']} sur {h['objectives_total']}). « – » : le protocole "
-                 "de ce territoire n'a pas d'objectifs opérationnels"
-                 + (f" ; engagements des communes couverts : {h['commitments_covered']} sur "
-                    f"{h['commitments_total']}." if h["commitments_total"] else "."))
+w.figure(c, "Objectifs couverts", "–" if share is None else f"{share:.0%}".replace("%", " %"),
+         help="Part des objectifs opérationnels du protocole servis par au moins une action "
+              f"({h['objectives_covered']} sur {h['objectives_total']}). « – » : le protocole "
+              "de ce territoire n'a pas d'objectifs opérationnels"
+              + (f" ; engagements des communes couverts : {h['commitments_covered']} sur "
+              f"{h['commitments_total']}." if h["commitments_total"] else "."))
 
 if h["actions"] == 0:
     w.nothing("Aucune action enregistrée pour ce territoire et cette année : "

@@ -23,15 +23,15 @@ st.subheader(p["name"])
 st.caption(f"Code officiel : {p['code'] or 'non renseigné'} · communes : "
            f"{', '.join(n for _, n in p['communes'])}"
            + (f" · source : {p['source']}" if p["source"] else ""))
-c = st.columns(4)
-c[0].metric("Actions", fr_number(p["actions"]), help="Actions non archivées ciblant ce quartier "
-            "pendant l'année choisie.")
-c[1].metric("Montants accordés", w.short_euros(p["amount"]),
-            help=f"Somme des montants accordés à ces actions, tous financeurs "
-                 f"({fr_euros(p['amount'])}). « – » : aucun financement enregistré.")
-c[2].metric("Porteurs", fr_number(p["holders"]), help="Organisations distinctes portant ces actions.")
-c[3].metric("Population", fr_number(p["population"]),
-            help="Population du quartier selon la source officielle, si elle a été importée.")
+c = w.metric_row(4)
+w.figure(c, "Actions", fr_number(p["actions"]), help="Actions non archivées ciblant ce quartier "
+         "pendant l'année choisie.")
+w.figure(c, "Montants accordés", w.short_euros(p["amount"]),
+         help=f"Somme des montants accordés à ces actions, tous financeurs "
+              f"({fr_euros(p['amount'])}). « – » : aucun financement enregistré.")
+w.figure(c, "Porteurs", fr_number(p["holders"]), help="Organisations distinctes portant ces actions.")
+w.figure(c, "Population", fr_number(p["population"]),
+         help="Population du quartier selon la source officielle, si elle a été importée.")
 
 w.quartiers_map(w.cached(coverage.qpv_points, qpv_id), key="qpv_map")
 

@@ -56,6 +56,16 @@ def page_header(title: str, caption: str | None = None) -> dict | None:
     return t
 
 
+def metric_row(n: int) -> list:
+    """Columns for a row of figures (they stack on a phone, in reading order)."""
+    return list(st.columns(n))
+
+
+def figure(row: list, label: str, value: str, help: str | None = None) -> None:  # noqa: A002
+    """The next figure of a `metric_row`."""
+    row.pop(0).metric(label, value, help=help)
+
+
 def nothing(message: str = "Aucune action enregistrée pour cette sélection.") -> None:
     st.info(message, icon=":material/info:")
 
