@@ -7,7 +7,7 @@ the spreadsheet importer (docs/actions-format.md).
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 from sqlalchemy import func, or_, select
