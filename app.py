@@ -32,7 +32,8 @@ if terr.empty:
 
 # Selectors rendered here, on every page, so that their value stays set across pages.
 with st.sidebar:
-    labels = {int(r.id): r.name + (" (démonstration)" if r.is_synthetic else "")
+    labels = {int(r.id): r.name + ("" if not r.is_synthetic or "monstration" in r.name
+                                   else " (démonstration)")
               for r in terr.itertuples()}
     wanted = st.query_params.get("territoire")
     by_slug = {r.slug: int(r.id) for r in terr.itertuples()}

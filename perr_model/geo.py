@@ -316,7 +316,8 @@ def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_lab
     return pdk.Layer("ScatterplotLayer", id=LAYER_CIRCLES, data=points, pickable=True,
                      get_position=["lon", "lat"], get_radius="radius", get_fill_color="fill",
                      get_line_color=OUTLINE, stroked=True, line_width_min_pixels=1,
-                     radius_units="meters", auto_highlight=True)
+                     auto_highlight=True)  # radius in metres: deck.gl's default
+
 
 
 def _bounds(rows: list) -> tuple[float, float, float, float]:

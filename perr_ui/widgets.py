@@ -91,7 +91,7 @@ def _deck(territory_id, by_commune, by_qpv, label):
     from perr_model import geo
     with common.session() as s:
         deck, notice = geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
-    return _without_string_units(deck), _for_readers(notice)
+    return deck, _for_readers(notice)
 
 
 def _for_readers(notice: str | None) -> str | None:
@@ -99,14 +99,6 @@ def _for_readers(notice: str | None) -> str | None:
     if notice and common.is_public():
         return notice.split(" Un administrateur")[0]
     return notice
-
-
-def _without_string_units(deck):
-    """pydeck turns radius_units="meters" into the JS expression "@@=meters", which makes
-    deck.gl drop the whole layer (blank map, checked in Chromium). Meters is the default."""
-    for layer in getattr(deck, "layers", []):
-        layer.__dict__.pop("radius_units", None)
-    return deck
 
 
 def selected_place(event) -> tuple[str, int] | None:
@@ -166,7 +158,7 @@ def quartiers_map(quartiers, key: str) -> None:
     from perr_model import geo
     with common.session() as s:
         deck, notice = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
-    deck, notice = _without_string_units(deck), _for_readers(notice)
+    notice = _for_readers(notice)
     if len(quartiers) > 1:
         st.caption(f"Carte du quartier « {quartiers.iloc[0]['name']} » ; autres quartiers : "
                    + ", ".join(quartiers["name"].iloc[1:]) + ".")

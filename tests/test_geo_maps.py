@@ -65,6 +65,8 @@ def test_before_import_circles_and_a_notice(loaded_url, rw_engine):
     assert big["radius"] > small["radius"] and big["valeur"] == "4"
     assert "ne sont pas encore importés" in notice and "--department 93" in notice
     assert "mapProvider" not in spec and "mapStyle" not in spec  # offline: no tiles, no token
+    # a string unit becomes the JS expression "@@=meters" and deck.gl drops the layer (blank map)
+    assert "@@=meters" not in spec["layers"][0].values()
 
 
 def test_after_import_polygons_coloured_by_metric(loaded_url, rw_engine, tmp_path):
