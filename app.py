@@ -2,7 +2,7 @@
 import streamlit as st
 
 from perr_model import queries
-from perr_ui import common, nav
+from perr_ui import common, frame, nav
 
 st.set_page_config(page_title="PERR – tableau de bord", page_icon=":material/dashboard:",
                    layout="wide", initial_sidebar_state="auto")
@@ -11,11 +11,16 @@ public = common.is_public()
 role = None if public else st.session_state.get("role")
 
 sections: dict[str, list] = {}
+by_file: dict[str, st.Page] = {}
 for spec in nav.pages_for(public, role):
-    sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                default=spec.default))
+    by_file[spec.path.rsplit("/", 1)[-1]] = st.Page(
+        spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
+    sections.setdefault(spec.section, []).append(by_file[spec.path.rsplit("/", 1)[-1]])
 page = st.navigation(sections)
+frame.mark_app_frame()
+wanted_page = frame.pending_destination()  # a deep link that arrived outside the frame
+if wanted_page in by_file:
+    st.switch_page(by_file[wanted_page])
 
 try:
     with common.session() as s:

@@ -3,6 +3,9 @@ import streamlit as st
 
 from perr_model import coverage
 from perr_ui import common, widgets as w
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 st.title("À propos")
 st.markdown("""

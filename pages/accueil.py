@@ -3,6 +3,9 @@ import streamlit as st
 
 from perr_model import queries
 from perr_ui import common
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 st.title("Territoires et axes du PERR")
 st.caption("Pour chaque territoire : les axes prioritaires du protocole, avec le nombre "

@@ -6,6 +6,9 @@ import streamlit as st
 from perr_model import action_list as al
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_euros, fr_number
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 FILTERS = {"communes": "Commune", "quartiers": "Quartier (QPV)", "axes": "Axe",
            "objectifs": "Objectif opérationnel", "statuts": "Statut", "porteurs": "Porteur",

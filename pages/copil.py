@@ -3,6 +3,9 @@ import streamlit as st
 
 from perr_model import reports
 from perr_ui import common
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 st.title("Document COPIL")
 st.caption("Le document du comité de pilotage pour le territoire choisi dans le menu : chiffres "

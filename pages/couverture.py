@@ -5,6 +5,9 @@ import streamlit as st
 from perr_model import coverage
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_euros, fr_number
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 t = w.page_header("Couverture du protocole",
                   "quels axes et objectifs sont couverts par des actions, où, avec quels moyens")

@@ -4,6 +4,9 @@ import streamlit as st
 
 from perr_model import action_list as al, coverage
 from perr_ui import common, widgets as w
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 t = w.page_header("Engagements des communes",
                   "les engagements pris par chaque commune dans le protocole, et leurs actions")

@@ -9,6 +9,9 @@ from perr_model.errors import PerrError
 from perr_model.importers.communes import import_communes
 from perr_model.importers.qpv import import_qpv
 from perr_ui import common
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 try:
     from perr_ui.auth import require_admin

@@ -5,6 +5,9 @@ from perr_model.errors import ImportRefused, PerrError
 from perr_model.importers import posts
 from perr_model.store import write_session
 from perr_ui import auth, common
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 actor = auth.require_admin()
 st.title("Importer les postes ANCT")

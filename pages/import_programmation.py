@@ -6,6 +6,9 @@ from perr_model.errors import ImportRefused, PerrError
 from perr_model.importers import actions as importer
 from perr_model.store import write_session
 from perr_ui import auth, common
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 actor = auth.require_editor()
 territory_id = common.current_territory_id()

@@ -4,6 +4,9 @@ import streamlit as st
 from perr_model import coverage
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_euros, fr_number
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 t = w.page_header("Quartier", "un quartier prioritaire (QPV) et ses actions")
 if t is None:

@@ -6,6 +6,9 @@ import streamlit as st
 
 from perr_model import action_list as al, coverage
 from perr_ui import common, widgets as w
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 t = w.page_header("Référentiel du protocole",
                   "axes, objectifs et nombre d'actions qui les servent")

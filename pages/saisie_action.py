@@ -8,6 +8,9 @@ from perr_model.history import action_history
 from perr_model.schema import FUNDERS, Action
 from perr_model.store import write_session
 from perr_ui import auth, common
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 actor = auth.require_editor()
 territory_id = common.current_territory_id()

@@ -108,6 +108,8 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
         .limit(page_size)).all()
     df = pd.DataFrame(rows, columns=["id", "reference", "titre", "porteur", "statut",
                                      "annee_debut", "annee_fin", "is_synthetic"])
+    for col in ("annee_debut", "annee_fin"):  # nullable integers: blank, not "None"
+        df[col] = pd.array(df[col].tolist(), dtype="Int64")
     amounts = dict(session.execute(  # only for the rows of this page
         select(FundingLine.action_id, func.sum(FundingLine.amount_approved))
         .join(Action, Action.id == FundingLine.action_id)

@@ -34,6 +34,7 @@ from .schema import Commune, Qpv, Territory
 LAYER_COMMUNES = "communes"
 LAYER_QPV = "qpv"
 LAYER_CIRCLES = "communes-cercles"
+LAYER_LABELS = "communes-noms"
 COORD_DECIMALS = 5                      # 1e-5 degree is about a metre: plenty for a screen
 NO_DATA = [210, 210, 210, 140]
 OUTLINE = [90, 90, 90, 255]
@@ -155,7 +156,7 @@ def coverage_deck(session: Session, territory_id: int | None,
             notices.append(f"{len(communes) - len(drawn)} commune(s) sans contour importé.")
     else:
         bounds = _centroid_bounds(communes)
-        layers.append(_circle_layer(communes, by_c, vmax, metric_label))
+        layers += [_circle_layer(communes, by_c, vmax, metric_label), _label_layer(communes)]
         notices.append("Les contours officiels des communes ne sont pas encore importés : la "
                        "carte montre un cercle proportionnel au centre de chaque commune.")
         tol = tolerance_for(bounds)
@@ -195,7 +196,7 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
             layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
                                          alpha=60, line_width=1, plain=True))
         else:
-            layers.append(_circle_layer(communes, {}, 0, ""))
+            layers += [_circle_layer(communes, {}, 0, ""), _label_layer(communes)]
         notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
                        "importé : la carte montre sa ou ses communes.")
     notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)]) if notices else None
@@ -316,8 +317,20 @@ def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_lab
     return pdk.Layer("ScatterplotLayer", id=LAYER_CIRCLES, data=points, pickable=True,
                      get_position=["lon", "lat"], get_radius="radius", get_fill_color="fill",
                      get_line_color=OUTLINE, stroked=True, line_width_min_pixels=1,
-                     auto_highlight=True)  # radius in metres: deck.gl's default
+                     radius_min_pixels=5, radius_max_pixels=40,
+                     auto_highlight=True)  # radius in metres (deck.gl's default), bounded on screen
 
+
+def _label_layer(communes: list[Commune]) -> pdk.Layer:
+    """Commune names next to their circles: without perimeters, nothing else says where is what."""
+    data = [{"lon": round(c.centroid_lon, COORD_DECIMALS), "lat": round(c.centroid_lat,
+                                                                          COORD_DECIMALS),
+             "label": c.name} for c in communes if c.centroid_lon is not None]
+    return pdk.Layer("TextLayer", id=LAYER_LABELS, data=data, pickable=False,
+                     get_position=["lon", "lat"], get_text="label", get_size=13,
+                     get_color=[34, 34, 34], get_pixel_offset=[0, 22],
+                     background=True, get_background_color=[255, 255, 255, 200],
+                     character_set="auto")
 
 
 def _bounds(rows: list) -> tuple[float, float, float, float]:
@@ -334,7 +347,7 @@ def _centroid_bounds(communes: list[Commune]) -> tuple[float, float, float, floa
     if not pts:  # nothing to place: mainland France
         return -5.2, 42.3, 8.3, 51.1
     xs, ys = zip(*pts)
-    pad = 0.02
+    pad = 0.03
     return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
 
 

@@ -58,7 +58,8 @@ def test_before_import_circles_and_a_notice(loaded_url, rw_engine):
             "select id from commune where territory_id = :t order by insee_code"), {"t": tid})]
         deck, notice = geo.coverage_deck(s, tid, {ids[0]: 4, ids[1]: 1}, {}, "Actions")
     spec = json.loads(deck.to_json())
-    assert [layer["id"] for layer in spec["layers"]] == [geo.LAYER_CIRCLES]
+    assert [layer["id"] for layer in spec["layers"]] == [geo.LAYER_CIRCLES, geo.LAYER_LABELS]
+    assert sorted(d["label"] for d in spec["layers"][1]["data"])[0] == "Aulnay-sous-Bois"
     points = spec["layers"][0]["data"]
     assert len(points) == 8
     big, small = points[0], points[1]

@@ -28,3 +28,9 @@ def test_editor_gets_editing_pages_but_not_admin_pages():
 
 def test_exactly_one_default_page():
     assert sum(s.default for s in ALL) == 1
+
+
+@pytest.mark.parametrize("spec", ALL, ids=lambda s: s.path)
+def test_every_page_refuses_to_run_outside_the_app_frame(spec):
+    """A fresh server runs pages/ scripts by themselves until app.py has run once."""
+    assert "\nrequire_app_frame()" in (ROOT / spec.path).read_text(encoding="utf-8")

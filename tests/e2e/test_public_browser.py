@@ -67,3 +67,15 @@ def test_first_visit_of_a_fresh_server_straight_to_an_editing_url(start_app, pri
     assert page.locator('[data-testid="stTextInput"]').count() == 0
     assert page.locator('[data-testid="stFileUploader"]').count() == 0
     assert "Saisir" not in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_fresh_server_deep_link_goes_through_the_app_frame(start_app, private_db, page):
+    """The first visit of a fresh server straight to /actions must get app.py's menu (not the
+    automatic list of every pages/ script, editing ones included) and still land on Actions."""
+    base = start_app(private_db, public=False, env={"PERR_E2E_FRESH": "deep-link"})
+    goto(page, f"{base}/actions")
+    screenshot(page, "normal-fresh-actions-1400")
+    menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Couverture" in menu and "Engagements des communes" in menu
+    assert "saisie" not in menu.lower() and "comptes" not in menu.lower()
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Actions"
