@@ -4,7 +4,8 @@ import streamlit as st
 from perr_model import queries
 from perr_ui import common, frame, nav
 
-st.set_page_config(page_title="PERR – tableau de bord", page_icon=":material/dashboard:",
+# A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).
+st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FAVICON),
                    layout="wide", initial_sidebar_state="auto")
 
 public = common.is_public()

@@ -326,11 +326,15 @@ def _label_layer(communes: list[Commune]) -> pdk.Layer:
     data = [{"lon": round(c.centroid_lon, COORD_DECIMALS), "lat": round(c.centroid_lat,
                                                                           COORD_DECIMALS),
              "label": c.name} for c in communes if c.centroid_lon is not None]
-    return pdk.Layer("TextLayer", id=LAYER_LABELS, data=data, pickable=False,
-                     get_position=["lon", "lat"], get_text="label", get_size=13,
-                     get_color=[34, 34, 34], get_pixel_offset=[0, 22],
-                     background=True, get_background_color=[255, 255, 255, 200],
-                     character_set="auto")
+    layer = pdk.Layer("TextLayer", id=LAYER_LABELS, data=data, pickable=False,
+                      get_position=["lon", "lat"], get_text="label", get_size=13,
+                      get_color=[34, 34, 34], get_pixel_offset=[0, 22],
+                      background=True, get_background_color=[255, 255, 255, 200])
+    # Accented letters need an explicit character set. Set after construction: pydeck's
+    # constructor turns any string, or list of strings, into a JS expression ("@@=…").
+    layer.character_set = sorted({ch for d in data for ch in d["label"]})
+    layer.font_family = "'Source Sans Pro', Arial, sans-serif"
+    return layer
 
 
 def _bounds(rows: list) -> tuple[float, float, float, float]:
@@ -364,5 +368,8 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
     tooltip = {"html": "<b>{type} : {nom}</b><br/>{libelle} : {valeur}",
                "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
+    # No base map, and no request for one: with map_provider=None pydeck writes its sentinel
+    # mapStyle "__MAP_STYLE__", which Streamlit's front-end reads as "draw none". An explicit
+    # map_style=None would instead make Streamlit fetch Carto's online style (seen in Chromium).
     return CompactDeck(layers=layers, initial_view_state=view, map_provider=None,
-                       map_style=None, tooltip=tooltip)
+                       tooltip=tooltip)

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 GOTO_KEY = "_perr_goto"
+FAVICON = Path(__file__).resolve().parent / "favicon.png"
 _frame_has_run = False  # set by app.py; once true, Streamlit never goes back to the legacy mode
 
 

@@ -65,7 +65,10 @@ def test_before_import_circles_and_a_notice(loaded_url, rw_engine):
     big, small = points[0], points[1]
     assert big["radius"] > small["radius"] and big["valeur"] == "4"
     assert "ne sont pas encore importés" in notice and "--department 93" in notice
-    assert "mapProvider" not in spec and "mapStyle" not in spec  # offline: no tiles, no token
+    # offline: no tiles, no token; the sentinel is what Streamlit's front-end reads as "no base
+    # map" (a missing mapStyle makes it fetch Carto's style instead)
+    assert "mapProvider" not in spec and spec["mapStyle"] == "__MAP_STYLE__"
+    assert "é" in spec["layers"][1]["characterSet"]  # a plain list, not a "@@=" expression
     # a string unit becomes the JS expression "@@=meters" and deck.gl drops the layer (blank map)
     assert "@@=meters" not in spec["layers"][0].values()
 
