@@ -68,7 +68,8 @@ def test_before_import_circles_and_a_notice(loaded_url, rw_engine):
     # offline: no tiles, no token; the sentinel is what Streamlit's front-end reads as "no base
     # map" (a missing mapStyle makes it fetch Carto's style instead)
     assert "mapProvider" not in spec and spec["mapStyle"] == "__MAP_STYLE__"
-    assert "é" in spec["layers"][1]["characterSet"]  # a plain list, not a "@@=" expression
+    labels = spec["layers"][1]
+    assert set("".join(d["label"] for d in labels["data"])) == set(labels["characterSet"])
     # a string unit becomes the JS expression "@@=meters" and deck.gl drops the layer (blank map)
     assert "@@=meters" not in spec["layers"][0].values()
 
