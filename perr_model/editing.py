@@ -127,8 +127,12 @@ def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
 
 # --- validation ---------------------------------------------------------------------------------
 
-def validate(session: Session, data: dict, territory_id: int | None) -> dict:
-    """Clean values for every field present in `data`, or ValidationFailed listing them all."""
+def validate(session: Session, data: dict, territory_id: int | None, *,
+             year_required: bool = True) -> dict:
+    """Clean values for every field present in `data`, or ValidationFailed listing them all.
+
+    `year_required=False` lets an update keep empty a start year the action never had (the
+    protocol's actions under way are not dated); a new action always needs one."""
     problems: dict[str, str] = {}
     clean: dict = {}
     for name in TEXT_FIELDS:
@@ -152,7 +156,8 @@ def validate(session: Session, data: dict, territory_id: int | None) -> dict:
         if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
             problems[name] = (f"{FIELD_LABELS[name]} {year} peu plausible : entre {YEAR_MIN} "
                               f"et {YEAR_MAX}.")
-    if "year_start" in data and clean.get("year_start") is None and "year_start" not in problems:
+    if (year_required and "year_start" in data and clean.get("year_start") is None
+            and "year_start" not in problems):
         problems["year_start"] = "L'année de début est obligatoire."
     if (clean.get("year_start") and clean.get("year_end")
             and clean["year_end"] < clean["year_start"]):
@@ -371,7 +376,8 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict, *,
     check_scope(session, actor, action.territory_id, {c.id for c in action.communes})
     if "qpvs" in data and "communes" not in data:  # quartiers are checked against communes
         data = {**data, "communes": list(action.communes)}
-    clean = validate(session, data, action.territory_id)
+    clean = validate(session, data, action.territory_id,
+                     year_required=action.year_start is not None)
     if "communes" in clean:
         check_scope(session, actor, action.territory_id, {c.id for c in clean["communes"]})
     before = snapshot(action)

@@ -224,7 +224,8 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
             else:
                 for required in ("title", "year_start", "communes"):
                     data.setdefault(required, None)
-            clean = validate(session, data, terr)
+            clean = validate(session, data, terr, year_required=existing is None
+                             or existing.year_start is not None)
             if terr is None:
                 raise ValidationFailed("territoire introuvable : indiquez les codes INSEE des "
                                        "communes (ou choisissez le territoire).")
