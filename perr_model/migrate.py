@@ -29,3 +29,9 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         heads = MigrationContext.configure(conn).get_current_heads()
     return ",".join(sorted(heads)) or None
+
+
+def script_heads() -> str:
+    """The head revision(s) of the migration scripts, in current_revision's format."""
+    from alembic.script import ScriptDirectory
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
