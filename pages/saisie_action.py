@@ -25,7 +25,7 @@ with common.session() as s:
 if "pending_choice" in st.session_state:  # open the action just created
     st.session_state.action_choice = st.session_state.pop("pending_choice")
 choice = st.selectbox("Action", [0] + list(actions), format_func=lambda i: actions.get(
-    i, "➕ Nouvelle action"), key="action_choice")
+    i, "+ Nouvelle action"), key="action_choice")
 with common.session() as s:
     action = s.get(Action, choice) if choice else None
     values = editing.snapshot(action) if action else {}

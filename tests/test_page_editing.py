@@ -154,7 +154,7 @@ def test_another_communes_action_is_not_offered_to_an_editor(app):
                                                   "communes": ["94033"]}, territory_id=app.tid)
     engine.dispose()
     at = app("chef-champigny", "pages/saisie_action.py")
-    assert at.selectbox(key="action_choice").options == ["➕ Nouvelle action"]
+    assert at.selectbox(key="action_choice").options == ["+ Nouvelle action"]
     at = app("admin-pemb", "pages/saisie_action.py")
     assert len(at.selectbox(key="action_choice").options) == 2
 
