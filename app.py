@@ -9,6 +9,8 @@ st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FA
                    layout="wide", initial_sidebar_state="auto")
 
 public = common.is_public()
+if public:  # residents see a plain message, never a traceback (whatever config.toml says)
+    st.set_option("client.showErrorDetails", "none")
 role = None if public else st.session_state.get("role")
 
 sections: dict[str, list] = {}

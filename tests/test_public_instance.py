@@ -105,3 +105,18 @@ def test_no_personal_field_in_exports_or_detail(public):
         assert value not in csv and value not in cells and value not in details
     for name in al.PERSONAL_FIELDS:
         assert name not in csv.splitlines()[0]
+
+
+def test_public_instance_shows_no_error_details(public):
+    """Whatever config.toml says, a resident never sees a traceback on the public instance."""
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+    from page_support import APP
+    config.set_option("client.showErrorDetails", "full")
+    try:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.run()
+        assert not at.exception
+        assert config.get_option("client.showErrorDetails") == "none"
+    finally:
+        config.set_option("client.showErrorDetails", "full")
