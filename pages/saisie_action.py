@@ -32,6 +32,8 @@ with common.session() as s:
 if st.session_state.get("opened") != choice:  # the version this editor started from
     st.session_state.opened, st.session_state.opened_version = choice, values.get("version")
 
+if st.session_state.pop("flash", None):
+    st.success("Action enregistrée.")
 k = f"_{choice}"
 with st.form(f"action{k}"):
     data = {"title": st.text_input("Titre *", values.get("title") or "", key="title" + k),
@@ -52,13 +54,13 @@ with st.form(f"action{k}"):
                                      format="DD/MM/YYYY")
     data["communes"] = st.multiselect("Communes *", list(options["communes"]), [
         c for c in values.get("communes", []) if c in options["communes"]],
-        format_func=options["communes"].get)
+        format_func=options["communes"].get, placeholder="Choisir…")
     data["qpvs"] = st.multiselect("Quartiers (QPV)", list(options["qpvs"]), [
         q for q in values.get("qpvs", []) if q in options["qpvs"]],
-        format_func=options["qpvs"].get)
+        format_func=options["qpvs"].get, placeholder="Choisir…")
     data["axes"] = st.multiselect("Axes", list(options["axes"]), [
         a for a in values.get("axes", []) if a in options["axes"]],
-        format_func=options["axes"].get)
+        format_func=options["axes"].get, placeholder="Choisir…")
     data["target_public"] = st.text_input("Public cible", values.get("target_public") or "")
     c1, c2 = st.columns(2)
     data["beneficiaries_planned"] = c1.text_input("Bénéficiaires prévus", str(
@@ -101,8 +103,6 @@ if saved:
         st.session_state.pending_choice = saved_id
         st.rerun()
 
-if st.session_state.pop("flash", None):
-    st.success("Action enregistrée.")
 if action:
     label = "Désarchiver" if action.archived else "Archiver (retirer des tableaux)"
     if st.button(label, icon=":material/archive:"):
