@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from .coverage import axis_links, funding_year_clause, year_clause
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup, OperationalObjective, Qpv,
-    StrategicObjective, action_axis, action_commune, action_objective, action_qpv, qpv_commune,
+    StrategicObjective, action_axis, action_axis_served, action_commune, action_commune_reached,
+    action_objective, action_qpv, qpv_commune,
 )
 from .textnorm import fold
 
@@ -50,18 +51,16 @@ def matching_ids(f: ActionFilter):
     q = select(Action.id).where(Action.territory_id == f.territory_id,
                                 Action.archived.is_(False), year_clause(f.year))
     if f.commune_ids:  # linked to the commune, or to one of its quartiers
-        q = q.where(Action.id.in_(
-            select(action_commune.c.action_id)
-            .where(action_commune.c.commune_id.in_(f.commune_ids))
-            .union(select(action_qpv.c.action_id)
-                   .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id)
-                   .where(qpv_commune.c.commune_id.in_(f.commune_ids)))))
+        q = q.where(Action.id.in_(  # kept by the database: see queries.commune_links_definition
+            select(action_commune_reached.c.action_id)
+            .where(action_commune_reached.c.commune_id.in_(f.commune_ids))))
     if f.qpv_ids:
         q = q.where(Action.id.in_(select(action_qpv.c.action_id)
                                   .where(action_qpv.c.qpv_id.in_(f.qpv_ids))))
     if f.axis_ids:
-        ax = axis_links(f.territory_id, f.year)
-        q = q.where(Action.id.in_(select(ax.c.action_id).where(ax.c.axis_id.in_(f.axis_ids))))
+        q = q.where(Action.id.in_(  # kept by the database: see queries.axis_links_definition
+            select(action_axis_served.c.action_id)
+            .where(action_axis_served.c.axis_id.in_(f.axis_ids))))
     if f.objective_ids:
         q = q.where(Action.id.in_(select(action_objective.c.action_id)
                                   .where(action_objective.c.objective_id.in_(f.objective_ids))))

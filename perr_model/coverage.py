@@ -17,14 +17,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import distinct, func, literal, select
+from sqlalchemy import and_, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from .queries import axis_action_links, live_conditions, year_clause  # noqa: F401
 from .schema import (
     FUNDERS, Action, Axis, Commitment, Commune, ContratDeVille, ExampleAction, FundingLine,
-    ObjectiveGroup, OperationalObjective, Pillar, Qpv, StrategicObjective, action_commitment,
-    action_commune, action_objective, action_qpv, qpv_commune,
+    ObjectiveGroup, OperationalObjective, Pillar, Qpv, StrategicObjective, action_axis_served,
+    action_commitment, action_commune_reached, action_objective, action_qpv, qpv_commune,
 )
 
 MEASURES = {"actions": "Nombre d'actions", "amount": "Montants accordés (€)"}
@@ -63,13 +63,12 @@ def action_amounts(territory_id: int, year: int | None = None):
 
 
 def action_commune_links(territory_id: int, year: int | None = None):
-    """SELECT (commune_id, action_id): direct commune links plus the communes of its quartiers."""
-    direct = live(select(action_commune.c.commune_id, action_commune.c.action_id),
-                  action_commune.c.action_id, territory_id, year)
-    via_qpv = live(select(qpv_commune.c.commune_id, action_qpv.c.action_id).select_from(action_qpv)
-                   .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id),
-                   action_qpv.c.action_id, territory_id, year)
-    return direct.union(via_qpv)
+    """SELECT (commune_id, action_id), once per pair: direct commune links plus the communes of
+    its quartiers (`queries.commune_links_definition`, kept by the database in
+    `action_commune_reached`)."""
+    reached = action_commune_reached
+    return select(reached.c.commune_id, reached.c.action_id).where(
+        *live_conditions(territory_id, year, reached))
 
 
 def axis_links(territory_id: int, year: int | None = None):
@@ -100,24 +99,31 @@ def headline(session: Session, territory_id: int, year: int | None = None) -> di
     objectives_share (None without objectives), commitments_total, commitments_covered,
     amount_approved, amount_requested, by_funder (DataFrame funder, label, requested, approved).
     """
+    # Counts of distinct things are written as GROUP BY / EXISTS rather than COUNT(DISTINCT):
+    # PostgreSQL sorts for COUNT(DISTINCT) but hashes a GROUP BY, and an EXISTS per quartier or
+    # objective stops at the first live action (bench/scale.py, docs/postgresql.md).
     conds = live_conditions(territory_id, year)
-    n_actions, holders = session.execute(
-        select(func.count(Action.id), func.count(distinct(func.lower(Action.holder_name))))
-        .where(*conds)).one()
+    n_actions = session.scalar(select(func.count(Action.id)).where(*conds))
+    holders = session.scalar(select(func.count()).select_from(
+        select(func.lower(Action.holder_name)).where(*conds, Action.holder_name.is_not(None))
+        .group_by(func.lower(Action.holder_name)).subquery()))
     qpv_total = session.scalar(select(func.count()).select_from(
         territory_qpv_ids(territory_id).subquery()))
-    qpv_reached = session.scalar(live(select(func.count(distinct(action_qpv.c.qpv_id))),
-                                      action_qpv.c.action_id, territory_id, year))
+    qpv_reached = session.scalar(select(func.count(Qpv.id)).where(
+        live(select(action_qpv.c.action_id), action_qpv.c.action_id, territory_id, year)
+        .where(action_qpv.c.qpv_id == Qpv.id).exists()))
     obj_ids = territory_objective_ids(territory_id)
     obj_total = session.scalar(select(func.count()).select_from(obj_ids.subquery()))
-    obj_covered = session.scalar(
-        live(select(func.count(distinct(action_objective.c.objective_id))),
-             action_objective.c.action_id, territory_id, year))
+    obj_covered = session.scalar(select(func.count(OperationalObjective.id)).where(
+        live(select(action_objective.c.action_id), action_objective.c.action_id,
+             territory_id, year)
+        .where(action_objective.c.objective_id == OperationalObjective.id).exists()))
     com_total = session.scalar(select(func.count(Commitment.id))
                                .where(Commitment.territory_id == territory_id))
-    com_covered = session.scalar(
-        live(select(func.count(distinct(action_commitment.c.commitment_id))),
-             action_commitment.c.action_id, territory_id, year))
+    com_covered = session.scalar(select(func.count(Commitment.id)).where(
+        live(select(action_commitment.c.action_id), action_commitment.c.action_id,
+             territory_id, year)
+        .where(action_commitment.c.commitment_id == Commitment.id).exists()))
     by_funder = funding_by_funder(session, territory_id, year)
     return {
         "actions": int(n_actions or 0), "holders": int(holders or 0),
@@ -185,15 +191,13 @@ def axis_commune_matrix(session: Session, territory_id: int, year: int | None = 
     communes = session.execute(select(Commune.id, Commune.name)
                                .where(Commune.territory_id == territory_id)
                                .order_by(Commune.name)).all()
-    # One statement; the axis links as a CTE built once, joined to the commune links through
-    # their primary keys (a join of two unions would build temporary indexes: 2-3x slower).
-    ax = axis_action_links(territory_id, year).cte("ax")
-    places = (select(ax.c.axis_id, action_commune.c.commune_id, ax.c.action_id)
-              .join(action_commune, action_commune.c.action_id == ax.c.action_id)
-              .union(select(ax.c.axis_id, qpv_commune.c.commune_id, ax.c.action_id)
-                     .join(action_qpv, action_qpv.c.action_id == ax.c.action_id)
-                     .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id))
-              ).subquery()
+    # One statement over the derived link tables (one row per action and axis, per action and
+    # commune): plain joins and counts, no union to de-duplicate.
+    served, reached = action_axis_served, action_commune_reached
+    places = (select(served.c.axis_id, reached.c.commune_id, served.c.action_id)
+              .join(reached, reached.c.action_id == served.c.action_id)
+              .where(*live_conditions(territory_id, year, served))).subquery()
+    ax = axis_action_links(territory_id, year).subquery()
     if measure == "amount":
         am = action_amounts(territory_id, year)
         value = func.coalesce(func.sum(am.c.amount), 0)
@@ -205,8 +209,7 @@ def axis_commune_matrix(session: Session, territory_id: int, year: int | None = 
     else:
         cells = (select(places.c.axis_id, places.c.commune_id, func.count())
                  .group_by(places.c.axis_id, places.c.commune_id))
-        totals = (select(ax.c.axis_id, literal(None), func.count(distinct(ax.c.action_id)))
-                  .group_by(ax.c.axis_id))
+        totals = select(ax.c.axis_id, literal(None), func.count()).group_by(ax.c.axis_id)
     names = {cid: name for cid, name in communes}
     columns = [n for _, n in communes] + ["Total territoire"]
     grid = {a: dict.fromkeys(columns, 0.0) for a in axes["axis_id"]}
@@ -225,21 +228,22 @@ def metric_by_place(session: Session, territory_id: int, year: int | None = None
                     axis_id: int | None = None, measure: str = "actions"
                     ) -> tuple[dict[int, float], dict[int, float]]:
     """(by commune id, by qpv id): actions (or amounts) serving `axis_id` (all axes if None)."""
-    co = action_commune_links(territory_id, year).subquery()
-    qp = live(select(action_qpv.c.qpv_id, action_qpv.c.action_id), action_qpv.c.action_id,
-              territory_id, year).subquery()
-    wanted = None
-    if axis_id is not None:
-        ax = axis_links(territory_id, year)
-        wanted = select(ax.c.action_id).where(ax.c.axis_id == axis_id).subquery()
+    # Both link tables hold one row per (action, place) and the axis filter one row per action:
+    # a plain COUNT(*) per place is the number of distinct actions.
     am = action_amounts(territory_id, year) if measure == "amount" else None
     out = []
-    for key, link in ((co.c.commune_id, co), (qp.c.qpv_id, qp)):
-        value = (func.coalesce(func.sum(am.c.amount), 0) if am is not None
-                 else func.count(distinct(link.c.action_id)))
+    for key, link in ((action_commune_reached.c.commune_id, action_commune_reached),
+                      (action_qpv.c.qpv_id, action_qpv)):
+        value = func.coalesce(func.sum(am.c.amount), 0) if am is not None else func.count()
         q = select(key, value).select_from(link)
-        if wanted is not None:
-            q = q.join(wanted, wanted.c.action_id == link.c.action_id)
+        if link is action_commune_reached:   # carries the action's columns itself
+            q = q.where(*live_conditions(territory_id, year, link))
+        else:
+            q = live(q, link.c.action_id, territory_id, year)
+        if axis_id is not None:
+            q = q.join(action_axis_served, and_(
+                action_axis_served.c.action_id == link.c.action_id,
+                action_axis_served.c.axis_id == axis_id))
         if am is not None:
             q = q.join(am, am.c.action_id == link.c.action_id)
         out.append({int(k): _num(v) for k, v in session.execute(q.group_by(key)).all()})

@@ -70,6 +70,32 @@ commitment_qpv = Table(  # quartiers a commitment (or its theme's introduction) 
     Column("commitment_id", ForeignKey("commitment.id", ondelete="CASCADE"), primary_key=True),
     Column("qpv_id", ForeignKey("qpv.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+# Derived, kept exact by database triggers (migration 0004_derived_links); never written by the
+# application. One row per (action, axis it serves) and per (action, commune it reaches).
+action_axis_served = Table(
+    "action_axis_served", Base.metadata,
+    Column("action_id", Integer, primary_key=True),
+    Column("axis_id", Integer, primary_key=True),
+    # copies of the action's columns (trigger on action), for "live" without a join on Action
+    Column("territory_id", Integer, nullable=False),
+    Column("archived", Boolean, nullable=False),
+    Column("year_start", Integer),
+    Column("year_end", Integer),
+    Index("ix_action_axis_served_axis", "axis_id", "action_id"),
+    Index("ix_action_axis_served_live", "territory_id", "archived", "year_start", "year_end"),
+)
+action_commune_reached = Table(
+    "action_commune_reached", Base.metadata,
+    Column("action_id", Integer, primary_key=True),
+    Column("commune_id", Integer, primary_key=True),
+    Column("territory_id", Integer, nullable=False),
+    Column("archived", Boolean, nullable=False),
+    Column("year_start", Integer),
+    Column("year_end", Integer),
+    Index("ix_action_commune_reached_commune", "commune_id", "action_id"),
+    Index("ix_action_commune_reached_live", "territory_id", "archived", "year_start", "year_end"),
+)
+
 user_commune = Table(
     "user_commune", Base.metadata,
     Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
@@ -324,8 +350,9 @@ class Action(Base):
     __table_args__ = (
         Index("ix_action_territory_status", "territory_id", "status"),
         Index("ix_action_year_start", "year_start"),
-        # live actions of a territory for a year, read from the index alone (0002_scale)
-        Index("ix_action_live", "territory_id", "archived", "year_start", "year_end"),
+        # live actions of a territory for a year, ids read from the index alone (0002_scale; id
+        # added by 0004: PostgreSQL needs it in the index for an index-only scan, SQLite has it)
+        Index("ix_action_live", "territory_id", "archived", "year_start", "year_end", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(80), unique=True)  # stable key for re-imports
