@@ -99,31 +99,30 @@ def headline(session: Session, territory_id: int, year: int | None = None) -> di
     objectives_share (None without objectives), commitments_total, commitments_covered,
     amount_approved, amount_requested, by_funder (DataFrame funder, label, requested, approved).
     """
-    # Counts of distinct things are written as GROUP BY / EXISTS rather than COUNT(DISTINCT):
-    # PostgreSQL sorts for COUNT(DISTINCT) but hashes a GROUP BY, and an EXISTS per quartier or
-    # objective stops at the first live action (bench/scale.py, docs/postgresql.md).
+    # Counts of distinct things are written as COUNT(*) over a GROUP BY rather than
+    # COUNT(DISTINCT): PostgreSQL sorts for COUNT(DISTINCT) but hashes a GROUP BY (SQLite does
+    # the same work either way). Not EXISTS per quartier: without ANALYZE statistics, SQLite
+    # plans that correlated subquery as a scan of the live actions per quartier (seconds).
     conds = live_conditions(territory_id, year)
+
+    def distinct_count(column, link_action_col=None):
+        q = select(column).where(column.is_not(None))
+        q = (q.where(*conds) if link_action_col is None
+             else live(q, link_action_col, territory_id, year))
+        return session.scalar(select(func.count()).select_from(q.group_by(column).subquery()))
+
     n_actions = session.scalar(select(func.count(Action.id)).where(*conds))
-    holders = session.scalar(select(func.count()).select_from(
-        select(func.lower(Action.holder_name)).where(*conds, Action.holder_name.is_not(None))
-        .group_by(func.lower(Action.holder_name)).subquery()))
+    holders = distinct_count(func.lower(Action.holder_name))
     qpv_total = session.scalar(select(func.count()).select_from(
         territory_qpv_ids(territory_id).subquery()))
-    qpv_reached = session.scalar(select(func.count(Qpv.id)).where(
-        live(select(action_qpv.c.action_id), action_qpv.c.action_id, territory_id, year)
-        .where(action_qpv.c.qpv_id == Qpv.id).exists()))
+    qpv_reached = distinct_count(action_qpv.c.qpv_id, action_qpv.c.action_id)
     obj_ids = territory_objective_ids(territory_id)
     obj_total = session.scalar(select(func.count()).select_from(obj_ids.subquery()))
-    obj_covered = session.scalar(select(func.count(OperationalObjective.id)).where(
-        live(select(action_objective.c.action_id), action_objective.c.action_id,
-             territory_id, year)
-        .where(action_objective.c.objective_id == OperationalObjective.id).exists()))
+    obj_covered = distinct_count(action_objective.c.objective_id, action_objective.c.action_id)
     com_total = session.scalar(select(func.count(Commitment.id))
                                .where(Commitment.territory_id == territory_id))
-    com_covered = session.scalar(select(func.count(Commitment.id)).where(
-        live(select(action_commitment.c.action_id), action_commitment.c.action_id,
-             territory_id, year)
-        .where(action_commitment.c.commitment_id == Commitment.id).exists()))
+    com_covered = distinct_count(action_commitment.c.commitment_id,
+                                 action_commitment.c.action_id)
     by_funder = funding_by_funder(session, territory_id, year)
     return {
         "actions": int(n_actions or 0), "holders": int(holders or 0),

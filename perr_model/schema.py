@@ -350,9 +350,11 @@ class Action(Base):
     __table_args__ = (
         Index("ix_action_territory_status", "territory_id", "status"),
         Index("ix_action_year_start", "year_start"),
-        # live actions of a territory for a year, ids read from the index alone (0002_scale; id
-        # added by 0004: PostgreSQL needs it in the index for an index-only scan, SQLite has it)
-        Index("ix_action_live", "territory_id", "archived", "year_start", "year_end", "id"),
+        # live actions of a territory for a year, read from the index alone (0002_scale; id and
+        # holder_name added by 0004: PostgreSQL needs them in the index for an index-only scan
+        # of the ids and of the holders counted by the headline figures)
+        Index("ix_action_live", "territory_id", "archived", "year_start", "year_end", "id",
+              "holder_name"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(80), unique=True)  # stable key for re-imports

@@ -22,8 +22,8 @@ the actions concerned from the source tables. No foreign keys on purpose: rows o
 actions that exist (every statement joins Action), and a trigger removes an action's rows when
 it is deleted.
 
-Also: ix_action_live gains `id` as last column, so that PostgreSQL reads the ids of a
-territory's live actions from the index alone (SQLite already stores the rowid in every index).
+Also: ix_action_live gains `id` and `holder_name` as last columns, so that PostgreSQL reads
+the ids (and holders) of a territory's live actions from the index alone.
 
 Revision ID: 0004_derived_links
 Revises: 0003_merge
@@ -191,7 +191,7 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_index("ix_action_live", table_name="action")
     op.create_index("ix_action_live", "action",
-                    ["territory_id", "archived", "year_start", "year_end", "id"])
+                    ["territory_id", "archived", "year_start", "year_end", "id", "holder_name"])
     copies = ("territory_id INTEGER NOT NULL, archived BOOLEAN NOT NULL, "
               "year_start INTEGER, year_end INTEGER")
     for table, x in (("action_axis_served", "axis_id"), ("action_commune_reached", "commune_id")):
