@@ -361,8 +361,11 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
     lat = (south + north) / 2
     width = max(east - west, 1e-4)
     height = max((north - south) / max(math.cos(math.radians(lat)), 0.2), 1e-4)
-    # Zoom at which the box fits a ~700 x 450 px map (256 px = 360° at zoom 0).
-    zoom = min(math.log2(700 * 360 / (256 * width)), math.log2(450 * 360 / (256 * height)))
+    # Zoom at which the box fits the map (256 px = 360° at zoom 0). The view is fixed by the
+    # server, so it is fitted to a phone: the map is ~360 x 420 px at 390 px, and a label
+    # centred on a point at the edge needs ~60 px beyond it, hence 260 px for the box's width.
+    # A wider screen shows the same view with more margin, nothing cut off.
+    zoom = min(math.log2(260 * 360 / (256 * width)), math.log2(420 * 360 / (256 * height)))
     view = pdk.ViewState(longitude=round((west + east) / 2, COORD_DECIMALS),
                          latitude=round(lat, COORD_DECIMALS),
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
