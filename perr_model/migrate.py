@@ -23,6 +23,14 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
         command.upgrade(cfg, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Back to `revision` (administrators rolling back a release; tested for 0004)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The applied revision; with parallel branches (several heads), their ids joined by ","."""
     from alembic.runtime.migration import MigrationContext

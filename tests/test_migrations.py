@@ -52,3 +52,36 @@ def test_upgrade_from_0001_keeps_the_data(fresh_database):
             assert conn.execute(text("select role from user_account")).scalar_one() == "editor"
     finally:
         engine.dispose()
+
+
+def test_derived_links_downgrade_then_upgrade_rebuilds_them(loaded_url):
+    """0004 can be rolled back (tables and triggers gone: plain link writes still work) and
+    re-applied: the derived tables are rebuilt from the link tables, equal to the definitions."""
+    from sqlalchemy.orm import Session
+
+    from perr_model.queries import axis_links_definition, commune_links_definition
+    engine = make_engine(loaded_url, read_only=False)
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text("select count(*) from action_axis_served")).scalar_one()
+        assert before > 0
+        migrate.downgrade(engine, "0003_merge")
+        assert migrate.current_revision(engine) == "0003_merge"
+        with engine.begin() as conn:
+            tables = set(conn.dialect.get_table_names(conn))
+            assert "action_axis_served" not in tables and "action_commune_reached" not in tables
+            # a link written while 0004 is absent (no trigger may fire on a missing table)
+            conn.execute(text("delete from action_qpv where action_id = "
+                              "(select min(action_id) from action_qpv)"))
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == "0004_derived_links"
+        with Session(engine) as s:
+            served = {tuple(r) for r in s.execute(text(
+                "select axis_id, action_id from action_axis_served")).all()}
+            reached = {tuple(r) for r in s.execute(text(
+                "select commune_id, action_id from action_commune_reached")).all()}
+            assert served == {tuple(r) for r in s.execute(axis_links_definition()).all()}
+            assert reached == {tuple(r) for r in s.execute(commune_links_definition()).all()}
+            assert len(served) == before
+    finally:
+        engine.dispose()
