@@ -72,29 +72,24 @@ commitment_qpv = Table(  # quartiers a commitment (or its theme's introduction) 
 )
 # Derived, kept exact by database triggers (migration 0004_derived_links); never written by the
 # application. One row per (action, axis it serves) and per (action, commune it reaches).
-action_axis_served = Table(
-    "action_axis_served", Base.metadata,
-    Column("action_id", Integer, primary_key=True),
-    Column("axis_id", Integer, primary_key=True),
-    # copies of the action's columns (trigger on action), for "live" without a join on Action
-    Column("territory_id", Integer, nullable=False),
-    Column("archived", Boolean, nullable=False),
-    Column("year_start", Integer),
-    Column("year_end", Integer),
-    Index("ix_action_axis_served_axis", "axis_id", "action_id"),
-    Index("ix_action_axis_served_live", "territory_id", "archived", "year_start", "year_end"),
-)
-action_commune_reached = Table(
-    "action_commune_reached", Base.metadata,
-    Column("action_id", Integer, primary_key=True),
-    Column("commune_id", Integer, primary_key=True),
-    Column("territory_id", Integer, nullable=False),
-    Column("archived", Boolean, nullable=False),
-    Column("year_start", Integer),
-    Column("year_end", Integer),
-    Index("ix_action_commune_reached_commune", "commune_id", "action_id"),
-    Index("ix_action_commune_reached_live", "territory_id", "archived", "year_start", "year_end"),
-)
+def _derived_links(name: str, target: str) -> Table:
+    """(action_id, `target`) pairs plus copies of the action's columns (a trigger on action
+    follows them), so that "live" is tested without a join on Action."""
+    return Table(
+        name, Base.metadata,
+        Column("action_id", Integer, primary_key=True),
+        Column(target, Integer, primary_key=True),
+        Column("territory_id", Integer, nullable=False),
+        Column("archived", Boolean, nullable=False),
+        Column("year_start", Integer),
+        Column("year_end", Integer),
+        Index(f"ix_{name}_{target.split('_')[0]}", target, "action_id"),
+        Index(f"ix_{name}_live", "territory_id", "archived", "year_start", "year_end"),
+    )
+
+
+action_axis_served = _derived_links("action_axis_served", "axis_id")
+action_commune_reached = _derived_links("action_commune_reached", "commune_id")
 
 user_commune = Table(
     "user_commune", Base.metadata,
