@@ -70,6 +70,8 @@ commitment_qpv = Table(  # quartiers a commitment (or its theme's introduction) 
     Column("commitment_id", ForeignKey("commitment.id", ondelete="CASCADE"), primary_key=True),
     Column("qpv_id", ForeignKey("qpv.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
 # Derived, kept exact by database triggers (migration 0004_derived_links); never written by the
 # application. One row per (action, axis it serves) and per (action, commune it reaches).
 def _derived_links(name: str, target: str) -> Table:
