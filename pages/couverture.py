@@ -14,6 +14,12 @@ t = w.page_header("Couverture du protocole",
 if t is None:
     st.stop()
 tid, year = int(t["id"]), common.current_year()
+# The page's queries are independent: start them together (widgets' values from the last run).
+w.prefetch((coverage.headline, tid, year),
+           (coverage.axis_commune_matrix, tid, year, st.session_state.get("cov_measure") or "actions"),
+           (coverage.metric_by_place, tid, year, st.session_state.get("cov_axis"),
+            st.session_state.get("cov_measure") or "actions"),
+           (coverage.angles_morts, tid, year), (coverage.commitments_without_action, tid, year))
 h = w.cached(coverage.headline, tid, year)
 
 c = w.metric_row(5)

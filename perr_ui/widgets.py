@@ -32,6 +32,31 @@ def cached(fn, *args, **kwargs):
     return _call(database_url(), fn.__module__, fn.__name__, args, tuple(sorted(kwargs.items())))
 
 
+def prefetch(*calls: tuple) -> None:
+    """Run independent `cached` calls at the same time, each on its own pooled connection, so
+    that a page's queries overlap instead of queuing (the database works while Python waits:
+    sqlite3 and psycopg release the GIL). The page's own `cached(fn, *args)` calls then find
+    their results in the cache. A call that fails here is left to fail, with its message, where
+    the page makes it. `calls`: (fn, *args) tuples."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+    ctx, url = get_script_run_ctx(), database_url()
+
+    def run(call):
+        add_script_run_ctx(threading.current_thread(), ctx)  # st.cache_data needs the session
+        fn, *args = call
+        try:
+            _call(url, fn.__module__, fn.__name__, tuple(args), ())
+        except Exception:  # noqa: BLE001 - reported by the page's own call
+            pass
+
+    with ThreadPoolExecutor(max_workers=min(4, len(calls)) or 1,
+                            thread_name_prefix="perr-prefetch") as pool:
+        list(pool.map(run, calls))
+
+
 def territory() -> dict | None:
     """The territory chosen in the sidebar: {id, slug, name, is_synthetic}."""
     tid = common.current_territory_id()
