@@ -92,7 +92,8 @@ else:
     axis_id = st.selectbox("Axe de la carte", [None] + list(labels), key="cov_axis",
                            format_func=lambda a: "Tous les axes" if a is None else labels[a])
     by_commune, by_qpv = w.cached(coverage.metric_by_place, tid, year, axis_id, measure)
-    map_event = w.coverage_map(tid, by_commune, by_qpv, coverage.MEASURES[measure], "cov_map")
+    map_event = w.coverage_map(tid, by_commune, by_qpv, coverage.MEASURES[measure], "cov_map",
+                               "aucune action" if measure == "actions" else "aucun montant")
     place = w.selected_place(map_event)
     if place and place[0] == "qpv":
         st.session_state["qpv_id"] = place[1]

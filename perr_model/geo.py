@@ -18,6 +18,7 @@ object's `properties` (or the object itself for circles) carry `kind` ("commune"
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Mapping
@@ -264,6 +265,28 @@ def _colour(value: float | None, vmax: float, alpha: int) -> list[int]:
         return NO_DATA
     t = 0.0 if vmax <= 0 else min(max(value / vmax, 0.0), 1.0)
     return [round(lo + (hi - lo) * t) for lo, hi in zip(LOW, HIGH)] + [alpha]
+
+
+def legend_html(metric_by_commune: Mapping | None, metric_by_qpv: Mapping | None,
+                metric_label: str, empty_label: str = "aucune donnée") -> str | None:
+    """A small HTML legend for `coverage_deck`'s colours (same scale: 0 → the largest value
+    of either mapping), or None when there is nothing to scale. Inline styles only."""
+    values = [v for v in list(_as_dict(metric_by_commune).values())
+              + list(_as_dict(metric_by_qpv).values()) if v is not None]
+    vmax = max(values + [0])
+    if vmax <= 0:
+        return None
+    low, high = (f"rgb({r},{g},{b})" for r, g, b in (LOW, HIGH))
+    grey = "rgb({},{},{})".format(*NO_DATA[:3])
+    box = "display:inline-block;vertical-align:middle;height:0.8em;border:1px solid #777;"
+    label = html.escape(metric_label)
+    return (f'<div style="font-size:0.85em;color:#444;line-height:1.8">'
+            f'<span style="margin-right:0.4em">{label} :</span>'
+            f'<span style="margin-right:0.3em">0</span>'
+            f'<span style="{box}width:7em;background:linear-gradient(to right,{low},{high})">'
+            f'</span><span style="margin:0 1em 0 0.3em">{fr_value(vmax)}</span>'
+            f'<span style="white-space:nowrap"><span style="{box}width:1.2em;'
+            f'background:{grey}"></span> {html.escape(empty_label)}</span></div>')
 
 
 def fr_value(value: float | None) -> str:

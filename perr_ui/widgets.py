@@ -96,8 +96,10 @@ def nothing(message: str = "Aucune action enregistrée pour cette sélection.") 
 
 
 def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[int, float],
-                 label: str, key: str):
-    """Draw the coverage map (geo.coverage_deck when available). Returns the selection event."""
+                 label: str, key: str, empty_label: str = "aucune donnée"):
+    """Draw the coverage map (geo.coverage_deck when available) and its colour legend.
+    Returns the selection event."""
+    from perr_model import geo
     deck, notice = _deck(territory_id, by_commune, by_qpv, label)
     t = territory()
     if t and t["is_synthetic"]:
@@ -108,8 +110,12 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
         return None
     if notice:
         st.caption(notice)
-    return st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
-                           height=420)
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
+                            height=420)
+    legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
+    if legend:
+        st.html(legend)
+    return event
 
 
 def _deck(territory_id, by_commune, by_qpv, label):

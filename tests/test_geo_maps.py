@@ -106,3 +106,13 @@ def test_after_import_polygons_coloured_by_metric(loaded_url, rw_engine, tmp_pat
     assert [layer["id"] for layer in single_spec["layers"]] == [geo.LAYER_COMMUNES, geo.LAYER_QPV]
     assert {f["properties"]["code"] for f in single_spec["layers"][0]["data"]["features"]} == {
         "93005", "93071"}
+
+
+def test_legend_scales_from_zero_to_the_largest_value():
+    legend = geo.legend_html({1: 3.0, 2: 12.0}, {7: 1234.5}, "Montants <accordés>", "aucun montant")
+    assert "1\u202f234,5" in legend            # the largest value of either mapping, in French
+    assert "Montants &lt;accordés&gt;" in legend and "<accordés>" not in legend   # escaped
+    assert "aucun montant" in legend
+    low, high = geo.LOW, geo.HIGH
+    assert f"rgb({low[0]},{low[1]},{low[2]})" in legend and f"rgb({high[0]},{high[1]},{high[2]})" in legend
+    assert geo.legend_html({}, {1: None}, "Nombre d'actions") is None   # nothing to scale

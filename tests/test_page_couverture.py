@@ -59,3 +59,5 @@ def test_measure_and_axis_drive_the_table_and_map(on, demo_url):
     after = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
     assert before != after
     assert "Axe 2" in str(p.at.selectbox(key="cov_axis").format_func(axis2))
+    legend = [h.proto.body for h in p.at.get("html")]
+    assert any("Montants accordés (€)" in b and "aucun montant" in b for b in legend), legend
