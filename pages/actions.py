@@ -105,5 +105,6 @@ c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions
 c2.download_button("Exporter en XLSX", lambda: w.export_bytes(f, "xlsx"), "actions.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore")
-st.caption("Format d'export réimportable (voir docs/actions-format.md) ; aucune donnée "
+st.caption("Aucune donnée personnelle n'y figure." if common.is_public() else
+           "Format d'export réimportable (voir docs/actions-format.md) ; aucune donnée "
            "personnelle n'y figure.")
