@@ -32,15 +32,19 @@ with common.session() as s:
 sidebar_year = common.current_year()
 if sidebar_year is not None and sidebar_year not in years:
     years = sorted({*years, sidebar_year}, reverse=True)
+options = [None, *years]   # None: every year, actions without a year included
 col1, col2 = st.columns(2)
-year = col1.selectbox("Année du document", years, key="copil_year",
-                      index=years.index(sidebar_year) if sidebar_year in years else 0,
-                      help="Reprend l'année du menu latéral quand elle est choisie.")
+year = col1.selectbox("Année du document", options, key="copil_year",
+                      index=options.index(sidebar_year),
+                      format_func=lambda y: "Toutes les années" if y is None else str(y),
+                      help="Reprend l'année du menu latéral. « Toutes les années » compte aussi "
+                           "les actions sans année renseignée (par exemple les actions en cours "
+                           "citées par le protocole).")
 names = dict(communes)
 insee = col2.selectbox("Commune (facultatif)", [None, *names], key="copil_commune",
                        format_func=lambda c: "Tout le territoire" if c is None else names[c])
 
-request = (territory_id, int(year), insee)
+request = (territory_id, None if year is None else int(year), insee)
 if st.button("Préparer le document", type="primary", icon=":material/picture_as_pdf:"):
     st.session_state.copil_request = request
 if st.session_state.get("copil_request") == request:
@@ -53,5 +57,7 @@ if st.session_state.get("copil_request") == request:
     c2.download_button("Télécharger les tableaux (XLSX)", xlsx, file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/table:")
-    st.caption(f"Année {year} : actions dont la période comprend {year} ; les actions sans "
+    st.caption("Toutes les années : toutes les actions non archivées, y compris celles sans "
+               "année renseignée." if year is None else
+               f"Année {year} : actions dont la période comprend {year} ; les actions sans "
                "année renseignée ne sont pas comptées (règle détaillée dans le document).")

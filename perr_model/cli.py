@@ -82,7 +82,9 @@ COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict
     (("report", "copil"), "perr_model.reports:cli_copil",
      "produit le document du COPIL (PDF et XLSX des tableaux)",
      [(("--territory",), {"required": True}),
-      (("--year",), {"type": int, "required": True}),
+      (("--year",), {"required": True,
+                     "help": "année (ex. 2022), ou « toutes » : toutes les années, actions "
+                             "sans année comprises"}),
       (("--commune",), {"help": "code INSEE pour un document d'une seule commune"}),
       (("--out",), {"required": True, "help": "fichier PDF de sortie"})]),
 ]

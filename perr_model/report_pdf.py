@@ -45,8 +45,9 @@ def render_pdf(data: CopilData) -> bytes:
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(15, 15, 15)
     place = data.territory + (f" – {data.commune}" if data.commune else "")
-    pdf.footer_text = f"COPIL {data.year} – {place} – document produit le {fr_date(data.generated)}"
-    pdf.set_title(f"Document COPIL {data.year} – {place}")
+    period = data.year if data.year is not None else "toutes années"
+    pdf.footer_text = f"COPIL {period} – {place} – document produit le {fr_date(data.generated)}"
+    pdf.set_title(f"Document COPIL {period} – {place}")
     pdf.set_author("Tableau de bord PERR")
     pdf.set_creator("perr_model.reports")
     _cover(pdf, data, place)
@@ -104,7 +105,7 @@ def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
     pdf.multi_cell(0, 12, place, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font(FONT, "B", 18)
-    pdf.multi_cell(0, 10, f"Année {data.year}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 10, data.period, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     pdf.set_font(FONT, size=11)
     pdf.multi_cell(0, 6, "Suivi du protocole d'engagements réciproques et renforcés : "
@@ -192,7 +193,7 @@ def _angles_morts(pdf: FPDF, data: CopilData) -> None:
               else "Le référentiel de ce territoire ne comporte pas d'objectifs opérationnels.")
         return
     _para(pdf, f"{fr_number(len(df))} objectifs opérationnels n'ont aucune action comptée "
-               f"pour l'année {data.year}.", size=9)
+               f"{data.for_period}.", size=9)
     for (pos, axis), part in df.groupby(["axis_position", "axis"], sort=False):
         label = data.axes.loc[data.axes["position"] == pos, "label"]
         pdf.ln(1)
@@ -234,7 +235,7 @@ def _funding(pdf: FPDF, data: CopilData) -> None:
     _h1(pdf, "6. Financements par financeur")
     df = data.funding
     if df.empty:
-        _para(pdf, f"Aucune ligne de financement n'est enregistrée pour l'année {data.year}.")
+        _para(pdf, f"Aucune ligne de financement n'est enregistrée {data.for_period}.")
         return
     rows = []
     for kind, part in df.groupby("kind", sort=False):

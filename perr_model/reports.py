@@ -43,6 +43,10 @@ YEAR_RULE = ("Année {year} : sont comptées les actions dont la période (anné
              "actions comptées (une ligne sans année prend la première année de son action) ; "
              "postes adultes-relais et FONJEP de l'année {year} des contrats de ville "
              "{scope}.")
+ALL_YEARS_RULE = ("Toutes les années : sont comptées toutes les actions non archivées, y compris "
+                  "celles sans année renseignée ({undated}). Financements : toutes les lignes "
+                  "des actions comptées ; postes adultes-relais et FONJEP de toutes les années "
+                  "des contrats de ville {scope} (un poste compte une fois par année).")
 ACTIONS_PER_COMMITMENT = 6
 FUNDING_KINDS = {"actions": "Financements des actions",
                  "postes": "Postes financés par l'État (adultes-relais, FONJEP)"}
@@ -79,7 +83,7 @@ def fr_date(d: date) -> str:
 class CopilData:
     territory: str
     territory_slug: str
-    year: int
+    year: int | None                  # None: every year, undated actions included
     commune: str | None               # commune name when the document covers one commune
     generated: date
     protocol: str                     # title/date/period of the protocol, one line
@@ -93,6 +97,16 @@ class CopilData:
     sources: list[str] = field(default_factory=list)
     year_rule: str = ""
     synthetic: bool = False
+
+    @property
+    def period(self) -> str:
+        """'Année 2022' or 'Toutes les années', for titles."""
+        return "Toutes les années" if self.year is None else f"Année {self.year}"
+
+    @property
+    def for_period(self) -> str:
+        """'pour l'année 2022' or 'toutes années confondues', inside a sentence."""
+        return "toutes années confondues" if self.year is None else f"pour l'année {self.year}"
 
 
 def resolve_territory(session: Session, name_or_slug: str) -> Territory:
@@ -113,7 +127,7 @@ def resolve_commune(session: Session, territory: Territory, insee: str) -> Commu
     return commune
 
 
-def action_scope(territory_id: int, year: int, commune_id: int | None = None):
+def action_scope(territory_id: int, year: int | None, commune_id: int | None = None):
     """SELECT action.id of the actions the document counts (the dashboard's live actions,
     restricted to one commune when asked)."""
     q = coverage.live_actions(territory_id, year)
@@ -123,7 +137,7 @@ def action_scope(territory_id: int, year: int, commune_id: int | None = None):
     return q
 
 
-def copil_data(session: Session, territory: str | int, year: int,
+def copil_data(session: Session, territory: str | int, year: int | None,
                commune_insee: str | None = None, today: date | None = None) -> CopilData:
     t = (session.get(Territory, territory) if isinstance(territory, int)
          else resolve_territory(session, territory))
@@ -142,7 +156,8 @@ def copil_data(session: Session, territory: str | int, year: int,
     commitments = _commitments(session, t.id, ids, cid)
     funding = _funding(session, t.id, year, ids, commune)
     undated = _undated(session, t.id, cid)
-    headline = _headline(session, ids, axes, angles, commitments, funding, communes, undated)
+    headline = _headline(session, ids, axes, angles, commitments, funding, communes, undated,
+                         all_years=year is None)
     n_synthetic = session.scalar(select(func.count()).select_from(Action).where(
         Action.id.in_(ids), Action.is_synthetic.is_(True))) or 0
     return CopilData(
@@ -150,7 +165,8 @@ def copil_data(session: Session, territory: str | int, year: int,
         commune=commune.name if commune else None, generated=today or date.today(),
         protocol=_protocol_line(t), headline=headline, axes=axes, matrix=matrix,
         communes=communes, angles_morts=angles, commitments=commitments, funding=funding,
-        sources=_sources(session, t), year_rule=YEAR_RULE.format(
+        sources=_sources(session, t), year_rule=(YEAR_RULE if year is not None
+                                                 else ALL_YEARS_RULE).format(
             year=year, undated=f"{fr_number(undated)} ici",
             scope=f"de {commune.name}" if commune else "du territoire"),
         synthetic=bool(t.is_synthetic or n_synthetic))
@@ -172,7 +188,7 @@ class _Links:
     amount: pd.DataFrame     # action_id, amount (approved, lines of the year)
 
 
-def _links(session: Session, territory_id: int, year: int, ids) -> _Links:
+def _links(session: Session, territory_id: int, year: int | None, ids) -> _Links:
     """Each link set read once, with the dashboard's definitions (axis_action_links,
     coverage.action_commune_links, coverage.funding_year_clause); the document's counts are
     then derived from these few columns instead of re-running the unions per table."""
@@ -289,7 +305,7 @@ def _commitments(session: Session, territory_id: int, ids, commune_id: int | Non
         columns=["commune", "theme", "number", "text", "n_actions", "actions"])
 
 
-def _funding(session: Session, territory_id: int, year: int, ids,
+def _funding(session: Session, territory_id: int, year: int | None, ids,
              commune: Commune | None) -> pd.DataFrame:
     """Per funder: money of the counted actions, then the State posts of the contrats de ville."""
     on_actions = (select(FundingLine.funder, func.count(FundingLine.id),
@@ -303,8 +319,8 @@ def _funding(session: Session, territory_id: int, year: int, ids,
         cvs = cvs.where(ContratDeVille.id == commune.contrat_de_ville_id)
     posts = (select(FundingLine.funder, func.count(FundingLine.id),
                     func.sum(FundingLine.amount_requested), func.sum(FundingLine.amount_approved))
-             .where(FundingLine.action_id.is_(None), FundingLine.year == year,
-                    FundingLine.contrat_de_ville_id.in_(cvs))
+             .where(FundingLine.action_id.is_(None), FundingLine.contrat_de_ville_id.in_(cvs),
+                    *([] if year is None else [FundingLine.year == year]))
              .group_by(FundingLine.funder))
     order = {k: i for i, k in enumerate(FUNDERS)}
     rows = []
@@ -327,7 +343,8 @@ def _undated(session: Session, territory_id: int, commune_id: int | None) -> int
     return int(session.scalar(q) or 0)
 
 
-def _headline(session: Session, ids, axes, angles, commitments, funding, communes, undated):
+def _headline(session: Session, ids, axes, angles, commitments, funding, communes, undated,
+              all_years: bool = False):
     n_actions = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     holders = session.scalar(select(func.count(distinct(func.lower(Action.holder_name))))
                              .where(Action.id.in_(ids), Action.holder_name.is_not(None))) or 0
@@ -343,7 +360,8 @@ def _headline(session: Session, ids, axes, angles, commitments, funding, commune
     communes_served = int((communes["actions"] > 0).sum())
     return [
         ("Actions comptées", fr_number(n_actions), n_actions),
-        ("Actions sans année renseignée (non comptées)", fr_number(undated), undated),
+        ("Actions sans année renseignée (comptées)" if all_years
+         else "Actions sans année renseignée (non comptées)", fr_number(undated), undated),
         ("Porteurs différents", fr_number(holders), holders),
         ("Axes couverts par au moins une action", f"{axes_served} sur {len(axes)}", axes_served),
         ("Objectifs opérationnels couverts", f"{n_cov} sur {n_obj}", n_cov),
@@ -421,13 +439,13 @@ def render_xlsx(data: CopilData, path: Path) -> Path:
             for cell in col:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0.00"
-    wb.properties.title = f"COPIL {data.territory} {data.year}"
+    wb.properties.title = f"COPIL {data.territory} {data.period.lower()}"
     wb.properties.creator = "Tableau de bord PERR"
     wb.save(path)
     return path
 
 
-def build_copil(session: Session, territory: str | int, year: int, out: Path,
+def build_copil(session: Session, territory: str | int, year: int | None, out: Path,
                 commune_insee: str | None = None) -> tuple[Path, Path]:
     """Write OUT.pdf and OUT.xlsx (same stem). Returns both paths."""
     from .report_pdf import render_pdf
@@ -439,7 +457,7 @@ def build_copil(session: Session, territory: str | int, year: int, out: Path,
     return pdf_path, render_xlsx(data, pdf_path.with_suffix(".xlsx"))
 
 
-def copil_bytes(session: Session, territory_id: int, year: int,
+def copil_bytes(session: Session, territory_id: int, year: int | None,
                 commune_insee: str | None = None) -> tuple[bytes, bytes, str]:
     """(pdf, xlsx, file stem) in memory, for the app's download buttons."""
     import io
@@ -448,9 +466,23 @@ def copil_bytes(session: Session, territory_id: int, year: int,
     data = copil_data(session, territory_id, year, commune_insee)
     buf = io.BytesIO()
     render_xlsx(data, buf)
-    stem = f"copil-{data.territory_slug}-{year}" + (f"-{slugify(data.commune)}" if data.commune
+    stem = f"copil-{data.territory_slug}-{year or 'toutes-annees'}" + (f"-{slugify(data.commune)}" if data.commune
                                                     else "")
     return render_pdf(data), buf.getvalue(), stem
+
+
+def parse_year(value: str | int) -> int | None:
+    """`--year 2022`, or `--year toutes` for every year (undated actions included)."""
+    from .textnorm import fold
+    if isinstance(value, int):
+        return value
+    if fold(str(value)).strip() in ("toutes", "toutes les annees", "tout"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise PerrError(f"Année invalide : « {value} » (une année comme 2022, ou « toutes »)."
+                        ) from None
 
 
 def cli_copil(args: argparse.Namespace) -> int:
@@ -458,7 +490,7 @@ def cli_copil(args: argparse.Namespace) -> int:
     engine = make_engine()
     try:
         with Session(engine) as session:
-            pdf, xlsx = build_copil(session, args.territory, args.year, Path(args.out),
+            pdf, xlsx = build_copil(session, args.territory, parse_year(args.year), Path(args.out),
                                     args.commune)
     finally:
         engine.dispose()

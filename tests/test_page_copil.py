@@ -57,3 +57,14 @@ def test_changing_the_year_hides_the_previous_document(page):
     page.selectbox(key="copil_year").set_value(date.today().year).run()
     assert not page.exception
     assert page.get("download_button") == []
+
+
+def test_every_year_is_a_choice_and_names_the_file(page):
+    page.run()
+    assert page.selectbox(key="copil_year").options[0] == "Toutes les années"
+    page.selectbox(key="copil_year").select_index(0).run()
+    page.button[0].click().run()
+    assert not page.exception
+    stem = "copil-paris-est-marne-et-bois-toutes-annees"
+    assert page.success[0].value == f"Document prêt : {stem}.pdf et {stem}.xlsx"
+    assert "y compris celles sans année renseignée" in page.caption[-1].value

@@ -182,6 +182,51 @@ def test_copil_pdf_and_xlsx_agree_with_sql(loaded_url, slug, tmp_path, monkeypat
     assert f"Document COPIL écrit : {out}" in capsys.readouterr().out
 
 
+def test_copil_for_every_year_counts_undated_actions(embedded_sqlite, tmp_path, monkeypatch):
+    """« --year toutes »: every non-archived action, the protocol's undated ones included (Paris
+    Est Marne & Bois' 46 "actions en cours" have no year), every funding line and post."""
+    url = f"sqlite:///{tmp_path / 'perr.sqlite'}"
+    shutil.copy(embedded_sqlite, tmp_path / "perr.sqlite")
+    add_actions(url, "paris-est-marne-et-bois")
+    engine = make_engine(url)
+    with engine.connect() as c:
+        t = c.execute(text("SELECT id FROM territory WHERE slug = 'paris-est-marne-et-bois'")
+                      ).scalar_one()
+        live = c.execute(text("SELECT count(*) FROM action WHERE territory_id = :t "
+                              "AND NOT archived"), {"t": t}).scalar_one()
+        undated = c.execute(text("SELECT count(*) FROM action WHERE territory_id = :t AND NOT "
+                                 "archived AND year_start IS NULL"), {"t": t}).scalar_one()
+        approved = float(c.execute(text(
+            "SELECT sum(f.amount_approved) FROM funding_line f JOIN action a ON a.id = "
+            "f.action_id WHERE a.territory_id = :t AND NOT a.archived"), {"t": t}).scalar_one())
+    engine.dispose()
+    assert live >= 46 + 4 and 0 < undated < live   # Champigny's protocol actions + the fixture's
+    monkeypatch.setenv("DATABASE_URL", url)
+    out = tmp_path / "toutes.pdf"
+    assert cli.main(["report", "copil", "--territory", "paris-est-marne-et-bois", "--year",
+                     "toutes", "--out", str(out)]) == 0
+    txt = pdf_text(out)
+    assert "Toutes les années" in txt
+    assert value_of(txt, "Actions comptées") == fr_number(live)
+    assert value_of(txt, "Actions sans année renseignée (comptées)") == fr_number(undated)
+    assert value_of(txt, "Montants accordés aux actions") == money(approved)
+    assert value_of(txt, "Postes adultes-relais et FONJEP (montant)") == money(21254)
+    wb = load_workbook(out.with_suffix(".xlsx"), read_only=True)
+    key = {r[0]: r[1] for r in wb["Chiffres clés"].iter_rows(min_row=2, values_only=True)}
+    assert key["Actions comptées"] == live
+
+
+def test_copil_year_must_be_a_year_or_toutes(embedded_sqlite, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{embedded_sqlite}")
+    code = cli.main(["report", "copil", "--territory", "paris-est-marne-et-bois", "--year",
+                     "l'an dernier", "--out", str(tmp_path / "x.pdf")])
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["Erreur : Année invalide : « l'an dernier » (une année comme 2022, ou "
+                   "« toutes »)."]
+    assert not (tmp_path / "x.pdf").exists()
+
+
 def test_copil_for_one_commune_keeps_its_commitments_only(embedded_sqlite, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{embedded_sqlite}")
     out = tmp_path / "champigny.pdf"
