@@ -8,6 +8,9 @@
 PostgreSQL: a throw-away database per test, cloned from a template built once per session
 (CREATE DATABASE ... TEMPLATE), on the server at 127.0.0.1:5432. Where no server answers, the
 PostgreSQL variants are skipped with that reason, visibly (-ra), never counted as passed.
+
+Under CI=true a skipped test is a failure (`pytest_runtest_makereport` below): an unreachable
+PostgreSQL server, a missing Chromium or a missing ../shared cannot leave the run green.
 """
 from __future__ import annotations
 
@@ -32,6 +35,35 @@ def pytest_configure(config):  # noqa: ANN001
     os.environ.setdefault("PERR_TEST", "1")
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001
+    """Under CI=true, a skip (in setup, call or teardown) is reported as a failure, with its
+    reason: a test that did not run is never counted as passed."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = (report.longrepr[2] if isinstance(report.longrepr, tuple)
+                  else str(report.longrepr))
+        report.outcome = "failed"
+        report.longrepr = (f"Test ignoré alors que CI=true : un test sauté compte comme un échec "
+                           f"en intégration continue. Raison du saut : {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001
+    """Second guard: a skip that escaped the report hook (collection) still fails under CI."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if in_ci() and skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+        if reporter:
+            reporter.write_line(f"Échec : {skipped} test(s) sauté(s) alors que CI=true.",
+                                red=True)
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 def _pg_admin():
@@ -50,7 +82,12 @@ def pg_admin():
         with engine.connect() as conn:
             conn.execute(text("select 1"))
     except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"PostgreSQL injoignable à {PG_ADMIN_URL} ({type(exc).__name__})")
+        where = PG_ADMIN_URL.split("@")[-1]
+        message = (f"PostgreSQL ne répond pas à {where} : les variantes PostgreSQL ne peuvent "
+                   f"pas tourner ({type(exc).__name__}).")
+        if in_ci():
+            pytest.fail(message + " CI=true exige PostgreSQL.", pytrace=False)
+        pytest.skip(message)
     yield engine
     engine.dispose()
 
