@@ -154,11 +154,18 @@ def goto(page, url: str, timeout: float = 30_000) -> None:
 
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until the script has run (a title is shown) and is no longer running."""
-    idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
-    for _ in range(2):  # a widget set on load (query parameter, default) may trigger one rerun
-        page.wait_for_timeout(400)
-        page.wait_for_selector(idle, timeout=timeout)
+    # A widget set on load (query parameter, default) may trigger a rerun right after the first
+    # run: wait until the app reports "notRunning" on several consecutive polls (its own state,
+    # not a fixed delay).
+    page.evaluate("() => { window.__perrIdle = 0; }")
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+            window.__perrIdle = idle ? (window.__perrIdle || 0) + 1 : 0;
+            return window.__perrIdle >= 4;
+        }""", polling=100, timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:
@@ -171,7 +178,8 @@ def screenshot(page, name: str) -> Path:
         " return m ? m.scrollHeight : document.body.scrollHeight; }")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"],
                                                                    min(int(height), 6000))})
-    page.wait_for_timeout(500)
+    page.evaluate("() => document.fonts.ready")
+    wait_idle(page)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path

@@ -44,12 +44,12 @@ def _menu(page, label):
     """Follow a menu link (a reload would start a new, signed-out session)."""
     if page.viewport_size["width"] < 700:  # phone: the menu is folded away
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_timeout(600)
+        page.locator('[data-testid="stSidebarNav"] a', has_text=label).wait_for(state="visible")
     page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
     wait_idle(page)
     if page.viewport_size["width"] < 700:  # fold it again to reach the page
         page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
-        page.wait_for_timeout(600)
+        page.wait_for_selector('[data-testid="stSidebar"][data-collapsed="true"]')
 
 
 def _sign_in(page, base):
