@@ -1,7 +1,7 @@
 """Frame of the PERR dashboard: page config, role → pages, shared selectors, st.navigation."""
 import streamlit as st
 
-from perr_model import queries
+from perr_model.figures import places as queries
 from perr_ui import common, frame, nav
 
 # A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).

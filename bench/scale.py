@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from perr_model import action_list, coverage, synthetic  # noqa: E402
+from perr_model import action_list, synthetic  # noqa: E402
+from perr_model.figures import Scope, coverage, gaps  # noqa: E402
 from perr_model.schema import Axis, Commune, Territory  # noqa: E402
 from perr_model.store import make_engine, sqlite_path  # noqa: E402
 
@@ -116,20 +117,20 @@ def dashboard_queries(session: Session) -> list[tuple[str, object]]:
     filt = action_list.ActionFilter(territory_id=tid, year=YEAR, commune_ids=(commune,),
                                     axis_ids=(axis,), statuses=("en_cours", "programmee"))
     return [
-        ("chiffres clés (headline)", lambda: coverage.headline(session, tid, YEAR)),
-        ("matrice axes × communes", lambda: coverage.axis_commune_matrix(session, tid, YEAR)),
+        ("chiffres clés (headline)", lambda: coverage.headline(session, Scope(tid, YEAR))),
+        ("matrice axes × communes", lambda: coverage.axis_commune_matrix(session, Scope(tid, YEAR))),
         ("matrice axes × communes, toutes années",
-         lambda: coverage.axis_commune_matrix(session, tid, None)),
-        ("angles morts", lambda: coverage.angles_morts(session, tid, YEAR)),
+         lambda: coverage.axis_commune_matrix(session, Scope(tid))),
+        ("angles morts", lambda: gaps.angles_morts(session, Scope(tid, YEAR))),
         ("page d'actions filtrée (commune+axe+statut)",
          lambda: (action_list.count(session, filt), action_list.page(session, filt))),
         ("page d'actions, sans filtre, tri par titre",
          lambda: action_list.page(session, action_list.ActionFilter(territory_id=tid, year=YEAR),
                                   sort="titre")),
         ("métrique carte par QPV (toutes actions)",
-         lambda: coverage.metric_by_place(session, tid, YEAR)),
+         lambda: coverage.metric_by_place(session, Scope(tid, YEAR))),
         ("métrique carte par QPV (un axe)",
-         lambda: coverage.metric_by_place(session, tid, YEAR, axis_id=axis)),
+         lambda: coverage.metric_by_place(session, Scope(tid, YEAR), axis_id=axis)),
     ]
 
 

@@ -1,7 +1,7 @@
 """À propos: sources, licences and dates of each dataset, and how the figures are computed."""
 import streamlit as st
 
-from perr_model import coverage
+from perr_model.figures import places
 from perr_ui import common, widgets as w
 from perr_ui.frame import require_app_frame
 
@@ -18,7 +18,7 @@ if common.is_public():
             "téléphone d'une personne) n'y est affichée ni exportée.", icon=":material/lock:")
 
 st.subheader("Jeux de données")
-data = w.cached(coverage.datasets)
+data = w.cached(places.datasets)
 if data.empty:
     st.caption("Aucun jeu de données n'est enregistré dans la base.")
 else:

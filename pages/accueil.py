@@ -1,36 +1,47 @@
-"""Territoires: per territory, its axes with their counts (objectives, commitments, actions)."""
+"""Territoires: per territory, its axes with their counts (objectives, commitments, actions) and
+the State posts (adultes-relais, FONJEP) of its contrats de ville, from perr_model.figures."""
 import streamlit as st
 
-from perr_model import queries
-from perr_ui import common
+from perr_model import vocabulary as v
+from perr_model.figures import Scope, coverage, money, places
+from perr_ui import common, panels, widgets as w
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 st.title("Territoires et axes du PERR")
+year = common.current_year()
 st.caption("Pour chaque territoire : les axes prioritaires du protocole, avec le nombre "
-           "d'objectifs opérationnels, d'engagements des communes et d'actions rattachées.")
+           "d'objectifs opérationnels, d'engagements des communes et d'actions rattachées, et "
+           f"les postes financés par l'État dans ses contrats de ville ({v.year_label(year)}).")
 
-with common.session() as s:
-    terr = queries.territories(s)
-    overviews = {int(t.id): queries.axis_overview(s, int(t.id)) for t in terr.itertuples()}
-    notes = {int(t.id): queries.territory_summary(s, int(t.id)) for t in terr.itertuples()}
-
-for t in terr.itertuples():
-    info = notes[int(t.id)]
+for t in w.cached(places.territories).itertuples():
+    scope = Scope(int(t.id), year)
+    info = w.cached(places.territory_summary, scope.territory_id)
     with st.container(border=True):
         st.subheader(t.name + (" — démonstration (données fictives)" if t.is_synthetic else ""))
         st.caption(info["caption"])
-        table = overviews[int(t.id)]
+        table = w.cached(coverage.axis_table, scope)
         if table.empty:
             st.info("Aucun axe n'est encore chargé pour ce territoire.")
-            continue
-        if info["axes_from_pillars"]:
-            st.caption("Le protocole de ce territoire ne définit pas d'axes territoriaux : "
-                       "les engagements des communes sont classés par pilier du contrat de ville.")
-        shown = table.assign(Axe=table["title"]).rename(columns={
-            "objectives": "Objectifs opérationnels", "commitments": "Engagements",
-            "actions": "Actions"})
-        st.dataframe(shown[["Axe", "Objectifs opérationnels", "Engagements", "Actions"]],
-                     hide_index=True, width="stretch",
-                     column_config={"Axe": st.column_config.TextColumn(width="large")})
+        else:
+            if info["axes_from_pillars"]:
+                st.caption("Le protocole de ce territoire ne définit pas d'axes territoriaux : "
+                           "les engagements des communes sont classés par pilier du contrat "
+                           "de ville.")
+            st.dataframe(table[["label", "objectives", "commitments", "actions"]],
+                         hide_index=True, width="stretch", column_config={
+                             "label": st.column_config.TextColumn("Axe", width="large"),
+                             "objectives": "Objectifs opérationnels",
+                             "commitments": "Engagements", "actions": "Actions"})
+        h = w.cached(coverage.headline, scope)
+        st.markdown(f"**Postes financés par l'État** : "
+                    + (f"{v.euros(h['posts_amount'])} ({v.plural(h['posts_count'], 'poste-année')}"
+                       ", adultes-relais et FONJEP)" if h["posts_count"]
+                       else "aucun poste adulte-relais ou FONJEP enregistré pour cette période")
+                    + " · **financements des actions** : "
+                    + (v.euros(h["amount_approved"]) if h["funding_lines"]
+                       else "aucune action n'a encore de financement saisi") + ".")
+        if h["posts_count"]:
+            with st.expander("Postes de l'État par contrat de ville"):
+                panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope))

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from perr_model import reports
+from perr_model.figures import scope as figure_scope
 from perr_ui import common
 from perr_ui.frame import require_app_frame
 
@@ -26,8 +27,8 @@ def build(territory_id: int, year: int, insee: str | None) -> tuple[bytes, bytes
 
 
 with common.session() as s:
-    years = reports.year_choices(s, territory_id)
-    communes = reports.commune_choices(s, territory_id)
+    years = figure_scope.year_choices(s, territory_id)
+    communes = figure_scope.commune_choices(s, territory_id)
 
 sidebar_year = common.current_year()
 if sidebar_year is not None and sidebar_year not in years:

@@ -2,7 +2,8 @@
 pillar, each with its actions under way, so that the differences show."""
 import streamlit as st
 
-from perr_model import action_list as al, coverage
+from perr_model import action_list as al
+from perr_model.figures import Scope, gaps
 from perr_ui import common, widgets as w
 from perr_ui.frame import require_app_frame
 
@@ -18,7 +19,7 @@ if not communes:
     w.nothing("Aucune commune n'est rattachée à ce territoire.")
     st.stop()
 
-with_commitments = set(w.cached(coverage.communes_with_commitments, tid))
+with_commitments = set(w.cached(gaps.communes_with_commitments, tid))
 having = [c for c in communes if c in with_commitments]
 if st.session_state.get("eng_communes") and not set(st.session_state["eng_communes"]) <= set(communes):
     del st.session_state["eng_communes"]
@@ -34,16 +35,12 @@ if not chosen:
 if len(chosen) == 1:
     st.caption("Ajoutez une deuxième commune pour comparer.")
 
-table = w.cached(coverage.commune_commitments, tid, chosen, year, group_by)
+table = w.cached(gaps.commune_commitments, Scope(tid, year), chosen, group_by)
 if table.empty:
     w.nothing("Le protocole de ce territoire ne comporte pas d'engagements pour ces communes.")
     st.stop()
 
-summary = (table.groupby("commune").agg(engagements=("engagement", "size"),
-                                        avec_action=("actions", lambda s: int((s > 0).sum())),
-                                        actions=("actions", "sum"))
-           .reindex([communes[c] for c in chosen]).fillna(0).astype(int))
-summary.index.name = "Commune"
+summary = gaps.commitment_counts(table, [communes[c] for c in chosen])
 st.dataframe(summary, width="stretch", column_config={
     "engagements": "Engagements", "avec_action": "Engagements avec action",
     "actions": "Actions rattachées"})

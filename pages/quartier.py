@@ -1,9 +1,10 @@
-"""Quartier: one QPV — perimeter (or a notice), key figures, actions by axis, commune commitments."""
+"""Quartier: one QPV — perimeter (or a notice), key figures, actions by axis, State posts of its
+contrat de ville, commune commitments. Every number comes from perr_model.figures."""
 import streamlit as st
 
-from perr_model import coverage
+from perr_model import vocabulary as v
+from perr_model.figures import Scope, gaps, places
 from perr_ui import common, widgets as w
-from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
@@ -12,7 +13,7 @@ t = w.page_header("Quartier", "un quartier prioritaire (QPV) et ses actions")
 if t is None:
     st.stop()
 tid, year = int(t["id"]), common.current_year()
-qpvs = w.cached(coverage.territory_qpvs, tid)
+qpvs = w.cached(places.territory_qpvs, tid)
 if qpvs.empty:
     w.nothing("Aucun quartier n'est connu pour ce territoire.")
     st.stop()
@@ -20,35 +21,41 @@ labels = {int(r.id): f"{r.name} ({r.commune})" for r in qpvs.itertuples()}
 if st.session_state.get("qpv_id") not in labels:
     st.session_state["qpv_id"] = next(iter(labels))
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
-p = w.cached(coverage.qpv_profile, qpv_id, tid, year)
+p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
 st.subheader(p["name"])
-st.caption(f"Code officiel : {p['code'] or 'non renseigné'} · communes : "
+st.caption(f"Code officiel : {v.plain(p['code'])} · communes : "
            f"{', '.join(n for _, n in p['communes'])}"
            + (f" · source : {p['source']}" if p["source"] else ""))
 c = w.metric_row(4)
-w.figure(c, "Actions", fr_number(p["actions"]), help="Actions non archivées ciblant ce quartier "
+w.figure(c, "Actions", v.number(p["actions"]), help="Actions non archivées ciblant ce quartier "
          "pendant l'année choisie.")
-w.figure(c, "Montants accordés", w.short_euros(p["amount"]),
-         help=f"Somme des montants accordés à ces actions, tous financeurs "
-              f"({fr_euros(p['amount'])}). « – » : aucun financement enregistré.")
-w.figure(c, "Porteurs", fr_number(p["holders"]), help="Organisations distinctes portant ces actions.")
-w.figure(c, "Population", fr_number(p["population"]),
+w.figure(c, "Financements des actions",
+         v.short_euros(p["amount"], empty="aucun saisi"),
+         help=f"Montants accordés à ces actions, tous financeurs "
+              f"({v.euros(p['amount'], empty='aucune action n’a encore de financement saisi')}).")
+w.figure(c, "Postes financés par l'État",
+         v.short_euros(p["posts_amount"]) if p["posts_amount"] else "aucun enregistré",
+         help="Postes adultes-relais et FONJEP du contrat de ville de la commune du quartier "
+              "(tout le contrat de ville, pas seulement ce quartier) ; ils ne s'ajoutent pas aux "
+              "financements des actions.")
+w.figure(c, "Population", v.number(p["population"], empty="non renseignée"),
          help="Population du quartier selon la source officielle, si elle a été importée.")
 
-w.quartiers_map(w.cached(coverage.qpv_points, qpv_id), key="qpv_map")
+w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 
 st.subheader("Actions par axe")
-if p["by_axis"].empty:
+if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
-for (num, axis), part in p["by_axis"].groupby(["axe_numero", "axe"], sort=False):
-    with st.expander(f"Axe {num} – {axis} ({len(part)})"):
+for label, part in p["axes"]:
+    with st.expander(f"{label} ({len(part)})"):
         st.dataframe(part[["reference", "titre", "porteur", "statut"]], hide_index=True,
                      width="stretch", column_config={"reference": "Référence", "titre": "Titre",
                                                      "porteur": "Porteur", "statut": "Statut"})
 
 st.subheader("Engagements de la commune")
-commitments = w.cached(coverage.commune_commitments, tid, [i for i, _ in p["communes"]], year)
+commitments = w.cached(gaps.commune_commitments, Scope(tid, year),
+                       [i for i, _ in p["communes"]])
 if commitments.empty:
     st.caption("Le protocole ne détaille pas d'engagements pour cette commune.")
 else:

@@ -4,7 +4,8 @@ Territories whose protocol has no objectives (axes = pillars) show their commune
 commitments under each axis instead."""
 import streamlit as st
 
-from perr_model import action_list as al, coverage
+from perr_model import action_list as al
+from perr_model.figures import Scope, gaps
 from perr_ui import common, widgets as w
 from perr_ui.frame import require_app_frame
 
@@ -15,7 +16,7 @@ t = w.page_header("Référentiel du protocole",
 if t is None:
     st.stop()
 tid, year = int(t["id"]), common.current_year()
-tree = w.cached(coverage.referential_tree, tid, year)
+tree = w.cached(gaps.referential_tree, Scope(tid, year))
 if not tree:
     w.nothing("Aucun axe n'est chargé pour ce territoire.")
     st.stop()
@@ -31,7 +32,7 @@ only_empty = st.toggle("N'afficher que les éléments sans action", key="ref_onl
 commitments = None
 if any(not axis["groups"] for axis in tree):
     communes = w.cached(al.filter_options, tid)["communes"]
-    commitments = w.cached(coverage.commune_commitments, tid, list(communes), year)
+    commitments = w.cached(gaps.commune_commitments, Scope(tid, year), list(communes))
 
 
 def badge(n: int) -> str:
@@ -57,7 +58,8 @@ for axis in tree:
                 mine = mine[mine["actions"] == 0]
             st.caption("Pas d'objectifs opérationnels dans ce protocole : engagements des "
                        f"communes classés dans cet axe ({len(mine)}).")
-            for commune, part in mine.groupby("commune", sort=True):
+            for commune in sorted(set(mine["commune"])):
+                part = mine[mine["commune"] == commune]
                 st.markdown(f"**{commune}**")
                 st.markdown("\n".join(f"- {r.engagement} {badge(r.actions)}"
                                       for r in part.itertuples()))

@@ -13,16 +13,17 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .coverage import axis_links, funding_year_clause, year_clause
+from .figures.definitions import counted, funding_year_clause
+from .figures.scope import Scope
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup, OperationalObjective, Qpv,
     StrategicObjective, action_axis, action_axis_served, action_commune, action_commune_reached,
     action_objective, action_qpv, qpv_commune,
 )
 from .textnorm import fold
+from .vocabulary import STATUS_LABELS, axis_label
 
-STATUSES = {"en_projet": "En projet", "programmee": "Programmée", "en_cours": "En cours",
-            "terminee": "Terminée", "abandonnee": "Abandonnée"}
+STATUSES = STATUS_LABELS
 SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
          "statut": Action.status, "annee": Action.year_start}
 PERSONAL_FIELDS = ("contact_name", "contact_email", "contact_phone", "created_by", "updated_by")
@@ -48,17 +49,16 @@ class ActionFilter:
 
 def matching_ids(f: ActionFilter):
     """SELECT Action.id of the live actions matching every filter at once."""
-    q = select(Action.id).where(Action.territory_id == f.territory_id,
-                                Action.archived.is_(False), year_clause(f.year))
+    q = select(Action.id).where(*counted(Scope(f.territory_id, f.year)))  # a counted action
     if f.commune_ids:  # linked to the commune, or to one of its quartiers
-        q = q.where(Action.id.in_(  # kept by the database: see queries.commune_links_definition
+        q = q.where(Action.id.in_(  # kept by the database: see figures.definitions.COMMUNE_REACHED
             select(action_commune_reached.c.action_id)
             .where(action_commune_reached.c.commune_id.in_(f.commune_ids))))
     if f.qpv_ids:
         q = q.where(Action.id.in_(select(action_qpv.c.action_id)
                                   .where(action_qpv.c.qpv_id.in_(f.qpv_ids))))
     if f.axis_ids:
-        q = q.where(Action.id.in_(  # kept by the database: see queries.axis_links_definition
+        q = q.where(Action.id.in_(  # kept by the database: see figures.definitions.AXIS_SERVED
             select(action_axis_served.c.action_id)
             .where(action_axis_served.c.axis_id.in_(f.axis_ids))))
     if f.objective_ids:
@@ -149,7 +149,7 @@ def filter_options(session: Session, territory_id: int) -> dict[str, dict]:
         .join(qpv_commune, qpv_commune.c.qpv_id == Qpv.id)
         .join(Commune, Commune.id == qpv_commune.c.commune_id)
         .where(Commune.territory_id == territory_id).order_by(Qpv.name)).all())
-    axes = {a: f"Axe {n or p} – {t}" for a, n, p, t in session.execute(
+    axes = {a: axis_label(n, t, 200, p) for a, n, p, t in session.execute(
         select(Axis.id, Axis.number, Axis.position, func.coalesce(Axis.short_title, Axis.title))
         .where(Axis.territory_id == territory_id).order_by(Axis.position))}
     objectives = {o: f"{ap}.{gp}.{op} {t[:90]}" for o, ap, gp, op, t in session.execute(
@@ -198,10 +198,10 @@ def detail(session: Session, action_id: int) -> dict | None:
         .join(action_qpv, action_qpv.c.qpv_id == Qpv.id)
         .where(action_qpv.c.action_id == action_id).order_by(Qpv.name)).all(),
         columns=["id", "code", "name", "lon", "lat", "has_perimeter"])
-    ax = axis_links(d["territory_id"], None)
-    d["axes"] = [f"Axe {n or p} – {t}" for n, p, t in session.execute(
+    d["axes"] = [axis_label(n, t, 200, p) for n, p, t in session.execute(
         select(Axis.number, Axis.position, Axis.title).where(Axis.id.in_(
-            select(ax.c.axis_id).where(ax.c.action_id == action_id))).order_by(Axis.position))]
+            select(action_axis_served.c.axis_id).where(action_axis_served.c.action_id == action_id)
+        )).order_by(Axis.position))]
     d["objectifs"] = session.scalars(select(OperationalObjective.text).join(
         action_objective, action_objective.c.objective_id == OperationalObjective.id)
         .where(action_objective.c.action_id == action_id)).all()

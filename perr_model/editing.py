@@ -29,8 +29,7 @@ from .schema import (
 from .textnorm import fold, same_place_name
 
 YEAR_MIN, YEAR_MAX = 2014, 2035
-STATUS_LABELS = {"en_projet": "En projet", "programmee": "Programmée", "en_cours": "En cours",
-                 "terminee": "Terminée", "abandonnee": "Abandonnée"}
+from .vocabulary import STATUS_LABELS, axis_label  # noqa: E402
 FIELD_LABELS = {
     "reference": "Référence", "title": "Titre", "description": "Description",
     "holder_name": "Porteur", "holder_siret": "SIRET du porteur", "contact_name": "Contact",
@@ -532,7 +531,7 @@ def form_options(session: Session, actor: Actor, territory_id: int) -> dict:
     for c in communes:
         for qpv in sorted(c.qpvs, key=lambda x: x.name):
             qpvs[qpv.name] = f"{qpv.name} ({c.name})"
-    axes = {a.id: f"Axe {a.number or a.position} – {a.short_title or a.title}"[:90]
+    axes = {a.id: axis_label(a.number, a.short_title or a.title, 80, a.position)
             for a in session.scalars(select(Axis).where(Axis.territory_id == territory_id)
                                      .order_by(Axis.position))}
     return {"communes": {c.insee_code: c.name for c in communes}, "qpvs": qpvs, "axes": axes}

@@ -291,10 +291,8 @@ def legend_html(metric_by_commune: Mapping | None, metric_by_qpv: Mapping | None
 
 def fr_value(value: float | None) -> str:
     """French display of a metric value: '12 345', '3,5', 'aucune donnée'."""
-    if value is None:
-        return "aucune donnée"
-    decimals = 0 if float(value).is_integer() else 1
-    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    from .vocabulary import number
+    return number(value, 0 if value is None or float(value).is_integer() else 1)
 
 
 def _props(kind: str, row, value, metric_label: str) -> dict:

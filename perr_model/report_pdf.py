@@ -14,7 +14,8 @@ import matplotlib
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
-from .reports import CopilData, fr_date, fr_euros, fr_number
+from .reports import ACTIONS_PER_COMMITMENT, ANGLE_TITLES, CopilData
+from .vocabulary import euros as fr_euros, fr_date, number as fr_number, plural
 
 matplotlib.use("Agg")
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -131,8 +132,13 @@ def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
 def _headline(pdf: FPDF, data: CopilData) -> None:
     pdf.add_page()
     _h1(pdf, "1. Chiffres clés")
+    _para(pdf, "En bref : " + data.summary, size=10.5, style="B")
+    pdf.ln(2)
     _table(pdf, ["Indicateur", "Valeur"], [[lbl, shown] for lbl, shown, _ in data.headline],
            (120, 60), ("LEFT", "RIGHT"), size=10)
+    _para(pdf, "Les postes adultes-relais et FONJEP sont financés par l'État dans les contrats "
+               "de ville ; ils ne sont pas rattachés à une action et ne s'ajoutent pas aux "
+               "montants accordés aux actions.", size=8, style="I")
 
 
 def _axes(pdf: FPDF, data: CopilData) -> None:
@@ -140,11 +146,14 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
     if data.axes.empty:
         _para(pdf, "Aucun axe n'est inscrit au référentiel de ce territoire.")
         return
-    rows = [[r.label, r.title, f"{r.objectives_covered} / {r.objectives}",
-             fr_number(r.commitments), fr_number(r.actions), fr_euros(r.amount_approved)]
+    funded = bool(data.figures["funding_lines"])
+    rows = [[r.code, r.title,
+             f"{r.objectives_covered} / {r.objectives}" if r.objectives else "aucun",
+             f"{r.commitments_covered} / {r.commitments}" if r.commitments else "aucun",
+             fr_number(r.actions), fr_euros(r.amount_approved) if funded else "non saisi"]
             for r in data.axes.itertuples()]
-    _table(pdf, ["Axe", "Intitulé", "Objectifs op. couverts", "Engagements", "Actions",
-                 "Montants accordés"], rows, (14, 72, 22, 24, 16, 32),
+    _table(pdf, ["Axe", "Intitulé", "Objectifs op. couverts", "Engagements avec action",
+                 "Actions", "Montants accordés"], rows, (14, 72, 22, 24, 16, 32),
            ("LEFT", "LEFT", "CENTER", "RIGHT", "RIGHT", "RIGHT"), size=8)
     _para(pdf, "Une action compte pour un axe si elle y est rattachée directement, par un de "
                "ses objectifs opérationnels ou par un engagement de commune relevant de l'axe ; "
@@ -157,10 +166,12 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
         width = min(20.0, 110 / max(len(m.index), 1))
         shown = list(m.columns)
         if len(shown) > MAX_ROWS:
-            shown = list(m.sum().sort_values(ascending=False, kind="stable").index[:MAX_ROWS])
-            shown = [c for c in m.columns if c in set(shown)]
+            ranked = data.communes.sort_values("actions", ascending=False, kind="stable")
+            top = set(ranked["name"].iloc[:MAX_ROWS])
+            shown = [c for c in m.columns if c in top]
         rows = [[commune, *[fr_number(v) for v in m[commune]]] for commune in shown]
-        _table(pdf, ["Commune", *m.index], rows, (180 - width * len(m.index),
+        codes = list(data.axes["code"])
+        _table(pdf, ["Commune", *codes], rows, (180 - width * len(m.index),
                                                   *[width] * len(m.index)),
                ("LEFT", *["RIGHT"] * len(m.index)), size=8)
         more = (f" Les {MAX_ROWS} communes ayant le plus d'actions sont listées ; les "
@@ -175,9 +186,9 @@ def _maps(pdf: FPDF, data: CopilData) -> None:
         return
     pdf.add_page()
     _h1(pdf, "3. Cartes de couverture par axe")
-    for i, (label, title) in enumerate(zip(data.axes["label"], data.axes["title"])):
+    for label, code, title in zip(data.axes["label"], data.axes["code"], data.axes["title"]):
         counts = data.matrix.loc[label].to_dict() if label in data.matrix.index else {}
-        png = map_png(data, f"{label} – {title}", counts)
+        png = map_png(data, f"{code} – {title}", counts)
         if pdf.get_y() + 118 > pdf.h - 16:
             pdf.add_page()
         pdf.image(png, x=pdf.l_margin, w=180, h=112, keep_aspect_ratio=True)
@@ -185,71 +196,91 @@ def _maps(pdf: FPDF, data: CopilData) -> None:
 
 
 def _angles_morts(pdf: FPDF, data: CopilData) -> None:
-    _h1(pdf, "4. Angles morts : objectifs opérationnels sans action")
+    basis = data.figures["basis"]
+    _h1(pdf, f"4. Angles morts : {ANGLE_TITLES[basis]}")
     df = data.angles_morts
     if df.empty:
-        _para(pdf, "Aucun angle mort : chaque objectif opérationnel du référentiel a au moins "
-                   "une action." if data.axes["objectives"].sum()
-              else "Le référentiel de ce territoire ne comporte pas d'objectifs opérationnels.")
+        if basis == "objectives":
+            _para(pdf, "Aucun angle mort : chaque objectif opérationnel du référentiel a au "
+                       "moins une action.")
+        elif data.figures["commitments_total"]:
+            _para(pdf, "Aucun angle mort : chaque engagement des communes a au moins une action.")
+        else:
+            _para(pdf, "Le protocole de ce territoire n'inscrit ni objectif opérationnel ni "
+                       "engagement de commune : il n'y a rien à couvrir.")
         return
-    _para(pdf, f"{fr_number(len(df))} objectifs opérationnels n'ont aucune action comptée "
+    what = ("objectif opérationnel", "objectifs opérationnels") if basis == "objectives" else (
+        "engagement des communes", "engagements des communes")
+    _para(pdf, f"{plural(len(df), what[0], what[1])} sans aucune action comptée "
                f"{data.for_period}.", size=9)
-    for (pos, axis), part in df.groupby(["axis_position", "axis"], sort=False):
-        label = data.axes.loc[data.axes["position"] == pos, "label"]
+    for axe in dict.fromkeys(df["axe"]):
+        part = df[df["axe"] == axe]
         pdf.ln(1)
-        _para(pdf, f"{label.iloc[0] if len(label) else 'Axe'} – {axis} ({len(part)})",
-              size=9.5, style="B")
-        rows = [[(f"{int(r.group_number)}. " if r.group_number == r.group_number
-                  and r.group_number is not None else "") + r.group, r.objective]
+        _para(pdf, f"{axe} ({len(part)})", size=9.5, style="B")
+        rows = [[r.groupe, (f"{r.numero}. " if r.numero else "") + r.element]
                 for r in part.itertuples()]
-        _table(pdf, ["Rubrique", "Objectif opérationnel"], rows, (70, 110), ("LEFT", "LEFT"),
-               size=7.5)
+        _table(pdf, ["Rubrique" if basis == "objectives" else "Commune",
+                     "Objectif opérationnel" if basis == "objectives" else "Engagement"],
+               rows, (60, 120), ("LEFT", "LEFT"), size=7.5)
 
 
 def _commitments(pdf: FPDF, data: CopilData) -> None:
-    from .reports import ACTIONS_PER_COMMITMENT
     _h1(pdf, "5. Engagements des communes et actions")
     df = data.commitments
     if df.empty:
         _para(pdf, "Le protocole de ce territoire n'inscrit pas d'engagements par commune.")
         return
-    for commune, part in df.groupby("commune", sort=False):
+    for commune in dict.fromkeys(df["commune"]):
+        part = df[df["commune"] == commune]
         if pdf.get_y() > 235:
             pdf.add_page()
-        done = int((part["n_actions"] > 0).sum())
+        done = sum(1 for n in part["actions"] if n > 0)
         _para(pdf, f"{commune} : {done} engagement(s) sur {len(part)} avec au moins une action",
               size=10, style="B")
         rows = []
         for r in part.itertuples():
-            shown = r.actions[:ACTIONS_PER_COMMITMENT]
-            more = len(r.actions) - len(shown)
-            text = "\n".join(f"• {a}" for a in shown) + (f"\n… et {more} autre(s)" if more else "")
-            num = f"{int(r.number)}. " if r.number == r.number and r.number is not None else ""
-            rows.append([f"{num}{r.text}", fr_number(r.n_actions), text or "aucune action"])
+            shown = r.details[:ACTIONS_PER_COMMITMENT]
+            more = len(r.details) - len(shown)
+            body = "\n".join(f"• {a}" for a in shown) + (f"\n… et {more} autre(s)" if more else "")
+            num = f"{r.numero}. " if r.numero else ""
+            rows.append([f"{num}{r.engagement}", fr_number(r.actions), body or "aucune action"])
         _table(pdf, ["Engagement", "Actions", "Actions en cours"], rows, (82, 14, 84),
                ("LEFT", "RIGHT", "LEFT"), size=7.5)
 
 
 def _funding(pdf: FPDF, data: CopilData) -> None:
-    from .reports import FUNDING_KINDS
-    _h1(pdf, "6. Financements par financeur")
+    _h1(pdf, "6. Financements des actions et postes de l'État")
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(0, 6, "Financements des actions, par financeur", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     df = data.funding
     if df.empty:
-        _para(pdf, f"Aucune ligne de financement n'est enregistrée {data.for_period}.")
-        return
-    rows = []
-    for kind, part in df.groupby("kind", sort=False):
-        rows.append([FUNDING_KINDS[kind], "", "", ""])
-        rows += [[f"   {r.label}", fr_number(r.lines), fr_euros(r.requested), fr_euros(r.approved)]
-                 for r in part.itertuples()]
-        rows.append([f"   Sous-total", fr_number(part["lines"].sum()),
-                     fr_euros(part["requested"].sum()), fr_euros(part["approved"].sum())])
-    rows.append(["Total", fr_number(df["lines"].sum()), fr_euros(df["requested"].sum()),
-                 fr_euros(df["approved"].sum())])
-    _table(pdf, ["Financeur", "Lignes", "Montant demandé", "Montant accordé"], rows,
-           (90, 20, 35, 35), ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8.5)
-    _para(pdf, "Les postes adultes-relais et FONJEP sont attribués par l'État aux contrats de "
-               "ville (source : ANCT) ; ils ne sont pas rattachés à une action.", size=8,
+        _para(pdf, f"Aucun financement d'action n'est saisi {data.for_period}.")
+    else:
+        rows = [[r.label, fr_number(r.lines), fr_euros(r.requested), fr_euros(r.approved)]
+                for r in df.itertuples()]
+        rows.append(["Total des actions", fr_number(data.figures["funding_lines"]),
+                     fr_euros(data.figures["amount_requested"]),
+                     fr_euros(data.figures["amount_approved"])])
+        _table(pdf, ["Financeur", "Lignes", "Montant demandé", "Montant accordé"], rows,
+               (90, 20, 35, 35), ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8.5)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(0, 6, "Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    posts = data.posts
+    if not data.figures["posts_count"]:
+        _para(pdf, f"Aucun poste adulte-relais ou FONJEP n'est enregistré {data.for_period} "
+                   "pour ces contrats de ville.")
+    else:
+        rows = [[f"{r.code} ({r.communes})" if r.communes else r.code,
+                 f"{fr_number(r.adultes_relais_posts)} – {fr_euros(r.adultes_relais)}",
+                 f"{fr_number(r.fonjep_posts)} – {fr_euros(r.fonjep)}", fr_euros(r.total)]
+                for r in posts.itertuples()]
+        rows.append(["Total des postes de l'État", "", "", fr_euros(data.figures["posts_amount"])])
+        _table(pdf, ["Contrat de ville", "Adultes-relais", "FONJEP", "Total"], rows,
+               (72, 40, 34, 34), ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8)
+    _para(pdf, "Source des postes : ANCT. Ils sont attribués aux contrats de ville, pas aux "
+               "actions : ce montant ne s'ajoute pas aux financements des actions.", size=8,
           style="I")
 
 

@@ -391,20 +391,7 @@ class Action(Base):
         back_populates="action", cascade="all, delete-orphan")
 
 
-FUNDERS = {
-    "etat_p147": "État – crédits politique de la ville (P147)",
-    "etat_adultes_relais": "État – postes adultes-relais",
-    "etat_fonjep": "État – postes FONJEP",
-    "etat_droit_commun": "État – droit commun",
-    "commune": "Commune",
-    "ept": "Territoire (EPT)",
-    "caf": "CAF",
-    "region": "Région",
-    "departement": "Département",
-    "bailleur_tfpb": "Bailleurs (abattement TFPB)",
-    "fondation": "Fondations et mécénat",
-    "autre": "Autre financeur",
-}
+from .vocabulary import FUNDER_LABELS as FUNDERS  # noqa: E402 - labels live in one place
 
 
 class FundingLine(Base):

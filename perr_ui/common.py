@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from perr_model import settings
 from perr_model.store import database_url, make_engine
+from perr_model.vocabulary import ALL_YEARS, euros as fr_euros, number as fr_number  # noqa: F401
 
-ALL_YEARS = "Toutes les années"
 
 
 def is_public() -> bool:
@@ -44,15 +44,3 @@ def current_territory_id() -> int | None:
 def current_year() -> int | None:
     year = st.session_state.get("year", ALL_YEARS)
     return None if year in (None, ALL_YEARS) else int(year)
-
-
-def fr_number(value: float | int | None, decimals: int = 0) -> str:
-    """French formatting: 12 345,6 (narrow no-break space for thousands)."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-def fr_euros(value: float | int | None) -> str:
-    return "–" if value is None else f"{fr_number(value)}\u00a0€"

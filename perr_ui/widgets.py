@@ -11,7 +11,8 @@ import importlib
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from perr_model import queries
+from perr_model import vocabulary
+from perr_model.figures import places
 from perr_model.store import database_url
 from perr_ui import common
 
@@ -60,7 +61,7 @@ def prefetch(*calls: tuple) -> None:
 def territory() -> dict | None:
     """The territory chosen in the sidebar: {id, slug, name, is_synthetic}."""
     tid = common.current_territory_id()
-    terr = cached(queries.territories)
+    terr = cached(places.territories)
     if tid is None and not terr.empty:
         # Page run on its own (AppTest.switch_page): app.py's selector did not run.
         tid = st.session_state["territory_id"] = int(terr.iloc[0]["id"])
@@ -163,14 +164,7 @@ def selected_point(event, field: str = "customdata") -> object | None:
     return value
 
 
-def short_euros(value: float | None) -> str:
-    """Amounts that fit a metric on a phone: 950 €, 12,5 k€, 108,4 M€."""
-    if value is None:
-        return "–"
-    for threshold, size, unit in ((1e9, 1e9, "Md€"), (1e6, 1e6, "M€"), (1e4, 1e3, "k€")):
-        if abs(value) >= threshold:
-            return f"{common.fr_number(value / size, 1)}\u00a0{unit}"
-    return common.fr_euros(value)
+short_euros = vocabulary.short_euros
 
 
 def export_bytes(f, fmt: str) -> bytes:

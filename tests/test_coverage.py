@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from perr_model import coverage, synthetic
+from perr_model import synthetic
+from perr_model.figures import Scope, coverage, gaps
 from perr_model.schema import Territory
 from perr_model.store import make_engine
 
@@ -21,7 +22,7 @@ def demo(empty_url):
 
 def test_headline_counts_match_sql(demo):
     s, tid = demo
-    h = coverage.headline(s, tid, 2021)
+    h = coverage.headline(s, Scope(tid, 2021))
     live = ("select id from action where territory_id=:t and not archived and year_start<=2021"
             " and coalesce(year_end, year_start)>=2021")
     assert h["actions"] == s.execute(text(f"select count(*) from ({live}) x"), {"t": tid}).scalar()
@@ -37,7 +38,7 @@ def test_headline_counts_match_sql(demo):
 
 def test_matrix_total_counts_each_action_once(demo):
     s, tid = demo
-    m = coverage.axis_commune_matrix(s, tid, None, "actions")
+    m = coverage.axis_commune_matrix(s, Scope(tid), "actions")
     axis1 = s.execute(text(
         "select count(distinct action_id) from action_axis join axis on axis.id=axis_id "
         "where axis.territory_id=:t and axis.position=1"), {"t": tid}).scalar()
@@ -48,7 +49,7 @@ def test_matrix_total_counts_each_action_once(demo):
 
 def test_angles_morts_are_objectives_without_action(demo):
     s, tid = demo
-    dead = coverage.angles_morts(s, tid, None)
+    dead = gaps.angles_morts(s, Scope(tid))
     expected = s.execute(text(
         "select count(*) from operational_objective o join objective_group g on g.id=o.group_id"
         " join strategic_objective so on so.id=g.strategic_objective_id join axis a on "
@@ -59,7 +60,7 @@ def test_angles_morts_are_objectives_without_action(demo):
 
 def test_referential_tree_rolls_up_without_double_counting(demo):
     s, tid = demo
-    for axis in coverage.referential_tree(s, tid, None):
+    for axis in gaps.referential_tree(s, Scope(tid)):
         for group in axis["groups"]:
             assert group["actions"] <= sum(o["actions"] for o in group["objectives"])
             assert all(e["kind"] == "exemple" for e in group["examples"])

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from perr_model import synthetic
-from perr_model.queries import axis_links_definition, commune_links_definition
+from perr_model.figures.definitions import axis_links_definition, commune_links_definition
 from perr_model.schema import (
     Action, Axis, Commitment, Commune, ObjectiveGroup, OperationalObjective, Qpv,
     StrategicObjective, Territory, action_axis, action_axis_served, action_commitment,

@@ -59,7 +59,7 @@ def test_derived_links_downgrade_then_upgrade_rebuilds_them(loaded_url):
     re-applied: the derived tables are rebuilt from the link tables, equal to the definitions."""
     from sqlalchemy.orm import Session
 
-    from perr_model.queries import axis_links_definition, commune_links_definition
+    from perr_model.figures.definitions import axis_links_definition, commune_links_definition
     engine = make_engine(loaded_url, read_only=False)
     try:
         with engine.connect() as conn:

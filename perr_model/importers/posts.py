@@ -79,7 +79,8 @@ class PostsReport:
 
 
 def _fr(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+    from ..vocabulary import number
+    return number(amount, 2)
 
 
 def guess_kind(name: str) -> str | None:

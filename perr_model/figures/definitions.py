@@ -1,0 +1,173 @@
+"""The definitions every figure is built on, written once.
+
+- **counted action** (`counted`): not archived, in the scope's territory; with a year Y it must
+  run during Y (`year_start <= Y <= coalesce(year_end, year_start)`), so actions without a year
+  only count under "toutes les années"; with a commune (a quartier), it must reach that commune
+  (target that quartier);
+- **axis served** (`AXIS_SERVED`, `axis_links_definition`): an action serves an axis when linked
+  to it directly, through one of its operational objectives, or through a commune commitment
+  mapped to the axis; once per pair;
+- **commune reached** (`COMMUNE_REACHED`, `commune_links_definition`): directly, or through one
+  of its quartiers (a quartier's communes);
+- **quartier reached**: a row of `action_qpv` (the action names the quartier);
+- **amount of a year** (`funding_year_clause`): the approved amounts (montant accordé) of the
+  funding lines of counted actions; with a year, only the lines of that year (a line without a
+  year takes its action's first year). State posts (adultes-relais, FONJEP) are lines with no
+  action, attached to a contrat de ville: never part of the action amounts;
+- **angle mort** (`coverage_basis`): for a protocol with operational objectives, an operational
+  objective no counted action is linked to; for a protocol whose coverage is carried by the
+  communes' commitments (no operational objectives), a commitment no counted action is linked to.
+
+The two derived link tables (`action_axis_served`, `action_commune_reached`) materialise
+`AXIS_SERVED` and `COMMUNE_REACHED`; the database keeps them with triggers (migration
+0004_derived_links), whose SQL `tests/test_figures_definitions.py` checks against these
+definitions.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, literal, select, true
+from sqlalchemy.orm import Session
+
+from ..schema import (
+    Action, Axis, Commitment, FundingLine, ObjectiveGroup, OperationalObjective,
+    StrategicObjective, action_axis, action_axis_served, action_commitment, action_commune,
+    action_commune_reached, action_objective, action_qpv, qpv_commune,
+)
+from .scope import Scope
+
+# The source paths of each derived table, as (link table, path to the target column): the
+# triggers of 0004_derived_links must cover exactly these (checked by the tests).
+AXIS_SERVED = {
+    "table": "action_axis_served", "target": "axis_id",
+    "sources": (("action_axis", "axis_id"),
+                ("action_objective", "operational_objective → objective_group → "
+                                     "strategic_objective.axis_id"),
+                ("action_commitment", "commitment.axis_id (when set)")),
+}
+COMMUNE_REACHED = {
+    "table": "action_commune_reached", "target": "commune_id",
+    "sources": (("action_commune", "commune_id"), ("action_qpv", "qpv_commune.commune_id")),
+}
+
+
+def axis_links_definition():
+    """SELECT (axis_id, action_id): "an action serves an axis", for all actions."""
+    direct = select(action_axis.c.axis_id, action_axis.c.action_id)
+    via_objective = (
+        select(StrategicObjective.axis_id, action_objective.c.action_id)
+        .select_from(action_objective)
+        .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id)
+        .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+        .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id))
+    via_commitment = (
+        select(Commitment.axis_id, action_commitment.c.action_id)
+        .select_from(action_commitment)
+        .join(Commitment, Commitment.id == action_commitment.c.commitment_id)
+        .where(Commitment.axis_id.is_not(None)))
+    return direct.union(via_objective, via_commitment)
+
+
+def commune_links_definition():
+    """SELECT (commune_id, action_id): "an action reaches a commune", for all actions."""
+    return select(action_commune.c.commune_id, action_commune.c.action_id).union(
+        select(qpv_commune.c.commune_id, action_qpv.c.action_id).select_from(action_qpv)
+        .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id))
+
+
+# --- counted actions --------------------------------------------------------------------------
+
+def year_clause(year: int | None, table=None):
+    """"The action runs during `year`" (always true for all years). `table`: a derived link
+    table carrying copies of the action's columns, instead of Action."""
+    if year is None:
+        return true()
+    c = Action if table is None else table.c
+    return and_(c.year_start <= year, func.coalesce(c.year_end, c.year_start) >= year)
+
+
+def counted(scope: Scope, table=None) -> list:
+    """Conditions for "a counted action" on Action, or on a derived link table's copies."""
+    c = Action if table is None else table.c
+    action_id = Action.id if table is None else table.c.action_id
+    conds = [c.archived.is_(False), year_clause(scope.year, table)]
+    if scope.territory_id is not None:
+        conds.append(c.territory_id == scope.territory_id)
+    if scope.commune_id is not None:
+        reached = action_commune_reached
+        conds.append(action_id.in_(select(reached.c.action_id)
+                                   .where(reached.c.commune_id == scope.commune_id)))
+    if scope.qpv_id is not None:
+        conds.append(action_id.in_(select(action_qpv.c.action_id)
+                                   .where(action_qpv.c.qpv_id == scope.qpv_id)))
+    return conds
+
+
+def counted_actions(scope: Scope):
+    """SELECT Action.id of the counted actions."""
+    return select(Action.id).where(*counted(scope))
+
+
+def on_counted(query, action_col, scope: Scope):
+    """`query` restricted to counted actions, by a join on Action (much faster than IN)."""
+    return query.join(Action, Action.id == action_col).where(*counted(scope))
+
+
+def undated_actions(scope: Scope):
+    """SELECT Action.id of the scope's non-archived actions without any year."""
+    return select(Action.id).where(*counted(scope.all_years()), Action.year_start.is_(None),
+                                   Action.year_end.is_(None))
+
+
+# --- links of counted actions -------------------------------------------------------------------
+
+def axis_served(scope: Scope, action_ids: list[int] | None = None):
+    """SELECT (axis_id, action_id) for every axis a counted action serves, once per pair, read
+    from the derived table (no union to de-duplicate, no join on Action)."""
+    served = action_axis_served
+    conds = counted(scope, served)
+    if action_ids is not None:
+        conds.append(served.c.action_id.in_(action_ids))
+    return select(served.c.axis_id, served.c.action_id).where(*conds)
+
+
+def commune_reached(scope: Scope):
+    """SELECT (commune_id, action_id) for every commune a counted action reaches."""
+    reached = action_commune_reached
+    return select(reached.c.commune_id, reached.c.action_id).where(*counted(scope, reached))
+
+
+# --- amount of a year -------------------------------------------------------------------------
+
+def funding_year_clause(year: int | None):
+    """A funding line of a counted action counts for `year` (its own year, else its action's
+    first year); all lines for all years."""
+    if year is None:
+        return literal(True)
+    return func.coalesce(FundingLine.year, Action.year_start) == year
+
+
+def action_amounts(scope: Scope):
+    """Subquery (action_id, amount, requested): money of each counted action for the scope."""
+    q = select(FundingLine.action_id.label("action_id"),
+               func.sum(FundingLine.amount_approved).label("amount"),
+               func.sum(FundingLine.amount_requested).label("requested"))
+    return (on_counted(q, FundingLine.action_id, scope)
+            .where(funding_year_clause(scope.year)).group_by(FundingLine.action_id).subquery())
+
+
+# --- angle mort -------------------------------------------------------------------------------
+
+def territory_objective_ids(territory_id: int):
+    return (select(OperationalObjective.id)
+            .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+            .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+            .join(Axis, Axis.id == StrategicObjective.axis_id)
+            .where(Axis.territory_id == territory_id))
+
+
+def coverage_basis(session: Session, territory_id: int) -> str:
+    """"objectives" when the protocol has operational objectives, else "commitments": what an
+    angle mort is for this territory (see the module docstring)."""
+    n = session.scalar(select(func.count()).select_from(
+        territory_objective_ids(territory_id).subquery()))
+    return "objectives" if n else "commitments"

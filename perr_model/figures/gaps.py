@@ -1,0 +1,198 @@
+"""Angles morts, commitments and the referential roll-up.
+
+An angle mort (`definitions.coverage_basis`): an operational objective without a counted
+action for a protocol that has operational objectives; a commune commitment without a counted
+action for one whose commitments carry the coverage. `angles_morts()` returns either kind in
+the same columns, so the page and the document list the same rows.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from ..schema import (
+    Action, Axis, Commitment, Commune, ExampleAction, ObjectiveGroup, OperationalObjective,
+    Pillar, StrategicObjective, action_commitment, action_objective,
+)
+from ..vocabulary import axis_label, plain, status_label
+from .coverage import axis_labels, scope_commitments
+from .definitions import axis_served, coverage_basis, on_counted
+from .scope import Scope
+
+ANGLE_COLUMNS = ["kind", "axis_id", "axe", "groupe", "numero", "element"]
+
+
+def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
+    rows = session.execute(
+        select(Axis.id, Axis.position, Axis.number, Axis.title, ObjectiveGroup.id,
+               ObjectiveGroup.number, ObjectiveGroup.title, OperationalObjective.id,
+               OperationalObjective.text)
+        .join(StrategicObjective, StrategicObjective.axis_id == Axis.id)
+        .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
+        .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
+        .where(Axis.territory_id == territory_id)
+        .order_by(Axis.position, StrategicObjective.position, ObjectiveGroup.position,
+                  OperationalObjective.position)).all()
+    return pd.DataFrame(rows, columns=[
+        "axis_id", "axis_position", "axis_number", "axis_title", "group_id", "group_number",
+        "group_title", "objective_id", "objective"])
+
+
+def _group_label(number, title) -> str:
+    return (f"{int(number)}. " if number is not None and number == number else "") + plain(title)
+
+
+def objective_action_counts(session: Session, scope: Scope) -> dict[int, int]:
+    q = on_counted(select(action_objective.c.objective_id,
+                          func.count(distinct(action_objective.c.action_id))),
+                   action_objective.c.action_id, scope).group_by(action_objective.c.objective_id)
+    return {int(o): int(n) for o, n in session.execute(q).all()}
+
+
+def commitments(session: Session, scope: Scope) -> pd.DataFrame:
+    """The scope's commune commitments with their counted actions: commitment_id, commune_id,
+    commune, axis_id, axe (label, else the protocol's theme), theme, numero, engagement,
+    actions (count), titres (action titles), details ("titre (porteur) – statut")."""
+    rows = session.execute(
+        select(Commitment.id, Commitment.commune_id, Commune.name, Commitment.axis_id,
+               Axis.number, Axis.position, Axis.short_title, Axis.title, Commitment.theme,
+               Commitment.number, Commitment.text)
+        .join(Commune, Commune.id == Commitment.commune_id)
+        .outerjoin(Axis, Axis.id == Commitment.axis_id)
+        .where(Commitment.id.in_(scope_commitments(scope)))
+        .order_by(Commune.name, Commitment.theme_position, Commitment.position)).all()
+    titles: dict[int, list[str]] = {}
+    details: dict[int, list[str]] = {}
+    for cid, title, holder, status, synthetic in session.execute(on_counted(
+            select(action_commitment.c.commitment_id, Action.title, Action.holder_name,
+                   Action.status, Action.is_synthetic),
+            action_commitment.c.action_id, scope)
+            .where(action_commitment.c.commitment_id.in_(scope_commitments(scope)))
+            .order_by(action_commitment.c.commitment_id, Action.title)):
+        titles.setdefault(cid, []).append(title)
+        details.setdefault(cid, []).append(
+            title + (f" ({holder})" if holder else "")
+            + (f" – {status_label(status, lower=True)}" if status else "")
+            + (" [démonstration]" if synthetic else ""))
+    return pd.DataFrame([
+        (cid, com_id, commune, axis_id,
+         axis_label(an, ast or at, 80, ap) if axis_id is not None else plain(theme),
+         plain(theme, ""), "" if num is None else str(num), body,
+         len(titles.get(cid, [])), titles.get(cid, []), details.get(cid, []))
+        for cid, com_id, commune, axis_id, an, ap, ast, at, theme, num, body in rows],
+        columns=["commitment_id", "commune_id", "commune", "axis_id", "axe", "theme", "numero",
+                 "engagement", "actions", "titres", "details"])
+
+
+def commitments_without_action(session: Session, scope: Scope) -> pd.DataFrame:
+    df = commitments(session, scope)
+    return df.loc[df["actions"] == 0].reset_index(drop=True)
+
+
+def angles_morts(session: Session, scope: Scope) -> pd.DataFrame:
+    """The angles morts of the scope (see the module docstring), columns ANGLE_COLUMNS:
+    kind ("objectif" | "engagement"), axis_id, axe, groupe (rubrique or commune), numero,
+    element (the objective's or commitment's text)."""
+    if coverage_basis(session, scope.territory_id) == "objectives":
+        df = _objective_frame(session, scope.territory_id)
+        counts = objective_action_counts(session, scope)
+        df = df.loc[~df["objective_id"].isin([o for o, n in counts.items() if n > 0])]
+        return pd.DataFrame({
+            "kind": "objectif", "axis_id": df["axis_id"],
+            "axe": [axis_label(n, t, 60, p) for n, p, t in
+                    zip(df["axis_number"], df["axis_position"], df["axis_title"])],
+            "groupe": [_group_label(n, t) for n, t in zip(df["group_number"], df["group_title"])],
+            "numero": "", "element": df["objective"]}, columns=ANGLE_COLUMNS
+        ).reset_index(drop=True)
+    df = commitments_without_action(session, scope)
+    return pd.DataFrame({"kind": "engagement", "axis_id": df["axis_id"], "axe": df["axe"],
+                         "groupe": df["commune"], "numero": df["numero"],
+                         "element": df["engagement"]}, columns=ANGLE_COLUMNS)
+
+
+def referential_tree(session: Session, scope: Scope) -> list[dict]:
+    """Axis → group → objective, with `actions` at every node rolled up without double counts:
+    an objective counts the counted actions linked to it; a group the distinct actions linked
+    to any of its objectives; an axis every action serving it. The protocol's example actions
+    come in `examples` (kind "exemple"), never counted as actions."""
+    tid = scope.territory_id
+    obj = _objective_frame(session, tid)
+    counts = objective_action_counts(session, scope)
+    group_counts = dict(session.execute(on_counted(
+        select(OperationalObjective.group_id, func.count(distinct(action_objective.c.action_id)))
+        .select_from(action_objective)
+        .join(OperationalObjective, OperationalObjective.id == action_objective.c.objective_id),
+        action_objective.c.action_id, scope).group_by(OperationalObjective.group_id)).all())
+    ax = axis_served(scope).subquery()
+    axis_counts = dict(session.execute(select(ax.c.axis_id, func.count())
+                                       .group_by(ax.c.axis_id)).all())
+    examples: dict[int, list[str]] = {}
+    for gid, body in session.execute(
+            select(ExampleAction.group_id, ExampleAction.text)
+            .join(ObjectiveGroup, ObjectiveGroup.id == ExampleAction.group_id)
+            .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+            .join(Axis, Axis.id == StrategicObjective.axis_id)
+            .where(Axis.territory_id == tid).order_by(ExampleAction.position)).all():
+        examples.setdefault(gid, []).append(body)
+    strategic = dict(session.execute(
+        select(StrategicObjective.axis_id, StrategicObjective.text)
+        .join(Axis, Axis.id == StrategicObjective.axis_id).where(Axis.territory_id == tid)).all())
+    tree = []
+    for a in axis_labels(session, tid).itertuples():
+        node = {"axis_id": int(a.axis_id), "label": axis_label(a.number, a.title, 200, a.position),
+                "strategic": strategic.get(a.axis_id), "actions": int(axis_counts.get(a.axis_id, 0)),
+                "groups": []}
+        for gid, g in obj[obj["axis_id"] == a.axis_id].groupby("group_id", sort=False):
+            first = g.iloc[0]
+            node["groups"].append({
+                "group_id": int(gid), "label": _group_label(first.group_number, first.group_title),
+                "actions": int(group_counts.get(gid, 0)),
+                "objectives": [{"objective_id": int(o.objective_id), "label": o.objective,
+                                "actions": counts.get(int(o.objective_id), 0)}
+                               for o in g.itertuples()],
+                "examples": [{"kind": "exemple", "label": t} for t in examples.get(gid, [])]})
+        tree.append(node)
+    return tree
+
+
+def commune_commitments(session: Session, scope: Scope, commune_ids: list[int],
+                        group_by: str = "axis") -> pd.DataFrame:
+    """Commitments of the given communes with their counted actions, grouped by axis (or by
+    pillar): commune_id, commune, axis_id, groupe, groupe_position, numero, engagement,
+    actions, titres."""
+    frames = [commitments(session, Scope(scope.territory_id, scope.year, cid, scope.qpv_id))
+              for cid in commune_ids]
+    df = pd.concat(frames, ignore_index=True) if frames else commitments(session, scope).iloc[:0]
+    if group_by == "pillar":
+        pillars = dict(session.execute(
+            select(Commitment.id, Pillar.name).join(Pillar, Pillar.id == Commitment.pillar_id)
+            .where(Commitment.id.in_(df["commitment_id"].tolist()))).all())
+        positions = dict(session.execute(select(Pillar.name, Pillar.position)).all())
+        df["groupe"] = [pillars.get(c) or t for c, t in zip(df["commitment_id"], df["theme"])]
+        df["groupe_position"] = [positions.get(g, 99) for g in df["groupe"]]
+    else:
+        positions = dict(session.execute(select(Axis.id, Axis.position)
+                                         .where(Axis.territory_id == scope.territory_id)).all())
+        df["groupe"] = df["axe"]
+        df["groupe_position"] = [positions.get(a, 99) if a == a and a is not None else 99
+                                 for a in df["axis_id"]]
+    df = df.sort_values("groupe_position", kind="stable").reset_index(drop=True)
+    return df[["commune_id", "commune", "axis_id", "groupe", "groupe_position", "numero",
+               "engagement", "actions", "titres"]]
+
+
+def commitment_counts(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per commune (rows in `names` order) of a `commune_commitments` table: engagements,
+    avec_action (commitments with at least one counted action), actions (links to them)."""
+    out = (table.groupby("commune").agg(engagements=("engagement", "size"),
+                                        avec_action=("actions", lambda s: int((s > 0).sum())),
+                                        actions=("actions", "sum"))
+           .reindex(names).fillna(0).astype(int))
+    out.index.name = "Commune"
+    return out
+
+
+def communes_with_commitments(session: Session, territory_id: int) -> list[int]:
+    return list(session.scalars(select(Commitment.commune_id).distinct()
+                                .where(Commitment.territory_id == territory_id)))

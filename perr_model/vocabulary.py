@@ -1,0 +1,143 @@
+"""The one vocabulary: labels and French formatting of everything a person reads.
+
+Screens, the COPIL document and the exports meant for people take their words and numbers from
+here: status labels, funder labels (never a raw key like `etat_p147`), axis labels
+"Axe N – …", French numbers, euros, dates and years, plurals, and the empty values (never
+`None`, `nan` or `4000.00`). No import from the rest of the package: anything may use it.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+NARROW_NBSP = "\u202f"     # thousands separator
+NBSP = "\u00a0"            # before €, %
+EMPTY = "non renseigné"    # a value nobody entered (text)
+ALL_YEARS = "Toutes les années"
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+
+STATUS_LABELS = {"en_projet": "En projet", "programmee": "Programmée", "en_cours": "En cours",
+                 "terminee": "Terminée", "abandonnee": "Abandonnée"}
+
+FUNDER_LABELS = {
+    "etat_p147": "État – crédits politique de la ville (P147)",
+    "etat_adultes_relais": "État – postes adultes-relais",
+    "etat_fonjep": "État – postes FONJEP",
+    "etat_droit_commun": "État – droit commun",
+    "commune": "Commune",
+    "ept": "Territoire (EPT)",
+    "caf": "CAF",
+    "region": "Région",
+    "departement": "Département",
+    "bailleur_tfpb": "Bailleurs (abattement TFPB)",
+    "fondation": "Fondations et mécénat",
+    "autre": "Autre financeur",
+}
+POST_FUNDERS = ("etat_adultes_relais", "etat_fonjep")   # State posts, not action funding
+
+MEASURE_LABELS = {"actions": "Nombre d'actions", "amount": "Montants accordés aux actions (€)",
+                  "posts": "Postes financés par l'État (€)"}
+
+
+def is_empty(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return isinstance(value, float) and math.isnan(value)
+    except TypeError:
+        return False
+
+
+def status_label(key: str | None, lower: bool = False) -> str:
+    if is_empty(key) or key == "":
+        return EMPTY
+    label = STATUS_LABELS.get(key, str(key).replace("_", " "))
+    return label.lower() if lower else label
+
+
+def funder_label(key: str | None) -> str:
+    if is_empty(key) or key == "":
+        return "Financeur non renseigné"
+    return FUNDER_LABELS.get(key, str(key).replace("_", " ").capitalize())
+
+
+def axis_code(number: int | None, position: int | None = None) -> str:
+    """'Axe 3' (the protocol's number, else its position)."""
+    n = number if not is_empty(number) and number else position
+    return "Axe" if is_empty(n) else f"Axe {int(n)}"
+
+
+def axis_label(number: int | None, title: str | None, width: int = 60,
+               position: int | None = None) -> str:
+    """'Axe 3 – Emploi et insertion', the title shortened to `width` characters."""
+    title = "" if is_empty(title) else str(title)
+    text = title if len(title) <= width else title[: width - 1].rstrip() + "…"
+    return f"{axis_code(number, position)} – {text}" if text else axis_code(number, position)
+
+
+def number(value, decimals: int = 0, empty: str = "aucune donnée") -> str:
+    """12 345 / 12 345,6 (narrow no-break space for thousands, comma for decimals)."""
+    if is_empty(value):
+        return empty
+    value = float(value)
+    if decimals == 0:
+        value = round(value)
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NARROW_NBSP).replace(".", ",")
+
+
+def euros(value, empty: str = "aucun montant", cents: bool = False) -> str:
+    """'1 847 937 €' (cents only when asked and not zero)."""
+    if is_empty(value):
+        return empty
+    decimals = 2 if cents and round(float(value) * 100) % 100 else 0
+    return f"{number(value, decimals)}{NBSP}€"
+
+
+def short_euros(value, empty: str = "aucun montant") -> str:
+    """Amounts that fit a metric on a phone: 950 €, 12,5 k€, 1,8 M€."""
+    if is_empty(value):
+        return empty
+    for threshold, size, unit in ((1e9, 1e9, "Md€"), (1e6, 1e6, "M€"), (1e4, 1e3, "k€")):
+        if abs(float(value)) >= threshold:
+            return f"{number(float(value) / size, 1)}{NBSP}{unit}"
+    return euros(value)
+
+
+def percent(share, empty: str = "aucune donnée") -> str:
+    return empty if is_empty(share) else f"{number(float(share) * 100)}{NBSP}%"
+
+
+def plural(n, singular: str, plural_form: str | None = None, show: bool = True) -> str:
+    """'1 action', '0 action', '3 actions' (French: 0 and 1 take the singular)."""
+    word = singular if abs(float(n or 0)) < 2 else (plural_form or singular + "s")
+    return f"{number(n)} {word}" if show else word
+
+
+def fr_date(d: date | None) -> str:
+    if d is None:
+        return "date inconnue"
+    return f"{d.day if d.day > 1 else '1er'} {MONTHS[d.month - 1]} {d.year}"
+
+
+def year_label(year: int | None) -> str:
+    """'2022' or 'toutes les années'."""
+    return "toutes les années" if year is None else str(int(year))
+
+
+def period_title(year: int | None) -> str:
+    return ALL_YEARS if year is None else f"Année {int(year)}"
+
+
+def for_period(year: int | None) -> str:
+    return "toutes années confondues" if year is None else f"pour l'année {int(year)}"
+
+
+def plain(value, empty: str = EMPTY) -> str:
+    """A stored value shown as text: the empty value for nothing, never 'None' or 'nan'."""
+    if is_empty(value) or (isinstance(value, str) and not value.strip()):
+        return empty
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,137 @@
+"""Page pieces that lay out the figures of perr_model.figures (no computation here): the
+one-minute summary, the headline figures, the money tables, the angles morts, a map click.
+
+Text from the data is shown as text (st.html of escaped text, dataframes), never as Markdown.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from perr_model import vocabulary as v
+from perr_model.figures.summary import sentence
+from perr_ui import widgets as w
+
+ANGLE_HELP = {
+    "objectives": "Objectifs opérationnels du protocole qu'aucune action comptée ne sert.",
+    "commitments": "Le protocole de ce territoire n'a pas d'objectifs opérationnels : ce sont "
+                   "les engagements des communes qu'aucune action comptée ne sert.",
+}
+
+
+def summary(h: dict, axes: pd.DataFrame) -> None:
+    """The summary sentence, in a bordered box, as plain text."""
+    st.html(f'<p data-testid="perr-summary" style="border-left:4px solid #1f4e9c;'
+            f'padding:0.4em 0.8em;margin:0.2em 0 0.8em;font-size:1.05rem;line-height:1.5">'
+            f'<strong>En bref&nbsp;:</strong> {html.escape(sentence(h, axes))}</p>')
+
+
+def headline_figures(h: dict) -> None:
+    if h["basis"] == "objectives":
+        covered = ("Objectifs couverts", f"{v.number(h['objectives_covered'])} / "
+                   f"{v.number(h['objectives_total'])}",
+                   "Objectifs opérationnels du protocole servis par au moins une action comptée.")
+    else:
+        covered = ("Engagements avec action", f"{v.number(h['commitments_covered'])} / "
+                   f"{v.number(h['commitments_total'])}",
+                   "Engagements des communes auxquels au moins une action comptée est rattachée.")
+    first = w.metric_row(4)
+    w.figure(first, "Actions", v.number(h["actions"]),
+             help="Actions non archivées du territoire, en cours pendant l'année choisie "
+                  "(année de début ≤ année ≤ année de fin) ; toutes, y compris sans année, "
+                  f"pour « toutes les années » (sans année : {v.number(h['undated'])}).")
+    w.figure(first, *covered)
+    w.figure(first, "Angles morts", v.number(h["angles_morts"]), help=ANGLE_HELP[h["basis"]])
+    w.figure(first, "Quartiers touchés", f"{v.number(h['qpv_reached'])} / "
+             f"{v.number(h['qpv_total'])}",
+             help="Quartiers prioritaires (QPV) du territoire ciblés par au moins une action.")
+    second = w.metric_row(3)
+    w.figure(second, "Financements des actions",
+             v.short_euros(h["amount_approved"]) if h["funding_lines"] else "aucun saisi",
+             help=f"Montants accordés aux actions comptées, tous financeurs "
+                  f"({v.euros(h['amount_approved'])} ; demandés : "
+                  f"{v.euros(h['amount_requested'])}). « aucun saisi » : aucune action n'a "
+                  "encore de financement saisi.")
+    w.figure(second, "Postes financés par l'État",
+             v.short_euros(h["posts_amount"]) if h["posts_count"] else "aucun enregistré",
+             help=f"Postes adultes-relais et FONJEP des contrats de ville du territoire "
+                  f"({v.euros(h['posts_amount'])}, {v.plural(h['posts_count'], 'poste-année')}"
+                  "). Attribués par l'État aux contrats de ville, pas aux actions : ce montant "
+                  "ne s'ajoute pas aux financements des actions.")
+    w.figure(second, "Porteurs", v.number(h["holders"]) if h["holders"] or not h["actions"]
+             else "non renseignés",
+             help="Organisations distinctes portant au moins une action comptée.")
+    if h["actions"] == 0:
+        w.nothing("Aucune action enregistrée pour ce territoire et cette année : "
+                  "la couverture est vide, ce n'est pas une erreur d'affichage.")
+
+
+def money_tables(h: dict, posts: pd.DataFrame) -> None:
+    st.markdown("**Financements des actions, par financeur**")
+    if not h["funding_lines"]:
+        st.caption("Aucune action n'a encore de financement saisi pour cette sélection.")
+    else:
+        st.dataframe(h["by_funder"][["label", "requested", "approved", "actions"]],
+                     hide_index=True, width="stretch", column_config={
+                         "label": "Financeur",
+                         "requested": st.column_config.NumberColumn("Demandé (€)",
+                                                                    format="localized"),
+                         "approved": st.column_config.NumberColumn("Accordé (€)",
+                                                                   format="localized"),
+                         "actions": "Actions"})
+    st.markdown("**Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville**")
+    if not h["posts_count"]:
+        st.caption("Aucun poste adulte-relais ou FONJEP n'est enregistré pour ces contrats de "
+                   "ville et cette période (fichiers de l'ANCT non importés, ou aucun poste).")
+        return
+    st.dataframe(posts[["code", "communes", "adultes_relais_posts", "adultes_relais",
+                        "fonjep_posts", "fonjep", "total"]], hide_index=True, width="stretch",
+                 column_config={
+                     "code": "Contrat de ville", "communes": "Communes",
+                     "adultes_relais_posts": "Adultes-relais (postes)",
+                     "adultes_relais": st.column_config.NumberColumn("Adultes-relais (€)",
+                                                                     format="localized"),
+                     "fonjep_posts": "FONJEP (postes)",
+                     "fonjep": st.column_config.NumberColumn("FONJEP (€)", format="localized"),
+                     "total": st.column_config.NumberColumn("Total (€)", format="localized")})
+    st.caption("Source : ANCT. Un poste compte une fois par année. Ces postes sont attribués "
+               "aux contrats de ville, pas aux actions : ils ne s'ajoutent pas aux financements "
+               "des actions.")
+
+
+def angles_morts(h: dict, dead: pd.DataFrame) -> None:
+    if h["basis"] == "objectives":
+        what, first, second = "objectif opérationnel", "Rubrique", "Objectif opérationnel"
+        none = "Chaque objectif opérationnel est servi par au moins une action."
+    else:
+        what, first, second = "engagement des communes", "Commune", "Engagement"
+        none = ("Chaque engagement des communes a au moins une action." if h["commitments_total"]
+                else "Le protocole n'inscrit ni objectif opérationnel ni engagement de commune.")
+    if dead.empty:
+        st.success(none)
+        return
+    plural_what = what.replace("objectif opérationnel", "objectifs opérationnels").replace(
+        "engagement des", "engagements des")
+    st.caption(f"{v.number(len(dead))} {what if len(dead) < 2 else plural_what} sans aucune "
+               "action comptée. " + ANGLE_HELP[h["basis"]])
+    st.dataframe(dead[["axe", "groupe", "numero", "element"]], hide_index=True, width="stretch",
+                 column_config={"axe": "Axe", "groupe": first, "numero": "N°",
+                                "element": st.column_config.TextColumn(second, width="large")})
+
+
+def place_choice(event, by_commune: dict, by_qpv: dict, label: str) -> None:
+    """After a click on the coverage map: the place's value and a link to its page."""
+    place = w.selected_place(event)
+    if place and place[0] == "qpv":
+        st.session_state["qpv_id"] = place[1]
+        st.info(f"Quartier sélectionné : {v.number(by_qpv.get(place[1], 0))} ({label.lower()}).")
+        st.page_link("pages/quartier.py", label="Ouvrir la page du quartier",
+                     icon=":material/location_city:")
+    elif place:
+        st.session_state["act_communes"] = [place[1]]
+        st.info(f"Commune sélectionnée : {v.number(by_commune.get(place[1], 0))} "
+                f"({label.lower()}).")
+        st.page_link("pages/actions.py", label="Voir les actions de cette commune",
+                     icon=":material/list_alt:")
