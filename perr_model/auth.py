@@ -9,7 +9,6 @@ every write is refused.
 """
 from __future__ import annotations
 
-import argparse
 import getpass
 import os
 from dataclasses import dataclass, field
@@ -252,30 +251,12 @@ def _communes(session: Session, codes: list[str], problems: dict[str, str]) -> l
 
 
 def _territory(session: Session, ref: str, problems: dict[str, str]) -> Territory | None:
-    from .textnorm import slugify
-    for t in session.scalars(select(Territory)):
-        if ref in (t.slug, t.name) or slugify(ref) == t.slug:
-            return t
+    from .figures.scope import find_territory   # the one territory look-up
+    t = find_territory(session, ref)
+    if t is not None:
+        return t
     problems["territory"] = f"Territoire inconnu : {ref}."
     return None
 
 
 # --- CLI -----------------------------------------------------------------------------------------
-
-def cli_create_user(args: argparse.Namespace) -> int:
-    from .store import make_engine, write_session
-    password = args.password or os.environ.get("PERR_NEW_PASSWORD")
-    if password is None:
-        password = getpass.getpass("Mot de passe : ")
-    engine = make_engine(read_only=False)
-    try:
-        with write_session(engine) as session:
-            account = create_user(session, Actor.system(), args.username, args.role,
-                                  password=password, commune_codes=args.commune or [],
-                                  territory=args.territory)
-            communes = ", ".join(sorted(c.insee_code for c in account.communes)) or "aucune"
-            print(f"Compte créé : {account.username} ({ROLE_LABELS[account.role]}, "
-                  f"communes : {communes})")
-    finally:
-        engine.dispose()
-    return 0

@@ -2,7 +2,9 @@
 
 A thin shell: parse arguments, call one library function, print its report. Every command
 honours DATABASE_URL, exits 0 on success and non-zero with a one-line French error otherwise.
-Handlers are named "module:function" and imported lazily so that `--help` stays fast.
+Handlers are functions of `perr_model.cli_commands`, imported only when a command runs so that
+`--help` stays fast. The CLI layer (this module and cli_commands) is the only one that knows
+argparse: library functions take a session and an actor and return a report object.
 """
 from __future__ import annotations
 
@@ -15,63 +17,63 @@ from .errors import PerrError
 
 # (command path, handler, help, arguments: list of (flags, kwargs))
 COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict]]]] = [
-    (("init-db",), "perr_model.commands:init_db",
+    (("init-db",), "init_db",
      "crée le schéma et charge le référentiel embarqué de data/ (--empty : schéma nu)",
      [(("--empty",), {"action": "store_true", "help": "schéma seul, sans données"}),
       (("--if-missing",), {"action": "store_true",
                            "help": "ne rien faire si la base SQLite existe déjà"})]),
     # --- protocol referential (issue 2)
-    (("import", "protocol"), "perr_model.importers.protocol:cli_import",
+    (("import", "protocol"), "import_protocol",
      "importe un protocole (PERR) rédigé comme ceux de shared/seeds",
      [(("file",), {"help": "fichier du protocole (Markdown)"}),
       (("--territory",), {"required": True, "help": "territoire (slug ou nom)"})]),
-    (("parse", "protocol"), "perr_model.importers.protocol:cli_parse",
+    (("parse", "protocol"), "parse_protocol",
      "lit un protocole et écrit le référentiel en YAML (sans toucher à la base)",
      [(("file",), {"help": "fichier du protocole (Markdown)"}),
       (("--territory",), {"required": True, "help": "territoire (slug ou nom)"}),
       (("--out",), {"help": "fichier YAML de sortie (défaut : sortie standard)"})]),
-    (("export", "referential"), "perr_model.exports.referential:cli_export",
+    (("export", "referential"), "export_referential",
      "exporte le référentiel complet (territoires → axes → objectifs ; communes → engagements)",
      [(("--format",), {"choices": ["json"], "default": "json"}),
       (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
     # --- geography (issue 3)
-    (("import", "communes"), "perr_model.importers.communes:cli_import",
+    (("import", "communes"), "import_communes",
      "importe des contours de communes (GeoJSON, Shapefile ADMIN EXPRESS)",
      [(("file",), {"help": "fichier GeoJSON, .shp ou .zip"})]),
-    (("import", "qpv"), "perr_model.importers.qpv:cli_import",
+    (("import", "qpv"), "import_qpv",
      "importe des périmètres QPV officiels (ANCT 2015 ou 2024)",
      [(("file",), {"help": "fichier GeoJSON, Shapefile zippé ou GeoPackage"})]),
-    (("geo", "fetch"), "perr_model.importers.fetch:cli_fetch",
+    (("geo", "fetch"), "geo_fetch",
      "télécharge les fichiers officiels d'un département (ou prend --from FICHIER)",
      [(("--department",), {"action": "append", "required": True, "help": "code département"}),
       (("--kind",), {"choices": ["communes", "qpv", "all"], "default": "all"}),
       (("--from",), {"dest": "from_file", "help": "fichier local à utiliser au lieu du réseau"}),
       (("--cache",), {"help": "dossier de cache"})]),
-    (("export", "communes"), "perr_model.exports.geo:cli_export_communes",
+    (("export", "communes"), "export_communes",
      "exporte les communes stockées en GeoJSON (WGS84)",
      [(("--format",), {"choices": ["geojson"], "default": "geojson"}),
       (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
-    (("export", "qpv"), "perr_model.exports.geo:cli_export_qpv",
+    (("export", "qpv"), "export_qpv",
      "exporte les QPV stockés en GeoJSON (WGS84)",
      [(("--format",), {"choices": ["geojson"], "default": "geojson"}),
       (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
     # --- data maintenance (issue 5)
-    (("import", "actions"), "perr_model.importers.actions:cli_import",
+    (("import", "actions"), "import_actions",
      "importe une programmation annuelle (XLSX ou CSV)",
      [(("file",), {"help": "fichier XLSX ou CSV"}),
       (("--territory",), {"help": "territoire (slug ou nom)"}),
       (("--dry-run",), {"action": "store_true", "help": "vérifie sans rien écrire"}),
       (("--user",), {"default": "cli", "help": "auteur inscrit dans l'historique"})]),
-    (("import", "posts"), "perr_model.importers.posts:cli_import",
+    (("import", "posts"), "import_posts",
      "importe les postes adultes-relais ou FONJEP (fichiers JSON de l'ANCT)",
      [(("file",), {"help": "fichier JSON de l'ANCT"}),
       (("--kind",), {"choices": ["adultes-relais", "fonjep"],
                      "help": "type de poste (deviné du nom de fichier sinon)"})]),
-    (("export", "funding"), "perr_model.exports.funding:cli_export",
+    (("export", "funding"), "export_funding",
      "liste toutes les lignes de financement",
      [(("--format",), {"choices": ["csv"], "default": "csv"}),
       (("--out",), {"help": "fichier de sortie (défaut : sortie standard)"})]),
-    (("user", "create"), "perr_model.auth:cli_create_user",
+    (("user", "create"), "create_user",
      "crée un compte local (mot de passe haché)",
      [(("username",), {}),
       (("--role",), {"choices": ["admin", "editor", "reader"], "required": True}),
@@ -79,7 +81,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict
       (("--territory",), {"help": "territoire (slug ou nom)"}),
       (("--password",), {"help": "mot de passe (sinon demandé, ou PERR_NEW_PASSWORD)"})]),
     # --- COPIL document (issue 6)
-    (("report", "copil"), "perr_model.reports:cli_copil",
+    (("report", "copil"), "report_copil",
      "produit le document du COPIL (PDF et XLSX des tableaux)",
      [(("--territory",), {"required": True}),
       (("--year",), {"required": True,
@@ -113,9 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    module_name, func_name = args.handler.split(":")
     try:
-        func = getattr(importlib.import_module(module_name), func_name)
+        func = getattr(importlib.import_module("perr_model.cli_commands"), args.handler)
         return int(func(args) or 0)
     except PerrError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)

@@ -1,7 +1,6 @@
 """Handlers of the general CLI commands (init-db)."""
 from __future__ import annotations
 
-import argparse
 
 from . import migrate
 from .store import database_url, make_engine, sqlite_path, write_session
@@ -23,24 +22,3 @@ def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, i
             return load_embedded(session)
     finally:
         engine.dispose()
-
-
-def init_db(args: argparse.Namespace) -> int:
-    url = database_url()
-    path = sqlite_path(url)
-    if args.if_missing and path is not None and path.exists() and path.stat().st_size > 0:
-        engine = make_engine(url, read_only=False)
-        try:
-            migrate.upgrade(engine)  # a newer release may bring migrations: apply, lose nothing
-        finally:
-            engine.dispose()
-        print(f"Base déjà présente, schéma à jour : {path}")
-        return 0
-    counts = init_database(url, empty=args.empty)
-    where = path or url.split("@")[-1]
-    if args.empty:
-        print(f"Schéma créé (vide) : {where}")
-    else:
-        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("referential"))
-        print(f"Base prête : {where} ({detail})")
-    return 0

@@ -514,11 +514,8 @@ def editable_actions(session: Session, actor: Actor, territory_id: int) -> list[
 
 
 def territory_of(session: Session, slug_or_name: str) -> Territory | None:
-    from .textnorm import slugify
-    for t in session.scalars(select(Territory)):
-        if slug_or_name in (t.slug, t.name) or slugify(slug_or_name) == t.slug:
-            return t
-    return None
+    from .figures.scope import find_territory   # the one territory look-up
+    return find_territory(session, slug_or_name)
 
 
 def form_options(session: Session, actor: Actor, territory_id: int) -> dict:

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from perr_model import cli
-from perr_model.reports import fr_date, fr_euros, fr_number
+from perr_model.vocabulary import euros as fr_euros, fr_date, number as fr_number
 from perr_model.schema import (
     Action, Axis, Commitment, Commune, ContratDeVille, FundingLine, ObjectiveGroup,
     OperationalObjective, StrategicObjective, Territory,
@@ -98,12 +98,18 @@ def sql_figures(url: str, slug: str) -> dict:
             "SELECT coalesce(sum(f.amount_approved), 0) FROM funding_line f "
             "JOIN contrat_de_ville cv ON cv.id = f.contrat_de_ville_id "
             "WHERE f.action_id IS NULL AND cv.territory_id = :t AND f.year = :y"), p).scalar_one())
+        objectives = ("FROM operational_objective o JOIN objective_group g ON g.id = o.group_id"
+                      " JOIN strategic_objective s ON s.id = g.strategic_objective_id"
+                      " JOIN axis x ON x.id = s.axis_id WHERE x.territory_id = :t")
+        fig["basis"] = ("objectives" if c.execute(text(f"SELECT count(*) {objectives}"), p)
+                        .scalar_one() else "commitments")
         fig["angles"] = c.execute(text(
-            "SELECT count(*) FROM operational_objective o JOIN objective_group g ON g.id = o.group_id"
-            " JOIN strategic_objective s ON s.id = g.strategic_objective_id"
-            " JOIN axis x ON x.id = s.axis_id WHERE x.territory_id = :t AND NOT EXISTS ("
+            f"SELECT count(*) {objectives} AND NOT EXISTS ("
             "  SELECT 1 FROM action_objective ao JOIN action a ON a.id = ao.action_id"
-            f"  WHERE ao.objective_id = o.id AND {LIVE})"), p).scalar_one()
+            f"  WHERE ao.objective_id = o.id AND {LIVE})") if fig["basis"] == "objectives" else
+            text("SELECT count(*) FROM commitment m WHERE m.territory_id = :t AND NOT EXISTS ("
+                 "  SELECT 1 FROM action_commitment ac JOIN action a ON a.id = ac.action_id"
+                 f"  WHERE ac.commitment_id = m.id AND {LIVE})"), p).scalar_one()
         axes = c.execute(text("SELECT id, position FROM axis WHERE territory_id = :t "
                               "ORDER BY position"), p).all()
         communes = c.execute(text("SELECT id, name FROM commune WHERE territory_id = :t "
@@ -156,9 +162,11 @@ def test_copil_pdf_and_xlsx_agree_with_sql(loaded_url, slug, tmp_path, monkeypat
     assert value_of(txt, "Actions comptées") == str(fig["actions"])
     assert value_of(txt, "Actions sans année renseignée (non comptées)") == fr_number(
         fig["undated"]) != "0"
-    assert value_of(txt, "Angles morts (objectifs sans action)") == fr_number(fig["angles"])
+    label = {"objectives": "Angles morts (objectifs opérationnels sans action)",
+             "commitments": "Angles morts (engagements des communes sans action)"}[fig["basis"]]
+    assert value_of(txt, label) == fr_number(fig["angles"])
     assert value_of(txt, "Montants accordés aux actions") == money(fig["approved"])
-    assert value_of(txt, "Postes adultes-relais et FONJEP (montant)") == money(fig["posts"])
+    assert value_of(txt, "Postes adultes-relais et FONJEP de l'État (montant)") == money(fig["posts"])
     assert f"Document produit le {fr_date(date.today())}" in txt
     for commune, counts in fig["matrix"].items():
         row = re.search(rf"^\s*{re.escape(commune)}((?:\s+\d+)+)\s*$", txt, re.M)
@@ -171,9 +179,11 @@ def test_copil_pdf_and_xlsx_agree_with_sql(loaded_url, slug, tmp_path, monkeypat
 
     wb = load_workbook(out.with_suffix(".xlsx"), read_only=True)
     axes_rows = list(wb["Couverture par axe"].iter_rows(min_row=2, values_only=True))
-    assert [r[5] for r in axes_rows] == fig["per_axis"]
-    money_rows = list(wb["Financements"].iter_rows(min_row=2, values_only=True))
-    assert sum(r[4] for r in money_rows) == pytest.approx(fig["approved"] + fig["posts"])
+    assert [r[6] for r in axes_rows] == fig["per_axis"]
+    money_rows = list(wb["Financements des actions"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[4] for r in money_rows) == pytest.approx(fig["approved"])
+    post_rows = list(wb["Postes de l'État"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[7] for r in post_rows) == pytest.approx(fig["posts"])
     key = {r[0]: r[1] for r in wb["Chiffres clés"].iter_rows(min_row=2, values_only=True)}
     assert key["Actions comptées"] == fig["actions"]
     assert key["Montants accordés aux actions"] == pytest.approx(fig["approved"])
@@ -210,7 +220,7 @@ def test_copil_for_every_year_counts_undated_actions(embedded_sqlite, tmp_path, 
     assert value_of(txt, "Actions comptées") == fr_number(live)
     assert value_of(txt, "Actions sans année renseignée (comptées)") == fr_number(undated)
     assert value_of(txt, "Montants accordés aux actions") == money(approved)
-    assert value_of(txt, "Postes adultes-relais et FONJEP (montant)") == money(21254)
+    assert value_of(txt, "Postes adultes-relais et FONJEP de l'État (montant)") == money(21254)
     wb = load_workbook(out.with_suffix(".xlsx"), read_only=True)
     key = {r[0]: r[1] for r in wb["Chiffres clés"].iter_rows(min_row=2, values_only=True)}
     assert key["Actions comptées"] == live
@@ -253,7 +263,7 @@ def test_unknown_territory_is_one_french_line(embedded_sqlite, tmp_path, monkeyp
     assert not (tmp_path / "x.pdf").exists()
 
 
-@pytest.mark.parametrize("value, shown", [(12345, "12\u202f345"), (0, "0"), (None, "–"),
+@pytest.mark.parametrize("value, shown", [(12345, "12\u202f345"), (0, "0"), (None, "aucune donnée"),
                                           (1234567.6, "1\u202f234\u202f568")])
 def test_french_number_format(value, shown):
     assert fr_number(value) == shown

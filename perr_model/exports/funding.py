@@ -4,7 +4,6 @@ No personal field: holders are organisations (porteurs, employers of the posts).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 import pandas as pd
@@ -36,19 +35,3 @@ def to_csv(df: pd.DataFrame) -> str:
         out[col] = out[col].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.2f}")
     out["annee"] = out["annee"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
     return out.to_csv(index=False, lineterminator="\n")
-
-
-def cli_export(args: argparse.Namespace) -> int:
-    from ..store import make_engine
-    engine = make_engine()
-    try:
-        with Session(engine) as session:
-            text = to_csv(funding_lines(session))
-    finally:
-        engine.dispose()
-    if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
-    return 0

@@ -5,7 +5,6 @@ the 35,000 communes of France export in constant memory. No personal field is in
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator
@@ -72,23 +71,3 @@ def _output(path: str | None):
     else:
         with open(path, "w", encoding="utf-8") as fh:
             yield fh
-
-
-def _cli(args: argparse.Namespace, writer, what: str) -> int:
-    engine = make_engine(database_url(), read_only=True)
-    try:
-        with Session(engine) as session, _output(args.out) as out:
-            n = writer(session, out)
-    finally:
-        engine.dispose()
-    if args.out:
-        print(f"{n} {what} exporté(s) dans {args.out}", file=sys.stderr)
-    return 0
-
-
-def cli_export_communes(args: argparse.Namespace) -> int:
-    return _cli(args, write_communes, "commune(s)")
-
-
-def cli_export_qpv(args: argparse.Namespace) -> int:
-    return _cli(args, write_qpv, "QPV")

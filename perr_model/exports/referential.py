@@ -7,7 +7,6 @@ created_by / updated_by (personal data), archived actions.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -161,21 +160,3 @@ def _cites(session: Session, t: Territory) -> list[dict]:
 def _qpv_name(session: Session, qpv_id: int) -> str:
     from ..schema import Qpv
     return session.get(Qpv, qpv_id).name
-
-
-def cli_export(args: argparse.Namespace) -> int:
-    from ..store import make_engine
-    engine = make_engine()  # read-only: an export never writes
-    try:
-        with Session(engine) as session:
-            data = referential(session)
-    finally:
-        engine.dispose()
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        n = len(data["territories"])
-        print(f"Référentiel exporté : {args.out} ({n} territoire(s))", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0

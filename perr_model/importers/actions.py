@@ -8,7 +8,6 @@ not duplicate). The Actions page export (docs/actions-format.md) is accepted bac
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import re
@@ -281,37 +280,6 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
                 report.unchanged += 1
     report.written = True
     return report
-
-
-def cli_import(args: argparse.Namespace) -> int:
-    from ..editing import territory_of
-    from ..store import make_engine, write_session
-    path = Path(args.file)
-    df = read_table(path.read_bytes(), path.name)
-    mapping = guess_mapping(list(df.columns))
-    unmapped = [h for h, t in mapping.items() if t is None]
-    if unmapped:
-        print("Colonnes ignorées (non reconnues) : " + ", ".join(unmapped))
-    engine = make_engine(read_only=False)
-    try:
-        with write_session(engine) as session:
-            territory_id = None
-            if args.territory:
-                t = territory_of(session, args.territory)
-                if t is None:
-                    raise ImportRefused(f"Territoire inconnu : {args.territory}.")
-                territory_id = t.id
-            try:
-                report = import_actions(session, Actor.system(args.user), df, mapping,
-                                        territory_id=territory_id, dry_run=args.dry_run,
-                                        source=path.name)
-            except ImportRefused as exc:
-                print("\n".join(exc.problems))
-                raise
-            print("\n".join(report.lines()))
-    finally:
-        engine.dispose()
-    return 1 if report.problems else 0
 
 
 def to_csv_template() -> str:

@@ -11,7 +11,6 @@ object per row, so the 35,000 communes of France load in seconds.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -117,23 +116,3 @@ def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
                    rows=session.scalar(select(func.count()).select_from(Commune)
                                        .where(Commune.geometry.is_not(None))))
     return report
-
-
-def run_cli(importer, path: str) -> int:
-    """Shared CLI shell: print the report, or every refused line on stderr, then fail."""
-    engine = make_engine(database_url(), read_only=False)
-    try:
-        report = importer(engine, path, actor=Actor.system())
-    except ImportRefused as exc:
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
-        raise
-    finally:
-        engine.dispose()
-    for line in report.lines():
-        print(line)
-    return 0
-
-
-def cli_import(args: argparse.Namespace) -> int:
-    return run_cli(import_communes, args.file)

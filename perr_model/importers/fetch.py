@@ -12,7 +12,6 @@ transaction.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -181,20 +180,3 @@ def fetch(engine: Engine, departments: list[str], kind: str = "all", from_file: 
         path = cached_download(qpv_url(), "qpv", folder, progress=progress)
         tables.append(read_file(path, "qpv", deps, "QPV (ANCT)"))
     return load_tables(engine, tables, actor)
-
-
-def cli_fetch(args: argparse.Namespace) -> int:
-    engine = make_engine(database_url(), read_only=False)
-    try:
-        reports = fetch(engine, args.department, args.kind, args.from_file, args.cache,
-                        actor=Actor.system())
-    except ImportRefused as exc:
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
-        raise
-    finally:
-        engine.dispose()
-    for report in reports:
-        for line in report.lines():
-            print(line)
-    return 0

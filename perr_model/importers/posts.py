@@ -13,7 +13,6 @@ Decisions, explicit:
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from collections import Counter, defaultdict
@@ -202,24 +201,3 @@ def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *
                    f"Import de {len(rows)} {KIND_LABELS[kind]} ({source}), "
                    f"{report.replaced} ligne(s) remplacée(s)")
     return report
-
-
-def cli_import(args: argparse.Namespace) -> int:
-    from ..store import make_engine, write_session
-    path = Path(args.file)
-    kind = args.kind or guess_kind(path.name)
-    if kind is None:
-        raise ImportRefused("Type de poste non deviné du nom de fichier : précisez --kind.")
-    data = path.read_bytes()
-    engine = make_engine(read_only=False)
-    try:
-        with write_session(engine) as session:
-            report = import_posts(session, Actor.system(), data, kind, source=path.name)
-    except ImportRefused as exc:
-        for line in exc.problems:
-            print(line)
-        raise
-    finally:
-        engine.dispose()
-    print("\n".join(report.lines()))
-    return 0

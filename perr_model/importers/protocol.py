@@ -12,9 +12,7 @@ another territory's document) raises MalformedDocument before anything is writte
 """
 from __future__ import annotations
 
-import argparse
 import csv
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,10 +110,11 @@ def _same_territory(wanted: str, slug: str, name: str) -> bool:
 
 def find_territory(session: Session, territory: str) -> Territory:
     """The stored territory whose slug or name is `territory` (case and accents ignored)."""
+    from ..figures.scope import find_territory   # the one territory look-up
+    row = find_territory(session, territory)
+    if row is not None:
+        return row
     rows = session.scalars(select(Territory).order_by(Territory.id)).all()
-    for row in rows:
-        if _same_territory(territory, row.slug, row.name):
-            return row
     known = ", ".join(r.name for r in rows) or "aucun : lancez init-db"
     raise ImportRefused(f"Territoire inconnu : « {territory} » (connus : {known}).")
 
@@ -232,30 +231,6 @@ def import_protocol(engine_or_url: Engine | str, path: str | Path, territory: st
     return report
 
 
-# --- command line ------------------------------------------------------------------------------
-
-def cli_parse(args: argparse.Namespace) -> int:
-    text = read_document(args.file)
-    ctx = context_from_data(args.territory)
-    doc = parse_protocol(text, ctx.slug, context=ctx, source=Path(args.file).name)
-    out = dump_yaml(doc)
-    if args.out:
-        Path(args.out).write_text(out, encoding="utf-8")
-        print(f"Référentiel écrit : {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(out)
-    print(ProtocolReport.from_dict(doc["report"]).summary(), file=sys.stderr)
-    return 0
-
-
-def cli_import(args: argparse.Namespace) -> int:
-    from ..store import database_url
-    report = import_protocol(database_url(), args.file, args.territory)
-    print(f"Protocole importé : {Path(args.file).name}")
-    print(report.summary())
-    return 0
-
-
 __all__ = ["ProtocolReport", "TerritoryContext", "parse_protocol", "load_referential",
            "import_protocol", "context_from_data", "context_from_db", "find_territory",
-           "read_document", "dump_yaml", "cli_parse", "cli_import"]
+           "read_document", "dump_yaml"]

@@ -17,7 +17,6 @@ The whole file is checked first (`geofile.read_geo_file`), then written in one t
 """
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 import shapely
@@ -245,7 +244,3 @@ def _write_links(session: Session, records: list[Record], target: dict[str, int]
 def _chunks(items: list, size: int = 500):
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def cli_import(args: argparse.Namespace) -> int:
-    return run_cli(import_qpv, args.file)

@@ -1,0 +1,205 @@
+"""Handlers of `python -m perr_model …`: the only place besides cli.py that knows argparse.
+
+Each handler opens the connection the command needs, calls one library function (which takes a
+session and an actor and returns a report object), prints the report, and returns the exit
+code. Library modules never print and never read command-line arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from .auth import Actor
+from .errors import ImportRefused
+from .store import database_url, make_engine, sqlite_path, write_session
+
+
+def _write_out(out: str | None, text: str, done: str | None = None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        if done:
+            print(done, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _read(fn):
+    """fn(session) on a read-only engine."""
+    engine = make_engine()
+    try:
+        with Session(engine) as session:
+            return fn(session)
+    finally:
+        engine.dispose()
+
+
+def _import(kind: str, path: str, actor: Actor | None = None, **options) -> int:
+    """Any importer of `importers.registry`, in one write transaction; the report printed."""
+    from .importers.registry import IMPORTERS
+    engine = make_engine(read_only=False)
+    try:
+        with write_session(engine) as session:
+            report = IMPORTERS[kind](session, actor or Actor.system(), path, **options)
+    except ImportRefused as exc:
+        print("\n".join(f"  - {line}" if kind in ("communes", "qpv") else line
+                        for line in exc.problems))
+        raise
+    finally:
+        engine.dispose()
+    ignored = getattr(report, "ignored_columns", None)
+    if ignored:
+        print("Colonnes ignorées (non reconnues) : " + ", ".join(ignored))
+    print("\n".join(report.lines()))
+    return 1 if getattr(report, "problems", None) else 0
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+def init_db(args: argparse.Namespace) -> int:
+    from . import migrate
+    from .commands import init_database
+    url = database_url()
+    path = sqlite_path(url)
+    if args.if_missing and path is not None and path.exists() and path.stat().st_size > 0:
+        engine = make_engine(url, read_only=False)
+        try:
+            migrate.upgrade(engine)  # a newer release may bring migrations: apply, lose nothing
+        finally:
+            engine.dispose()
+        print(f"Base déjà présente, schéma à jour : {path}")
+        return 0
+    counts = init_database(url, empty=args.empty)
+    where = path or url.split("@")[-1]
+    if args.empty:
+        print(f"Schéma créé (vide) : {where}")
+    else:
+        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("referential"))
+        print(f"Base prête : {where} ({detail})")
+    return 0
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+def import_protocol(args: argparse.Namespace) -> int:
+    return _import("protocol", args.file, territory=args.territory)
+
+
+def parse_protocol(args: argparse.Namespace) -> int:
+    from .importers.protocol import (
+        ProtocolReport, context_from_data, dump_yaml, parse_protocol as parse, read_document,
+    )
+    ctx = context_from_data(args.territory)
+    doc = parse(read_document(args.file), ctx.slug, context=ctx, source=Path(args.file).name)
+    _write_out(args.out, dump_yaml(doc), f"Référentiel écrit : {args.out}")
+    print(ProtocolReport.from_dict(doc["report"]).summary(), file=sys.stderr)
+    return 0
+
+
+def import_communes(args: argparse.Namespace) -> int:
+    return _import("communes", args.file)
+
+
+def import_qpv(args: argparse.Namespace) -> int:
+    return _import("qpv", args.file)
+
+
+def import_actions(args: argparse.Namespace) -> int:
+    return _import("actions", args.file, Actor.system(args.user), territory=args.territory,
+                   dry_run=args.dry_run)
+
+
+def import_posts(args: argparse.Namespace) -> int:
+    return _import("posts", args.file, kind=args.kind)
+
+
+def geo_fetch(args: argparse.Namespace) -> int:
+    from .importers.fetch import fetch
+    engine = make_engine(database_url(), read_only=False)
+    try:
+        reports = fetch(engine, args.department, args.kind, args.from_file, args.cache,
+                        actor=Actor.system())
+    except ImportRefused as exc:
+        for line in exc.problems:
+            print(f"  - {line}", file=sys.stderr)
+        raise
+    finally:
+        engine.dispose()
+    for report in reports:
+        print("\n".join(report.lines()))
+    return 0
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+def export_referential(args: argparse.Namespace) -> int:
+    from .exports.referential import referential
+    data = _read(referential)
+    _write_out(args.out, json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+               f"Référentiel exporté : {args.out} ({len(data['territories'])} territoire(s))")
+    return 0
+
+
+def _export_geo(args: argparse.Namespace, writer, what: str) -> int:
+    import io
+    buf = io.StringIO()
+    n = _read(lambda s: writer(s, buf))
+    _write_out(args.out, buf.getvalue(), f"{n} {what} exporté(s) dans {args.out}")
+    return 0
+
+
+def export_communes(args: argparse.Namespace) -> int:
+    from .exports.geo import write_communes
+    return _export_geo(args, write_communes, "commune(s)")
+
+
+def export_qpv(args: argparse.Namespace) -> int:
+    from .exports.geo import write_qpv
+    return _export_geo(args, write_qpv, "QPV")
+
+
+def export_funding(args: argparse.Namespace) -> int:
+    from .exports.funding import funding_lines, to_csv
+    text = _read(lambda s: to_csv(funding_lines(s)))
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# --- accounts, COPIL --------------------------------------------------------------------------
+
+def create_user(args: argparse.Namespace) -> int:
+    from .auth import ROLE_LABELS, create_user as create
+    password = args.password or os.environ.get("PERR_NEW_PASSWORD")
+    if password is None:
+        password = getpass.getpass("Mot de passe : ")
+    engine = make_engine(read_only=False)
+    try:
+        with write_session(engine) as session:
+            account = create(session, Actor.system(), args.username, args.role,
+                             password=password, commune_codes=args.commune or [],
+                             territory=args.territory)
+            communes = ", ".join(sorted(c.insee_code for c in account.communes)) or "aucune"
+            print(f"Compte créé : {account.username} ({ROLE_LABELS[account.role]}, "
+                  f"communes : {communes})")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def report_copil(args: argparse.Namespace) -> int:
+    from .figures.scope import parse_year
+    from .reports import build_copil
+    year = parse_year(args.year)
+    pdf, xlsx = _read(lambda s: build_copil(s, args.territory, year, Path(args.out),
+                                            args.commune))
+    print(f"Document COPIL écrit : {pdf} (tableaux : {xlsx})")
+    return 0
