@@ -39,15 +39,15 @@ def _read(fn):
         engine.dispose()
 
 
-def _import(kind: str, path: str, actor: Actor | None = None, **options) -> int:
+def _import(importer: str, path: str, actor: Actor | None = None, **options) -> int:
     """Any importer of `importers.registry`, in one write transaction; the report printed."""
     from .importers.registry import IMPORTERS
     engine = make_engine(read_only=False)
     try:
         with write_session(engine) as session:
-            report = IMPORTERS[kind](session, actor or Actor.system(), path, **options)
+            report = IMPORTERS[importer](session, actor or Actor.system(), path, **options)
     except ImportRefused as exc:
-        print("\n".join(f"  - {line}" if kind in ("communes", "qpv") else line
+        print("\n".join(f"  - {line}" if importer in ("communes", "qpv") else line
                         for line in exc.problems))
         raise
     finally:

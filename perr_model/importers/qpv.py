@@ -28,7 +28,7 @@ from ..geo import department_of, geometry_columns, parse
 from ..schema import Commune, Qpv, qpv_commune
 from ..store import write_session
 from ..textnorm import place_key
-from .communes import LICENCE, GeoImportReport, record_import, run_cli
+from .communes import LICENCE, GeoImportReport, record_import
 from .geofile import GeoTable, read_geo_file, split_list
 
 MIN_SHARE_FALLBACK = 0.2
