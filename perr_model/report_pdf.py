@@ -364,7 +364,7 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     with_geom = bool(com["geometry"].notna().any())
     biggest = max([0, *counts.values()])
     classes = classes_for(biggest)
-    n_of = com["name"].map(lambda name: int(counts.get(name, 0)))
+    n_of = com["name"].map(lambda name: int(counts.get(name, 0))).astype(int)
     # circle sizes (points) shrink with the number of communes, so that they stay apart
     base, span = (10.0, 34.0) if len(com) <= 20 else (max(3.0, 45 / len(com) ** 0.5),
                                                        max(6.0, 150 / len(com) ** 0.5))
