@@ -25,6 +25,24 @@ def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, i
         engine.dispose()
 
 
+def review_lines(url: str) -> list[str]:
+    """Quartiers of the protocols still without an official perimeter (to review)."""
+    from sqlalchemy import select
+
+    from .schema import Qpv
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Qpv.name).where(Qpv.named_in_protocol,
+                                                       Qpv.code.is_(None)).order_by(Qpv.name)).all()
+    finally:
+        engine.dispose()
+    if not rows:
+        return []
+    return [f"{len(rows)} quartier(s) des protocoles sans périmètre officiel, à vérifier : "
+            + ", ".join(f"« {r.name} »" for r in rows) + "."]
+
+
 def init_db(args: argparse.Namespace) -> int:
     url = database_url()
     path = sqlite_path(url)
@@ -43,4 +61,6 @@ def init_db(args: argparse.Namespace) -> int:
     else:
         detail = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("referential"))
         print(f"Base prête : {where} ({detail})")
+        for line in review_lines(url):
+            print(line)
     return 0
