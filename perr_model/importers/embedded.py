@@ -15,7 +15,7 @@ import csv
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import settings
@@ -74,7 +74,15 @@ def load_official_extracts(session: Session, folder: Path) -> dict[str, int]:
         table = read_geo_file(folder / datasets["geo-qpv-2024"]["file"], "qpv", QPV_DISPLAY_NAME)
         report = load_qpv(session, table)
         counts["périmètres QPV 2024"] = report.features
-        flag_unmatched_quartiers(session, 2024)
+        left = flag_unmatched_quartiers(session, 2024)
+        matched = session.scalar(select(func.count()).select_from(Qpv).where(
+            Qpv.named_in_protocol, Qpv.code.is_not(None)))
+        datasets["geo-qpv-2024"]["transformations"] = list(
+            datasets["geo-qpv-2024"]["transformations"]) + [
+            f"quartiers des protocoles rapprochés d'un QPV 2024 : {matched}"
+            + (" ; sans périmètre officiel, à vérifier : " + ", ".join(
+                f"« {q.name} » ({', '.join(sorted(c.name for c in q.communes))})" for q in left)
+               if left else "")]
     actor = Actor.system("init-db")
     posts = 0
     for key, ds in datasets.items():
