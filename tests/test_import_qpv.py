@@ -8,7 +8,8 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geofixtures import QPV_2015, QPV_2024, frame, inside_point, qpv_rows_93, square, write
+from geofixtures import (QPV_2015, QPV_2024, frame, inside_point, qpv_rows_93,  # noqa: F401
+                         referential_url, square, write)
 from perr_model.auth import Actor
 from perr_model.errors import ImportRefused
 from perr_model.importers.qpv import import_qpv
@@ -39,10 +40,10 @@ def by_code(table, code):
 @pytest.mark.parametrize("fmt", ["geojson", "shpzip", "gpkg"])
 @pytest.mark.parametrize("generation,columns,crs", [(2015, QPV_2015, "EPSG:4326"),
                                                     (2024, QPV_2024, "EPSG:2154")])
-def test_each_format_and_schema(fmt, generation, columns, crs, loaded_url, rw_engine, tmp_path):
+def test_each_format_and_schema(fmt, generation, columns, crs, referential_url, rw_engine, tmp_path):
     rows = qpv_rows_93()
     path = write(frame(rows, columns, crs), tmp_path, f"qpv{generation}", fmt)
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     before = qpv_table(engine)
     report = import_qpv(engine, path, actor=ADMIN)
     assert report.features == 3 and str(generation) in report.schema
@@ -71,9 +72,9 @@ def test_each_format_and_schema(fmt, generation, columns, crs, loaded_url, rw_en
     assert len(report.matches) == 2 and not report.ambiguities
 
 
-def test_reimport_replaces_without_duplicates(loaded_url, rw_engine, tmp_path):
+def test_reimport_replaces_without_duplicates(referential_url, rw_engine, tmp_path):
     path = write(frame(qpv_rows_93(), QPV_2024), tmp_path, "qpv", "geojson")
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     import_qpv(engine, path, actor=ADMIN)
     first = qpv_table(engine)
     moved = qpv_rows_93()
@@ -110,7 +111,7 @@ def test_lambert93_origin_is_reprojected_to_3e_46_5n(empty_url, rw_engine, tmp_p
                                  "where insee_code = '03999'")).one() == ("Commune d'essai", None)
 
 
-def test_ambiguities_and_misses_are_reported_not_guessed(loaded_url, rw_engine, tmp_path):
+def test_ambiguities_and_misses_are_reported_not_guessed(referential_url, rw_engine, tmp_path):
     champigny = inside_point("94017", path=_94())
     rows = [{"CODE_QP": "QP094901", "NOM_QP": "Plateau Nord", "COMMUNE_QP": "Champigny-sur-Marne",
              "geometry": square(*champigny)},
@@ -120,7 +121,7 @@ def test_ambiguities_and_misses_are_reported_not_guessed(loaded_url, rw_engine, 
              "COMMUNE_QP": "Champigny-sur-Marne", "geometry": square(champigny[0] + 0.01,
                                                                       champigny[1])}]
     path = write(frame(rows, QPV_2015), tmp_path, "qpv2015", "geojson")
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     report = import_qpv(engine, path, actor=ADMIN)
     after = qpv_table(engine)
     assert any("« Plateau »" in a and "QP094901" in a and "QP094902" in a
@@ -144,14 +145,27 @@ def _94():
     ({"lib_qp": ""}, "champ lib_qp : nom vide"),
     ({"geometry": None}, "champ geometry : géométrie vide"),
 ])
-def test_refused_qpv_file_writes_nothing(bad, expected, loaded_url, rw_engine, tmp_path):
+def test_odd_qpv_is_set_aside_and_the_rest_imported(bad, expected, referential_url, rw_engine,
+                                                    tmp_path):
     rows = qpv_rows_93()
     rows[1].update(bad)
     path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert any("entité n°2" in p and expected in p for p in report.set_aside), report.set_aside
+    codes = {q["code"] for q in qpv_table(engine).values()}
+    assert {rows[0]["code_qp"], rows[2]["code_qp"]} <= codes
+    assert rows[1]["code_qp"] not in codes
+
+
+def test_a_file_with_nothing_usable_is_refused_whole(referential_url, rw_engine, tmp_path):
+    rows = qpv_rows_93()
+    for r in rows:
+        r["insee_com"] = "Sevran"
+    path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
+    engine = rw_engine(referential_url)
     before = qpv_table(engine)
     with pytest.raises(ImportRefused) as err:
         import_qpv(engine, path, actor=ADMIN)
-    assert "qpv.geojson" in str(err.value)
-    assert any("entité n°2" in p and expected in p for p in err.value.problems), err.value.problems
+    assert "qpv.geojson" in str(err.value) and "rien n'a été importé" in str(err.value)
     assert qpv_table(engine) == before

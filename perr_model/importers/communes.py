@@ -51,9 +51,11 @@ class GeoImportReport:
     misses: list[str] = field(default_factory=list)
     # QPV: perimeter vs the communes its attributes list (stored contours), for review
     commune_checks: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)    # features of the file not imported
 
     def sections(self) -> list[tuple[str, list[str]]]:
-        return [("Géométries réparées", self.repaired), ("Remarques", self.notes),
+        return [("Entités écartées, non importées (à vérifier dans le fichier)", self.set_aside),
+                ("Géométries réparées", self.repaired), ("Remarques", self.notes),
                 ("Quartiers des protocoles rapprochés", self.matches),
                 ("Rapprochements ambigus (à vérifier)", self.ambiguities),
                 ("Non rapprochés (à vérifier)", self.misses),
@@ -121,7 +123,8 @@ def record_import(session: Session, actor: Actor, entity: str, report: GeoImport
 def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
     """Upsert the checked communes of `table` (bulk insert/update). Caller owns the commit."""
     report = GeoImportReport(table.file, "communes", table.schema.label, table.crs,
-                             table.reprojected, len(table), repaired=list(table.repaired))
+                             table.reprojected, len(table), repaired=list(table.repaired),
+                             set_aside=list(table.set_aside))
     source = f"{table.schema.label} – fichier « {table.file} », importé le {date.today():%d/%m/%Y}"
     existing = {code: (cid, name) for code, cid, name in
                 session.execute(select(Commune.insee_code, Commune.id, Commune.name))}

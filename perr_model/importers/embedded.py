@@ -26,8 +26,10 @@ def data_dir() -> Path:
     return Path(settings.get("PERR_DATA_DIR"))
 
 
-def load_embedded(session: Session, folder: Path | None = None) -> dict[str, int]:
-    """Load everything under `folder` (default data/). Returns counts per kind."""
+def load_embedded(session: Session, folder: Path | None = None, *,
+                  official: bool = True) -> dict[str, int]:
+    """Load everything under `folder` (default data/). Returns counts per kind.
+    `official=False` leaves out the extracts of official files (tests of the importers)."""
     folder = folder or data_dir()
     meta = yaml.safe_load((folder / "territories.yaml").read_text(encoding="utf-8"))
     counts = {"pillars": load_pillars(session, meta["pillars"])}
@@ -36,7 +38,8 @@ def load_embedded(session: Session, folder: Path | None = None) -> dict[str, int
     counts["qpv"] = load_named_qpv(session, folder / "qpv.csv")
     for ds in meta.get("datasets", []):
         upsert_dataset(session, **ds)
-    counts.update(load_official_extracts(session, folder))
+    if official:
+        counts.update(load_official_extracts(session, folder))
     from .protocol import load_referential  # the protocol importer owns the referential shape
     for t in meta["territories"]:
         path = folder / "referential" / f"{t['slug']}.yaml"

@@ -33,6 +33,7 @@ REPAIR_REASONS = [("ring self-intersection", "anneau qui se recoupe"),
                   ("interior is disconnected", "intérieur discontinu"),
                   ("nested holes", "trous imbriqués")]
 MAX_PROBLEMS_SHOWN = 200
+IMPOSSIBLE = "coordonnées impossibles en degrés"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class GeoTable:
     frame: pd.DataFrame            # columns: our field names + "geometry" (shapely, WGS84)
     reprojected: bool
     repaired: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)   # features not imported, and why
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -161,13 +163,21 @@ def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[
                           for ours, official in columns.items()})
     frame["geometry"] = np.asarray(df.geometry.values, dtype=object)
     table = GeoTable(name, schema, layer, crs, frame, reprojected)
-    problems = _check(table, columns)
-    if problems:
+    indexed = _check(table, columns)
+    problems = [text for _, text in indexed]
+    bad = sorted({i for i, _ in indexed})
+    impossible = {i for i, text in indexed if IMPOSSIBLE in text}
+    if bad and (len(bad) == len(frame) or len(impossible) * 2 > len(frame)):
+        # Nothing usable, or a coordinate system that is not what the file declares: the file
+        # is not what it claims to be. Refused whole.
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
         raise ImportRefused(
             f"« {name} » refusé : {len(problems)} problème(s), rien n'a été importé.",
             shown + ([f"… et {more} autre(s) problème(s)."] if more else []))
+    if bad:  # a few odd features of a real file: set aside, reported, the import goes on
+        table.set_aside = problems
+        table.frame = table.frame.drop(index=bad).reset_index(drop=True)
     if reprojected:  # 6 decimals of a degree = 0.1 m: more would be noise from the projection
         table.frame["geometry"] = shapely.transform(table.frame["geometry"].to_numpy(),
                                                     lambda c: np.round(c, 6))
@@ -181,7 +191,7 @@ def _where(table: GeoTable, i: int, code: object) -> str:
     return f"« {table.file} », entité n°{i + 1}{label}"
 
 
-def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
+def _check(table: GeoTable, columns: dict[str, str]) -> list[tuple[int, str]]:
     f = table.frame
     problems: list[tuple[int, str]] = []
     pattern, what = ((INSEE_RE, "un code INSEE de commune (5 caractères, ex. 93071)")
@@ -210,7 +220,7 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
                                     "codes INSEE de communes."))
     problems += _check_geometries(table, codes)
     problems.sort(key=lambda p: p[0])
-    return [text for _, text in problems]
+    return problems
 
 
 def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]]:
@@ -252,7 +262,7 @@ def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]
             if impossible[j]:
                 x, y = bounds[j, 0], bounds[j, 1]
                 problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ geometry : "
-                                    f"coordonnées impossibles en degrés ({_num(x)} ; {_num(y)}) "
+                                    f"{IMPOSSIBLE} ({_num(x)} ; {_num(y)}) "
                                     "alors que le fichier se dit en longitude/latitude : "
                                     "système de coordonnées absent ou faux (Lambert-93 non "
                                     "déclaré ?)."))

@@ -192,8 +192,6 @@ def validate_posts(posts: list) -> PostRows:
         ident = str(post.get("id_poste") or "").strip()
         why = []
         raw_year, raw_amount = post.get("annee"), post.get("montant")
-        if isinstance(raw_year, str) or isinstance(raw_amount, str):
-            out.text_numbers += 1
         try:
             year = int(Decimal(_number_text(str(raw_year))))
             if not 2000 <= year <= 2100:
@@ -214,6 +212,8 @@ def validate_posts(posts: list) -> PostRows:
             out.set_aside.append(f"Ligne {n} (poste {ident or 'sans identifiant'}) : "
                                  + " ; ".join(why) + ".")
             continue
+        if isinstance(raw_year, str) or isinstance(raw_amount, str):
+            out.text_numbers += 1
         dep = str(post.get("insee_dep") or "").strip().upper()
         if not dep:
             out.no_dep += 1
@@ -271,7 +271,7 @@ def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *
     if dry_run:
         return report
     for code in report.created_codes:
-        name = no_cv_name(code) if code.startswith(NO_CV) else code
+        name = no_cv_name(code) if code.startswith("SANS-") else code
         cvs[code] = ContratDeVille(code=code, name=name, territory_id=None)
         session.add(cvs[code])
     session.flush()

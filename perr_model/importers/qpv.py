@@ -64,7 +64,8 @@ def import_qpv(engine: Engine, path, display_name: str | None = None, *,
 def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:
     """Upsert the checked QPV of `table`, link communes, match protocol quartiers."""
     report = GeoImportReport(table.file, "qpv", table.schema.label, table.crs, table.reprojected,
-                             len(table), repaired=list(table.repaired))
+                             len(table), repaired=list(table.repaired),
+                             set_aside=list(table.set_aside))
     generation = table.schema.generation
     records = _records(table)
     _resolve_communes(session, table, records, report)
