@@ -169,3 +169,97 @@ def test_a_file_with_nothing_usable_is_refused_whole(referential_url, rw_engine,
         import_qpv(engine, path, actor=ADMIN)
     assert "qpv.geojson" in str(err.value) and "rien n'a été importé" in str(err.value)
     assert qpv_table(engine) == before
+
+
+# --- national files: every French territory, Pacific included ------------------------------
+
+# Full ANCT 2024 schema (the national file's columns, in its order).
+QPV_2024_FULL = ["code_qp", "lib_qp", "insee_com", "lib_com", "insee_dep", "lib_dep", "insee_reg",
+                 "lib_reg", "siren_epci", "lib_epci"]
+# Test-made QPV around real places of overseas territories (synthetic squares, test data only).
+OVERSEAS = [
+    ("QN97101M", "Quartier d'essai Guadeloupe", "97101", "Les Abymes", "971", -61.50, 16.27),
+    ("QN97302N", "Quartier d'essai Guyane", "97302", "Cayenne", "973", -52.33, 4.93),
+    ("QN97411M", "Quartier d'essai Réunion", "97411", "Saint-Denis", "974", 55.45, -20.88),
+    ("QN97611N", "Quartier d'essai Mayotte", "97611", "Mamoudzou", "976", 45.23, -12.78),
+    ("QN98818N", "Quartier d'essai Nouvelle-Calédonie", "98818", "Nouméa", "988", 166.45, -22.27),
+    ("QN98735N", "Quartier d'essai Polynésie", "98735", "Papeete", "987", -149.57, -17.54),
+    ("QN98613N", "Quartier d'essai Wallis", "98613", "Uvea", "986", -176.17, -13.28),
+]
+
+
+def overseas_rows():
+    return [{"code_qp": code, "lib_qp": name, "insee_com": insee, "lib_com": commune,
+             "insee_dep": dep, "lib_dep": "", "insee_reg": dep[:2] if dep < "980" else "",
+             "lib_reg": "", "siren_epci": "", "lib_epci": "", "geometry": square(lon, lat)}
+            for code, name, insee, commune, dep, lon, lat in OVERSEAS]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_overseas_and_pacific_perimeters_are_imported(fmt, empty_url, rw_engine, tmp_path):
+    rows = overseas_rows() + [{**r, "insee_dep": "93", "lib_dep": "Seine-Saint-Denis",
+                               "insee_reg": "11", "lib_reg": "Île-de-France",
+                               "siren_epci": "200057875", "lib_epci": "Paris Terres d'Envol"}
+                              for r in qpv_rows_93()[2:]]
+    path = write(frame(rows, QPV_2024_FULL), tmp_path, "qp2024_france", fmt)
+    engine = rw_engine(empty_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert report.inserted == len(rows) and not report.set_aside
+    stored = qpv_table(engine)
+    for row in rows:
+        q = by_code(stored, row["code_qp"])
+        assert q["communes"] == sorted(c.strip() for c in row["insee_com"].split(","))
+        assert shapely.hausdorff_distance(shapely.from_geojson(q["geometry"]),
+                                          row["geometry"]) < 1e-9
+    pacific = shapely.from_geojson(by_code(stored, "QN98613N")["geometry"])
+    assert pacific.bounds[0] < -176  # west of the antimeridian's French side: kept as is
+
+
+def test_undeclared_lambert93_file_is_refused_whole(empty_url, rw_engine, tmp_path):
+    rows = qpv_rows_93()
+    gdf = frame(rows, QPV_2024, "EPSG:2154").set_crs("EPSG:4326", allow_override=True)
+    path = write(gdf, tmp_path, "qpv_l93", "geojson")
+    engine = rw_engine(empty_url)
+    with pytest.raises(ImportRefused) as err:
+        import_qpv(engine, path, actor=ADMIN)
+    assert any("Lambert-93 non déclaré" in p for p in err.value.problems)
+    assert "EPSG" not in " ".join(err.value.problems)
+    assert qpv_table(engine) == {}
+
+
+def _scaled(geom, factor):
+    import shapely.affinity
+    return shapely.affinity.scale(geom, factor, factor, origin="centroid")
+
+
+def test_qpv_over_a_commune_it_does_not_list_is_flagged(referential_url, rw_engine, tmp_path):
+    from geofixtures import COMMUNES_94, real_communes
+    from perr_model.importers.communes import import_communes
+    engine = rw_engine(referential_url)
+    import_communes(engine, COMMUNES_94, actor=ADMIN)
+    com = real_communes(COMMUNES_94)
+    chennevieres = shapely.make_valid(com.geometry["94019"])
+    over = _scaled(chennevieres, 0.6)        # about a third of Chennevières' area
+    small = _scaled(chennevieres, 0.3)       # 9 %: under the threshold
+    share_over = shapely.intersection(over, chennevieres).area / chennevieres.area
+    share_small = shapely.intersection(small, chennevieres).area / chennevieres.area
+    assert share_over >= 0.2 > share_small
+    rows = [{"code_qp": "QN09491M", "lib_qp": "Essai large", "insee_com": "94081",
+             "lib_com": "Vitry-sur-Seine", "geometry": over},
+            {"code_qp": "QN09492M", "lib_qp": "Essai petit", "insee_com": "94019",
+             "lib_com": "Chennevières-sur-Marne", "geometry": small},
+            {"code_qp": "QN09493M", "lib_qp": "Essai déclaré ailleurs",
+             "insee_com": "94019,94081", "lib_com": "Chennevières-sur-Marne,Vitry-sur-Seine",
+             "geometry": _scaled(chennevieres, 0.1)}]
+    path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
+    report = import_qpv(engine, path, actor=ADMIN)
+    checks = report.commune_checks
+    assert any(c.startswith("QN09491M") and "94019" in c and f"{share_over:.0%}"[:-1] in c
+               and "ne lui attribue pas" in c for c in checks), checks
+    assert any(c.startswith("QN09491M") and "94081" in c and "ne touche pas" in c
+               for c in checks), checks
+    assert any(c.startswith("QN09493M") and "94081" in c and "ne touche pas" in c for c in checks)
+    assert not any(c.startswith("QN09492M") for c in checks)
+    assert "Communes à vérifier" in "\n".join(report.lines())
+    # the file's declaration is kept as published: links are not changed by the check
+    assert by_code(qpv_table(engine), "QN09491M")["communes"] == ["94081"]

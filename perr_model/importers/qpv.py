@@ -121,12 +121,30 @@ def check_declared_communes(session: Session, records: list[Record], geoms: np.n
                                   Commune.bbox_max_lon >= west, Commune.bbox_min_lon <= east,
                                   Commune.bbox_max_lat >= south, Commune.bbox_min_lat <= north)
                            ).all()
-    if not rows:
-        return
+    touching: dict[int, set[int]] = {}
+    if rows:
+        _undeclared(records, geoms, rows, touching, report)
+    with_contour = {r.id: r for r in rows}
+    # listed communes with a contour outside the file's extent touch none of its QPV either
+    further = sorted(set().union(*(r.commune_ids for r in records)) - set(with_contour))
+    for chunk in _chunks(further):
+        for c in session.execute(select(Commune.id, Commune.insee_code, Commune.name).where(
+                Commune.id.in_(chunk), Commune.geometry.is_not(None))):
+            with_contour[c.id] = c
+    for qi, r in enumerate(records):
+        for cid in sorted(r.commune_ids - touching.get(qi, set())):
+            if cid in with_contour:
+                c = with_contour[cid]
+                report.commune_checks.append(
+                    f"{r.code} « {r.name} » : commune déclarée {c.insee_code} « {c.name} », "
+                    "que son périmètre ne touche pas.")
+
+
+def _undeclared(records, geoms, rows, touching, report) -> None:
+    """Stored communes a QPV covers for ≥ 20 % without listing them (fills `touching`)."""
     shapes = shapely.from_geojson([r.geometry for r in rows])
     tree = shapely.STRtree(shapes)
     q_idx, c_idx = tree.query(geoms, predicate="intersects")
-    touching: dict[int, set[int]] = {}
     for qi, ci in zip(q_idx, c_idx):
         touching.setdefault(int(qi), set()).add(rows[ci].id)
     undeclared = [(qi, ci) for qi, ci in zip(q_idx, c_idx)
@@ -141,14 +159,6 @@ def check_declared_communes(session: Session, records: list[Record], geoms: np.n
                     f"{r.code} « {r.name} » couvre {part:.0%} de la commune {c.insee_code} "
                     f"« {c.name} », que le fichier ne lui attribue pas : ce quartier manquerait "
                     "à la couverture de cette commune.".replace("%", "\u00a0%"))
-    with_contour = {r.id: r for r in rows}
-    for qi, r in enumerate(records):
-        for cid in sorted(r.commune_ids - touching.get(qi, set())):
-            if cid in with_contour:
-                c = with_contour[cid]
-                report.commune_checks.append(
-                    f"{r.code} « {r.name} » : commune déclarée {c.insee_code} « {c.name} », "
-                    "que son périmètre ne touche pas.")
 
 
 def _records(table: GeoTable) -> list[Record]:
