@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test db install install-dev e2e bench clean
+.PHONY: run test db install install-dev e2e bench clean embedded
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ e2e: install-dev
 
 bench: install-dev
 	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/scale.py
+
+# Rebuilds the extracts of data/ and the small fixtures of tests/fixtures from the official files
+# (SHARED defaults to ../shared/data; only maintainers need it, users never do).
+SHARED ?= ../shared/data
+embedded: install
+	$(PY) -m perr_model build-embedded --from $(SHARED) --fixtures tests/fixtures
 
 clean:
 	rm -rf $(VENV) data/perr.sqlite

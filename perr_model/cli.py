@@ -22,6 +22,12 @@ COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict
      [(("--empty",), {"action": "store_true", "help": "schéma seul, sans données"}),
       (("--if-missing",), {"action": "store_true",
                            "help": "ne rien faire si la base SQLite existe déjà"})]),
+    (("build-embedded",), "perr_model.cli_commands:build_embedded",
+     "reconstruit les extraits embarqués de data/ depuis les fichiers officiels",
+     [(("--from",), {"dest": "from_dir", "required": True,
+                     "help": "dossier des fichiers officiels (comme ../shared/data)"}),
+      (("--out",), {"help": "dossier de sortie (défaut : data/)"}),
+      (("--fixtures",), {"help": "écrit aussi les petites données d'essai (tests/fixtures)"})]),
     # --- protocol referential (issue 2)
     (("import", "protocol"), "import_protocol",
      "importe un protocole (PERR) rédigé comme ceux de shared/seeds",

@@ -81,6 +81,19 @@ def init_db(args: argparse.Namespace) -> int:
     else:
         detail = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("referential"))
         print(f"Base prête : {where} ({detail})")
+        from .commands import review_lines
+        for line in review_lines(url):
+            print(line)
+    return 0
+
+
+def build_embedded(args: argparse.Namespace) -> int:
+    from .embedded_build import build_embedded as build
+    from .settings import PROJECT_ROOT
+    out = Path(args.out) if args.out else PROJECT_ROOT / "data"
+    fixtures = Path(args.fixtures) if args.fixtures else None
+    report = build(Path(args.from_dir), out, fixtures=fixtures, project_data=PROJECT_ROOT / "data")
+    print("\n".join(report.lines()))
     return 0
 
 

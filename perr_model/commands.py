@@ -22,3 +22,21 @@ def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, i
             return load_embedded(session)
     finally:
         engine.dispose()
+
+
+def review_lines(url: str) -> list[str]:
+    """Quartiers of the protocols still without an official perimeter (to review)."""
+    from sqlalchemy import select
+
+    from .schema import Qpv
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Qpv.name).where(Qpv.named_in_protocol,
+                                                       Qpv.code.is_(None)).order_by(Qpv.name)).all()
+    finally:
+        engine.dispose()
+    if not rows:
+        return []
+    return [f"{len(rows)} quartier(s) des protocoles sans périmètre officiel, à vérifier : "
+            + ", ".join(f"« {r.name} »" for r in rows) + "."]

@@ -206,7 +206,9 @@ def seeds() -> Path:
 
 @pytest.fixture
 def shared_data() -> Path:
-    return SHARED_DATA
+    """Small extracts of the official files (tests/fixtures, built by `make embedded`), laid
+    out like ../shared/data: the tests never need ../shared itself."""
+    return Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])

@@ -2,18 +2,59 @@
 
 Geometries here are little squares placed near real commune centres: plausible, clearly
 synthetic, and only ever written to a test's tmp_path (never to data/).
+
+The real commune files of 93 and 94 come from the embedded extract of data/ (built by
+`python -m perr_model build-embedded` from the IGN files, geometries unchanged), split back per
+department into a temporary folder: the tests need no ../shared.
+
+`referential_url`: a store with the embedded referential but without the extracts of official
+files (no contours, no official QPV, no posts), for the importers' tests.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
+import tempfile
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 import shapely
 
-COMMUNES_93 = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "communes-93.geojson"
-COMMUNES_94 = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "communes-94.geojson"
+EMBEDDED_COMMUNES = Path(__file__).resolve().parents[1] / "data" / "geo" / "communes-93-94.geojson"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _department_file(dep: str) -> Path:
+    """communes-<dep>.geojson, the features of one department, as the IGN file gives them."""
+    folder = Path(tempfile.gettempdir()) / f"perr-tests-communes-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"communes-{dep}.geojson"
+    if not path.exists():
+        doc = json.loads(EMBEDDED_COMMUNES.read_text(encoding="utf-8"))
+        doc["features"] = [f for f in doc["features"] if f["properties"]["code"][:2] == dep]
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+COMMUNES_93 = _department_file("93")
+COMMUNES_94 = _department_file("94")
+
+
+@pytest.fixture
+def referential_url(empty_url):
+    """The embedded referential without the extracts of official files (both backends)."""
+    from perr_model.importers.embedded import load_embedded
+    from perr_model.store import make_engine, write_session
+    engine = make_engine(empty_url, read_only=False)
+    try:
+        with write_session(engine) as session:
+            load_embedded(session, official=False)
+    finally:
+        engine.dispose()
+    return empty_url
 
 # Column order and names exactly as in the official files.
 QPV_2015 = ["CODE_QP", "NOM_QP", "COMMUNE_QP"]

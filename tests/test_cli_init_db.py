@@ -47,7 +47,21 @@ def test_init_db_loads_embedded_default_and_is_idempotent(tmp_path):
                                      "operational_objective", "commitment", "action")])
         engine.dispose()
     assert counts[0] == counts[1]
-    assert counts[0][:3] == [2, 12, 8]
+    # communes: those of communes.csv plus every commune of the embedded contours of 93 and 94;
+    # QPV: the official ones of the extract plus the protocol quartiers left unmatched
+    import csv
+    import json
+    listed = {r["insee_code"] for r in csv.DictReader((ROOT / "data" / "communes.csv").open())}
+    contours = {f["properties"]["code"] for f in json.loads(
+        (ROOT / "data" / "geo" / "communes-93-94.geojson").read_text())["features"]}
+    official = json.loads((ROOT / "data" / "geo" / "qpv-2024-93-94.geojson").read_text())
+    assert counts[0][:3] == [2, len(listed | contours), 8]
+    assert "à vérifier : « Gros Saule »" in res.stdout
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        unmatched = conn.execute(text("select count(*) from qpv where code is null")).scalar_one()
+    engine.dispose()
+    assert counts[0][3] == len(official["features"]) + unmatched
 
 
 def test_init_db_if_missing_keeps_existing_data(tmp_path):

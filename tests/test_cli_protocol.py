@@ -12,6 +12,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
+pytestmark = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="dossier ../shared/seeds absent : les textes des protocoles ne "
+    "sont pas livrés avec le dépôt, ces tests de l'importeur de protocoles ne peuvent pas tourner")
 PTE_FILE = SEEDS / "perr-paris-terres-d-envol.md"
 PEMB_FILE = SEEDS / "perr-paris-est-marne-et-bois-annexe-1.md"
 

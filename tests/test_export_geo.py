@@ -3,7 +3,8 @@ import json
 
 import shapely
 
-from geofixtures import COMMUNES_93, QPV_2024, frame, qpv_rows_93, write
+from geofixtures import (COMMUNES_93, QPV_2024, frame, qpv_rows_93,  # noqa: F401
+                         referential_url, write)
 from perr_model.auth import Actor
 from perr_model.cli import main
 from perr_model.importers.communes import import_communes
@@ -12,13 +13,13 @@ from perr_model.importers.qpv import import_qpv
 ADMIN = Actor.system("test")
 
 
-def test_export_communes_and_qpv_from_the_cli(loaded_url, rw_engine, tmp_path, monkeypatch):
-    engine = rw_engine(loaded_url)
+def test_export_communes_and_qpv_from_the_cli(referential_url, rw_engine, tmp_path, monkeypatch):
+    engine = rw_engine(referential_url)
     import_communes(engine, COMMUNES_93, actor=ADMIN)
     rows = qpv_rows_93()
     import_qpv(engine, write(frame(rows, QPV_2024, "EPSG:2154"), tmp_path, "qpv", "gpkg"),
                actor=ADMIN)
-    monkeypatch.setenv("DATABASE_URL", loaded_url)
+    monkeypatch.setenv("DATABASE_URL", referential_url)
     out_c, out_q = tmp_path / "communes.geojson", tmp_path / "qpv.geojson"
     assert main(["export", "communes", "--format", "geojson", "--out", str(out_c)]) == 0
     assert main(["export", "qpv", "--format", "geojson", "--out", str(out_q)]) == 0

@@ -7,7 +7,8 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from geofixtures import COMMUNES_93, COMMUNES_94, QPV_2024, frame, qpv_rows_93, write
+from geofixtures import (COMMUNES_93, COMMUNES_94, QPV_2024, frame, qpv_rows_93,  # noqa: F401
+                         referential_url, write)
 from perr_model.auth import Actor
 from perr_model.cli import main
 from perr_model.errors import ImportRefused
@@ -47,7 +48,7 @@ def test_cache_downloads_once_then_reuses(tmp_path):
     assert not list(cache.glob("*.part"))
 
 
-def test_fetch_two_departments_through_the_cache(loaded_url, rw_engine, tmp_path, monkeypatch):
+def test_fetch_two_departments_through_the_cache(referential_url, rw_engine, tmp_path, monkeypatch):
     remote = tmp_path / "remote"
     remote.mkdir()
     shutil.copy(COMMUNES_93, remote / "communes-93.geojson")
@@ -55,7 +56,7 @@ def test_fetch_two_departments_through_the_cache(loaded_url, rw_engine, tmp_path
     qpv = write(frame(qpv_rows_93(), QPV_2024), remote, "qpv", "geojson")
     monkeypatch.setenv("PERR_GEO_COMMUNES_URL", remote.as_uri() + "/communes-{department}.geojson")
     monkeypatch.setenv("PERR_GEO_QPV_URL", qpv.as_uri())
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     reports = fetch.fetch(engine, ["93", "94"], cache=str(tmp_path / "cache"), progress=None,
                           actor=ADMIN)
     assert [r.kind for r in reports] == ["communes", "communes", "qpv"]
@@ -65,32 +66,33 @@ def test_fetch_two_departments_through_the_cache(loaded_url, rw_engine, tmp_path
     assert len(list((tmp_path / "cache").iterdir())) == 3
 
 
-def test_from_file_keeps_the_department_and_recognises_the_kind(loaded_url, rw_engine,
+def test_from_file_keeps_the_department_and_recognises_the_kind(referential_url, rw_engine,
                                                                  tmp_path, monkeypatch):
     both = tmp_path / "communes-93-94.geojson"
     import json
     features = (json.loads(COMMUNES_93.read_text())["features"]
                 + json.loads(COMMUNES_94.read_text())["features"])
     both.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    monkeypatch.setenv("DATABASE_URL", loaded_url)
+    monkeypatch.setenv("DATABASE_URL", referential_url)
     assert main(["geo", "fetch", "--department", "94", "--from", str(both)]) == 0
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     with engine.connect() as conn:
         codes = [r[0] for r in conn.execute(text(
             "select insee_code from commune where geometry is not null"))]
     assert len(codes) == 47 and all(c.startswith("94") for c in codes)
 
 
-def test_one_refused_file_writes_nothing(loaded_url, rw_engine, tmp_path, monkeypatch):
+def test_one_refused_file_writes_nothing(referential_url, rw_engine, tmp_path, monkeypatch):
     remote = tmp_path / "remote"
     remote.mkdir()
     shutil.copy(COMMUNES_93, remote / "communes-93.geojson")
     rows = qpv_rows_93()
-    rows[0]["code_qp"] = "QP93"
+    for r in rows:  # a file with nothing usable (one odd row would be set aside, not refused)
+        r["code_qp"] = "QP93"
     qpv = write(frame(rows, QPV_2024), remote, "qpv", "geojson")
     monkeypatch.setenv("PERR_GEO_COMMUNES_URL", remote.as_uri() + "/communes-{department}.geojson")
     monkeypatch.setenv("PERR_GEO_QPV_URL", qpv.as_uri())
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     with pytest.raises(ImportRefused):
         fetch.fetch(engine, ["93"], cache=str(tmp_path / "cache"), progress=None, actor=ADMIN)
     with engine.connect() as conn:

@@ -5,7 +5,8 @@ import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geofixtures import COMMUNES_93, QPV_2024, border_point, frame, qpv_rows_93, write
+from geofixtures import (COMMUNES_93, QPV_2024, border_point, frame, qpv_rows_93,  # noqa: F401
+                         referential_url, write)
 from perr_model import geo
 from perr_model.auth import Actor
 from perr_model.importers.communes import import_communes
@@ -23,8 +24,8 @@ def _imported(url, rw_engine, tmp_path):
     return engine
 
 
-def test_point_in_qpv_and_communes_touched(loaded_url, rw_engine, tmp_path):
-    engine = _imported(loaded_url, rw_engine, tmp_path)
+def test_point_in_qpv_and_communes_touched(referential_url, rw_engine, tmp_path):
+    engine = _imported(referential_url, rw_engine, tmp_path)
     lon, lat = border_point("93005", "93071")
     with Session(engine) as s:
         found = geo.qpv_at_point(s, lon, lat)
@@ -50,8 +51,8 @@ def _territory_id(engine, slug="paris-terres-d-envol"):
         return s.scalars(select(Territory.id).where(Territory.slug == slug)).one()
 
 
-def test_before_import_circles_and_a_notice(loaded_url, rw_engine):
-    engine = rw_engine(loaded_url)
+def test_before_import_circles_and_a_notice(referential_url, rw_engine):
+    engine = rw_engine(referential_url)
     tid = _territory_id(engine)
     with Session(engine) as s:
         ids = [r[0] for r in s.execute(text(
@@ -74,8 +75,8 @@ def test_before_import_circles_and_a_notice(loaded_url, rw_engine):
     assert "@@=meters" not in spec["layers"][0].values()
 
 
-def test_after_import_polygons_coloured_by_metric(loaded_url, rw_engine, tmp_path):
-    engine = _imported(loaded_url, rw_engine, tmp_path)
+def test_after_import_polygons_coloured_by_metric(referential_url, rw_engine, tmp_path):
+    engine = _imported(referential_url, rw_engine, tmp_path)
     tid = _territory_id(engine)
     with Session(engine) as s:
         ids = {code: cid for code, cid in s.execute(text(

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geofixtures import COMMUNES_93, COMMUNES_94, square, write
+from geofixtures import COMMUNES_93, COMMUNES_94, referential_url, square, write  # noqa: F401
 from perr_model.auth import Actor
 from perr_model.errors import ImportRefused, PermissionDenied, UnknownSchema
 from perr_model.importers.communes import import_communes
@@ -23,8 +23,8 @@ def counts(engine):
             "select count(*), count(geometry), count(territory_id) from commune")).one()
 
 
-def test_real_93_file_updates_the_territory_and_adds_the_others(loaded_url, rw_engine):
-    engine = rw_engine(loaded_url)
+def test_real_93_file_updates_the_territory_and_adds_the_others(referential_url, rw_engine):
+    engine = rw_engine(referential_url)
     before = counts(engine)
     report = import_communes(engine, COMMUNES_93, actor=ADMIN)
     features = json.loads(COMMUNES_93.read_text(encoding="utf-8"))["features"]
@@ -44,8 +44,8 @@ def test_real_93_file_updates_the_territory_and_adds_the_others(loaded_url, rw_e
     assert (row.bbox_min_lon, row.bbox_max_lat) == (stored.bounds[0], stored.bounds[3])
 
 
-def test_reimport_replaces_without_duplicates(loaded_url, rw_engine):
-    engine = rw_engine(loaded_url)
+def test_reimport_replaces_without_duplicates(referential_url, rw_engine):
+    engine = rw_engine(referential_url)
     import_communes(engine, COMMUNES_94, actor=ADMIN)
     first = counts(engine)
     report = import_communes(engine, COMMUNES_94, actor=ADMIN)
@@ -109,9 +109,8 @@ BAD_INPUTS = {
     "unknown schema": (lambda p: _geojson(p, [{"type": "Feature", "properties": {
         "id": "93071", "label": "Sevran"}, "geometry": shapely.geometry.mapping(SEVRAN_SQUARE)}]),
         "schéma inconnu"),
-    "empty geometry": (lambda p: _geojson(p, [_feature("93071", "Sevran", SEVRAN_SQUARE),
-                                              _feature("93005", "Aulnay-sous-Bois", None)]),
-                       "entité n°2 (93005), champ geometry : géométrie vide"),
+    "only an empty geometry": (lambda p: _geojson(p, [_feature("93005", "Aulnay", None)]),
+                               "entité n°1 (93005), champ geometry : géométrie vide"),
     "collapsed ring": (lambda p: _geojson(p, [{"type": "Feature", "properties": {
         "code": "93071", "nom": "Sevran"}, "geometry": {"type": "Polygon", "coordinates": [
             [[2.5, 48.9], [2.6, 48.9], [2.7, 48.9], [2.5, 48.9]]]}}]),
@@ -119,7 +118,7 @@ BAD_INPUTS = {
     "bad insee code": (lambda p: _geojson(p, [_feature("9307", "Sevran", SEVRAN_SQUARE)]),
                        "entité n°1, champ code : « 9307 » n'est pas un code INSEE"),
     "lambert without crs": (lambda p: _geojson(p, [_feature("93071", "Sevran", shapely.box(
-        662_000, 6_868_000, 663_000, 6_869_000))]), "coordonnées hors de France"),
+        662_000, 6_868_000, 663_000, 6_869_000))]), "Lambert-93 non déclaré"),
     "shapefile without prj": (lambda p: _shp_without_prj(p), "système de coordonnées absent"),
 }
 
@@ -162,6 +161,22 @@ def test_refused_input_names_file_feature_field_and_writes_nothing(case, empty_u
     assert path.name in message
     assert expected in message
     assert counts(engine) == (0, 0, 0)
+
+
+def test_an_odd_feature_of_a_real_file_is_set_aside_and_reported(empty_url, rw_engine,
+                                                                  tmp_path):
+    path = _geojson(tmp_path, [_feature("93071", "Sevran", SEVRAN_SQUARE),
+                               _feature("93005", "Aulnay-sous-Bois", None),
+                               _feature("9307", "Code tronqué", square(2.5, 48.93))])
+    engine = rw_engine(empty_url)
+    report = import_communes(engine, path, actor=ADMIN)
+    assert report.inserted == 1
+    assert counts(engine) == (1, 1, 0)
+    assert any("entité n°2 (93005), champ geometry : géométrie vide" in s
+               for s in report.set_aside)
+    assert any("entité n°3" in s and "« 9307 »" in s for s in report.set_aside)
+    lines = "\n".join(report.lines())
+    assert "Entités écartées, non importées (à vérifier dans le fichier) (2)" in lines
 
 
 def test_a_reader_may_not_import(empty_url, rw_engine):

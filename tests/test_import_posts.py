@@ -117,20 +117,77 @@ def test_siret_only_when_code_tiers_is_a_siret(store, shared_data):
         (shared_data / "anct" / "adultes-relais-2022.json").read_text()))
 
 
-@pytest.mark.parametrize("posts, message", [
-    ([{"id_poste": "X1", "code_cv": "CV915", "annee": "2021", "montant": "abc"}], "montant"),
-    ([{"id_poste": "X1", "code_cv": "915", "annee": 2021, "montant": 1}], "code_cv"),
-    ([{"id_poste": "", "code_cv": "CV915", "annee": 2021, "montant": 1}], "id_poste"),
-    ([{"id_poste": "X1", "code_cv": "CV915", "annee": "vingt", "montant": 1}], "annee"),
-])
-def test_bad_rows_refuse_the_file_and_write_nothing(store, posts, message):
+def test_odd_rows_of_an_official_file_are_kept_or_set_aside_and_counted(store):
+    """A later year's file, official schema: rows without contrat de ville code (with or
+    without department), numbers typed as text, an unknown field, unreadable rows."""
     engine = store[0]
-    good = {"id_poste": "X0", "code_cv": "CV915", "annee": "2021", "montant": 20000}
+    base = {"code_tiers": "77554402601284", "raison_sociale": "ASSOCIATION", "insee_reg": "11"}
+    rows = [
+        {**base, "id_poste": "P1", "annee": 2023, "montant": 21254, "code_cv": "CV915",
+         "insee_dep": "94"},
+        {**base, "id_poste": "P2", "annee": "2023", "montant": "21 254,50", "code_cv": "CV915",
+         "insee_dep": "94", "commentaire": "ajout"},
+        {**base, "id_poste": "P3", "annee": 2023, "montant": 19875.06, "code_cv": None,
+         "insee_dep": "971"},
+        {**base, "id_poste": "P4", "annee": 2023, "montant": 7164, "code_cv": ""},
+        {**base, "id_poste": "P5", "annee": 2023, "montant": 7164, "code_cv": "915",
+         "insee_dep": "94"},
+        {**base, "id_poste": "P6", "annee": 2023, "montant": "n.c.", "code_cv": "CV915",
+         "insee_dep": "94"},
+        {**base, "id_poste": "P7", "annee": "vingt", "montant": 1, "code_cv": "CV915",
+         "insee_dep": "94"},
+    ]
+    with write_session(engine) as s:
+        report = import_posts(s, Actor.system(), json.dumps(rows), "fonjep", source="t.json")
+    assert stored_totals(engine, "etat_fonjep") == {
+        ("CV915", 2023): (2, Decimal("42508.50")),
+        ("SANS-971", 2023): (1, Decimal("19875.06")),
+        ("SANS-CV", 2023): (1, Decimal("7164.00")),
+        ("SANS-94", 2023): (1, Decimal("7164.00"))}
+    lines = "\n".join(report.lines())
+    assert "2 poste(s) sans code de contrat de ville : conservés" in lines
+    assert "1 poste(s) au code de contrat non reconnu" in lines
+    assert "1 ligne(s) où l'année ou le montant est écrit comme du texte" in lines
+    assert "« commentaire » (1 ligne(s))" in lines
+    assert "2 ligne(s) écartée(s)" in lines
+    assert "Ligne 6 (poste P6) : montant absent ou illisible." in lines
+    assert "Ligne 7 (poste P7) : année absente ou illisible." in lines
+    assert "None" not in lines and "nan" not in lines.lower().split()
+    with engine.connect() as conn:
+        names = dict(conn.execute(text(
+            "select code, name from contrat_de_ville where code like 'SANS%'")).all())
+    assert names == {"SANS-971": "Sans contrat de ville (département 971)",
+                     "SANS-94": "Sans contrat de ville (département 94)",
+                     "SANS-CV": "Sans contrat de ville ni département"}
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"{ pas du json", "Fichier JSON illisible (ligne 1, colonne 3)"),
+    (b'{"id_poste": "X"}', "Une liste JSON de postes était attendue"),
+    (b"[]", "aucun poste"),
+    (b'[{"code": "93071", "nom": "Sevran"}]', "n'est pas une liste de postes de l'ANCT"),
+    (b'[{"id_poste": "X", "annee": "vingt", "montant": "abc"}]', "Aucun poste utilisable"),
+])
+def test_files_that_are_not_posts_are_refused_whole(store, data, message):
+    engine = store[0]
     with write_session(engine) as s, pytest.raises(ImportRefused) as err:
-        import_posts(s, Actor.system(), json.dumps([good] + posts), "fonjep", source="t.json")
-    assert any(line.startswith("Ligne 2") and message in line for line in err.value.problems)
+        import_posts(s, Actor.system(), data, "fonjep", source="t.json")
+    assert message in str(err.value)
+    assert "Expecting" not in str(err.value) and "None" not in str(err.value)
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from funding_line")).scalar_one() == 0
+
+
+def test_windows_encoded_file_is_read(store):
+    engine = store[0]
+    rows = [{"id_poste": "X0", "code_cv": "CV915", "annee": 2021, "montant": 1,
+             "raison_sociale": "Régie de quartier"}]
+    with write_session(engine) as s:
+        import_posts(s, Actor.system(), json.dumps(rows, ensure_ascii=False).encode("cp1252"),
+                     "fonjep", source="t.json")
+    with engine.connect() as conn:
+        assert conn.execute(text("select holder_name from funding_line")).scalar_one() == \
+            "Régie de quartier"
 
 
 def test_string_years_are_accepted(store):

@@ -20,6 +20,9 @@ from perr_model.schema import (
 )
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+pytestmark = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="dossier ../shared/seeds absent : les textes des protocoles ne "
+    "sont pas livrés avec le dépôt, ces tests de l'importeur de protocoles ne peuvent pas tourner")
 PTE_FILE = SEEDS / "perr-paris-terres-d-envol.md"
 PEMB_FILE = SEEDS / "perr-paris-est-marne-et-bois-annexe-1.md"
 TABLES = [Axis, StrategicObjective, ObjectiveGroup, OperationalObjective, ExampleAction,

@@ -17,6 +17,9 @@ from perr_model.settings import PROJECT_ROOT
 PTE, PEMB = "paris-terres-d-envol", "paris-est-marne-et-bois"
 PTE_FILE, PEMB_FILE = "perr-paris-terres-d-envol.md", "perr-paris-est-marne-et-bois-annexe-1.md"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+pytestmark = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="dossier ../shared/seeds absent : les textes des protocoles ne "
+    "sont pas livrés avec le dépôt, ces tests de l'importeur de protocoles ne peuvent pas tourner")
 
 
 @pytest.fixture(scope="module")

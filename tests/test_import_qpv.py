@@ -8,7 +8,8 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geofixtures import QPV_2015, QPV_2024, frame, inside_point, qpv_rows_93, square, write
+from geofixtures import (QPV_2015, QPV_2024, frame, inside_point, qpv_rows_93,  # noqa: F401
+                         referential_url, square, write)
 from perr_model.auth import Actor
 from perr_model.errors import ImportRefused
 from perr_model.importers.qpv import import_qpv
@@ -39,10 +40,10 @@ def by_code(table, code):
 @pytest.mark.parametrize("fmt", ["geojson", "shpzip", "gpkg"])
 @pytest.mark.parametrize("generation,columns,crs", [(2015, QPV_2015, "EPSG:4326"),
                                                     (2024, QPV_2024, "EPSG:2154")])
-def test_each_format_and_schema(fmt, generation, columns, crs, loaded_url, rw_engine, tmp_path):
+def test_each_format_and_schema(fmt, generation, columns, crs, referential_url, rw_engine, tmp_path):
     rows = qpv_rows_93()
     path = write(frame(rows, columns, crs), tmp_path, f"qpv{generation}", fmt)
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     before = qpv_table(engine)
     report = import_qpv(engine, path, actor=ADMIN)
     assert report.features == 3 and str(generation) in report.schema
@@ -71,9 +72,9 @@ def test_each_format_and_schema(fmt, generation, columns, crs, loaded_url, rw_en
     assert len(report.matches) == 2 and not report.ambiguities
 
 
-def test_reimport_replaces_without_duplicates(loaded_url, rw_engine, tmp_path):
+def test_reimport_replaces_without_duplicates(referential_url, rw_engine, tmp_path):
     path = write(frame(qpv_rows_93(), QPV_2024), tmp_path, "qpv", "geojson")
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     import_qpv(engine, path, actor=ADMIN)
     first = qpv_table(engine)
     moved = qpv_rows_93()
@@ -110,7 +111,7 @@ def test_lambert93_origin_is_reprojected_to_3e_46_5n(empty_url, rw_engine, tmp_p
                                  "where insee_code = '03999'")).one() == ("Commune d'essai", None)
 
 
-def test_ambiguities_and_misses_are_reported_not_guessed(loaded_url, rw_engine, tmp_path):
+def test_ambiguities_and_misses_are_reported_not_guessed(referential_url, rw_engine, tmp_path):
     champigny = inside_point("94017", path=_94())
     rows = [{"CODE_QP": "QP094901", "NOM_QP": "Plateau Nord", "COMMUNE_QP": "Champigny-sur-Marne",
              "geometry": square(*champigny)},
@@ -120,7 +121,7 @@ def test_ambiguities_and_misses_are_reported_not_guessed(loaded_url, rw_engine, 
              "COMMUNE_QP": "Champigny-sur-Marne", "geometry": square(champigny[0] + 0.01,
                                                                       champigny[1])}]
     path = write(frame(rows, QPV_2015), tmp_path, "qpv2015", "geojson")
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
     report = import_qpv(engine, path, actor=ADMIN)
     after = qpv_table(engine)
     assert any("« Plateau »" in a and "QP094901" in a and "QP094902" in a
@@ -144,14 +145,121 @@ def _94():
     ({"lib_qp": ""}, "champ lib_qp : nom vide"),
     ({"geometry": None}, "champ geometry : géométrie vide"),
 ])
-def test_refused_qpv_file_writes_nothing(bad, expected, loaded_url, rw_engine, tmp_path):
+def test_odd_qpv_is_set_aside_and_the_rest_imported(bad, expected, referential_url, rw_engine,
+                                                    tmp_path):
     rows = qpv_rows_93()
     rows[1].update(bad)
     path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
-    engine = rw_engine(loaded_url)
+    engine = rw_engine(referential_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert any("entité n°2" in p and expected in p for p in report.set_aside), report.set_aside
+    codes = {q["code"] for q in qpv_table(engine).values()}
+    assert {rows[0]["code_qp"], rows[2]["code_qp"]} <= codes
+    assert rows[1]["code_qp"] not in codes
+
+
+def test_a_file_with_nothing_usable_is_refused_whole(referential_url, rw_engine, tmp_path):
+    rows = qpv_rows_93()
+    for r in rows:
+        r["insee_com"] = "Sevran"
+    path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
+    engine = rw_engine(referential_url)
     before = qpv_table(engine)
     with pytest.raises(ImportRefused) as err:
         import_qpv(engine, path, actor=ADMIN)
-    assert "qpv.geojson" in str(err.value)
-    assert any("entité n°2" in p and expected in p for p in err.value.problems), err.value.problems
+    assert "qpv.geojson" in str(err.value) and "rien n'a été importé" in str(err.value)
     assert qpv_table(engine) == before
+
+
+# --- national files: every French territory, Pacific included ------------------------------
+
+# Full ANCT 2024 schema (the national file's columns, in its order).
+QPV_2024_FULL = ["code_qp", "lib_qp", "insee_com", "lib_com", "insee_dep", "lib_dep", "insee_reg",
+                 "lib_reg", "siren_epci", "lib_epci"]
+# Test-made QPV around real places of overseas territories (synthetic squares, test data only).
+OVERSEAS = [
+    ("QN97101M", "Quartier d'essai Guadeloupe", "97101", "Les Abymes", "971", -61.50, 16.27),
+    ("QN97302N", "Quartier d'essai Guyane", "97302", "Cayenne", "973", -52.33, 4.93),
+    ("QN97411M", "Quartier d'essai Réunion", "97411", "Saint-Denis", "974", 55.45, -20.88),
+    ("QN97611N", "Quartier d'essai Mayotte", "97611", "Mamoudzou", "976", 45.23, -12.78),
+    ("QN98818N", "Quartier d'essai Nouvelle-Calédonie", "98818", "Nouméa", "988", 166.45, -22.27),
+    ("QN98735N", "Quartier d'essai Polynésie", "98735", "Papeete", "987", -149.57, -17.54),
+    ("QN98613N", "Quartier d'essai Wallis", "98613", "Uvea", "986", -176.17, -13.28),
+]
+
+
+def overseas_rows():
+    return [{"code_qp": code, "lib_qp": name, "insee_com": insee, "lib_com": commune,
+             "insee_dep": dep, "lib_dep": "", "insee_reg": dep[:2] if dep < "980" else "",
+             "lib_reg": "", "siren_epci": "", "lib_epci": "", "geometry": square(lon, lat)}
+            for code, name, insee, commune, dep, lon, lat in OVERSEAS]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_overseas_and_pacific_perimeters_are_imported(fmt, empty_url, rw_engine, tmp_path):
+    rows = overseas_rows() + [{**r, "insee_dep": "93", "lib_dep": "Seine-Saint-Denis",
+                               "insee_reg": "11", "lib_reg": "Île-de-France",
+                               "siren_epci": "200057875", "lib_epci": "Paris Terres d'Envol"}
+                              for r in qpv_rows_93()[2:]]
+    path = write(frame(rows, QPV_2024_FULL), tmp_path, "qp2024_france", fmt)
+    engine = rw_engine(empty_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert report.inserted == len(rows) and not report.set_aside
+    stored = qpv_table(engine)
+    for row in rows:
+        q = by_code(stored, row["code_qp"])
+        assert q["communes"] == sorted(c.strip() for c in row["insee_com"].split(","))
+        assert shapely.hausdorff_distance(shapely.from_geojson(q["geometry"]),
+                                          row["geometry"]) < 1e-9
+    pacific = shapely.from_geojson(by_code(stored, "QN98613N")["geometry"])
+    assert pacific.bounds[0] < -176  # west of the antimeridian's French side: kept as is
+
+
+def test_undeclared_lambert93_file_is_refused_whole(empty_url, rw_engine, tmp_path):
+    rows = qpv_rows_93()
+    gdf = frame(rows, QPV_2024, "EPSG:2154").set_crs("EPSG:4326", allow_override=True)
+    path = write(gdf, tmp_path, "qpv_l93", "geojson")
+    engine = rw_engine(empty_url)
+    with pytest.raises(ImportRefused) as err:
+        import_qpv(engine, path, actor=ADMIN)
+    assert any("Lambert-93 non déclaré" in p for p in err.value.problems)
+    assert "EPSG" not in " ".join(err.value.problems)
+    assert qpv_table(engine) == {}
+
+
+def _scaled(geom, factor):
+    import shapely.affinity
+    return shapely.affinity.scale(geom, factor, factor, origin="centroid")
+
+
+def test_qpv_over_a_commune_it_does_not_list_is_flagged(referential_url, rw_engine, tmp_path):
+    from geofixtures import COMMUNES_94, real_communes
+    from perr_model.importers.communes import import_communes
+    engine = rw_engine(referential_url)
+    import_communes(engine, COMMUNES_94, actor=ADMIN)
+    com = real_communes(COMMUNES_94)
+    chennevieres = shapely.make_valid(com.geometry["94019"])
+    over = _scaled(chennevieres, 0.6)        # about a third of Chennevières' area
+    small = _scaled(chennevieres, 0.3)       # 9 %: under the threshold
+    share_over = shapely.intersection(over, chennevieres).area / chennevieres.area
+    share_small = shapely.intersection(small, chennevieres).area / chennevieres.area
+    assert share_over >= 0.2 > share_small
+    rows = [{"code_qp": "QN09491M", "lib_qp": "Essai large", "insee_com": "94081",
+             "lib_com": "Vitry-sur-Seine", "geometry": over},
+            {"code_qp": "QN09492M", "lib_qp": "Essai petit", "insee_com": "94019",
+             "lib_com": "Chennevières-sur-Marne", "geometry": small},
+            {"code_qp": "QN09493M", "lib_qp": "Essai déclaré ailleurs",
+             "insee_com": "94019,94081", "lib_com": "Chennevières-sur-Marne,Vitry-sur-Seine",
+             "geometry": _scaled(chennevieres, 0.1)}]
+    path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
+    report = import_qpv(engine, path, actor=ADMIN)
+    checks = report.commune_checks
+    assert any(c.startswith("QN09491M") and "94019" in c and f"{share_over:.0%}"[:-1] in c
+               and "ne lui attribue pas" in c for c in checks), checks
+    assert any(c.startswith("QN09491M") and "94081" in c and "ne touche pas" in c
+               for c in checks), checks
+    assert any(c.startswith("QN09493M") and "94081" in c and "ne touche pas" in c for c in checks)
+    assert not any(c.startswith("QN09492M") for c in checks)
+    assert "Communes à vérifier" in "\n".join(report.lines())
+    # the file's declaration is kept as published: links are not changed by the check
+    assert by_code(qpv_table(engine), "QN09491M")["communes"] == ["94081"]

@@ -7,13 +7,13 @@ def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
     url = on(embedded_sqlite)
     tid = territory_id(url, PEMB)
     p = Page(url, "pages/quartier.py", tid)
-    qpv = sql(url, "select id from qpv where name='Bois l''Abbé'")
+    qpv = sql(url, "select id from qpv where code='QN09424I'")  # protocol's « Bois l'Abbé »
     p.at.selectbox(key="qpv_id").set_value(qpv)
     p.run()
     assert p.metric("Actions") == str(sql(url, "select count(*) from action_qpv where qpv_id=:q",
                                           q=qpv))
-    assert any("Bois l'Abbé" in h.value for h in p.at.subheader)
-    assert p.text().count("non renseigné") >= 1  # no official code in the embedded data
+    assert any("Le Bois L'Abbé" in h.value for h in p.at.subheader)  # official 2024 name
+    assert "QN09424I" in p.text()  # official 2024 code, from the embedded ANCT extract
 
 
 def test_choosing_another_quartier_and_year(on, demo_url):

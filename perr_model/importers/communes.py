@@ -12,6 +12,7 @@ object per row, so the 35,000 communes of France load in seconds.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,7 @@ from ..textnorm import fold
 from .geofile import GeoTable, read_geo_file
 
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
+SHOWN_PER_SECTION = 10
 
 
 @dataclass
@@ -46,21 +48,55 @@ class GeoImportReport:
     matches: list[str] = field(default_factory=list)      # QPV: named quartiers matched
     ambiguities: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    # QPV: perimeter vs the communes its attributes list (stored contours), for review
+    commune_checks: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)    # features of the file not imported
 
-    def lines(self) -> list[str]:
+    def sections(self) -> list[tuple[str, list[str]]]:
+        return [("Entités écartées, non importées (à vérifier dans le fichier)", self.set_aside),
+                ("Géométries réparées", self.repaired), ("Remarques", self.notes),
+                ("Quartiers des protocoles rapprochés", self.matches),
+                ("Rapprochements ambigus (à vérifier)", self.ambiguities),
+                ("Non rapprochés (à vérifier)", self.misses),
+                ("Communes à vérifier (périmètre et communes déclarées ne concordent pas)",
+                 self.commune_checks)]
+
+    def lines(self, limit: int = SHOWN_PER_SECTION) -> list[str]:
+        """The report, each long section summarised (its first `limit` items, then a count);
+        `details()` gives every item."""
         what = "communes" if self.kind == "communes" else "quartiers (QPV)"
         out = [f"« {self.file} » : {self.features} {what} lus ({self.schema}, {self.crs}"
                + (", reprojeté en WGS84" if self.reprojected else "") + ").",
                f"{self.inserted} ajouté(s), {self.updated} mis à jour."]
-        sections = [("Géométries réparées", self.repaired), ("Remarques", self.notes),
-                    ("Quartiers des protocoles rapprochés", self.matches),
-                    ("Rapprochements ambigus (à vérifier)", self.ambiguities),
-                    ("Non rapprochés (à vérifier)", self.misses)]
-        for title, items in sections:
+        for title, items in self.sections():
+            if not items:
+                continue
+            if items is self.repaired:
+                out.append(repair_summary(items))
+                continue
+            out.append(f"{title} ({len(items)}) :")
+            out += [f"  - {item}" for item in items[:limit]]
+            if len(items) > limit:
+                out.append(f"  - … et {len(items) - limit} autre(s) (liste complète dans le "
+                           "détail du rapport).")
+        return out
+
+    def details(self) -> list[str]:
+        """Every item of every section (the full list behind the summary)."""
+        out = []
+        for title, items in self.sections():
             if items:
                 out.append(f"{title} ({len(items)}) :")
                 out += [f"  - {item}" for item in items]
         return out
+
+
+def repair_summary(repaired: list[str]) -> str:
+    """'42 géométrie(s) réparée(s) (auto-intersection : 40, anneau qui se recoupe : 2) …'."""
+    reasons = Counter(line.rsplit("(", 1)[-1].rstrip(").") for line in repaired)
+    detail = ", ".join(f"{reason} : {n}" for reason, n in reasons.most_common())
+    return (f"{len(repaired)} géométrie(s) réparée(s) ({detail} ; le plus souvent dues à "
+            "l'arrondi des coordonnées du fichier publié), liste dans le détail du rapport.")
 
 
 def import_communes(engine: Engine, path: str | Path, display_name: str | None = None, *,
@@ -86,7 +122,8 @@ def record_import(session: Session, actor: Actor, entity: str, report: GeoImport
 def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
     """Upsert the checked communes of `table` (bulk insert/update). Caller owns the commit."""
     report = GeoImportReport(table.file, "communes", table.schema.label, table.crs,
-                             table.reprojected, len(table), repaired=list(table.repaired))
+                             table.reprojected, len(table), repaired=list(table.repaired),
+                             set_aside=list(table.set_aside))
     source = f"{table.schema.label} – fichier « {table.file} », importé le {date.today():%d/%m/%Y}"
     existing = {code: (cid, name) for code, cid, name in
                 session.execute(select(Commune.insee_code, Commune.id, Commune.name))}

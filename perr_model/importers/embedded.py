@@ -1,5 +1,10 @@
 """Loads the embedded default of data/: pillars, territories, contrats de ville, communes,
-quartiers named by the protocols, and each territory's reviewed referential (YAML).
+quartiers named by the protocols, and each territory's reviewed referential (YAML); then the
+extracts of official files built by `python -m perr_model build-embedded` (data/sources.yaml:
+commune contours of 93 and 94, official QPV 2024 perimeters matched to the protocols'
+quartiers, ANCT adultes-relais and FONJEP posts of the territories' contrats de ville),
+through the same importers as the files an administrator imports, each recorded in the
+Dataset table with its human title, source, licence and date.
 
 Idempotent: every record is matched on its natural key (slug, CV code, INSEE code, QPV name
 within its commune) and updated in place, so running it twice changes nothing.
@@ -10,7 +15,7 @@ import csv
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import settings
@@ -21,8 +26,10 @@ def data_dir() -> Path:
     return Path(settings.get("PERR_DATA_DIR"))
 
 
-def load_embedded(session: Session, folder: Path | None = None) -> dict[str, int]:
-    """Load everything under `folder` (default data/). Returns counts per kind."""
+def load_embedded(session: Session, folder: Path | None = None, *,
+                  official: bool = True) -> dict[str, int]:
+    """Load everything under `folder` (default data/). Returns counts per kind.
+    `official=False` leaves out the extracts of official files (tests of the importers)."""
     folder = folder or data_dir()
     meta = yaml.safe_load((folder / "territories.yaml").read_text(encoding="utf-8"))
     counts = {"pillars": load_pillars(session, meta["pillars"])}
@@ -31,6 +38,8 @@ def load_embedded(session: Session, folder: Path | None = None) -> dict[str, int
     counts["qpv"] = load_named_qpv(session, folder / "qpv.csv")
     for ds in meta.get("datasets", []):
         upsert_dataset(session, **ds)
+    if official:
+        counts.update(load_official_extracts(session, folder))
     from .protocol import load_referential  # the protocol importer owns the referential shape
     for t in meta["territories"]:
         path = folder / "referential" / f"{t['slug']}.yaml"
@@ -40,6 +49,74 @@ def load_embedded(session: Session, folder: Path | None = None) -> dict[str, int
             load_referential(session, territory, doc)
             counts[f"referential:{t['slug']}"] = 1
     return counts
+
+
+REVIEW_MARK = "à vérifier"
+QPV_DISPLAY_NAME = "extrait embarqué des QPV 2024 (93 et 94)"
+COMMUNES_DISPLAY_NAME = "extrait embarqué des communes (93 et 94)"
+
+
+def load_official_extracts(session: Session, folder: Path) -> dict[str, int]:
+    """Load the extracts listed in folder/sources.yaml (nothing if the file is absent)."""
+    path = folder / "sources.yaml"
+    if not path.exists():
+        return {}
+    provenance = yaml.safe_load(path.read_text(encoding="utf-8"))
+    datasets = {d["key"]: d for d in provenance.get("datasets", [])}
+    from ..auth import Actor
+    from .communes import load_communes as load_commune_contours
+    from .geofile import read_geo_file
+    from .posts import guess_kind, import_posts
+    from .qpv import load_qpv
+    counts: dict[str, int] = {}
+    if "geo-communes" in datasets:
+        table = read_geo_file(folder / datasets["geo-communes"]["file"], "communes",
+                              COMMUNES_DISPLAY_NAME)
+        counts["contours de communes"] = load_commune_contours(session, table).features
+    if "geo-qpv-2024" in datasets:
+        table = read_geo_file(folder / datasets["geo-qpv-2024"]["file"], "qpv", QPV_DISPLAY_NAME)
+        report = load_qpv(session, table)
+        counts["périmètres QPV 2024"] = report.features
+        left = flag_unmatched_quartiers(session, 2024)
+        matched = session.scalar(select(func.count()).select_from(Qpv).where(
+            Qpv.named_in_protocol, Qpv.code.is_not(None)))
+        datasets["geo-qpv-2024"]["transformations"] = list(
+            datasets["geo-qpv-2024"]["transformations"]) + [
+            f"quartiers des protocoles rapprochés d'un QPV 2024 : {matched}"
+            + (" ; sans périmètre officiel, à vérifier : " + ", ".join(
+                f"« {q.name} » ({', '.join(sorted(c.name for c in q.communes))})" for q in left)
+               if left else "")]
+    actor = Actor.system("init-db")
+    posts = 0
+    for key, ds in datasets.items():
+        if not key.startswith("anct_"):
+            continue
+        file = folder / ds["file"]
+        import_posts(session, actor, file.read_bytes(), guess_kind(file.name),
+                     source=ds["title"])
+        posts += ds["rows"]
+    if posts:
+        counts["postes ANCT"] = posts
+    for key, ds in datasets.items():
+        note = "Transformations : " + " ; ".join(ds.get("transformations", [])) + "."
+        upsert_dataset(session, key, title=ds["title"], source=ds["source"],
+                       licence=ds["licence"], source_date=str(ds["source_date"]),
+                       rows=ds["rows"], note=note)
+    return counts
+
+
+def flag_unmatched_quartiers(session: Session, generation: int) -> list[Qpv]:
+    """Quartiers named by the protocols left without an official perimeter: flagged for review
+    on the quartier itself (its source line), never silently dropped."""
+    left = session.scalars(select(Qpv).where(Qpv.named_in_protocol, Qpv.code.is_(None))
+                           .order_by(Qpv.name)).all()
+    for q in left:
+        if REVIEW_MARK not in (q.source or ""):
+            q.source = ((q.source or "") + f" — {REVIEW_MARK} : aucun périmètre officiel QPV "
+                        f"{generation} de ce nom dans la commune (quartier fusionné ou redessiné "
+                        f"en {generation} ?)").strip(" —")
+    session.flush()
+    return list(left)
 
 
 def load_pillars(session: Session, pillars: list[dict]) -> int:

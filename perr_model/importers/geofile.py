@@ -24,9 +24,16 @@ INSEE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
 # 2015: QP + department on 3 characters + 3 digits (QP093001). 2024 (ANCT): "QNXXXYYZ",
 # department XXX, order number YY, Z a letter (N new, M modified, I unchanged...).
 QPV_RE = re.compile(r"^(?:QP(?:\d{3}|02[AB])\d{3}|QN(?:\d{3}|02[AB])\d{2}[A-Z])$")
-# Every French commune (overseas departments included) lies inside this box, in WGS84.
-FRANCE_BOUNDS = (-63.5, -22.0, 56.0, 51.5)
+# Validity reasons of GEOS (English) → French, for the repair summary.
+REPAIR_REASONS = [("ring self-intersection", "anneau qui se recoupe"),
+                  ("self-intersection", "auto-intersection"),
+                  ("too few points", "anneau de moins de quatre points"),
+                  ("hole lies outside shell", "trou hors du contour"),
+                  ("nested shells", "contours imbriqués"),
+                  ("interior is disconnected", "intérieur discontinu"),
+                  ("nested holes", "trous imbriqués")]
 MAX_PROBLEMS_SHOWN = 200
+IMPOSSIBLE = "coordonnées impossibles en degrés"
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class GeoTable:
     frame: pd.DataFrame            # columns: our field names + "geometry" (shapely, WGS84)
     reprojected: bool
     repaired: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)   # features not imported, and why
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -107,10 +115,10 @@ def _gdal_sources(path: Path, name: str) -> list[str]:
 def _layers(source: str, name: str) -> list[str | None]:
     try:
         layers = pyogrio.list_layers(source)
-    except Exception as exc:  # noqa: BLE001 - GDAL says "not recognized" in many ways
+    except Exception:  # noqa: BLE001 - GDAL says "not recognized" in many ways
         raise ImportRefused(
             f"« {name} » n'est pas un fichier géographique lisible (GeoJSON, Shapefile zippé "
-            f"ou GeoPackage attendu) : {str(exc).splitlines()[0][:160]}") from None
+            "ou GeoPackage attendu).") from None
     if len(layers) == 0:
         raise ImportRefused(f"« {name} » ne contient aucune couche géographique.")
     return [str(row[0]) for row in layers] if len(layers) > 1 else [None]
@@ -138,8 +146,8 @@ def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[
     try:
         df = pyogrio.read_dataframe(source, layer=layer, columns=list(columns.values()),
                                     use_arrow=True)
-    except Exception as exc:  # noqa: BLE001
-        raise ImportRefused(f"« {name} » : lecture impossible ({str(exc).splitlines()[0]}).") \
+    except Exception:  # noqa: BLE001
+        raise ImportRefused(f"« {name} » : lecture impossible (fichier tronqué ou endommagé ?).") \
             from None
     if len(df) == 0:
         raise ImportRefused(f"« {name} » ne contient aucune entité.")
@@ -155,13 +163,21 @@ def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[
                           for ours, official in columns.items()})
     frame["geometry"] = np.asarray(df.geometry.values, dtype=object)
     table = GeoTable(name, schema, layer, crs, frame, reprojected)
-    problems = _check(table, columns)
-    if problems:
+    indexed = _check(table, columns)
+    problems = [text for _, text in indexed]
+    bad = sorted({i for i, _ in indexed})
+    impossible = {i for i, text in indexed if IMPOSSIBLE in text}
+    if bad and (len(bad) == len(frame) or len(impossible) * 2 > len(frame)):
+        # Nothing usable, or a coordinate system that is not what the file declares: the file
+        # is not what it claims to be. Refused whole.
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
         raise ImportRefused(
             f"« {name} » refusé : {len(problems)} problème(s), rien n'a été importé.",
             shown + ([f"… et {more} autre(s) problème(s)."] if more else []))
+    if bad:  # a few odd features of a real file: set aside, reported, the import goes on
+        table.set_aside = problems
+        table.frame = table.frame.drop(index=bad).reset_index(drop=True)
     if reprojected:  # 6 decimals of a degree = 0.1 m: more would be noise from the projection
         table.frame["geometry"] = shapely.transform(table.frame["geometry"].to_numpy(),
                                                     lambda c: np.round(c, 6))
@@ -175,7 +191,7 @@ def _where(table: GeoTable, i: int, code: object) -> str:
     return f"« {table.file} », entité n°{i + 1}{label}"
 
 
-def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
+def _check(table: GeoTable, columns: dict[str, str]) -> list[tuple[int, str]]:
     f = table.frame
     problems: list[tuple[int, str]] = []
     pattern, what = ((INSEE_RE, "un code INSEE de commune (5 caractères, ex. 93071)")
@@ -204,7 +220,7 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[str]:
                                     "codes INSEE de communes."))
     problems += _check_geometries(table, codes)
     problems.sort(key=lambda p: p[0])
-    return [text for _, text in problems]
+    return problems
 
 
 def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]]:
@@ -231,22 +247,41 @@ def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]
             continue
         geoms[i] = fixed
         table.repaired.append(f"{_where(table, i, codes.iloc[i])} : géométrie réparée "
-                              f"({reason}).")
+                              f"({repair_reason(reason)}).")
     checked = ok & ~np.isin(np.arange(len(geoms)), [p[0] for p in problems])
     if checked.any():
+        # Longitude/latitude stay within ±180 / ±90 everywhere on Earth, French Pacific
+        # collectivities included (Wallis-et-Futuna −176°, Nouvelle-Calédonie +168°). A file
+        # in projected metres (Lambert-93: x 100 000–1 250 000, y 6 000 000–7 200 000; the
+        # UTM zones of overseas files alike) whose system is missing or wrongly declared
+        # gives coordinates far beyond that: that is what this check catches.
         bounds = shapely.bounds(geoms[checked])
-        west, south, east, north = FRANCE_BOUNDS
-        outside = ((bounds[:, 0] < west) | (bounds[:, 1] < south) | (bounds[:, 2] > east)
-                   | (bounds[:, 3] > north) | ~np.isfinite(bounds).all(axis=1))
+        impossible = ((bounds[:, 0] < -180.5) | (bounds[:, 2] > 180.5) | (bounds[:, 1] < -90.5)
+                      | (bounds[:, 3] > 90.5) | ~np.isfinite(bounds).all(axis=1))
         for j, i in enumerate(np.flatnonzero(checked)):
-            if outside[j]:
+            if impossible[j]:
                 x, y = bounds[j, 0], bounds[j, 1]
                 problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ geometry : "
-                                    f"coordonnées hors de France ({x:.6g}, {y:.6g}) dans le "
-                                    f"système déclaré {table.crs} ; système de coordonnées "
-                                    "absent ou faux (Lambert-93 non déclaré ?)."))
+                                    f"{IMPOSSIBLE} ({_num(x)} ; {_num(y)}) "
+                                    "alors que le fichier se dit en longitude/latitude : "
+                                    "système de coordonnées absent ou faux (Lambert-93 non "
+                                    "déclaré ?)."))
     table.frame["geometry"] = geoms
     return problems
+
+
+def repair_reason(reason: str) -> str:
+    """GEOS validity reason ("Self-intersection[2.45 48.9]") → French words, no coordinates."""
+    low = reason.lower()
+    for english, french in REPAIR_REASONS:
+        if low.startswith(english):
+            return french
+    return "contour invalide"
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f") if abs(value) >= 1000 else \
+        f"{value:.4f}".replace(".", ",")
 
 
 def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:

@@ -48,6 +48,7 @@ class PostsReport:
     compound_codes: dict[str, int] = field(default_factory=dict)
     replaced: int = 0
     written: bool = False
+    checked: PostRows | None = None
 
     def lines(self) -> list[str]:
         total = sum(a for _, a in self.by_cv_year.values())
@@ -71,6 +72,32 @@ class PostsReport:
                        "(toutes conservées) : " + ", ".join(
                            f"{i} ×{n}" for i, n in self.duplicate_groups[:20])
                        + (" …" if len(self.duplicate_groups) > 20 else ""))
+        c = self.checked
+        if c is not None:
+            if c.no_cv:
+                out.append(f"{c.no_cv} poste(s) sans code de contrat de ville : conservés, rangés "
+                           "« sans contrat de ville » de leur département.")
+            if c.bad_cv:
+                out.append(f"{len(c.bad_cv)} poste(s) au code de contrat non reconnu : "
+                           "conservés, rangés « sans contrat de ville ».")
+                out += [f"  - {line}" for line in c.bad_cv[:10]]
+            if c.no_dep:
+                out.append(f"{c.no_dep} poste(s) sans département : conservés.")
+            if c.no_id:
+                out.append(f"{c.no_id} poste(s) sans identifiant : conservés.")
+            if c.text_numbers:
+                out.append(f"{c.text_numbers} ligne(s) où l'année ou le montant est écrit comme "
+                           "du texte : lus comme des nombres.")
+            if c.unknown_fields:
+                out.append("Champs inconnus ignorés : " + ", ".join(
+                    f"« {k[:40]} » ({n} ligne(s))" for k, n in c.unknown_fields.most_common(10))
+                    + ".")
+            if c.set_aside:
+                out.append(f"{len(c.set_aside)} ligne(s) écartée(s) (année ou montant "
+                           "illisible), non importées :")
+                out += [f"  - {line}" for line in c.set_aside[:10]]
+                if len(c.set_aside) > 10:
+                    out.append(f"  - … et {len(c.set_aside) - 10} autre(s).")
         if self.written:
             out.append(f"Écrit : {self.rows} ligne(s) ; {self.replaced} ligne(s) d'un import "
                        "précédent remplacée(s).")
@@ -91,59 +118,125 @@ def guess_kind(name: str) -> str | None:
     return None
 
 
+KNOWN_FIELDS = {"id_poste", "code_tiers", "raison_sociale", "annee", "montant", "code_cv",
+                "insee_dep", "insee_reg"}
+NO_CV = "SANS-CV"
+
+
 def read_posts(data: bytes | str) -> list:
+    """The JSON list of a posts file. Refused whole only if it is not one (unreadable, not a
+    list, no row with the fields of an ANCT posts file)."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")  # older exports: Windows encoding
+    else:
+        text = data
     try:
-        posts = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImportRefused(f"Fichier JSON illisible : {exc}") from None
+        posts = json.loads(text)
+    except ValueError as exc:
+        where = (f" (ligne {exc.lineno}, colonne {exc.colno})"
+                 if isinstance(exc, json.JSONDecodeError) else "")
+        raise ImportRefused(f"Fichier JSON illisible{where} : ce n'est pas un fichier de postes "
+                            "de l'ANCT, ou il est tronqué.") from None
     if not isinstance(posts, list):
-        raise ImportRefused("Une liste JSON de postes était attendue.")
+        raise ImportRefused("Une liste JSON de postes était attendue (fichier de l'ANCT, "
+                            "Ci-VILLE).")
+    if not posts:
+        raise ImportRefused("Le fichier ne contient aucun poste.")
+    if not any(isinstance(p, dict) and "montant" in p and "annee" in p for p in posts):
+        raise ImportRefused("Ce fichier n'est pas une liste de postes de l'ANCT : aucune ligne "
+                            "n'a les champs « annee » et « montant ».")
     return posts
 
 
-def validate_posts(posts: list) -> list[dict]:
-    """Clean rows, or ImportRefused listing every refused row (nothing written)."""
-    problems, clean = [], []
+def _number_text(value: str) -> str:
+    return (value.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+            .replace("€", "").replace(",", "."))
+
+
+def no_cv_code(dep: str) -> str:
+    """Bucket of the posts a file gives no contrat de ville: by department when known."""
+    return f"SANS-{dep}" if dep else NO_CV
+
+
+def no_cv_name(code: str) -> str:
+    dep = code[5:] if code != NO_CV else ""
+    return (f"Sans contrat de ville (département {dep})" if dep
+            else "Sans contrat de ville ni département")
+
+
+@dataclass
+class PostRows:
+    """The rows of a file: kept (clean) and set aside, with what was noticed on the way."""
+    clean: list[dict] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+    no_cv: int = 0
+    bad_cv: list[str] = field(default_factory=list)
+    no_dep: int = 0
+    no_id: int = 0
+    text_numbers: int = 0
+    unknown_fields: Counter = field(default_factory=Counter)
+
+
+def validate_posts(posts: list) -> PostRows:
+    """Every row of an official file is kept, or set aside with its reason; never the whole
+    file refused for a few odd rows (that is `read_posts`' job, for files that are not posts)."""
+    out = PostRows()
     for n, post in enumerate(posts, 1):
         if not isinstance(post, dict):
-            problems.append(f"Ligne {n} : un objet JSON était attendu.")
+            out.set_aside.append(f"Ligne {n} : pas un poste (objet JSON attendu).")
             continue
+        out.unknown_fields.update(k for k in post if k not in KNOWN_FIELDS)
+        ident = str(post.get("id_poste") or "").strip()
         why = []
-        code = str(post.get("code_cv") or "").strip().upper()
-        if not _CV.fullmatch(code):
-            why.append(f"code_cv « {post.get('code_cv')} » invalide (CVnnn attendu)")
+        raw_year, raw_amount = post.get("annee"), post.get("montant")
         try:
-            year = int(str(post.get("annee")).strip())
+            year = int(Decimal(_number_text(str(raw_year))))
             if not 2000 <= year <= 2100:
                 raise ValueError
-        except ValueError:
-            why.append(f"annee « {post.get('annee')} » invalide")
+        except (ArithmeticError, ValueError):
+            why.append("année absente ou illisible")
             year = None
         try:
-            amount = Decimal(str(post.get("montant")).replace(",", ".")).quantize(
-                Decimal("0.01"))
+            if isinstance(raw_amount, bool) or raw_amount is None:
+                raise ValueError
+            amount = Decimal(_number_text(str(raw_amount))).quantize(Decimal("0.01"))
             if amount < 0 or not amount.is_finite():
                 raise ValueError
         except (ArithmeticError, ValueError):
-            why.append(f"montant « {post.get('montant')} » invalide")
+            why.append("montant absent ou illisible")
             amount = None
-        ident = str(post.get("id_poste") or "").strip()
-        if not ident:
-            why.append("id_poste manquant")
         if why:
-            problems.append(f"Ligne {n} (poste {ident or '?'}) : " + " ; ".join(why) + ".")
+            out.set_aside.append(f"Ligne {n} (poste {ident or 'sans identifiant'}) : "
+                                 + " ; ".join(why) + ".")
             continue
+        if isinstance(raw_year, str) or isinstance(raw_amount, str):
+            out.text_numbers += 1
+        dep = str(post.get("insee_dep") or "").strip().upper()
+        if not dep:
+            out.no_dep += 1
+        code = str(post.get("code_cv") or "").strip().upper()
+        if not code:
+            out.no_cv += 1
+            code = no_cv_code(dep)
+        elif not _CV.fullmatch(code) or len(code) > 10:
+            out.bad_cv.append(f"Ligne {n} (poste {ident or 'sans identifiant'}) : code de "
+                              f"contrat « {code[:20]} » non reconnu, rangé sans contrat de ville.")
+            code = no_cv_code(dep)
+        if not ident:
+            out.no_id += 1
         tiers = str(post.get("code_tiers") or "").strip()
-        clean.append({"code_cv": code, "year": year, "amount": amount, "id_poste": ident,
-                      "holder_name": (str(post.get("raison_sociale") or "").strip()
-                                      or tiers or None),
-                      "holder_siret": tiers if re.fullmatch(r"\d{14}", tiers) else None})
-    if problems:
-        raise ImportRefused(f"{len(problems)} ligne(s) refusée(s) : rien n'a été importé.",
-                            problems)
-    if not clean:
-        raise ImportRefused("Le fichier ne contient aucun poste.")
-    return clean
+        out.clean.append({"code_cv": code, "year": year, "amount": amount,
+                          "id_poste": ident or None,
+                          "holder_name": (str(post.get("raison_sociale") or "").strip()
+                                          or tiers or None),
+                          "holder_siret": tiers if re.fullmatch(r"\d{14}", tiers) else None})
+    if not out.clean:
+        raise ImportRefused(f"Aucun poste utilisable : {len(out.set_aside)} ligne(s) écartée(s), "
+                            "rien n'a été importé.", out.set_aside)
+    return out
 
 
 def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *,
@@ -153,9 +246,10 @@ def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *
     require_admin(actor)
     if kind not in KINDS:
         raise ImportRefused(f"Type de poste inconnu : {kind} (adultes-relais ou fonjep).")
-    rows = validate_posts(read_posts(data))
+    checked = validate_posts(read_posts(data))
+    rows = checked.clean
     funder = KINDS[kind]
-    report = PostsReport(kind=kind, source=source, rows=len(rows))
+    report = PostsReport(kind=kind, source=source, rows=len(rows), checked=checked)
     cvs = {c.code: c for c in session.scalars(select(ContratDeVille))}
     sums: dict[tuple[str, int], list] = defaultdict(lambda: [0, Decimal(0)])
     for r in rows:
@@ -167,17 +261,18 @@ def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *
             report.outside_rows += 1
             report.outside_amount += r["amount"]
             report.outside_codes.add(r["code_cv"])
-        if len(r["code_cv"]) > 5:
+        if r["code_cv"].startswith("CV") and len(r["code_cv"]) > 5:
             report.compound_codes[r["code_cv"]] = report.compound_codes.get(r["code_cv"], 0) + 1
     report.by_cv_year = {k: (v[0], v[1]) for k, v in sums.items()}
     report.in_territories = {c for c, cv in cvs.items() if cv.territory_id is not None}
     report.created_codes = sorted({r["code_cv"] for r in rows} - set(cvs))
-    ids = Counter((r["year"], r["id_poste"]) for r in rows)
+    ids = Counter((r["year"], r["id_poste"]) for r in rows if r["id_poste"])
     report.duplicate_groups = sorted((i, n) for (_, i), n in ids.items() if n > 1)
     if dry_run:
         return report
     for code in report.created_codes:
-        cvs[code] = ContratDeVille(code=code, name=code, territory_id=None)
+        name = no_cv_name(code) if code.startswith("SANS-") else code
+        cvs[code] = ContratDeVille(code=code, name=name, territory_id=None)
         session.add(cvs[code])
     session.flush()
     years = sorted({r["year"] for r in rows})

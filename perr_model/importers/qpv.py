@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..auth import Actor, require_admin
-from ..geo import department_of, geometry_columns, parse
+from ..geo import geometry_columns, parse
 from ..schema import Commune, Qpv, qpv_commune
 from ..store import write_session
 from ..textnorm import place_key
@@ -32,6 +33,9 @@ from .communes import LICENCE, GeoImportReport, record_import
 from .geofile import GeoTable, read_geo_file, split_list
 
 MIN_SHARE_FALLBACK = 0.2
+# A QPV covering at least this share of a stored commune that its attributes do not list is
+# flagged for review: that commune's coverage would miss it.
+MIN_SHARE_UNDECLARED = 0.2
 
 
 @dataclass
@@ -59,10 +63,12 @@ def import_qpv(engine: Engine, path, display_name: str | None = None, *,
 def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:
     """Upsert the checked QPV of `table`, link communes, match protocol quartiers."""
     report = GeoImportReport(table.file, "qpv", table.schema.label, table.crs, table.reprojected,
-                             len(table), repaired=list(table.repaired))
+                             len(table), repaired=list(table.repaired),
+                             set_aside=list(table.set_aside))
     generation = table.schema.generation
     records = _records(table)
     _resolve_communes(session, table, records, report)
+    check_declared_communes(session, records, table.frame["geometry"].to_numpy(), report)
     existing = dict(session.execute(select(Qpv.code, Qpv.id).where(Qpv.code.is_not(None))).all())
     matched = _match_named(session, [r for r in records if r.code not in existing], report)
     source = f"ANCT, {table.schema.label} – fichier « {table.file} »"
@@ -103,6 +109,57 @@ def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:
     return report
 
 
+def check_declared_communes(session: Session, records: list[Record], geoms: np.ndarray,
+                            report: GeoImportReport) -> None:
+    """Compare each QPV's perimeter with the stored contours of communes: a commune it covers
+    for ≥ 20 % of the commune's area but does not list, and a listed commune it does not touch,
+    are reported for review (nothing is changed)."""
+    west, south, east, north = shapely.total_bounds(geoms)
+    rows = session.execute(select(Commune.id, Commune.insee_code, Commune.name, Commune.geometry)
+                           .where(Commune.geometry.is_not(None),
+                                  Commune.bbox_max_lon >= west, Commune.bbox_min_lon <= east,
+                                  Commune.bbox_max_lat >= south, Commune.bbox_min_lat <= north)
+                           ).all()
+    touching: dict[int, set[int]] = {}
+    if rows:
+        _undeclared(records, geoms, rows, touching, report)
+    with_contour = {r.id: r for r in rows}
+    # listed communes with a contour outside the file's extent touch none of its QPV either
+    further = sorted(set().union(*(r.commune_ids for r in records)) - set(with_contour))
+    for chunk in _chunks(further):
+        for c in session.execute(select(Commune.id, Commune.insee_code, Commune.name).where(
+                Commune.id.in_(chunk), Commune.geometry.is_not(None))):
+            with_contour[c.id] = c
+    for qi, r in enumerate(records):
+        for cid in sorted(r.commune_ids - touching.get(qi, set())):
+            if cid in with_contour:
+                c = with_contour[cid]
+                report.commune_checks.append(
+                    f"{r.code} « {r.name} » : commune déclarée {c.insee_code} « {c.name} », "
+                    "que son périmètre ne touche pas.")
+
+
+def _undeclared(records, geoms, rows, touching, report) -> None:
+    """Stored communes a QPV covers for ≥ 20 % without listing them (fills `touching`)."""
+    shapes = shapely.from_geojson([r.geometry for r in rows])
+    tree = shapely.STRtree(shapes)
+    q_idx, c_idx = tree.query(geoms, predicate="intersects")
+    for qi, ci in zip(q_idx, c_idx):
+        touching.setdefault(int(qi), set()).add(rows[ci].id)
+    undeclared = [(qi, ci) for qi, ci in zip(q_idx, c_idx)
+                  if rows[ci].id not in records[qi].commune_ids]
+    if undeclared:
+        qs, cs = np.array([p[0] for p in undeclared]), np.array([p[1] for p in undeclared])
+        share = shapely.area(shapely.intersection(geoms[qs], shapes[cs])) / shapely.area(shapes[cs])
+        for qi, ci, part in zip(qs, cs, share):
+            if part >= MIN_SHARE_UNDECLARED:
+                r, c = records[qi], rows[ci]
+                report.commune_checks.append(
+                    f"{r.code} « {r.name} » couvre {part:.0%} de la commune {c.insee_code} "
+                    f"« {c.name} », que le fichier ne lui attribue pas : ce quartier manquerait "
+                    "à la couverture de cette commune.".replace("%", "\u00a0%"))
+
+
 def _records(table: GeoTable) -> list[Record]:
     columns = geometry_columns(table.frame["geometry"].to_numpy())
     return [Record(code, name, cols)
@@ -113,6 +170,11 @@ def qpv_department(code: str) -> str:
     """'QP093001' -> '93', 'QN97101x' -> '971', 'QP02A001' -> '2A'."""
     dep = code[2:5]
     return dep[1:] if dep.startswith("0") else dep
+
+
+def department_of(insee_code: str) -> str:
+    """'93071' -> '93', '97411' -> '974', '98818' -> '988' (overseas: three characters)."""
+    return insee_code[:3] if insee_code.startswith(("97", "98")) else insee_code[:2]
 
 
 def _resolve_communes(session: Session, table: GeoTable, records: list[Record],
