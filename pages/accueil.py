@@ -36,7 +36,7 @@ for t in w.cached(places.territories).itertuples():
                              "commitments": "Engagements", "actions": "Actions"})
         h = w.cached(coverage.headline, scope)
         st.markdown(f"**Postes financés par l'État** : "
-                    + (f"{v.euros(h['posts_amount'])} ({v.plural(h['posts_count'], 'poste-année')}"
+                    + (f"{v.euros(h['posts_amount'])} ({v.plural(h['posts_count'], 'poste-année', 'postes-années')}"
                        ", adultes-relais et FONJEP)" if h["posts_count"]
                        else "aucun poste adulte-relais ou FONJEP enregistré pour cette période")
                     + " · **financements des actions** : "

@@ -81,17 +81,17 @@ if picked:
         st.subheader(d["title"])
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
-        st.markdown(f"**Référence** : {d['reference']}  \n**Porteur** : {d['holder_name'] or '–'}"
+        st.markdown(f"**Référence** : {d['reference']}  \n**Porteur** : {d['holder_name'] or 'non renseigné'}"
                     f"{' (SIRET ' + d['holder_siret'] + ')' if d['holder_siret'] else ''}  \n"
-                    f"**Statut** : {d['statut']}  \n**Années** : {d['year_start'] or '–'}"
+                    f"**Statut** : {d['statut']}  \n**Années** : {d['year_start'] or 'non renseignées'}"
                     f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}  \n"
-                    f"**Public cible** : {d['target_public'] or '–'}  \n"
-                    f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'])}, "
-                    f"réalisés {fr_number(d['beneficiaries_achieved'])}  \n"
-                    f"**Communes** : {', '.join(d['communes']) or '–'}  \n"
-                    f"**Axes** : {' ; '.join(d['axes']) or '–'}  \n"
-                    f"**Objectifs** : {' ; '.join(d['objectifs']) or '–'}  \n"
-                    f"**Source** : {d['source'] or '–'}")
+                    f"**Public cible** : {d['target_public'] or 'non renseigné'}  \n"
+                    f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'], empty='non renseigné')}, "
+                    f"réalisés {fr_number(d['beneficiaries_achieved'], empty='non renseigné')}  \n"
+                    f"**Communes** : {', '.join(d['communes']) or 'aucune'}  \n"
+                    f"**Axes** : {' ; '.join(d['axes']) or 'aucun'}  \n"
+                    f"**Objectifs** : {' ; '.join(d['objectifs']) or 'aucun'}  \n"
+                    f"**Source** : {d['source'] or 'non renseignée'}")
         if d["description"]:
             st.write(d["description"])
         if len(d["financements"]):

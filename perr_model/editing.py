@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import history
-from .auth import Actor, check_scope, require_admin
+from .auth import Actor, check_scope, require_admin, require_writer
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
     ACTION_STATUSES, FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
@@ -511,6 +511,15 @@ def editable_actions(session: Session, actor: Actor, territory_id: int) -> list[
             continue
         out.append(a)
     return out
+
+
+def action_form_values(session: Session, actor: Actor, action_id: int | None) -> dict:
+    """The values the action form opens with (empty for a new action), for an action this actor
+    may edit; the page needs no ORM load of its own."""
+    if not action_id:
+        return {}
+    require_writer(actor)
+    return snapshot(_get(session, action_id))
 
 
 def territory_of(session: Session, slug_or_name: str) -> Territory | None:

@@ -115,7 +115,11 @@ def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
     pdf.ln(4)
     pdf.set_font(FONT, "I", 9.5)
     pdf.multi_cell(0, 5, data.protocol, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(12)
+    pdf.ln(8)
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 6, f"L'essentiel : {data.summary}", border=1, padding=3, align="L",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
     pdf.set_font(FONT, size=11)
     pdf.multi_cell(0, 6, f"Document produit le {fr_date(data.generated)}", align="C",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)

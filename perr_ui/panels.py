@@ -57,7 +57,7 @@ def headline_figures(h: dict) -> None:
     w.figure(second, "Postes financés par l'État",
              v.short_euros(h["posts_amount"]) if h["posts_count"] else "aucun enregistré",
              help=f"Postes adultes-relais et FONJEP des contrats de ville du territoire "
-                  f"({v.euros(h['posts_amount'])}, {v.plural(h['posts_count'], 'poste-année')}"
+                  f"({v.euros(h['posts_amount'])}, {v.plural(h['posts_count'], 'poste-année', 'postes-années')}"
                   "). Attribués par l'État aux contrats de ville, pas aux actions : ce montant "
                   "ne s'ajoute pas aux financements des actions.")
     w.figure(second, "Porteurs", v.number(h["holders"]) if h["holders"] or not h["actions"]

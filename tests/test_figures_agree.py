@@ -205,9 +205,12 @@ def pdf_value(txt: str, label: str) -> str:
 
 
 def pdf_summary(txt: str) -> str:
+    """The summary of the "Chiffres clés" page, checked equal to the cover's."""
     flat = " ".join(txt.split())
     m = re.search(r"En bref : (.+?\.)(?= Indicateur)", flat)
-    assert m, "résumé absent du PDF"
+    cover = re.search(r"L'essentiel : (.+?\.)(?= Document produit le)", flat)
+    assert m and cover, "résumé absent du PDF"
+    assert cover.group(1) == m.group(1)
     return m.group(1)
 
 

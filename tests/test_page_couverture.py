@@ -68,3 +68,35 @@ def test_measure_and_axis_drive_the_table_and_map(on, demo_url):
     legend = [h.proto.body for h in p.at.get("html")]
     assert any("Montants accordés aux actions (€)" in b and "aucun financement d&#x27;action saisi"
                in b for b in legend), legend
+
+
+def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url):
+    """« Postes financés par l'État (€) »: each commune shows its contrat de ville's posts; the
+    headline keeps posts and action funding as two figures."""
+    from sqlalchemy import text as sql_text
+
+    from perr_model.store import make_engine
+    engine = make_engine(loaded_url, read_only=False)
+    with engine.begin() as c:
+        cv, commune = c.execute(sql_text(
+            "select cv.id, co.id from commune co join contrat_de_ville cv on "
+            "cv.id = co.contrat_de_ville_id join territory t on t.id = co.territory_id "
+            "where t.slug = :s order by co.name limit 1"), {"s": PEMB}).one()
+        c.execute(sql_text("delete from funding_line where action_id is null"))
+        c.execute(sql_text(
+            "insert into funding_line (contrat_de_ville_id, funder, year, amount_approved, "
+            "origin, is_synthetic) values (:cv, 'etat_adultes_relais', 2022, 21254, 'anct', "
+            "false), (:cv, 'etat_fonjep', 2021, 7164, 'anct', false)"), {"cv": cv})
+    engine.dispose()
+    url = on(loaded_url)
+    p = Page(url, "pages/couverture.py", territory_id(url, PEMB))
+    assert p.metric("Postes financés par l'État") == "28,4\u00a0k€"
+    assert p.metric("Financements des actions") == "aucun saisi"
+    p.at.button_group(key="cov_measure").set_value("posts")
+    p.run()
+    deck = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
+    assert "28\u202f418" in json.dumps(deck, ensure_ascii=False)
+    assert any("contrat de ville de chaque commune" in c.value for c in p.at.caption)
+    legend = [h.proto.body for h in p.at.get("html")]
+    assert any("Postes financés par l&#x27;État (€)" in b or "Postes financés par l'État (€)" in b
+               for b in legend), legend

@@ -1,5 +1,8 @@
 """Every funding line as CSV, so that anyone can check the totals (ANCT posts included).
 
+`financeur` keeps the stable key (for reuse), `financeur_libelle` the label people read
+(`perr_model.vocabulary`); `nature` tells action funding from the State's posts.
+
 No personal field: holders are organisations (porteurs, employers of the posts).
 """
 from __future__ import annotations
@@ -11,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..schema import Action, ContratDeVille, FundingLine
+from ..vocabulary import funder_label
 
 COLUMNS = ["contrat_de_ville", "annee", "financeur", "porteur", "siret_porteur",
            "montant_demande", "montant_accorde", "origine", "reference_externe",
            "reference_action", "source"]
+EXTRA = ["financeur_libelle", "nature"]
 
 
 def funding_lines(session: Session) -> pd.DataFrame:
@@ -25,7 +30,11 @@ def funding_lines(session: Session) -> pd.DataFrame:
          .outerjoin(ContratDeVille, ContratDeVille.id == FundingLine.contrat_de_ville_id)
          .outerjoin(Action, Action.id == FundingLine.action_id)
          .order_by(ContratDeVille.code, FundingLine.year, FundingLine.funder, FundingLine.id))
-    return pd.DataFrame(session.execute(q).all(), columns=COLUMNS)
+    df = pd.DataFrame(session.execute(q).all(), columns=COLUMNS)
+    df["financeur_libelle"] = df["financeur"].map(funder_label)
+    df["nature"] = ["financement d'action" if ref is not None else "poste de l'État"
+                    for ref in df["reference_action"]]
+    return df
 
 
 def to_csv(df: pd.DataFrame) -> str:

@@ -25,7 +25,7 @@ def test_demo_territory_is_labelled(start_app, demo_db, page):
     base = start_app(demo_db)
     goto(page, f"{base}/?territoire=demonstration")
     assert "démonstration" in page.locator('[data-testid="stAlert"]').first.inner_text()
-    assert page.locator('[data-testid="stMetric"]').count() == 5
+    assert page.locator('[data-testid="stMetric"]').count() == 7   # two rows: coverage, money
     screenshot(page, "demo-couverture-1400")
     goto(page, f"{base}/actions?territoire=demonstration")
     screenshot(page, "demo-actions-1400")
