@@ -60,9 +60,11 @@ if submitted:
     st.cache_data.clear()
     lines = report.lines()
     st.success(lines[0] + " " + lines[1])
-    if len(lines) > 2:
-        st.markdown("\n".join(line if line.startswith("  - ") else f"**{line}**"
-                              for line in lines[2:]))
+    if len(lines) > 2:  # text from the file: shown as text, never as Markdown
+        st.text("\n".join(lines[2:]))
+    if report.details() and report.details() != lines[2:]:
+        with st.expander("Rapport détaillé (toutes les lignes)"):
+            st.text("\n".join(report.details()))
 
 st.divider()
 st.subheader("En ligne de commande")

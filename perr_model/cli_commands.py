@@ -79,7 +79,10 @@ def init_db(args: argparse.Namespace) -> int:
     if args.empty:
         print(f"Schéma créé (vide) : {where}")
     else:
-        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if not k.startswith("referential"))
+        labels = {"pillars": "piliers", "territories": "territoires",
+                  "communes": "communes des territoires", "qpv": "quartiers des protocoles"}
+        detail = ", ".join(f"{labels.get(k, k)} {v}" for k, v in counts.items()
+                           if not k.startswith("referential"))
         print(f"Base prête : {where} ({detail})")
         from .commands import review_lines
         for line in review_lines(url):

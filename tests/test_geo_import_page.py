@@ -45,3 +45,27 @@ def test_refused_on_the_public_instance(db, monkeypatch):
     monkeypatch.setenv("PERR_PUBLIC", "1")
     at = _run(Actor("admin", "admin"))
     assert not at.radio
+
+
+def test_a_real_file_report_is_summarised_as_text_with_the_details_on_demand(db):
+    """The embedded QPV 2024 extract (official perimeters, rounded coordinates): the repaired
+    rings are summarised in one French line, the full list is in the detailed report."""
+    import json
+
+    import shapely
+    path = PROJECT_ROOT / "data" / "geo" / "qpv-2024-93-94.geojson"
+    invalid = sum(1 for f in json.loads(path.read_text(encoding="utf-8"))["features"]
+                  if not shapely.geometry.shape(f["geometry"]).is_valid)
+    assert invalid > 10
+    at = _run(Actor.system("test"))
+    at.radio[0].set_value(next(o for o in at.radio[0].options if "QPV" in o))
+    at.get("file_uploader")[0].set_value((path.name, path.read_bytes(), "application/geo+json"))
+    next(b for b in at.button if "importer" in b.label.lower()).click()
+    at.run(timeout=120)
+    assert not at.exception
+    texts = [t.value for t in at.text]
+    summary = f"{invalid} géométrie(s) réparée(s)"
+    assert any(summary in t for t in texts)
+    assert not any(line.count("géométrie réparée") for t in texts[:1] for line in t.splitlines())
+    details = [t for e in at.expander for t in e.text]
+    assert sum(t.value.count("géométrie réparée") for t in details) == invalid

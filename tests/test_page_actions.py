@@ -22,7 +22,7 @@ def test_embedded_actions_are_listed(on, embedded_sqlite):
     total = sql(url, "select count(*) from action where territory_id=:t and not archived", t=tid)
     assert p.metric(COUNT) == n(total)
     assert len(p.at.dataframe[0].value) == min(total, 50)
-    quartier = sql(url, "select id from qpv where name='Bois l''Abbé'")
+    quartier = sql(url, "select id from qpv where code='QN09424I'")  # protocol's Bois l'Abbé
     p.at.multiselect(key="act_quartiers").select(quartier)
     p.run()
     assert p.metric(COUNT) == n(sql(url, "select count(*) from action_qpv where qpv_id=:q",

@@ -71,7 +71,7 @@ def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:
     check_declared_communes(session, records, table.frame["geometry"].to_numpy(), report)
     existing = dict(session.execute(select(Qpv.code, Qpv.id).where(Qpv.code.is_not(None))).all())
     matched = _match_named(session, [r for r in records if r.code not in existing], report)
-    source = f"ANCT, {table.schema.label} – fichier « {table.file} »"
+    source = f"ANCT, périmètres officiels des QPV {generation} – « {table.file} »"
     protocol_rows = {q.id: q for q in session.scalars(select(Qpv).where(Qpv.named_in_protocol))}
     updates, inserts, target = [], [], {}
     for r in records:
