@@ -180,8 +180,8 @@ def gap_unit(unit: str) -> str:
 def indicators(session: Session, territory_id: int, commune_id: int | None = None,
                qpv_id: int | None = None) -> pd.DataFrame:
     """One row per indicator of the territory with its figures: baseline, latest, target and
-    the gap in words. `commune_id`: that commune's indicators (its quartiers' included) plus the
-    territory-level ones are NOT included; `qpv_id`: that quartier's only."""
+    the gap in words. `commune_id`: that commune's indicators only (its quartiers' included);
+    `qpv_id`: that quartier's only."""
     q = select(Indicator).where(Indicator.territory_id == territory_id)
     if qpv_id is not None:
         q = q.where(Indicator.qpv_id == qpv_id)
@@ -284,7 +284,8 @@ def rollup(session: Session, territory_id: int, commune_id: int | None = None) -
 
     Columns: level ("commune"/"territoire"), place, label, unit, kind, year, value (None when
     not aggregable), parts (places with a value), places (places with the indicator),
-    approximate, note. `commune_id`: only that commune's roll-up."""
+    approximate, note. `parts`: places with a value; `places`: quartiers of the commune, or
+    communes of the territory. `commune_id`: only that commune's roll-up."""
     inds = session.scalars(select(Indicator).where(Indicator.territory_id == territory_id)).all()
     groups: dict[tuple, list[Indicator]] = {}
     for ind in inds:
@@ -295,13 +296,19 @@ def rollup(session: Session, territory_id: int, commune_id: int | None = None) -
         elif ind.qpv_id is None and ind.commune_id is not None and commune_id is None:
             groups.setdefault(("territoire", None) + node, []).append(ind)
     rows = []
+    n_communes = len(session.scalars(select(Commune.id).where(
+        Commune.territory_id == territory_id)).all())
     for key, members in groups.items():
         level, place_id = key[0], key[1]
         if commune_id is not None and (level != "commune" or place_id != commune_id):
             continue
         first = members[0]
-        place = (session.get(Commune, place_id).name if level == "commune"
-                 else session.get(Territory, territory_id).name)
+        if level == "commune":
+            commune = session.get(Commune, place_id)
+            place, n_places, what = commune.name, len(commune.qpvs), "quartier(s)"
+        else:
+            place, n_places, what = (session.get(Territory, territory_id).name, n_communes,
+                                     "commune(s)")
         by_year: dict[tuple, list[IndicatorValue]] = {}
         for ind in members:
             for v in ind.values:
@@ -310,15 +317,17 @@ def rollup(session: Session, territory_id: int, commune_id: int | None = None) -
             if kind == "cible":
                 continue  # targets of parts do not make a target of the whole
             add = first.aggregation == "somme"
+            if add:
+                note = ("" if len(vals) >= n_places else
+                        f"somme partielle : {len(vals)} {what} renseigné(s) sur {n_places}, "
+                        f"ce n'est pas le total de {place}")
+            else:
+                note = NOT_AGGREGABLE.format(label=first.label, unit=first.unit)
             rows.append({
                 "level": level, "place": place, "label": first.label, "unit": first.unit,
                 "kind": kind, "year": year,
                 "value": sum(v.value for v in vals) if add else None,
-                "parts": len(vals), "places": len(members),
-                "approximate": any(v.approximate for v in vals),
-                "note": (("" if len(vals) == len(members) else
-                          f"somme partielle : {len(vals)} lieu(x) renseigné(s) sur "
-                          f"{len(members)}") if add else
-                         NOT_AGGREGABLE.format(label=first.label, unit=first.unit))})
+                "parts": len(vals), "places": n_places,
+                "approximate": any(v.approximate for v in vals), "note": note})
     return pd.DataFrame(rows, columns=["level", "place", "label", "unit", "kind", "year", "value",
                                        "parts", "places", "approximate", "note"])
