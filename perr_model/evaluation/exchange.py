@@ -423,8 +423,13 @@ def save_value(session: Session, actor: Actor, row: dict, *,
     """One value from a form: the same checks as a file row, plus optimistic locking (the
     `version` of the value the user read; None: a new value). Raises ConcurrentEdit when
     someone saved it in between, ValidationFailed-like ImportRefused on a bad row."""
+    c = None
     if expected_version is not None:
-        c = check_row(session, actor, row)
+        try:
+            c = check_row(session, actor, row)
+        except (ValueError, PermissionDenied):
+            c = None  # reported below, with the other checks
+    if c is not None:
         ind = _find_indicator(session, c)
         current = None if ind is None else session.scalars(select(IndicatorValue).where(
             IndicatorValue.indicator_id == ind.id, IndicatorValue.kind == c.kind,
@@ -491,6 +496,22 @@ def export_frame(session: Session, territory_id: int | None = None,
                              "type", "_y"], kind="stable").drop(columns="_y")
         df["annee"] = df["annee"].astype("Int64")
     return df.reset_index(drop=True)
+
+
+def indicator_row(session: Session, indicator_id: int) -> dict:
+    """The indicator's columns of the file format (to add a value to it from a form)."""
+    ind = session.get(Indicator, indicator_id)
+    commune = session.get(Commune, ind.commune_id) if ind.commune_id else None
+    qpv = session.get(Qpv, ind.qpv_id) if ind.qpv_id else None
+    return {"territoire": session.get(Territory, ind.territory_id).slug,
+            "rattachement": node_text(session, ind),
+            "commune": commune.insee_code if commune else "",
+            "quartier": (qpv.code or qpv.name) if qpv else "", "indicateur": ind.label,
+            "unite": ind.unit, "sens": ind.direction or "", "agregation": ind.aggregation or ""}
+
+
+def territory_slug(session: Session, territory_id: int) -> str:
+    return session.get(Territory, territory_id).slug
 
 
 def _safe(df: pd.DataFrame) -> pd.DataFrame:

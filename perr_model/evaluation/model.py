@@ -177,6 +177,19 @@ def gap_unit(unit: str) -> str:
 
 # --- reading ----------------------------------------------------------------------------------
 
+def places(session: Session, territory_id: int) -> dict:
+    """Communes and quartiers of a territory, for the page's filters."""
+    communes = session.scalars(select(Commune).where(Commune.territory_id == territory_id)
+                               .order_by(Commune.name)).all()
+    quartiers: dict[int, dict] = {}
+    for c in communes:
+        for q in c.qpvs:
+            quartiers.setdefault(q.id, {"id": q.id, "name": q.name, "communes": []})
+            quartiers[q.id]["communes"].append(c.id)
+    return {"communes": [{"id": c.id, "name": c.name} for c in communes],
+            "quartiers": sorted(quartiers.values(), key=lambda q: fold(q["name"]))}
+
+
 def indicators(session: Session, territory_id: int, commune_id: int | None = None,
                qpv_id: int | None = None) -> pd.DataFrame:
     """One row per indicator of the territory with its figures: baseline, latest, target and
@@ -309,6 +322,16 @@ def rollup(session: Session, territory_id: int, commune_id: int | None = None) -
         else:
             place, n_places, what = (session.get(Territory, territory_id).name, n_communes,
                                      "commune(s)")
+        if first.aggregation != "somme":
+            # said once per indicator, and only where someone could be tempted to combine:
+            # several places, or a quartier's figure read as its commune's
+            if len(members) >= 2 or level == "commune":
+                rows.append({"level": level, "place": place, "label": first.label,
+                             "unit": first.unit, "kind": "mesure", "year": None, "value": None,
+                             "parts": len(members), "places": n_places,
+                             "approximate": False,
+                             "note": NOT_AGGREGABLE.format(label=first.label, unit=first.unit)})
+            continue
         by_year: dict[tuple, list[IndicatorValue]] = {}
         for ind in members:
             for v in ind.values:

@@ -1,0 +1,106 @@
+"""Évaluation: indicators of the protocol (reference → latest → target, trend), planned vs
+achieved from the actions, roll-ups; filters by commune and quartier (issue 15)."""
+import streamlit as st
+
+from perr_model.evaluation import model, progress
+from perr_ui import common, widgets as w
+from perr_ui.common import fr_number
+from perr_ui.evaluation_view import indicator_list, md, progress_block
+from perr_ui.frame import require_app_frame
+
+require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
+
+t = w.page_header("Évaluation", "indicateurs du protocole, cibles et réalisé des actions")
+if t is None:
+    st.stop()
+tid, year = int(t["id"]), common.current_year()
+
+places = w.cached(model.places, tid)
+communes = {r["id"]: r["name"] for r in places["communes"]}
+commune_id = st.selectbox("Commune", [None] + list(communes), key="eval_commune",
+                          format_func=lambda c: "Toutes les communes" if c is None
+                          else communes[c])
+quartiers = {q["id"]: q["name"] for q in places["quartiers"]
+             if commune_id is None or commune_id in q["communes"]}
+if st.session_state.get("eval_qpv") not in quartiers:
+    st.session_state["eval_qpv"] = None
+qpv_id = st.selectbox("Quartier", [None] + list(quartiers), key="eval_qpv",
+                      format_func=lambda q: "Tous les quartiers" if q is None else quartiers[q])
+
+# --- indicators ---------------------------------------------------------------------------------
+st.header("Indicateurs")
+df = w.cached(model.indicators, tid, commune_id, qpv_id)
+if df.empty:
+    w.nothing("Aucun indicateur n'est enregistré pour cette sélection. Les chiffres cités par "
+              "le protocole sont chargés avec la base ; d'autres valeurs se saisissent ou "
+              "s'importent depuis la page « Saisir des indicateurs ».")
+else:
+    st.caption(f"{fr_number(len(df))} indicateur(s). Les chiffres viennent du protocole ou des "
+               "saisies, chacun avec sa source ; une cible n'est affichée que si elle a été "
+               "fixée.")
+    context = df[df["axis_id"].isna()]
+    if len(context):
+        st.subheader("Contexte du territoire")
+        indicator_list(context, "ctx")
+    for axis, part in df[df["axis_id"].notna()].groupby("axis", sort=False):
+        st.subheader(md(axis))
+        indicator_list(part, f"axis_{int(part['axis_id'].iloc[0])}")
+
+roll = w.cached(model.rollup, tid, commune_id)
+if len(roll):
+    with st.expander("Agrégation à la commune et au territoire"):
+        st.caption("Les nombres s'additionnent (quartiers → commune, communes → territoire) ; "
+                   "un taux, une moyenne ou un écart ne s'additionne pas et n'est jamais "
+                   "moyenné sans les effectifs.")
+        for r in roll.to_dict("records"):
+            when = r["year"] if r["year"] == r["year"] and r["year"] is not None else \
+                "année non précisée"
+            when = int(when) if isinstance(when, float) else when
+            head = f"{r['place']} · {r['label']}" + (
+                f" · {when}" if r["value"] is not None and r["value"] == r["value"] else "")
+            if r["value"] is not None and r["value"] == r["value"]:
+                text = ("environ " if r["approximate"] else "") + model.fr_value(r["value"],
+                                                                                  r["unit"])
+                line = f"**{md(head)}** : {md(text)}"
+            else:
+                line = f"**{md(head)}**"
+            st.markdown(line)
+            if r["note"]:
+                st.caption(md(r["note"]))
+
+# --- planned vs achieved ------------------------------------------------------------------------
+st.header("Prévu et réalisé des actions")
+GROUP_LABELS = {"axe": "Axe", "objectif": "Objectif opérationnel", "commune": "Commune",
+                "quartier": "Quartier"}
+WEIGHT_LABELS = {"aucune": "Aucune (une action = un)", "montant": "Montant accordé",
+                 "beneficiaires": "Bénéficiaires prévus"}
+weight_key = st.selectbox("Pondération de l'avancement", list(WEIGHT_LABELS),
+                          format_func=WEIGHT_LABELS.get, key="eval_weight")
+weight = None if weight_key == "aucune" else weight_key
+total = w.cached(progress.planned_vs_achieved, tid, year, "total", commune_id, qpv_id, weight)
+if total.empty:
+    w.nothing()
+else:
+    progress_block({**total.iloc[0].to_dict(), "label": "Ensemble des actions retenues"})
+    st.caption("Avancement d'après le statut : en projet 0 %, programmée 10 %, en cours 50 %, "
+               "terminée 100 % ; les actions abandonnées sont exclues. "
+               + progress.SPENT_NOTE)
+    by = st.segmented_control("Regrouper par", list(GROUP_LABELS), default="axe",
+                              format_func=GROUP_LABELS.get, key="eval_by") or "axe"
+    groups = w.cached(progress.planned_vs_achieved, tid, year, by, commune_id, qpv_id, weight)
+    if groups.empty:
+        st.caption("Aucune action rattachée de cette façon.")
+    for row in groups.to_dict("records"):
+        progress_block(row)
+    years = w.cached(progress.by_year, tid, commune_id, qpv_id, weight)
+    if len(years) and year is None:
+        st.subheader("Par année")
+        table = years.assign(
+            realises=[("non renseigné" if r.achieved_reported == 0 else fr_number(r.achieved))
+                      for r in years.itertuples()],
+            part=[f"{r.achieved_share:.0%}".replace("%", " %") for r in years.itertuples()])
+        st.dataframe(table[["year", "actions", "realises", "part"]], hide_index=True,
+                     width="stretch", column_config={
+                         "year": st.column_config.NumberColumn("Année", format="%d"),
+                         "actions": "Actions", "realises": "Bénéficiaires réalisés",
+                         "part": "Actions renseignées"})
