@@ -97,6 +97,7 @@ class CopilData:
     sources: list[str] = field(default_factory=list)
     year_rule: str = ""
     synthetic: bool = False
+    evaluation: object = None         # issue 15: evaluation.copil.EvaluationSection
 
     @property
     def period(self) -> str:
@@ -169,7 +170,13 @@ def copil_data(session: Session, territory: str | int, year: int | None,
                                                  else ALL_YEARS_RULE).format(
             year=year, undated=f"{fr_number(undated)} ici",
             scope=f"de {commune.name}" if commune else "du territoire"),
-        synthetic=bool(t.is_synthetic or n_synthetic))
+        synthetic=bool(t.is_synthetic or n_synthetic),
+        evaluation=_evaluation(session, t.id, year, cid))  # issue 15
+
+
+def _evaluation(session: Session, territory_id: int, year: int | None, commune_id):  # issue 15
+    from .evaluation.copil import copil_evaluation
+    return copil_evaluation(session, territory_id, year, commune_id)
 
 
 def _protocol_line(t: Territory) -> str:
@@ -439,6 +446,8 @@ def render_xlsx(data: CopilData, path: Path) -> Path:
             for cell in col:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0.00"
+    from .evaluation.copil import write_evaluation_sheets  # issue 15
+    write_evaluation_sheets(wb, data.evaluation)
     wb.properties.title = f"COPIL {data.territory} {data.period.lower()}"
     wb.properties.creator = "Tableau de bord PERR"
     wb.save(path)
