@@ -53,12 +53,10 @@ if len(roll):
                    "un taux, une moyenne ou un écart ne s'additionne pas et n'est jamais "
                    "moyenné sans les effectifs.")
         for r in roll.to_dict("records"):
-            when = r["year"] if r["year"] == r["year"] and r["year"] is not None else \
-                "année non précisée"
-            when = int(when) if isinstance(when, float) else when
+            when = int(r["year"]) if r["year"] is not None else "année non précisée"
             head = f"{r['place']} · {r['label']}" + (
-                f" · {when}" if r["value"] is not None and r["value"] == r["value"] else "")
-            if r["value"] is not None and r["value"] == r["value"]:
+                f" · {when}" if r["value"] is not None else "")
+            if r["value"] is not None:
                 text = ("environ " if r["approximate"] else "") + model.fr_value(r["value"],
                                                                                   r["unit"])
                 line = f"**{md(head)}** : {md(text)}"

@@ -352,5 +352,6 @@ def rollup(session: Session, territory_id: int, commune_id: int | None = None) -
                 "value": sum(v.value for v in vals) if add else None,
                 "parts": len(vals), "places": n_places,
                 "approximate": any(v.approximate for v in vals), "note": note})
-    return pd.DataFrame(rows, columns=["level", "place", "label", "unit", "kind", "year", "value",
-                                       "parts", "places", "approximate", "note"])
+    df = pd.DataFrame(rows, columns=["level", "place", "label", "unit", "kind", "year", "value",
+                                     "parts", "places", "approximate", "note"])
+    return df.astype(object).where(df.notna(), None)  # no value: None, never NaN

@@ -101,6 +101,7 @@ def planned_vs_achieved(session: Session, territory_id: int, year: int | None = 
     df.insert(1, "label", [labels.get(g, "") for g in df["group_id"]])
     if by in ("quartier", "objectif"):  # link tables not restricted to the territory
         df = df[df["group_id"].isin(labels)]
+    df = df.astype(object).where(df.notna(), None)  # "non renseigné" stays None, never NaN
     return df.sort_values("label", key=lambda s: s.map(_order(labels))).reset_index(drop=True)
 
 
