@@ -7,7 +7,6 @@ lays them out in the fpdf2 document (font "DejaVu", registered by report_pdf.ren
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -52,34 +51,44 @@ def indicator_rows(data: EvaluationSection) -> list[list[str]]:
     return rows
 
 
-def trend_png(ind: dict) -> io.BytesIO | None:
-    """A small black-and-white trend chart (matplotlib), None under two dated values."""
-    if len(ind["series"]) < 2:
-        return None
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(3.2, 1.5), dpi=150)
-    xs, ys = zip(*ind["series"])
-    ax.plot(xs, ys, color="black", marker="o", linewidth=1.2)
-    for x, y in ind["series"]:
-        ax.annotate(model.fr_value(y), (x, y), textcoords="offset points", xytext=(0, 5),
-                    ha="center", fontsize=6)
-    if ind["target"] and ind["target"]["year"]:
-        ax.plot([ind["target"]["year"]], [ind["target"]["value"]], marker="D",
-                markerfacecolor="white", color="black", linestyle="none")
-    ax.set_xticks(list(xs))
-    ax.tick_params(labelsize=6)
-    ax.set_ylabel(ind["unit"], fontsize=6)
-    ax.set_ylim(bottom=0, top=max(ys) * 1.25)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    buf.seek(0)
-    return buf
+def trend_vector(pdf, ind: dict, width: float = 70, height: float = 24) -> None:  # noqa: ANN001
+    """A small black-and-white trend chart drawn with PDF lines (vector, no image): measured
+    values by year, each labelled with its value and year; the target as an open diamond."""
+    points = list(ind["series"])
+    if len(points) < 2:
+        return
+    target = ind["target"] if ind["target"] and ind["target"]["year"] else None
+    if pdf.get_y() + height + 8 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    x0, y0 = pdf.l_margin + 4, pdf.get_y() + 4
+    years = [y for y, _ in points] + ([target["year"]] if target else [])
+    top = max([v for _, v in points] + ([target["value"]] if target else [])) or 1
+    span = (max(years) - min(years)) or 1
+
+    def xy(year, value):  # noqa: ANN001
+        return (x0 + (year - min(years)) / span * width,
+                y0 + height - (value / (top * 1.15)) * height)
+
+    pdf.set_draw_color(0)
+    pdf.set_line_width(0.2)
+    pdf.line(x0, y0 + height, x0 + width, y0 + height)          # time axis
+    pdf.set_line_width(0.5)
+    coords = [xy(y, v) for y, v in points]
+    for (xa, ya), (xb, yb) in zip(coords, coords[1:]):
+        pdf.line(xa, ya, xb, yb)
+    pdf.set_font(FONT, size=6.5)
+    for (year, value), (x, y) in zip(points, coords):
+        pdf.circle(x=x, y=y, radius=0.8, style="F")
+        pdf.text(x - 3, y - 1.8, model.fr_value(value))
+        pdf.text(x - 3, y0 + height + 3.2, str(year))
+    if target:
+        x, y = xy(target["year"], target["value"])
+        pdf.set_line_width(0.3)
+        pdf.polygon([(x, y - 1.4), (x + 1.4, y), (x, y + 1.4), (x - 1.4, y)], style="D")
+        pdf.text(x - 3, y - 2, f"cible {model.fr_value(target['value'])}")
+        pdf.text(x - 3, y0 + height + 3.2, str(target["year"]))
+    pdf.set_line_width(0.2)
+    pdf.set_y(y0 + height + 5)
 
 
 def render_evaluation_section(pdf, data: EvaluationSection | None) -> None:  # noqa: ANN001
@@ -114,9 +123,7 @@ def render_evaluation_section(pdf, data: EvaluationSection | None) -> None:  # n
              f"cible : {row[4]}")
         if ind["words"]:
             para(f"Évolution : {ind['words']}")
-        png = trend_png(ind)
-        if png is not None:
-            pdf.image(png, w=62)
+        trend_vector(pdf, ind)
         if ind["sources"]:
             para("Source : " + " ; ".join(ind["sources"]), 7.5)
     pdf.ln(3)
