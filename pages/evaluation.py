@@ -17,15 +17,19 @@ tid, year = int(t["id"]), common.current_year()
 
 places = w.cached(model.places, tid)
 communes = {r["id"]: r["name"] for r in places["communes"]}
-commune_id = st.selectbox("Commune", [None] + list(communes), key="eval_commune",
-                          format_func=lambda c: "Toutes les communes" if c is None
-                          else communes[c])
+ALL = 0  # "toutes / tous" (not None: Streamlit would show its own placeholder for None)
+if st.session_state.get("eval_commune") not in [ALL, *communes]:
+    st.session_state["eval_commune"] = ALL
+commune_id = st.selectbox("Commune", [ALL] + list(communes), key="eval_commune",
+                          format_func=lambda c: "Toutes les communes" if c == ALL
+                          else communes[c]) or None
 quartiers = {q["id"]: q["name"] for q in places["quartiers"]
              if commune_id is None or commune_id in q["communes"]}
-if st.session_state.get("eval_qpv") not in quartiers:
-    st.session_state["eval_qpv"] = None
-qpv_id = st.selectbox("Quartier", [None] + list(quartiers), key="eval_qpv",
-                      format_func=lambda q: "Tous les quartiers" if q is None else quartiers[q])
+if st.session_state.get("eval_qpv") not in [ALL, *quartiers]:
+    st.session_state["eval_qpv"] = ALL
+qpv_id = st.selectbox("Quartier", [ALL] + list(quartiers), key="eval_qpv",
+                      format_func=lambda q: "Tous les quartiers" if q == ALL
+                      else quartiers[q]) or None
 
 # --- indicators ---------------------------------------------------------------------------------
 st.header("Indicateurs")
@@ -93,12 +97,11 @@ else:
     years = w.cached(progress.by_year, tid, commune_id, qpv_id, weight)
     if len(years) and year is None:
         st.subheader("Par année")
-        table = years.assign(
-            realises=[("non renseigné" if r.achieved_reported == 0 else fr_number(r.achieved))
-                      for r in years.itertuples()],
-            part=[f"{r.achieved_share:.0%}".replace("%", " %") for r in years.itertuples()])
-        st.dataframe(table[["year", "actions", "realises", "part"]], hide_index=True,
-                     width="stretch", column_config={
-                         "year": st.column_config.NumberColumn("Année", format="%d"),
-                         "actions": "Actions", "realises": "Bénéficiaires réalisés",
-                         "part": "Actions renseignées"})
+        lines = []
+        for r in years.to_dict("records"):
+            done = ("non renseignés" if not r["achieved_reported"]
+                    else fr_number(r["achieved"]))
+            lines.append(f"- **{int(r['year'])}** : {fr_number(r['actions'])} action(s) ; "
+                         f"bénéficiaires réalisés : {done} ({r['achieved_reported']} action(s) "
+                         f"sur {r['actions']} renseignée(s))")
+        st.markdown("\n".join(lines))

@@ -37,7 +37,8 @@ def trend_figure(ind: dict, height: int = 220) -> go.Figure | None:
                                  marker=dict(symbol="diamond-open", size=12),
                                  hovertemplate="cible %{x} : %{y}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=0, r=10, t=25, b=0), showlegend=False,
-                      xaxis=dict(tickformat="d", dtick=None, title=None),
+                      xaxis=dict(tickmode="array", tickvals=[y for y, _ in series],
+                                 ticktext=[str(y) for y, _ in series], title=None),
                       yaxis=dict(title=ind["unit"], rangemode="tozero"),
                       separators=", ")
     return fig

@@ -27,7 +27,7 @@ def test_evaluation_page_for_champigny(start_app, e2e_db, new_page, size, public
     assert "Taux de chômage" not in body  # Saint-Maur filtered out
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
-    labels = chart.locator("g.textpoint").all_inner_texts()
+    labels = chart.locator("g.textpoint text").all_text_contents()
     assert labels[:3] == ["14", "15", "17"]
     overflow = page.evaluate(
         "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
