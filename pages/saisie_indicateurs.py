@@ -13,7 +13,11 @@ from perr_ui.frame import require_app_frame
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 actor = auth.require_editor()
-tid = common.current_territory_id()
+t = w.territory()
+if t is None:
+    st.warning("Aucun territoire n'est chargé.")
+    st.stop()
+tid = int(t["id"])
 st.title("Saisir des indicateurs")
 st.caption("Valeurs de référence, cibles et mesures des indicateurs d'évaluation, avec leur "
            "source. " + ("Administrateur : tout le territoire." if actor.is_admin else
