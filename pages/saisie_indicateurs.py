@@ -7,7 +7,6 @@ from perr_model.errors import ConcurrentEdit, PerrError
 from perr_model.evaluation import exchange, model
 from perr_model.store import write_session
 from perr_ui import auth, common, widgets as w
-from perr_ui.evaluation_view import md
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)

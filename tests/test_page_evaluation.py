@@ -3,10 +3,8 @@ with their trend, planned vs achieved, filters, plain-text data, the Quartier pa
 the public instance, and the editing page's role check."""
 from __future__ import annotations
 
-import json
 import shutil
 
-from sqlalchemy import text
 
 from page_support import PEMB, PTE, Page, on, plotly_spec, sql, territory_id  # noqa: F401
 from perr_model.auth import Actor

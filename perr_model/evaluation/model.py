@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..schema import (
-    Axis, Commitment, Commune, Indicator, IndicatorValue, ObjectiveGroup, OperationalObjective,
+    Axis, Commitment, Commune, Indicator, IndicatorValue, OperationalObjective,
     Qpv, StrategicObjective, Territory,
 )
 from ..textnorm import fold
