@@ -2,7 +2,7 @@
 achieved from the actions, roll-ups; filters by commune and quartier (issue 15)."""
 import streamlit as st
 
-from perr_model.evaluation import model, progress
+from perr_model.evaluation import exchange, model, progress
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_number
 from perr_ui.evaluation_view import indicator_list, md, progress_block
@@ -36,8 +36,8 @@ st.header("Indicateurs")
 df = w.cached(model.indicators, tid, commune_id, qpv_id)
 if df.empty:
     w.nothing("Aucun indicateur n'est enregistré pour cette sélection. Les chiffres cités par "
-              "le protocole sont chargés avec la base ; d'autres valeurs se saisissent ou "
-              "s'importent depuis la page « Saisir des indicateurs ».")
+              "le protocole sont chargés avec la base ; les éditeurs en ajoutent (saisie ou "
+              "import de fichier).")
 else:
     st.caption(f"{fr_number(len(df))} indicateur(s). Les chiffres viennent du protocole ou des "
                "saisies, chacun avec sa source ; une cible n'est affichée que si elle a été "
@@ -49,6 +49,12 @@ else:
     for axis, part in df[df["axis_id"].notna()].groupby("axis", sort=False):
         st.subheader(md(axis))
         indicator_list(part, f"axis_{int(part['axis_id'].iloc[0])}")
+
+    frame = w.cached(exchange.export_frame, tid)
+    st.download_button("Télécharger les valeurs des indicateurs (CSV)",
+                       exchange.to_csv_bytes(frame), "indicateurs.csv", "text/csv",
+                       help="Toutes les valeurs du territoire avec leur source, dans le format "
+                            "d'import (sans le nom des personnes qui les ont saisies).")
 
 roll = w.cached(model.rollup, tid, commune_id)
 if len(roll):

@@ -30,6 +30,8 @@ def test_champigny_indicators_trend_and_words(embedded_sqlite, on):
     assert "\\+3\u00a0points depuis 2000 \\(évolution défavorable\\)" in shown
     assert "Cible : aucune fixée par le protocole" in shown and "objectif 20" not in shown
     assert "Taux de chômage" not in shown  # Saint-Maur's figures are filtered out
+    assert any(d.label == "Télécharger les valeurs des indicateurs (CSV)"
+               for d in p.at.get("download_button"))
     specs = [plotly_spec(p.at, i) for i in range(len(p.at.get("plotly_chart")))]
     series = [(d["x"], d["y"]) for s in specs for d in s["data"]]
     assert ([2000, 2009, 2014], [14, 15, 17]) in series
