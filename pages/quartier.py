@@ -63,3 +63,6 @@ else:
     st.dataframe(commitments[columns], hide_index=True, width="stretch", column_config={
         "commune": "Commune", "groupe": "Axe ou thème", "actions": "Actions",
         "engagement": st.column_config.TextColumn("Engagement", width="large")})
+
+from perr_ui.evaluation_view import quartier_section  # noqa: E402 - issue 15 (evaluation)
+quartier_section(tid, qpv_id)

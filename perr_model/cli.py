@@ -86,6 +86,18 @@ COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict
       (("--commune",), {"action": "append", "help": "code INSEE d'une commune (éditeur)"}),
       (("--territory",), {"help": "territoire (slug ou nom)"}),
       (("--password",), {"help": "mot de passe (sinon demandé, ou PERR_NEW_PASSWORD)"})]),
+    # --- evaluation indicators (issue 15)
+    (("export", "indicators"), "perr_model.evaluation.exchange:cli_export",
+     "exporte les valeurs des indicateurs d'évaluation (CSV ou XLSX, réimportable)",
+     [(("--format",), {"choices": ["csv", "xlsx"], "default": "csv"}),
+      (("--territory",), {"help": "territoire (slug ou nom ; défaut : tous)"}),
+      (("--out",), {"help": "fichier de sortie (défaut : sortie standard, CSV seulement)"})]),
+    (("import", "indicators"), "perr_model.evaluation.exchange:cli_import",
+     "importe des valeurs d'indicateurs (CSV ou XLSX) : tout ou rien, rapport ligne par ligne",
+     [(("file",), {"help": "fichier CSV ou XLSX"}),
+      (("--territory",), {"help": "territoire des lignes sans colonne territoire"}),
+      (("--dry-run",), {"action": "store_true", "help": "vérifie sans rien écrire"}),
+      (("--user",), {"default": "cli", "help": "auteur inscrit dans l'historique"})]),
     # --- COPIL document (issue 6)
     (("report", "copil"), "report_copil",
      "produit le document du COPIL (PDF et XLSX des tableaux)",

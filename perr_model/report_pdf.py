@@ -58,6 +58,8 @@ def render_pdf(data: CopilData) -> bytes:
     _angles_morts(pdf, data)
     _commitments(pdf, data)
     _funding(pdf, data)
+    from .evaluation.copil import render_evaluation_section  # issue 15
+    render_evaluation_section(pdf, data.evaluation)
     _sources(pdf, data)
     return bytes(pdf.output())
 

@@ -68,6 +68,7 @@ class CopilData:
     @property
     def synthetic(self) -> bool:
         return bool(self.figures.get("synthetic"))
+    evaluation: object = None         # evaluation.copil.EvaluationSection (issue 15)
 
     @property
     def period(self) -> str:
@@ -147,7 +148,14 @@ def copil_data(session: Session, territory: str | int, year: int | None,
         posts=money.state_posts_by_contrat(session, scope),
         sources=_sources(t, places.datasets(session), places.action_origins(session, scope)),
         year_rule=(YEAR_RULE if year is not None else ALL_YEARS_RULE).format(
-            year=year, undated=f"{number(h['undated'])} ici", scope=where))
+            year=year, undated=f"{number(h['undated'])} ici", scope=where),
+        evaluation=_evaluation(session, scope))
+
+
+def _evaluation(session: Session, scope):
+    """The Évaluation section (perr_model.evaluation), for the same scope."""
+    from .evaluation.copil import copil_evaluation
+    return copil_evaluation(session, scope.territory_id, scope.year, scope.commune_id)
 
 
 def _protocol_line(t: Territory) -> str:
@@ -221,6 +229,8 @@ def render_xlsx(data: CopilData, path) -> object:
             for cell in col:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0.00"
+    from .evaluation.copil import write_evaluation_sheets  # issue 15
+    write_evaluation_sheets(wb, data.evaluation)
     wb.properties.title = f"COPIL {data.territory} {data.period.lower()}"
     wb.properties.creator = "Tableau de bord PERR"
     wb.save(path)

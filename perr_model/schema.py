@@ -469,3 +469,68 @@ class Dataset(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     rows: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- evaluation: indicators and their values (issue 15, migration 0006_indicators) -------------
+
+INDICATOR_NODES = ("territory", "axis", "strategic_objective", "operational_objective",
+                   "commitment")
+INDICATOR_VALUE_KINDS = ("reference", "cible", "mesure")
+
+
+class Indicator(Base):
+    """An evaluation indicator attached to one node of the referential (or to the territory as a
+    whole), optionally to a commune or a quartier. `direction`: "hausse" (higher is better),
+    "baisse" (lower is better) or None (context figure). `aggregation`: "somme" when values of
+    quartiers add up to the commune and communes to the territory (counts), None otherwise
+    (rates, means, gaps: never averaged)."""
+    __tablename__ = "indicator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    node_kind: Mapped[str] = mapped_column(String(30), default="territory")
+    axis_id: Mapped[int | None] = mapped_column(ForeignKey("axis.id", ondelete="CASCADE"),
+                                                index=True)
+    strategic_objective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("strategic_objective.id", ondelete="CASCADE"), index=True)
+    objective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operational_objective.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE"), index=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id", ondelete="CASCADE"),
+                                                   index=True)
+    qpv_id: Mapped[int | None] = mapped_column(ForeignKey("qpv.id", ondelete="CASCADE"),
+                                               index=True)
+    label: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(60))
+    direction: Mapped[str | None] = mapped_column(String(10))
+    aggregation: Mapped[str | None] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    values: Mapped[list[IndicatorValue]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan",
+        order_by="IndicatorValue.year")
+
+
+class IndicatorValue(Base):
+    """One value of an indicator: baseline (reference), target (cible) or measured (mesure), for
+    a year (None: the document gives no year). `approximate`: the text says "environ", "une
+    quinzaine", "plus de"...; `quoted` is the figure as written. `entered_by` is personal."""
+    __tablename__ = "indicator_value"
+    __table_args__ = (Index("ix_indicator_value_key", "indicator_id", "kind", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))          # reference | cible | mesure
+    year: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    quoted: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)       # document, observatory, survey
+    source_place: Mapped[str | None] = mapped_column(Text)  # section / place in the document
+    origin: Mapped[str] = mapped_column(String(20), default="manual")  # protocol|import|manual
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking
+    entered_by: Mapped[str | None] = mapped_column(String(120))  # personal: never public
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="values")

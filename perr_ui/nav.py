@@ -34,6 +34,7 @@ READING_PAGES = [
              "referentiel"),
     PageSpec("pages/quartier.py", "Quartier", ":material/location_city:", "Tableau de bord",
              "quartier"),
+    PageSpec("pages/evaluation.py", "Évaluation", ":material/monitoring:", "Tableau de bord", "evaluation"),
     PageSpec("pages/copil.py", "Document COPIL", ":material/picture_as_pdf:", "Tableau de bord",
              "copil"),
     PageSpec("pages/a_propos.py", "À propos", ":material/info:", "Tableau de bord", "a-propos"),
@@ -47,6 +48,7 @@ EDITING_PAGES = [
              "saisie"),
     PageSpec("pages/import_programmation.py", "Importer une programmation", ":material/upload:",
              "Saisie", "import-programmation"),
+    PageSpec("pages/saisie_indicateurs.py", "Saisir des indicateurs", ":material/query_stats:", "Saisie", "saisie-indicateurs"),
 ]
 
 ADMIN_PAGES = [

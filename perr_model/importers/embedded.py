@@ -48,6 +48,8 @@ def load_embedded(session: Session, folder: Path | None = None, *,
             territory = session.scalars(select(Territory).filter_by(slug=t["slug"])).one()
             load_referential(session, territory, doc)
             counts[f"referential:{t['slug']}"] = 1
+    from ..evaluation.embedded import load_indicators  # issue 15: the protocols' figures
+    counts.update(load_indicators(session, folder))
     return counts
 
 

@@ -1,0 +1,183 @@
+"""Planned vs achieved, from the actions: beneficiaries, amounts and progress by status.
+
+Uses the dashboard's definitions (`perr_model.figures.definitions`): an action is *counted*
+when it is live (not archived, running in the year); it *serves an axis* as `axis_served` says;
+it *reaches a commune* as `commune_reached` says; a quartier through `action_qpv`; an
+operational objective through `action_objective`. Amounts are the action's funding lines (of
+the year, when a year is chosen), as `action_amounts` sums them.
+
+An empty "bénéficiaires réalisés" is *not reported*, never zero: each sum comes with the number
+of actions that report it. Status → progress: en projet 0, programmée 10, en cours 50,
+terminée 100; abandoned actions are left out of the progress (and counted apart). The database
+holds no "montant dépensé" yet: the figures say so instead of showing zero.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session
+
+from ..figures import definitions as d
+from ..figures.places import action_years
+from ..figures.scope import Scope
+from ..schema import (
+    Action, Axis, Commune, ObjectiveGroup, OperationalObjective, Qpv, StrategicObjective,
+    action_commune_reached, action_objective, action_qpv, qpv_commune,
+)
+
+STATUS_PROGRESS = {"en_projet": 0, "programmee": 10, "en_cours": 50, "terminee": 100}
+WEIGHTS = {None: "chaque action compte pour un", "montant": "pondéré par le montant accordé",
+           "beneficiaires": "pondéré par les bénéficiaires prévus"}
+GROUPS = ("total", "axe", "objectif", "commune", "quartier")
+COLUMNS = ["group_id", "label", "actions", "planned", "planned_reported", "achieved",
+           "achieved_reported", "achieved_share", "requested", "granted", "funded_actions",
+           "progress", "progress_actions", "abandoned"]
+SPENT_NOTE = ("Montants dépensés : non suivis par le tableau de bord (seuls les montants "
+              "demandés et accordés sont enregistrés).")
+
+
+def _links(territory_id: int, year: int | None, by: str):
+    """SELECT (group_id, action_id) pairs for the grouping `by` (counted actions only)."""
+    if by == "axe":
+        return d.axis_served(Scope(territory_id, year))
+    if by == "commune":
+        return d.commune_reached(Scope(territory_id, year))
+    if by == "quartier":
+        return select(action_qpv.c.qpv_id, action_qpv.c.action_id)
+    if by == "objectif":
+        return select(action_objective.c.objective_id, action_objective.c.action_id)
+    return select(literal(0).label("group_id"), Action.id.label("action_id")).where(
+        *d.counted(Scope(territory_id, year)))
+
+
+def planned_vs_achieved(session: Session, territory_id: int, year: int | None = None,
+                        by: str = "total", commune_id: int | None = None,
+                        qpv_id: int | None = None, weight: str | None = None) -> pd.DataFrame:
+    """One row per axis / operational objective / commune / quartier (or one row, "total") with
+    the counted actions, beneficiaries planned and achieved (sums and how many actions report
+    each), amounts requested and granted, and the progress (0–100) from the statuses, weighted
+    by `weight` (None, "montant" or "beneficiaires"). `commune_id` / `qpv_id` restrict to the
+    actions reaching that commune / targeting that quartier."""
+    if by not in GROUPS or weight not in WEIGHTS:
+        raise ValueError(by)
+    links = _links(territory_id, year, by).subquery()
+    gid, aid = links.c[0], links.c[1]
+    amounts = d.action_amounts(Scope(territory_id, year))
+    progress = case(*[(Action.status == k, v) for k, v in STATUS_PROGRESS.items()], else_=None)
+    live = Action.status != "abandonnee"
+    w = {None: literal(1.0), "montant": func.coalesce(amounts.c.amount, 0),
+         "beneficiaries": None, "beneficiaires": func.coalesce(Action.beneficiaries_planned, 0)
+         }[weight]
+    q = (select(gid, func.count(),
+                func.sum(Action.beneficiaries_planned), func.count(Action.beneficiaries_planned),
+                func.sum(Action.beneficiaries_achieved), func.count(Action.beneficiaries_achieved),
+                func.sum(amounts.c.requested), func.sum(amounts.c.amount),
+                func.count(amounts.c.action_id),
+                func.sum(case((live, progress * w), else_=None)),
+                func.sum(case((live, w), else_=None)),
+                func.sum(case((live, 1), else_=0)),
+                func.sum(case((live, 0), else_=1)))
+         .select_from(links).join(Action, Action.id == aid)
+         .outerjoin(amounts, amounts.c.action_id == Action.id)
+         .where(*d.counted(Scope(territory_id, year))).group_by(gid))
+    if commune_id is not None:
+        reached = action_commune_reached
+        q = q.where(Action.id.in_(select(reached.c.action_id).where(
+            reached.c.commune_id == commune_id)))
+    if qpv_id is not None:
+        q = q.where(Action.id.in_(select(action_qpv.c.action_id).where(
+            action_qpv.c.qpv_id == qpv_id)))
+    rows = []
+    for (g, n, pl, pl_n, ach, ach_n, req, gra, funded, pw, ws, n_live, n_ab) in session.execute(q):
+        rows.append({
+            "group_id": int(g), "actions": int(n),
+            "planned": int(pl) if pl_n else None, "planned_reported": int(pl_n),
+            "achieved": int(ach) if ach_n else None, "achieved_reported": int(ach_n),
+            "achieved_share": ach_n / n if n else None,
+            "requested": float(req) if req is not None else None,
+            "granted": float(gra) if gra is not None else None, "funded_actions": int(funded),
+            "progress": float(pw) / float(ws) if ws else None,
+            "progress_actions": int(n_live or 0), "abandoned": int(n_ab or 0)})
+    df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "label"])
+    labels = _labels(session, territory_id, by, list(df["group_id"]))
+    df.insert(1, "label", [labels.get(g, "") for g in df["group_id"]])
+    if by in ("quartier", "objectif"):  # link tables not restricted to the territory
+        df = df[df["group_id"].isin(labels)]
+    df = df.astype(object).where(df.notna(), None)  # "non renseigné" stays None, never NaN
+    return df.sort_values("label", key=lambda s: s.map(_order(labels))).reset_index(drop=True)
+
+
+def _order(labels: dict):
+    order = {label: i for i, label in enumerate(labels.values())}
+    return lambda v: order.get(v, len(order))
+
+
+def _labels(session: Session, territory_id: int, by: str, ids: list[int]) -> dict[int, str]:
+    if by == "axe":
+        return {a.id: f"Axe {a.number or a.position} – {a.short_title or a.title}"
+                for a in session.scalars(select(Axis).where(Axis.territory_id == territory_id)
+                                         .order_by(Axis.position))}
+    if by == "commune":
+        return {c.id: c.name for c in session.scalars(select(Commune).where(
+            Commune.territory_id == territory_id).order_by(Commune.name))}
+    if by == "quartier":
+        return {q.id: q.name for q in session.scalars(
+            select(Qpv).where(Qpv.id.in_(select(qpv_commune.c.qpv_id).join(
+                Commune, Commune.id == qpv_commune.c.commune_id)
+                .where(Commune.territory_id == territory_id)))
+            .order_by(Qpv.name))}
+    if by == "objectif":
+        out = {}
+        for o, g, a in session.execute(
+                select(OperationalObjective, ObjectiveGroup, Axis)
+                .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
+                .join(StrategicObjective,
+                      StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
+                .join(Axis, Axis.id == StrategicObjective.axis_id)
+                .where(Axis.territory_id == territory_id)
+                .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position)):
+            out[o.id] = f"{a.number or a.position}.{g.number or g.position}.{o.position} {o.text}"
+        return out
+    return {0: "Ensemble des actions"}
+
+
+def by_year(session: Session, territory_id: int, commune_id: int | None = None,
+            qpv_id: int | None = None, weight: str | None = None) -> pd.DataFrame:
+    """The "total" row for each year in which actions run (figures.places.action_years)."""
+    frames = []
+    for y in sorted(action_years(session, territory_id)):
+        row = planned_vs_achieved(session, territory_id, y, "total", commune_id, qpv_id, weight)
+        if len(row):
+            frames.append(row.assign(year=y))
+    if not frames:
+        return pd.DataFrame(columns=["year"] + COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def words(row: dict) -> list[str]:
+    """The row as plain French sentences (the page and the COPIL document)."""
+    from ..reports import fr_euros, fr_number
+    n = row["actions"]
+    out = [f"{fr_number(n)} action(s) comptée(s)."]
+    if row["planned_reported"]:
+        out.append(f"Bénéficiaires prévus : {fr_number(row['planned'])} "
+                   f"({row['planned_reported']} action(s) sur {n} renseignée(s)).")
+    else:
+        out.append("Bénéficiaires prévus : non renseignés.")
+    if row["achieved_reported"]:
+        out.append(f"Bénéficiaires réalisés : {fr_number(row['achieved'])} "
+                   f"({row['achieved_reported']} action(s) sur {n} renseignée(s), "
+                   f"{row['achieved_share']:.0%})".replace("%", " %") + ".")
+    else:
+        out.append("Bénéficiaires réalisés : non renseignés (ce n'est pas zéro).")
+    if row["funded_actions"]:
+        out.append(f"Montants demandés : {fr_euros(row['requested'])} ; accordés : "
+                   f"{fr_euros(row['granted'])} ({row['funded_actions']} action(s) financée(s)).")
+    else:
+        out.append("Aucun financement enregistré pour ces actions.")
+    if row["progress"] is not None:
+        out.append(f"Avancement : {fr_number(round(row['progress']))} % d'après les statuts "
+                   f"({row['progress_actions']} action(s)"
+                   + (f", {row['abandoned']} abandonnée(s) exclue(s)" if row["abandoned"] else "")
+                   + ").")
+    return out

@@ -1,0 +1,99 @@
+"""Blocks of the Évaluation page, reused by the Quartier page (issue 15).
+
+Text from the database is shown escaped (`md`): every ASCII punctuation sign gets a backslash,
+so that Markdown, Streamlit's colour/icon directives and LaTeX never apply to data.
+"""
+from __future__ import annotations
+
+import re
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from perr_model.evaluation import model, progress
+from perr_ui import widgets as w
+
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md(text) -> str:  # noqa: ANN001
+    """Data as literal text inside st.markdown / st.caption."""
+    return _PUNCT.sub(r"\\\1", "" if text is None else str(text))
+
+
+def trend_figure(ind: dict, height: int = 220) -> go.Figure | None:
+    """Measured values by year (line), the target as a separate marker; None under 2 years."""
+    series = ind["series"]
+    if len(series) < 2:
+        return None
+    fig = go.Figure(go.Scatter(x=[y for y, _ in series], y=[v for _, v in series],
+                               mode="lines+markers+text", name="mesure",
+                               text=[model.fr_value(v) for _, v in series],
+                               textposition="top center", cliponaxis=False,
+                               hovertemplate="%{x} : %{text}<extra></extra>"))
+    if ind["target"] and ind["target"]["year"]:
+        t = ind["target"]
+        fig.add_trace(go.Scatter(x=[t["year"]], y=[t["value"]], mode="markers", name="cible",
+                                 marker=dict(symbol="diamond-open", size=12),
+                                 hovertemplate="cible %{x} : %{y}<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=0, r=10, t=25, b=0), showlegend=False,
+                      xaxis=dict(tickmode="array", tickvals=[y for y, _ in series],
+                                 ticktext=[str(y) for y, _ in series], title=None),
+                      yaxis=dict(title=ind["unit"], rangemode="tozero"),
+                      separators=", ")
+    return fig
+
+
+def indicator_block(ind: dict, key: str, show_place: bool = True) -> None:
+    """One indicator, stacked for a phone: name, place, reference → latest → target, words,
+    trend chart, sources."""
+    with st.container(border=True):
+        st.markdown(f"**{md(ind['label'])}**")
+        place = [p for p in (ind["commune"], ind["quartier"]) if isinstance(p, str)]
+        caption = " · ".join(place + ([ind["node_title"]] if ind["node_title"] else []))
+        if show_place and caption:
+            st.caption(md(caption))
+        base_label = "Référence" if ind["baseline"] and ind["baseline"]["kind"] == "reference" \
+            else "Première mesure"
+        lines = []
+        if ind["baseline"]:
+            lines.append(f"- {base_label} : {md(model.value_text(ind['baseline'], ind['unit']))}")
+        lines.append(f"- Dernière valeur : {md(model.value_text(ind['latest'], ind['unit']))}")
+        lines.append("- Cible : " + (md(model.value_text(ind["target"], ind["unit"]))
+                                     if ind["target"] else "aucune fixée par le protocole"))
+        st.markdown("\n".join(lines))
+        if ind["words"]:
+            st.markdown(f"**{md(ind['words'])}**")
+        fig = trend_figure(ind)
+        if fig is not None:
+            st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+        quoted = [v["quoted"] for v in ind["values"] if v["quoted"]]
+        if quoted:
+            st.caption("Texte : " + md(" ; ".join(f"« {q} »" for q in quoted)))
+        if ind["sources"]:
+            st.caption("Source : " + md(" ; ".join(ind["sources"])))
+        if any(v["approximate"] for v in ind["values"]):
+            st.caption("« environ » : le document donne ce chiffre comme approximatif.")
+
+
+def indicator_list(df, key: str, show_place: bool = True) -> None:
+    for i, ind in enumerate(df.to_dict("records")):
+        indicator_block(ind, f"{key}_{ind['id']}_{i}", show_place)
+
+
+def progress_block(row: dict) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{md(row['label'])}**")
+        st.markdown("\n".join(f"- {md(line)}" for line in progress.words(row)))
+
+
+def quartier_section(territory_id: int, qpv_id: int) -> None:
+    """The Quartier page's "Indicateurs" section: the quartier's indicators."""
+    st.subheader("Indicateurs du quartier")
+    df = w.cached(model.indicators, territory_id, None, qpv_id)
+    if df.empty:
+        st.caption("Aucun indicateur n'est enregistré pour ce quartier.")
+        return
+    indicator_list(df, "qpv_ind", show_place=False)
+    st.page_link("pages/evaluation.py", label="Toute l'évaluation du territoire",
+                 icon=":material/monitoring:")
