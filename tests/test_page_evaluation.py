@@ -50,7 +50,7 @@ def test_champigny_indicators_trend_and_words(embedded_sqlite, on):
 def test_quartier_filter_and_quartier_page(embedded_sqlite, on):
     url = on(embedded_sqlite)
     tid = territory_id(url, PEMB)
-    rives = sql(url, "select id from qpv where name = 'Rives de la Marne'")
+    rives = sql(url, "select id from qpv where name = 'Rives de la Marne' or aliases like '%Rives de la Marne%'")
     p = Page(url, PAGE, tid)
     p.at.selectbox(key="eval_qpv").set_value(rives)
     p.run()

@@ -156,7 +156,7 @@ def by_year(session: Session, territory_id: int, commune_id: int | None = None,
 
 def words(row: dict) -> list[str]:
     """The row as plain French sentences (the page and the COPIL document)."""
-    from ..reports import fr_euros, fr_number
+    from ..vocabulary import euros as fr_euros, number as fr_number
     n = row["actions"]
     out = [f"{fr_number(n)} action(s) comptée(s)."]
     if row["planned_reported"]:
