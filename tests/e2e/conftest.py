@@ -146,23 +146,43 @@ def page(new_page):
     return new_page(*DESKTOP)
 
 
-def goto(page, url: str, timeout: float = 30_000) -> None:
+def goto(page, url: str, timeout: float = 60_000) -> None:
     """Load `url` and wait until Streamlit has finished running the script."""
     page.goto(url)
     wait_idle(page, timeout)
 
 
-def wait_idle(page, timeout: float = 30_000) -> None:
+def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the script has run (a title is shown) and is no longer running."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
     # A widget set on load (query parameter, default) may trigger a rerun right after the first
-    # run: wait until the app reports "notRunning" on several consecutive polls (its own state,
-    # not a fixed delay).
+    # run: wait until the app reports "notRunning", with no element still loading (skeletons of
+    # lazily loaded charts and tables) or stale, on several consecutive polls (the app's own
+    # state, not a fixed delay).
     page.evaluate("() => { window.__perrIdle = 0; }")
+    try:
+        _wait_idle(page, timeout)
+    except Exception as exc:
+        state = page.evaluate(
+            """() => [document.querySelector('[data-testid="stApp"]')
+                      ?.getAttribute('data-test-script-state'),
+                      ...[...document.querySelectorAll('[data-testid="stSkeleton"], '
+                          + '[data-testid="stSkeletonElement"], [data-testid="stAppSkeleton"], '
+                          + '[data-stale="true"]')].filter(e => e.offsetParent !== null)
+                         .map(e => e.getAttribute('data-testid') || 'stale')]""")
+        raise AssertionError(f"La page ne se stabilise pas : {state}") from exc
+
+
+def _wait_idle(page, timeout: float) -> None:
     page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
-            const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+            const loading = [...document.querySelectorAll(
+                '[data-testid="stSkeleton"], [data-testid="stSkeletonElement"], '
+                + '[data-testid="stAppSkeleton"], [data-stale="true"]')]
+                .some(e => e.offsetParent !== null);   // shown (not in a folded expander)
+            const idle = app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !loading;
             window.__perrIdle = idle ? (window.__perrIdle || 0) + 1 : 0;
             return window.__perrIdle >= 4;
         }""", polling=100, timeout=timeout)
