@@ -4,6 +4,7 @@ import streamlit as st
 from perr_model import queries
 from perr_ui import common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -19,8 +20,8 @@ with common.session() as s:
 for t in terr.itertuples():
     info = notes[int(t.id)]
     with st.container(border=True):
-        st.subheader(t.name + (" — démonstration (données fictives)" if t.is_synthetic else ""))
-        st.caption(info["caption"])
+        st.subheader(md(t.name, multiline=False) + (" — démonstration (données fictives)" if t.is_synthetic else ""))
+        st.caption(md(info["caption"]))
         table = overviews[int(t.id)]
         if table.empty:
             st.info("Aucun axe n'est encore chargé pour ce territoire.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from perr_model import action_list as al
 from perr_ui import common, widgets as w
+from perr_ui.text import md
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
 
@@ -78,22 +79,24 @@ picked = event.selection.rows if event else []
 if picked:
     d = w.cached(al.detail, int(rows.iloc[picked[0]]["id"]))
     with st.container(border=True):
-        st.subheader(d["title"])
+        st.subheader(md(d["title"], multiline=False))
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
-        st.markdown(f"**Référence** : {d['reference']}  \n**Porteur** : {d['holder_name'] or '–'}"
-                    f"{' (SIRET ' + d['holder_siret'] + ')' if d['holder_siret'] else ''}  \n"
-                    f"**Statut** : {d['statut']}  \n**Années** : {d['year_start'] or '–'}"
-                    f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}  \n"
-                    f"**Public cible** : {d['target_public'] or '–'}  \n"
+        years = (f"{d['year_start'] or '–'}"
+                 f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}")
+        siret = f" (SIRET {md(d['holder_siret'])})" if d["holder_siret"] else ""
+        st.markdown(f"**Référence** : {md(d['reference'], multiline=False)}  \n"
+                    f"**Porteur** : {md(d['holder_name'], multiline=False) or '–'}{siret}  \n"
+                    f"**Statut** : {md(d['statut'], multiline=False)}  \n**Années** : {years}  \n"
+                    f"**Public cible** : {md(d['target_public'], multiline=False) or '–'}  \n"
                     f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'])}, "
                     f"réalisés {fr_number(d['beneficiaries_achieved'])}  \n"
-                    f"**Communes** : {', '.join(d['communes']) or '–'}  \n"
-                    f"**Axes** : {' ; '.join(d['axes']) or '–'}  \n"
-                    f"**Objectifs** : {' ; '.join(d['objectifs']) or '–'}  \n"
-                    f"**Source** : {d['source'] or '–'}")
+                    f"**Communes** : {md(', '.join(d['communes']), multiline=False) or '–'}  \n"
+                    f"**Axes** : {md(' ; '.join(d['axes']), multiline=False) or '–'}  \n"
+                    f"**Objectifs** : {md(' ; '.join(d['objectifs']), multiline=False) or '–'}  \n"
+                    f"**Source** : {md(d['source'], multiline=False) or '–'}")
         if d["description"]:
-            st.write(d["description"])
+            st.markdown(md(d["description"]))
         if len(d["financements"]):
             st.dataframe(d["financements"], hide_index=True, width="stretch")
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")

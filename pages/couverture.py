@@ -6,6 +6,7 @@ from perr_model import coverage
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
+from perr_ui.text import plain
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -72,6 +73,7 @@ else:
     totals = matrix["Total territoire"].reset_index()
     totals["axis_id"], totals["court"] = axes["axis_id"].values, [
         f"Axe {n}" for n in axes["number"].fillna(axes["position"]).astype(int)]
+    totals["Axe"] = totals["Axe"].map(plain)  # plotly reads <a>, <b>… in hover texts
     fig = px.bar(totals, x="Total territoire", y="court", orientation="h", custom_data=["axis_id"],
                  hover_name="Axe", labels={"Total territoire": coverage.MEASURES[measure], "court": ""})
     fig.update_traces(hovertemplate="%{hovertext}<br>%{x}<extra></extra>")

@@ -4,6 +4,7 @@ import streamlit as st
 from perr_model import coverage
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_euros, fr_number
+from perr_ui.text import md
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
@@ -22,10 +23,10 @@ if st.session_state.get("qpv_id") not in labels:
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
 p = w.cached(coverage.qpv_profile, qpv_id, tid, year)
 
-st.subheader(p["name"])
-st.caption(f"Code officiel : {p['code'] or 'non renseigné'} · communes : "
-           f"{', '.join(n for _, n in p['communes'])}"
-           + (f" · source : {p['source']}" if p["source"] else ""))
+st.subheader(md(p["name"], multiline=False))
+st.caption(f"Code officiel : {md(p['code']) or 'non renseigné'} · communes : "
+           f"{md(', '.join(n for _, n in p['communes']), multiline=False)}"
+           + (f" · source : {md(p['source'], multiline=False)}" if p["source"] else ""))
 c = w.metric_row(4)
 w.figure(c, "Actions", fr_number(p["actions"]), help="Actions non archivées ciblant ce quartier "
          "pendant l'année choisie.")
@@ -42,7 +43,7 @@ st.subheader("Actions par axe")
 if p["by_axis"].empty:
     w.nothing("Aucune action enregistrée pour ce quartier.")
 for (num, axis), part in p["by_axis"].groupby(["axe_numero", "axe"], sort=False):
-    with st.expander(f"Axe {num} – {axis} ({len(part)})"):
+    with st.expander(f"Axe {md(num)} – {md(axis, multiline=False)} ({len(part)})"):
         st.dataframe(part[["reference", "titre", "porteur", "statut"]], hide_index=True,
                      width="stretch", column_config={"reference": "Référence", "titre": "Titre",
                                                      "porteur": "Porteur", "statut": "Statut"})
