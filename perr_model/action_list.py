@@ -292,12 +292,13 @@ def _joined_codes(session: Session, ids) -> dict[str, dict[int, str]]:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM (Excel opens it with the accents right), ';' separator, ',' decimals."""
-    return df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    """UTF-8 with BOM (Excel opens it with the accents right), ';' separator, ',' decimals;
+    text cells neutralised against formulas (perr_model/exports/safe.py)."""
+    from .exports.safe import csv_text
+    return csv_text(df, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        df.to_excel(writer, index=False, sheet_name="actions")
-    return buf.getvalue()
+    """Text cells typed as text and neutralised against formulas (perr_model/exports/safe.py)."""
+    from .exports.safe import xlsx_bytes
+    return xlsx_bytes(df, "actions")

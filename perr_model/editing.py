@@ -135,6 +135,9 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     protocol's actions under way are not dated); a new action always needs one."""
     problems: dict[str, str] = {}
     clean: dict = {}
+    _refuse_controls(data, problems)
+    if problems:  # before any query: PostgreSQL cannot even compare a text holding NUL
+        raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
     for name in TEXT_FIELDS:
         if name in data:
             text = "" if data[name] is None else str(data[name]).strip()
@@ -178,6 +181,36 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     if problems:
         raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
     return clean
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_controls(data: dict) -> None:
+    """ValidationFailed when a value of `data` holds a control character (see below)."""
+    problems: dict[str, str] = {}
+    _refuse_controls(data, problems)
+    if problems:
+        raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
+
+
+def _refuse_controls(data: dict, problems: dict) -> None:
+    """NUL and the other invisible control characters (tab and line breaks allowed) are refused
+    in every field, so SQLite and PostgreSQL (which cannot store NUL) behave alike and no export
+    breaks on them."""
+    def bad(value) -> bool:  # noqa: ANN001
+        if isinstance(value, str):
+            return bool(_CONTROL.search(value))
+        if isinstance(value, dict):
+            return any(bad(v) for v in value.values())
+        if isinstance(value, (list, tuple, set)):
+            return any(bad(v) for v in value)
+        return False
+    for name, value in data.items():
+        if bad(value):
+            label = FIELD_LABELS.get(name, "Un champ")
+            problems[name] = (f"{label} : caractère invisible interdit (caractère de contrôle, "
+                              "par exemple un octet nul) ; retapez la valeur.")
 
 
 def _parse_into(clean: dict, problems: dict, data: dict, name: str, parser) -> None:  # noqa: ANN001

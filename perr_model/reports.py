@@ -406,6 +406,7 @@ def render_xlsx(data: CopilData, path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from .exports.safe import append_row
     wb = Workbook()
     sheets = [
         ("Chiffres clés", ["Indicateur", "Valeur"], [(lbl, raw) for lbl, _, raw in data.headline]),
@@ -430,11 +431,11 @@ def render_xlsx(data: CopilData, path: Path) -> Path:
     wb.remove(wb.active)
     for title, header, rows in sheets:
         ws = wb.create_sheet(title)
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(list(row))
+            append_row(ws, row)  # text as text, neutralised against formulas
         for col in ws.iter_cols(min_row=2):
             for cell in col:
                 if isinstance(cell.value, float):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import Actor, check_scope
-from ..editing import create_action, update_action, validate
+from ..editing import create_action, refuse_controls, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold
@@ -132,7 +132,8 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         raise ImportRefused("Format non reconnu : un fichier .xlsx ou .csv est attendu.")
     df.columns = [str(c).strip() for c in df.columns]
     df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
-    return df.astype(object).map(_cell).dropna(how="all")
+    from ..exports.safe import restore  # the quote our exports put before =, +, -, @ …
+    return df.astype(object).map(_cell).map(restore).dropna(how="all")
 
 
 def _cell(value):  # noqa: ANN001
@@ -211,6 +212,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
         try:
+            refuse_controls(data)  # before any query (PostgreSQL cannot compare NUL)
             if ref and ref in seen:
                 raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
             existing = session.scalars(select(Action).where(Action.reference == ref)
@@ -232,7 +234,8 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
             if "communes" in clean:
                 check_scope(session, actor, terr, {c.id for c in clean["communes"]})
         except PerrError as exc:
-            report.problems.append((line, ref or "", str(exc).replace("Saisie refusée : ", "")))
+            shown = re.sub(r"[\x00-\x1f\x7f]", "", ref or "")
+            report.problems.append((line, shown, str(exc).replace("Saisie refusée : ", "")))
             continue
         if ref:
             seen[ref] = line
