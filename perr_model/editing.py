@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import history
-from .auth import Actor, check_scope, require_admin
+from .auth import Actor, check_scope, fresh_actor, require_admin
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
     ACTION_STATUSES, FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
@@ -447,7 +447,7 @@ def set_archived(session: Session, actor: Actor, action_id: int, archived: bool,
 
 def restore_version(session: Session, actor: Actor, action_id: int, audit_id: int) -> Action:
     """Administrators: put the action back in the state recorded by audit entry `audit_id`."""
-    require_admin(actor)
+    require_admin(fresh_actor(session, actor))
     entry = next((e for e in history.entries(session, "action", action_id)
                   if e.id == audit_id and e.snapshot), None)
     if entry is None:

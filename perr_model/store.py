@@ -111,12 +111,14 @@ def _sqlite_pragmas(engine: Engine, read_only: bool, timeout_ms: int) -> None:
             dbapi_conn.set_authorizer(read_only_authorizer)
 
 
-# PRAGMAs that only read, as SQLAlchemy and the pages use them (never with a value).
+# PRAGMAs that only read, as SQLAlchemy and the pages use them: those whose argument names a
+# table or an index, and settings read without a value (a value would change them).
+_SCHEMA_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info",
+                             "index_xinfo", "foreign_key_list"})
 _READ_PRAGMAS = frozenset({
-    "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
-    "foreign_key_list", "database_list", "table_list", "query_only", "foreign_keys",
-    "busy_timeout", "user_version", "schema_version", "encoding", "compile_options",
-    "collation_list", "function_list", "data_version"})
+    "database_list", "table_list", "query_only", "foreign_keys", "busy_timeout",
+    "user_version", "schema_version", "encoding", "compile_options", "collation_list",
+    "function_list", "data_version"})
 
 
 def read_only_authorizer(action: int, arg1, arg2, _db, _trigger) -> int:  # noqa: ANN001
@@ -127,8 +129,10 @@ def read_only_authorizer(action: int, arg1, arg2, _db, _trigger) -> int:  # noqa
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_TRANSACTION or action == sqlite3.SQLITE_SAVEPOINT:
         return sqlite3.SQLITE_OK  # BEGIN/COMMIT/ROLLBACK: nothing to commit anyway
-    if action == sqlite3.SQLITE_PRAGMA and arg2 is None and (arg1 or "").lower() in _READ_PRAGMAS:
-        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA:
+        name = (arg1 or "").lower()
+        if name in _SCHEMA_PRAGMAS or (arg2 is None and name in _READ_PRAGMAS):
+            return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
 
