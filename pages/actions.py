@@ -29,7 +29,8 @@ def reset() -> None:
     st.session_state["act_text"], st.session_state["act_page"] = "", 1
 
 
-text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text")
+text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text",
+                     max_chars=al.SEARCH_MAX_CHARS)
 active = sum(bool(st.session_state.get(f"act_{name}")) for name in FILTERS)
 with st.expander(f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres",
                  expanded=bool(active), icon=":material/filter_list:"):
