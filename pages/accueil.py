@@ -6,6 +6,7 @@ from perr_model import vocabulary as v
 from perr_model.figures import Scope, coverage, money, places
 from perr_ui import common, panels, widgets as w
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -19,8 +20,9 @@ for t in w.cached(places.territories).itertuples():
     scope = Scope(int(t.id), year)
     info = w.cached(places.territory_summary, scope.territory_id)
     with st.container(border=True):
-        st.subheader(t.name + (" — démonstration (données fictives)" if t.is_synthetic else ""))
-        st.caption(info["caption"])
+        st.subheader(md(t.name, multiline=False)
+                     + (" — démonstration (données fictives)" if t.is_synthetic else ""))
+        st.caption(md(info["caption"]))
         table = w.cached(coverage.axis_table, scope)
         if table.empty:
             st.info("Aucun axe n'est encore chargé pour ce territoire.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from perr_model import action_list as al
 from perr_ui import common, widgets as w
+from perr_ui.text import md
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
 
@@ -28,7 +29,8 @@ def reset() -> None:
     st.session_state["act_text"], st.session_state["act_page"] = "", 1
 
 
-text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text")
+text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text",
+                     max_chars=al.SEARCH_MAX_CHARS)
 active = sum(bool(st.session_state.get(f"act_{name}")) for name in FILTERS)
 with st.expander(f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres",
                  expanded=bool(active), icon=":material/filter_list:"):
@@ -78,22 +80,24 @@ picked = event.selection.rows if event else []
 if picked:
     d = w.cached(al.detail, int(rows.iloc[picked[0]]["id"]))
     with st.container(border=True):
-        st.subheader(d["title"])
+        st.subheader(md(d["title"], multiline=False))
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
-        st.markdown(f"**Référence** : {d['reference']}  \n**Porteur** : {d['holder_name'] or 'non renseigné'}"
-                    f"{' (SIRET ' + d['holder_siret'] + ')' if d['holder_siret'] else ''}  \n"
-                    f"**Statut** : {d['statut']}  \n**Années** : {d['year_start'] or 'non renseignées'}"
-                    f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}  \n"
-                    f"**Public cible** : {d['target_public'] or 'non renseigné'}  \n"
+        years = (f"{d['year_start'] or 'non renseignées'}"
+                 f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}")
+        siret = f" (SIRET {md(d['holder_siret'], multiline=False)})" if d["holder_siret"] else ""
+        st.markdown(f"**Référence** : {md(d['reference'], multiline=False)}  \n"
+                    f"**Porteur** : {md(d['holder_name'], multiline=False) or 'non renseigné'}{siret}  \n"
+                    f"**Statut** : {md(d['statut'], multiline=False)}  \n**Années** : {years}  \n"
+                    f"**Public cible** : {md(d['target_public'], multiline=False) or 'non renseigné'}  \n"
                     f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'], empty='non renseigné')}, "
                     f"réalisés {fr_number(d['beneficiaries_achieved'], empty='non renseigné')}  \n"
-                    f"**Communes** : {', '.join(d['communes']) or 'aucune'}  \n"
-                    f"**Axes** : {' ; '.join(d['axes']) or 'aucun'}  \n"
-                    f"**Objectifs** : {' ; '.join(d['objectifs']) or 'aucun'}  \n"
-                    f"**Source** : {d['source'] or 'non renseignée'}")
+                    f"**Communes** : {md(', '.join(d['communes']), multiline=False) or 'aucune'}  \n"
+                    f"**Axes** : {md(' ; '.join(d['axes']), multiline=False) or 'aucun'}  \n"
+                    f"**Objectifs** : {md(' ; '.join(d['objectifs']), multiline=False) or 'aucun'}  \n"
+                    f"**Source** : {md(d['source'], multiline=False) or 'non renseignée'}")
         if d["description"]:
-            st.write(d["description"])
+            st.markdown(md(d["description"]))
         if len(d["financements"]):
             st.dataframe(d["financements"], hide_index=True, width="stretch")
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")

@@ -4,6 +4,7 @@ import streamlit as st
 from perr_model.errors import AuthenticationFailed, PerrError
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -13,8 +14,11 @@ if common.is_public():
     st.stop()
 
 actor = auth.current_actor()
+if st.session_state.get("signed_out_notice"):
+    st.error(st.session_state.pop("signed_out_notice"))
 if actor is not None:
-    st.success(f"Connecté : **{actor.username}** — {auth.role_label(actor)}.")
+    st.success(f"Connecté : **{md(actor.username, multiline=False)}** — "
+               f"{auth.role_label(actor)}.")
     if actor.role == "editor":
         st.caption("Vous pouvez saisir et modifier les actions de vos communes.")
     if st.button("Se déconnecter", icon=":material/logout:"):
@@ -23,7 +27,8 @@ if actor is not None:
     st.stop()
 
 if st.session_state.get("user") and st.session_state.get("role") == "reader":
-    st.info(f"Connecté via ProConnect ({st.session_state.user}) sans compte d'éditeur : "
+    st.info(f"Connecté via ProConnect ({md(st.session_state.user, multiline=False)}) sans "
+            "compte d'éditeur : "
             "lecture seule. Demandez un compte à l'administrateur du territoire.")
 
 with st.form("connexion"):

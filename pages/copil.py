@@ -5,6 +5,7 @@ from perr_model import reports
 from perr_model.figures import scope as figure_scope
 from perr_ui import common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -51,7 +52,7 @@ if st.button("Préparer le document", type="primary", icon=":material/picture_as
 if st.session_state.get("copil_request") == request:
     with st.spinner("Préparation du document…"):
         pdf, xlsx, stem = build(*request)
-    st.success(f"Document prêt : {stem}.pdf et {stem}.xlsx")
+    st.success(f"Document prêt : {md(stem + '.pdf')} et {md(stem + '.xlsx')}")
     c1, c2 = st.columns(2)
     c1.download_button("Télécharger le PDF", pdf, file_name=f"{stem}.pdf",
                        mime="application/pdf", on_click="ignore", icon=":material/download:")

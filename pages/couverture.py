@@ -7,6 +7,7 @@ from perr_model import vocabulary as v
 from perr_model.figures import Scope, coverage, gaps, money
 from perr_ui import common, panels, widgets as w
 from perr_ui.frame import require_app_frame
+from perr_ui.text import plain
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -35,9 +36,11 @@ if axes.empty:
     w.nothing("Aucun axe n'est chargé pour ce territoire.")
 else:
     column = "amount_approved" if measure == "amount" else "actions"
-    fig = px.bar(axes, x=column, y="code", orientation="h", custom_data=["axis_id"],
-                 hover_name="label", labels={column: v.MEASURE_LABELS[
-                     "amount" if measure == "amount" else "actions"], "code": ""})
+    # plotly reads <a>, <b>… in hover texts: the axis titles are escaped
+    fig = px.bar(axes.assign(hover=axes["label"].map(plain)), x=column, y="code",
+                 orientation="h", custom_data=["axis_id"], hover_name="hover",
+                 labels={column: v.MEASURE_LABELS["amount" if measure == "amount" else "actions"],
+                         "code": ""})
     fig.update_traces(hovertemplate="%{hovertext}<br>%{x}<extra></extra>")
     fig.update_layout(height=60 + 45 * len(axes), margin=dict(l=0, r=10, t=10, b=0),
                       yaxis=dict(autorange="reversed"))

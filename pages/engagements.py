@@ -6,6 +6,7 @@ from perr_model import action_list as al
 from perr_model.figures import Scope, gaps
 from perr_ui import common, widgets as w
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -48,21 +49,21 @@ st.dataframe(summary, width="stretch", column_config={
 groups = table.sort_values("groupe_position")["groupe"].drop_duplicates().tolist()
 for group in groups:
     part = table[table["groupe"] == group]
-    st.subheader(group)
+    st.subheader(md(group, multiline=False))
     cols = st.columns(len(chosen))
     for col, cid in zip(cols, chosen):
         mine = part[part["commune_id"] == cid]
         with col.container(border=True):
-            st.markdown(f"**{communes[cid]}** · {len(mine)} engagement(s), "
+            st.markdown(f"**{md(communes[cid], multiline=False)}** · {len(mine)} engagement(s), "
                         f"{int(mine['actions'].sum())} action(s)")
             if mine.empty:
                 st.caption("Aucun engagement sur ce thème.")
             for r in mine.itertuples():
-                number = f"{r.numero}. " if r.numero else ""
-                st.markdown(f"{number}{r.engagement}")
+                number = f"{md(r.numero)}\\. " if r.numero else ""
+                st.markdown(f"{number}{md(r.engagement)}")
                 if r.titres:
                     short = [t if len(t) <= 110 else t[:109].rstrip() + "…" for t in r.titres[:8]]
-                    st.caption(f"{len(r.titres)} action(s) : " + " ; ".join(short)
+                    st.caption(f"{len(r.titres)} action(s) : " + md(" ; ".join(short))
                                + (f" (+{len(r.titres) - 8})" if len(r.titres) > 8 else ""))
                 else:
                     st.caption(":orange[Aucune action enregistrée.]")

@@ -23,6 +23,7 @@ upload = st.file_uploader("Fichier de programmation", type=["xlsx", "csv"])
 if upload is None:
     st.stop()
 try:
+    importer.check_size(upload.size)  # before reading it (limit in the message)
     table = importer.read_table(upload.getvalue(), upload.name)
 except PerrError as exc:
     st.error(str(exc))

@@ -5,6 +5,7 @@ import streamlit as st
 from perr_model import vocabulary as v
 from perr_model.figures import Scope, gaps, places
 from perr_ui import common, widgets as w
+from perr_ui.text import md
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
@@ -23,10 +24,10 @@ if st.session_state.get("qpv_id") not in labels:
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
-st.subheader(p["name"])
-st.caption(f"Code officiel : {v.plain(p['code'])} · communes : "
-           f"{', '.join(n for _, n in p['communes'])}"
-           + (f" · source : {p['source']}" if p["source"] else ""))
+st.subheader(md(p["name"], multiline=False))
+st.caption(f"Code officiel : {md(v.plain(p['code']), multiline=False)} · communes : "
+           f"{md(', '.join(n for _, n in p['communes']), multiline=False)}"
+           + (f" · source : {md(p['source'], multiline=False)}" if p["source"] else ""))
 c = w.metric_row(4)
 w.figure(c, "Actions", v.number(p["actions"]), help="Actions non archivées ciblant ce quartier "
          "pendant l'année choisie.")
@@ -48,7 +49,7 @@ st.subheader("Actions par axe")
 if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
 for label, part in p["axes"]:
-    with st.expander(f"{label} ({len(part)})"):
+    with st.expander(f"{md(label, multiline=False)} ({len(part)})"):
         st.dataframe(part[["reference", "titre", "porteur", "statut"]], hide_index=True,
                      width="stretch", column_config={"reference": "Référence", "titre": "Titre",
                                                      "porteur": "Porteur", "statut": "Statut"})

@@ -8,6 +8,7 @@ from perr_model import action_list as al
 from perr_model.figures import Scope, gaps
 from perr_ui import common, widgets as w
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -40,18 +41,19 @@ def badge(n: int) -> str:
 
 
 for axis in tree:
-    with st.expander(f"{axis['label']} — {axis['actions']} action(s)", expanded=len(tree) <= 2):
+    with st.expander(f"{md(axis['label'], multiline=False)} — {axis['actions']} action(s)", expanded=len(tree) <= 2):
         if axis["strategic"]:
-            st.markdown(f"*Objectif stratégique : {axis['strategic']}*")
+            st.markdown(f"*Objectif stratégique : {md(axis['strategic'], multiline=False)}*")
         for g in axis["groups"]:
             objectives = [o for o in g["objectives"] if not only_empty or o["actions"] == 0]
             if only_empty and not objectives:
                 continue
-            st.markdown(f"**{g['label']}** {badge(g['actions'])}")
-            st.markdown("\n".join(f"- {o['label']} {badge(o['actions'])}" for o in objectives))
+            st.markdown(f"**{md(g['label'], multiline=False)}** {badge(g['actions'])}")
+            st.markdown("\n".join(f"- {md(o['label'], multiline=False)} {badge(o['actions'])}" for o in objectives))
             if g["examples"] and not only_empty:
                 st.caption("Exemples d'actions cités par le protocole (pas des actions "
-                           "enregistrées) : " + " · ".join(e["label"] for e in g["examples"]))
+                           "enregistrées) : " + md(" · ".join(e["label"] for e in g["examples"]),
+                                                     multiline=False))
         if not axis["groups"]:
             mine = commitments[commitments["axis_id"] == axis["axis_id"]]
             if only_empty:
@@ -60,6 +62,6 @@ for axis in tree:
                        f"communes classés dans cet axe ({len(mine)}).")
             for commune in sorted(set(mine["commune"])):
                 part = mine[mine["commune"] == commune]
-                st.markdown(f"**{commune}**")
-                st.markdown("\n".join(f"- {r.engagement} {badge(r.actions)}"
+                st.markdown(f"**{md(commune, multiline=False)}**")
+                st.markdown("\n".join(f"- {md(r.engagement, multiline=False)} {badge(r.actions)}"
                                       for r in part.itertuples()))

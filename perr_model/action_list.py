@@ -7,6 +7,7 @@ the spreadsheet importer (docs/actions-format.md).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -71,13 +72,25 @@ def matching_ids(f: ActionFilter):
     if f.funders:
         q = q.where(Action.id.in_(select(FundingLine.action_id)
                                   .where(FundingLine.funder.in_(f.funders))))
-    for word in fold(f.text or "").split():
-        pattern = f"%{word}%"
-        q = q.where(or_(_folded(Action.title).like(pattern),
-                        _folded(func.coalesce(Action.description, "")).like(pattern),
-                        _folded(func.coalesce(Action.holder_name, "")).like(pattern),
-                        _folded(Action.reference).like(pattern)))
+    for word in search_words(f.text):
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"  # % and _ taken literally
+        q = q.where(or_(_folded(Action.title).like(pattern, escape="\\"),
+                        _folded(func.coalesce(Action.description, "")).like(pattern,
+                                                                            escape="\\"),
+                        _folded(func.coalesce(Action.holder_name, "")).like(pattern,
+                                                                            escape="\\"),
+                        _folded(Action.reference).like(pattern, escape="\\")))
     return q
+
+
+SEARCH_MAX_CHARS = 200  # the page's field stops there too
+SEARCH_MAX_WORDS = 10
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a free search, bounded: at most SEARCH_MAX_CHARS characters and
+    SEARCH_MAX_WORDS words (a longer text is cut, never an error)."""
+    return fold((text or "")[:SEARCH_MAX_CHARS]).split()[:SEARCH_MAX_WORDS]
 
 
 def _folded(column):
@@ -292,12 +305,13 @@ def _joined_codes(session: Session, ids) -> dict[str, dict[int, str]]:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM (Excel opens it with the accents right), ';' separator, ',' decimals."""
-    return df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    """UTF-8 with BOM (Excel opens it with the accents right), ';' separator, ',' decimals;
+    text cells neutralised against formulas (perr_model/exports/safe.py)."""
+    from .exports.safe import csv_text
+    return csv_text(df, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        df.to_excel(writer, index=False, sheet_name="actions")
-    return buf.getvalue()
+    """Text cells typed as text and neutralised against formulas (perr_model/exports/safe.py)."""
+    from .exports.safe import xlsx_bytes
+    return xlsx_bytes(df, "actions")

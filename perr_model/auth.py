@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import bcrypt
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import settings
 from .errors import AuthenticationFailed, PermissionDenied, ValidationFailed
-from .schema import ROLES, Commune, Territory, UserAccount
+from .schema import ROLES, AuditLog, Commune, Territory, UserAccount
 
 ROLE_LABELS = {"admin": "Administrateur", "editor": "Éditeur (chef de projet)",
                "reader": "Lecteur"}
@@ -92,26 +93,128 @@ def refuse_on_public() -> None:
         raise PermissionDenied("Instance publique : la connexion et la saisie sont impossibles.")
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor:
-    """The Actor for these credentials; one message for every failure."""
+# Throttling (issue 13): failed sign-ins are counted in audit_log (entity "sign_in"), so the
+# count holds across processes and servers sharing the base. From the 5th failure in 15 minutes,
+# for the same typed identifier or from the same client, a new attempt must wait 30 s, then
+# twice as long after each further failure (at most 15 minutes); the password is not even
+# checked meanwhile. Same message whether the account exists or not.
+THROTTLE_AFTER = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_FIRST_WAIT = timedelta(seconds=30)
+THROTTLE_MAX_WAIT = timedelta(minutes=15)
+FAILED_MESSAGE = "Identifiant ou mot de passe incorrect (ou compte désactivé)."
+
+
+def _now() -> datetime:
+    from .schema import utcnow
+    return utcnow()
+
+
+def _client_tag(client: str | None) -> str:
+    return f"client {(client or 'inconnu')[:80]}"
+
+
+def _wait_needed(session: Session, key: str, client: str | None, now: datetime
+                 ) -> timedelta | None:
+    """How long this attempt must still wait, or None."""
+    since = now - THROTTLE_WINDOW
+    waits = []
+    for condition in (AuditLog.username == key, AuditLog.summary == _client_tag(client)):
+        last_ok = session.scalar(select(func.max(AuditLog.at)).where(
+            AuditLog.entity == "sign_in", AuditLog.operation == "success", condition))
+        start = max(since, last_ok) if last_ok else since
+        failures = session.execute(select(func.count(AuditLog.id), func.max(AuditLog.at)).where(
+            AuditLog.entity == "sign_in", AuditLog.operation == "failed", condition,
+            AuditLog.at > start)).one()
+        count, last = failures
+        if count >= THROTTLE_AFTER and last is not None:
+            wait = min(THROTTLE_FIRST_WAIT * 2 ** (count - THROTTLE_AFTER), THROTTLE_MAX_WAIT)
+            if now < last + wait:
+                waits.append(last + wait - now)
+    return max(waits) if waits else None
+
+
+def _record_sign_in(session: Session, key: str, client: str | None, ok: bool,
+                    now: datetime) -> None:
+    session.add(AuditLog(username=key, operation="success" if ok else "failed",
+                         entity="sign_in", entity_id=None, summary=_client_tag(client),
+                         changes=None, snapshot=None, at=now))
+    session.flush()
+
+
+def _attempt(session: Session, username: str, password: str, client: str | None,
+             now: datetime | None) -> Actor | AuthenticationFailed:
     refuse_on_public()
+    now = now or _now()
+    key = (username or "").strip().lower()[:120]
+    wait = _wait_needed(session, key, client, now)
+    if wait is not None:
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        _record_sign_in(session, key, client, False, now)
+        return AuthenticationFailed(
+            "Trop de tentatives de connexion : réessayez dans "
+            f"{minutes} minute{'s' if minutes > 1 else ''}.")
     account = session.scalars(select(UserAccount).where(
-        func.lower(UserAccount.username) == username.strip().lower())).one_or_none()
+        func.lower(UserAccount.username) == key)).one_or_none()
     ok = verify_password(password, account.password_hash if account else _dummy_hash())
     if account is None or not ok or not account.active:
-        raise AuthenticationFailed("Identifiant ou mot de passe incorrect (ou compte désactivé).")
+        _record_sign_in(session, key, client, False, now)
+        return AuthenticationFailed(FAILED_MESSAGE)
+    _record_sign_in(session, key, client, True, now)
     return actor_for(account)
 
 
-def actor_for_email(session: Session, email: str) -> Actor | None:
-    """OIDC sign-in (ProConnect): the active account holding this e-mail, or None (reader)."""
+def authenticate(session: Session, username: str, password: str, client: str | None = None,
+                 now: datetime | None = None) -> Actor:
+    """The Actor for these credentials; one message for every failure. The attempt is recorded
+    in the caller's session (see `sign_in`, which commits it even when it fails)."""
+    outcome = _attempt(session, username, password, client, now)
+    if isinstance(outcome, AuthenticationFailed):
+        raise outcome
+    return outcome
+
+
+def sign_in(engine, username: str, password: str, client: str | None = None,  # noqa: ANN001
+            now: datetime | None = None) -> Actor:
+    """Check the credentials and record the attempt (failed ones too) in audit_log."""
+    from .store import write_session
+    refuse_on_public()
+    with write_session(engine) as session:
+        outcome = _attempt(session, username, password, client, now)
+    if isinstance(outcome, AuthenticationFailed):
+        raise outcome
+    return outcome
+
+
+def actor_for_email(session: Session, email: str, client: str | None = None) -> Actor | None:
+    """OIDC sign-in (ProConnect): the active account holding this e-mail, or None (reader).
+    Recorded in the audit log like a password sign-in (an unknown or deactivated address is a
+    failed mapping); a client throttled for failed sign-ins gets no editor account meanwhile."""
     refuse_on_public()
     if not email:
         return None
+    now, key = _now(), email.strip().lower()[:120]
+    if _wait_needed(session, key, client, now) is not None:
+        _record_sign_in(session, key, client, False, now)
+        return None
     account = session.scalars(select(UserAccount).where(
-        func.lower(UserAccount.email) == email.strip().lower(),
-        UserAccount.active.is_(True))).first()
+        func.lower(UserAccount.email) == key, UserAccount.active.is_(True))).first()
+    _record_sign_in(session, key, client, account is not None, now)
     return actor_for(account) if account else None
+
+
+def fresh_actor(session: Session, actor: Actor | None) -> Actor | None:
+    """`actor` as its account is now, read in the caller's transaction: a deactivation or a
+    change of role or communes applies to the next write. Actors not built from an account
+    (the command line's system actor) are returned as they are."""
+    if actor is None or actor.account_id is None:
+        return actor
+    account = session.get(UserAccount, actor.account_id)
+    if account is not None:
+        session.refresh(account)
+    if account is None or not account.active:
+        raise PermissionDenied("Votre compte a été désactivé : modification refusée.")
+    return actor_for(account)
 
 
 # --- permission checks -------------------------------------------------------------------------
@@ -150,8 +253,10 @@ def check_scope(session: Session, actor: Actor, territory_id: int | None,
 
     Administrators: their territory (all of them when theirs is NULL). Editors: only actions
     whose communes are ALL in their remit; an action with no commune is territory-wide, hence
-    for administrators only.
+    for administrators only. The account is read again first (`fresh_actor`).
     """
+    require_writer(actor)
+    actor = fresh_actor(session, actor)
     require_writer(actor)
     if actor.is_admin:
         if actor.territory_id is not None and territory_id != actor.territory_id:
@@ -175,7 +280,7 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
                 territory: str | None = None, email: str | None = None,
                 display_name: str | None = None) -> UserAccount:
     """Create an account (administrators only). An editor needs at least one commune."""
-    require_admin(actor)
+    actor = require_admin(fresh_actor(session, actor))
     username = (username or "").strip()
     problems: dict[str, str] = {}
     if not username:
@@ -211,7 +316,7 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> None:
-    require_admin(actor)
+    actor = require_admin(fresh_actor(session, actor))
     account = _account(session, username)
     if account.username == actor.username and not active:
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
@@ -224,6 +329,7 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> N
 def set_password(session: Session, actor: Actor, username: str, password: str) -> None:
     """Administrators reset anyone's password; a user may change their own."""
     refuse_on_public()
+    actor = fresh_actor(session, actor)
     account = _account(session, username)
     if actor.username != account.username:
         require_admin(actor)
@@ -234,7 +340,7 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
 
 
 def list_users(session: Session, actor: Actor) -> list[dict]:
-    require_admin(actor)
+    actor = require_admin(fresh_actor(session, actor))
     q = select(UserAccount).order_by(UserAccount.username)
     if actor.territory_id is not None:
         q = q.where(UserAccount.territory_id == actor.territory_id)

@@ -190,6 +190,21 @@ def export_funding(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_actions(args: argparse.Namespace) -> int:
+    from .errors import PerrError
+    from .exports.actions import export_actions as export
+    if args.format == "xlsx" and not args.out:
+        raise PerrError("Un classeur XLSX ne s'écrit pas sur la sortie standard : indiquez --out.")
+    # --public or not, an export never writes: read-only connection
+    data = _read(lambda s: export(s, args.format, args.territory,
+                                  int(args.year) if args.year else None))
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
 # --- accounts, COPIL --------------------------------------------------------------------------
 
 def create_user(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import history
-from .auth import Actor, check_scope, require_admin, require_writer
+from .auth import Actor, check_scope, fresh_actor, require_admin, require_writer
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
     ACTION_STATUSES, FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
@@ -134,6 +134,9 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     protocol's actions under way are not dated); a new action always needs one."""
     problems: dict[str, str] = {}
     clean: dict = {}
+    _refuse_controls(data, problems)
+    if problems:  # before any query: PostgreSQL cannot even compare a text holding NUL
+        raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
     for name in TEXT_FIELDS:
         if name in data:
             text = "" if data[name] is None else str(data[name]).strip()
@@ -177,6 +180,36 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     if problems:
         raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
     return clean
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_controls(data: dict) -> None:
+    """ValidationFailed when a value of `data` holds a control character (see below)."""
+    problems: dict[str, str] = {}
+    _refuse_controls(data, problems)
+    if problems:
+        raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
+
+
+def _refuse_controls(data: dict, problems: dict) -> None:
+    """NUL and the other invisible control characters (tab and line breaks allowed) are refused
+    in every field, so SQLite and PostgreSQL (which cannot store NUL) behave alike and no export
+    breaks on them."""
+    def bad(value) -> bool:  # noqa: ANN001
+        if isinstance(value, str):
+            return bool(_CONTROL.search(value))
+        if isinstance(value, dict):
+            return any(bad(v) for v in value.values())
+        if isinstance(value, (list, tuple, set)):
+            return any(bad(v) for v in value)
+        return False
+    for name, value in data.items():
+        if bad(value):
+            label = FIELD_LABELS.get(name, "Un champ")
+            problems[name] = (f"{label} : caractère invisible interdit (caractère de contrôle, "
+                              "par exemple un octet nul) ; retapez la valeur.")
 
 
 def _parse_into(clean: dict, problems: dict, data: dict, name: str, parser) -> None:  # noqa: ANN001
@@ -413,7 +446,7 @@ def set_archived(session: Session, actor: Actor, action_id: int, archived: bool,
 
 def restore_version(session: Session, actor: Actor, action_id: int, audit_id: int) -> Action:
     """Administrators: put the action back in the state recorded by audit entry `audit_id`."""
-    require_admin(actor)
+    require_admin(fresh_actor(session, actor))
     entry = next((e for e in history.entries(session, "action", action_id)
                   if e.id == audit_id and e.snapshot), None)
     if entry is None:

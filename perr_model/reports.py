@@ -216,15 +216,16 @@ def render_xlsx(data: CopilData, path) -> object:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from .exports.safe import append_row
     wb = Workbook()
     wb.remove(wb.active)
     for title, header, rows in xlsx_sheets(data):
         ws = wb.create_sheet(title)
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(list(row))
+            append_row(ws, row)  # text as text, neutralised against formulas
         for col in ws.iter_cols(min_row=2):
             for cell in col:
                 if isinstance(cell.value, float):

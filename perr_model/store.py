@@ -4,6 +4,16 @@ Read-only is the default. Public instances and viewers get a connection that *ca
 SQLite is opened through a `file:` URI with `mode=ro` plus `PRAGMA query_only`, PostgreSQL with
 `default_transaction_read_only=on` for the whole session. Editors and importers ask for
 `read_only=False` explicitly.
+
+Defence in depth (issue 13): `PRAGMA query_only` can be switched off by whoever runs SQL on the
+connection, and `SET TRANSACTION READ WRITE` undoes `default_transaction_read_only`. So:
+- every read-only SQLite connection also gets an authorizer (`sqlite3` `set_authorizer`) that
+  allows only reading: SELECT, reading columns, functions, transactions and a short list of
+  read-only PRAGMA queries (no PRAGMA with a value); it denies any write, CREATE/DROP/ALTER,
+  ATTACH/DETACH (hence `VACUUM INTO`), `VACUUM`, ANALYZE, REINDEX and everything else;
+- on PostgreSQL the public instance (PERR_PUBLIC=1) refuses to start unless its role is a
+  plain reader: not a superuser, no INSERT/UPDATE/DELETE/TRUNCATE on any table, no CREATE on
+  its schemas (`check_public_role`, run when the read-only engine is made).
 """
 from __future__ import annotations
 
@@ -71,6 +81,12 @@ def make_engine(url: str | None = None, *, read_only: bool = True) -> Engine:
         if read_only:
             options += " -c default_transaction_read_only=on"
         engine = create_engine(url, connect_args={"options": options}, pool_pre_ping=True)
+        if read_only and settings.is_public():
+            try:
+                check_public_role(engine)
+            except Exception:
+                engine.dispose()
+                raise
     else:
         raise ValueError(f"Base non prise en charge : {backend} (SQLite ou PostgreSQL attendus).")
     if read_only:
@@ -91,6 +107,66 @@ def _sqlite_pragmas(engine: Engine, read_only: bool, timeout_ms: int) -> None:
         if read_only:
             cur.execute("PRAGMA query_only=ON")
         cur.close()
+        if read_only:
+            dbapi_conn.set_authorizer(read_only_authorizer)
+
+
+# PRAGMAs that only read, as SQLAlchemy and the pages use them: those whose argument names a
+# table or an index, and settings read without a value (a value would change them).
+_SCHEMA_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info",
+                             "index_xinfo", "foreign_key_list"})
+_READ_PRAGMAS = frozenset({
+    "database_list", "table_list", "query_only", "foreign_keys", "busy_timeout",
+    "user_version", "schema_version", "encoding", "compile_options", "collation_list",
+    "function_list", "data_version"})
+
+
+def read_only_authorizer(action: int, arg1, arg2, _db, _trigger) -> int:  # noqa: ANN001
+    """sqlite3 authorizer of read-only connections: reading allowed, everything else denied."""
+    import sqlite3
+    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+                  sqlite3.SQLITE_RECURSIVE):
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_TRANSACTION or action == sqlite3.SQLITE_SAVEPOINT:
+        return sqlite3.SQLITE_OK  # BEGIN/COMMIT/ROLLBACK: nothing to commit anyway
+    if action == sqlite3.SQLITE_PRAGMA:
+        name = (arg1 or "").lower()
+        if name in _SCHEMA_PRAGMAS or (arg2 is None and name in _READ_PRAGMAS):
+            return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+def check_public_role(engine: Engine) -> None:
+    """Refuse a PostgreSQL role that could write: the public instance must not start with it."""
+    from sqlalchemy import text
+
+    from .errors import ReadOnlyStore
+    with engine.connect() as conn:
+        role, superuser = conn.execute(text(
+            "select current_user, rolsuper or rolbypassrls from pg_roles "
+            "where rolname = current_user")).one()
+        writable = conn.execute(text(
+            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind in ('r', 'p', 'v', 'm', 'f') "
+            "and n.nspname not in ('pg_catalog', 'information_schema') "
+            "and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%' "
+            "and has_table_privilege(current_user, c.oid, "
+            "'INSERT, UPDATE, DELETE, TRUNCATE')")).scalar()
+        create = conn.execute(text(
+            "select count(*) from unnest(current_schemas(false)) s "
+            "where has_schema_privilege(current_user, s, 'CREATE')")).scalar()
+    problems = []
+    if superuser:
+        problems.append("c'est un super-utilisateur")
+    if writable:
+        problems.append(f"il peut modifier {writable} table(s)")
+    if create:
+        problems.append("il peut créer des tables")
+    if problems:
+        raise ReadOnlyStore(
+            f"Instance publique non démarrée : le rôle PostgreSQL « {role} » peut écrire ("
+            + ", ".join(problems) + "). Donnez-lui un rôle qui n'a que le droit de lecture "
+            "(voir docs/public-instance.md).")
 
 
 @lru_cache(maxsize=8)

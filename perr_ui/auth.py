@@ -9,20 +9,45 @@ from __future__ import annotations
 
 import streamlit as st
 
-from perr_model.auth import Actor, ROLE_LABELS, actor_for_email, authenticate
+from perr_model import auth as model_auth
+from perr_model.auth import Actor, ROLE_LABELS, actor_for_email
+from perr_model.errors import PermissionDenied
 from perr_ui import common
+
+SIGNED_OUT = ("Votre compte a été désactivé par un administrateur : vous avez été déconnecté.")
 
 
 def current_actor() -> Actor | None:
+    """The signed-in actor, re-read from its account on every run: a deactivated account is
+    signed out, a change of role or communes applies at once."""
     if common.is_public():
         return None
     _adopt_oidc_user()
-    return st.session_state.get("actor")
+    actor = st.session_state.get("actor")
+    if actor is not None and actor.account_id is not None:
+        try:
+            with common.session() as s:
+                fresh = model_auth.fresh_actor(s, actor)
+        except PermissionDenied:
+            sign_out()
+            st.session_state["signed_out_notice"] = SIGNED_OUT
+            return None
+        if fresh != actor:
+            _set(fresh)
+            actor = fresh
+    return actor
+
+
+def client_id() -> str:
+    """Who is trying to sign in, for throttling: the client's address as Streamlit sees it."""
+    try:
+        return st.context.ip_address or "inconnu"
+    except Exception:  # noqa: BLE001 - AppTest and old front-ends have no address
+        return "inconnu"
 
 
 def sign_in(username: str, password: str) -> Actor:
-    with common.session() as s:
-        actor = authenticate(s, username, password)
+    actor = model_auth.sign_in(common.write_engine(), username, password, client_id())
     _set(actor)
     return actor
 
@@ -65,12 +90,16 @@ def _adopt_oidc_user() -> None:
     if "actor" in st.session_state or not oidc_configured() or not _oidc_logged_in():
         return
     email = st.user.get("email") or ""
-    with common.session() as s:
-        _set(actor_for_email(s, email), fallback_user=email)
+    from perr_model.store import write_session
+    with write_session(common.write_engine()) as s:  # the mapping is recorded in audit_log
+        _set(actor_for_email(s, email, client_id()), fallback_user=email)
 
 
 def _refuse(message: str) -> None:
     st.title("Accès réservé")
+    notice = st.session_state.pop("signed_out_notice", None)
+    if notice:
+        st.error(notice)
     st.warning(message)
     if not common.is_public():
         st.markdown("Connectez-vous depuis la page **Connexion** du menu (rubrique Compte).")

@@ -15,6 +15,7 @@ from perr_model import vocabulary
 from perr_model.figures import places
 from perr_model.store import database_url
 from perr_ui import common
+from perr_ui.text import md
 
 TTL_SECONDS = 300
 DEMO_NOTICE = ("Territoire de **démonstration** : toutes les données affichées ici sont "
@@ -74,7 +75,7 @@ def page_header(title: str, caption: str | None = None) -> dict | None:
     t = territory()
     st.title(title)
     year = common.current_year()
-    where = t["name"] if t else "aucun territoire"
+    where = md(t["name"], multiline=False) if t else "aucun territoire"
     st.caption(f"{where} · {year if year else 'toutes les années'}"
                + (f" · {caption}" if caption else ""))
     if t and t["is_synthetic"]:
@@ -107,10 +108,10 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
         notice = ("Données fictives : cercles proportionnels placés sur une grille arbitraire, "
                   "sans contours ni fond de carte.")
     if deck is None:
-        st.info(notice or "Aucune position connue pour dessiner la carte.")
+        st.info(md(notice) if notice else "Aucune position connue pour dessiner la carte.")
         return None
     if notice:
-        st.caption(notice)
+        st.caption(md(notice))  # geo notices name places from data
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
                             height=420)
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
@@ -185,8 +186,9 @@ def quartiers_map(quartiers, key: str) -> None:
         deck, notice = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
     notice = _for_readers(notice)
     if len(quartiers) > 1:
-        st.caption(f"Carte du quartier « {quartiers.iloc[0]['name']} » ; autres quartiers : "
-                   + ", ".join(quartiers["name"].iloc[1:]) + ".")
+        st.caption(f"Carte du quartier « {md(quartiers.iloc[0]['name'], multiline=False)} » ; "
+                   "autres quartiers : "
+                   + md(", ".join(quartiers["name"].iloc[1:]), multiline=False) + ".")
     if notice:
-        st.caption(notice)
+        st.caption(md(notice))  # names the quartier (data)
     st.pydeck_chart(deck, key=key, height=280)

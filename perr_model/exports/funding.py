@@ -43,4 +43,5 @@ def to_csv(df: pd.DataFrame) -> str:
     for col in ("montant_demande", "montant_accorde"):
         out[col] = out[col].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.2f}")
     out["annee"] = out["annee"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
-    return out.to_csv(index=False, lineterminator="\n")
+    from .safe import csv_text
+    return csv_text(out, lineterminator="\n")  # text cells neutralised against formulas

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import Actor, check_scope
-from ..editing import create_action, update_action, validate
+from ..editing import create_action, refuse_controls, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold
@@ -111,27 +111,76 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
 
 # --- reading -------------------------------------------------------------------------------------
 
+MAX_FILE_MB = 10         # a yearly programming is a few hundred rows: kilobytes
+MAX_UNZIPPED_MB = 100    # an XLSX is a zip: its content is bounded too (zip bombs)
+MAX_ROWS = 20_000
+MAX_CELL_CHARS = 32_767  # what a spreadsheet cell can hold
+
+
+def check_size(n_bytes: int) -> None:
+    """Refuse a file too large to be a programming, before reading it (French, with the limit)."""
+    if n_bytes > MAX_FILE_MB * 1024 * 1024:
+        raise ImportRefused(f"Fichier trop volumineux ({n_bytes / 1024 / 1024:.1f} Mo) : "
+                            f"la limite est de {MAX_FILE_MB} Mo.".replace(".", ",", 1))
+
+
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values."""
+    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values.
+    Every failure is an ImportRefused with a French message (no exception name, no path)."""
+    check_size(len(data))
     name = filename.lower()
+    if not data.strip():
+        raise ImportRefused("Le fichier est vide.")
     if name.endswith((".xlsx", ".xlsm")):
-        try:
-            df = pd.read_excel(io.BytesIO(data), dtype=object)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one French line
-            raise ImportRefused(f"Classeur illisible : {exc}") from None
+        df = _read_workbook(data)
     elif name.endswith((".csv", ".txt")):
+        if data[:4096].count(b"\x00") > 8:  # a stray NUL is refused on its row, below
+            raise ImportRefused("Ce fichier n'est pas un CSV (contenu binaire) : enregistrez-le "
+                                "en CSV ou en XLSX depuis votre tableur.")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = data.decode("cp1252")
+            text = data.decode("cp1252", errors="replace")
         first = text.split("\n", 1)[0]
         sep = max((";", ",", "\t"), key=first.count)
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        try:
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error):
+            raise ImportRefused("CSV illisible : vérifiez le séparateur (;) et les guillemets, "
+                                "ou enregistrez le fichier en XLSX.") from None
     else:
         raise ImportRefused("Format non reconnu : un fichier .xlsx ou .csv est attendu.")
-    df.columns = [str(c).strip() for c in df.columns]
+    if len(df) > MAX_ROWS:
+        raise ImportRefused(f"Trop de lignes ({len(df)}) : {MAX_ROWS} au plus par fichier.")
+    names = [str(c).strip() for c in df.columns]
+    doubles = sorted({n for n in names if names.count(n) > 1 or re.fullmatch(r".+\.\d+", n)
+                      and n.rsplit(".", 1)[0] in names})
+    if doubles:
+        raise ImportRefused("En-têtes de colonnes en double : "
+                            + ", ".join(f"« {d} »" for d in doubles)
+                            + ". Chaque colonne doit avoir un en-tête différent.")
+    df.columns = names
     df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
-    return df.astype(object).map(_cell).dropna(how="all")
+    from ..exports.safe import restore  # the quote our exports put before =, +, -, @ …
+    return df.astype(object).map(_cell).map(restore).dropna(how="all")
+
+
+def _read_workbook(data: bytes) -> pd.DataFrame:
+    import zipfile
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unzipped = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ImportRefused("Classeur illisible : ce fichier n'est pas un classeur XLSX valide "
+                            "(fichier tronqué, ou autre format renommé en .xlsx).") from None
+    if unzipped > MAX_UNZIPPED_MB * 1024 * 1024:
+        raise ImportRefused(f"Classeur trop volumineux une fois décompressé : la limite est de "
+                            f"{MAX_UNZIPPED_MB} Mo.")
+    try:
+        return pd.read_excel(io.BytesIO(data), dtype=object)
+    except Exception:  # noqa: BLE001 - any unreadable workbook is one French line
+        raise ImportRefused("Classeur illisible : le fichier XLSX est abîmé ou n'a pas de "
+                            "feuille lisible ; ouvrez-le et enregistrez-le à nouveau.") from None
 
 
 def _cell(value):  # noqa: ANN001
@@ -210,6 +259,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
         try:
+            refuse_controls(data)  # before any query (PostgreSQL cannot compare NUL)
             if ref and ref in seen:
                 raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
             existing = session.scalars(select(Action).where(Action.reference == ref)
@@ -231,7 +281,8 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
             if "communes" in clean:
                 check_scope(session, actor, terr, {c.id for c in clean["communes"]})
         except PerrError as exc:
-            report.problems.append((line, ref or "", str(exc).replace("Saisie refusée : ", "")))
+            shown = re.sub(r"[\x00-\x1f\x7f]", "", ref or "")
+            report.problems.append((line, shown, str(exc).replace("Saisie refusée : ", "")))
             continue
         if ref:
             seen[ref] = line
@@ -258,7 +309,11 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
                    mapping: dict[str, str | None], *, territory_id: int | None = None,
                    dry_run: bool = False, source: str | None = None) -> ActionsReport:
     """Plan, then (unless dry_run) write all rows in the caller's transaction. Any refused
-    row refuses the whole file: ImportRefused carries the row-by-row report."""
+    row refuses the whole file: ImportRefused carries the row-by-row report. Imports are
+    serialised (`import_lock`): a second one waits for the first, then plans against what it
+    wrote."""
+    if not dry_run:
+        import_lock(session)
     report, plan = plan_import(session, actor, df, mapping, territory_id)
     if report.problems and not dry_run:
         raise ImportRefused(f"{len(report.problems)} ligne(s) refusée(s) : rien n'a été écrit.",
@@ -280,6 +335,29 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
                 report.unchanged += 1
     report.written = True
     return report
+
+
+BUSY_MESSAGE = "Un autre import est en cours, réessayez dans un instant."
+LOCK_WAIT_MS = 15_000
+
+
+def import_lock(session: Session) -> None:
+    """Take the actions-import lock for the rest of the caller's transaction, waiting at most
+    LOCK_WAIT_MS; ImportRefused(BUSY_MESSAGE) when another import holds it longer.
+    PostgreSQL: a transaction-level advisory lock. SQLite: the database write lock, taken now
+    (a no-op UPDATE opens the write transaction) with the connection's busy timeout."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}"))
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext('perr:import:actions'))"))
+            session.execute(text("SET LOCAL lock_timeout = 0"))
+        else:
+            session.execute(text(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}"))
+            session.execute(text("UPDATE territory SET id = id WHERE 1 = 0"))
+    except OperationalError:
+        raise ImportRefused(BUSY_MESSAGE) from None
 
 
 def to_csv_template() -> str:

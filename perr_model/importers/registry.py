@@ -47,8 +47,9 @@ def posts(session: Session, actor: Actor, path, *, kind: str | None = None):
 def actions(session: Session, actor: Actor, path, *, territory: str | None = None,
             dry_run: bool = False):
     from ..figures.scope import resolve_territory
-    from .actions import guess_mapping, import_actions, read_table
+    from .actions import check_size, guess_mapping, import_actions, read_table
     path = Path(path)
+    check_size(path.stat().st_size)  # before reading it into memory
     df = read_table(path.read_bytes(), path.name)
     mapping = guess_mapping(list(df.columns))
     territory_id = resolve_territory(session, territory).id if territory else None
