@@ -19,6 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory (MB). Linux: VmHWM, which belongs to this program
+    image (ru_maxrss survives exec and would report the parent's peak when the parent, e.g.
+    pytest, was larger)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

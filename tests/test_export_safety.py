@@ -199,4 +199,4 @@ def test_cli_export_actions_is_the_pages_file(loaded_url, rw_engine, tmp_path):
     r = subprocess.run([sys.executable, "-m", "perr_model", "export", "actions", "--territory",
                         "nulle-part"], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=120)
-    assert r.returncode == 1 and "Territoire inconnu : nulle-part." in r.stderr
+    assert r.returncode == 1 and "Territoire inconnu : « nulle-part »" in r.stderr
