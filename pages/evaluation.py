@@ -46,9 +46,10 @@ else:
     if len(context):
         st.subheader("Contexte du territoire")
         indicator_list(context, "ctx")
-    for axis, part in df[df["axis_id"].notna()].groupby("axis", sort=False):
-        st.subheader(md(axis))
-        indicator_list(part, f"axis_{int(part['axis_id'].iloc[0])}")
+    for axis_id in df["axis_id"].dropna().unique():  # axes in the order of the frame
+        part = df[df["axis_id"] == axis_id]
+        st.subheader(md(part["axis"].iloc[0]))
+        indicator_list(part, f"axis_{int(axis_id)}")
 
     frame = w.cached(exchange.export_frame, tid)
     st.download_button("Télécharger les valeurs des indicateurs (CSV)",

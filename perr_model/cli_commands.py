@@ -80,7 +80,8 @@ def init_db(args: argparse.Namespace) -> int:
         print(f"Schéma créé (vide) : {where}")
     else:
         labels = {"pillars": "piliers", "territories": "territoires",
-                  "communes": "communes des territoires", "qpv": "quartiers des protocoles"}
+                  "communes": "communes des territoires", "qpv": "quartiers des protocoles",
+                  "indicator_values": "valeurs d'indicateurs des protocoles"}
         detail = ", ".join(f"{labels.get(k, k)} {v}" for k, v in counts.items()
                            if not k.startswith("referential"))
         print(f"Base prête : {where} ({detail})")
@@ -203,6 +204,37 @@ def export_actions(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
     return 0
+
+
+def export_indicators(args: argparse.Namespace) -> int:
+    from .evaluation.exchange import _territory, export_frame, to_csv_bytes, to_xlsx_bytes
+    if args.format == "xlsx" and not args.out:
+        raise ImportRefused("Le format XLSX demande un fichier de sortie (--out).")
+    df = _read(lambda s: export_frame(s, _territory(s, args.territory, None).id
+                                      if args.territory else None))
+    data = to_xlsx_bytes(df) if args.format == "xlsx" else to_csv_bytes(df)
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"{len(df)} valeur(s) d'indicateurs exportée(s) : {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode("utf-8-sig"))
+    return 0
+
+
+def import_indicators(args: argparse.Namespace) -> int:
+    from .evaluation.exchange import import_file
+    path = Path(args.file)
+    data = path.read_bytes()
+    engine = make_engine(read_only=False)
+    try:
+        with write_session(engine) as s:
+            report = import_file(s, Actor.system(args.user), data, path.name,
+                                 territory=args.territory, dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
 
 
 # --- accounts, COPIL --------------------------------------------------------------------------

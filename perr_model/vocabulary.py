@@ -19,6 +19,8 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 
 STATUS_LABELS = {"en_projet": "En projet", "programmee": "Programmée", "en_cours": "En cours",
                  "terminee": "Terminée", "abandonnee": "Abandonnée"}
+# Status → progress (%) for the planned-vs-achieved roll-up; abandoned actions are left out.
+STATUS_PROGRESS = {"en_projet": 0, "programmee": 10, "en_cours": 50, "terminee": 100}
 
 FUNDER_LABELS = {
     "etat_p147": "État – crédits politique de la ville (P147)",

@@ -103,10 +103,9 @@ def test_history_and_optimistic_locking(actors):
         assert '"valeur": [10.0, 11.0]' in log[1].changes
 
 
-def test_public_instance_cannot_write(loaded_url, monkeypatch, actors):
+def test_public_instance_cannot_write(reader_url, actors):
     _, who = actors
-    monkeypatch.setenv("PERR_PUBLIC", "1")
-    engine = make_engine(loaded_url)  # read-only, as the public instance opens it
+    engine = make_engine(reader_url)  # read-only, as the public instance opens it
     try:
         with pytest.raises(ReadOnlyStore):
             with write_session(engine) as s:

@@ -15,30 +15,6 @@ from perr_model.errors import ReadOnlyStore
 from perr_model.store import make_engine
 
 
-@pytest.fixture
-def reader_url(loaded_url, rw_engine, monkeypatch):
-    """The URL the public instance gets: on PostgreSQL a fresh role with SELECT only (dropped
-    at the end); on SQLite the file itself (read-only is the engine's business)."""
-    monkeypatch.setenv("PERR_PUBLIC", "1")
-    if not loaded_url.startswith("postgresql"):
-        yield loaded_url
-        return
-    role = f"perr_lecteur_{uuid.uuid4().hex[:8]}"
-    admin = rw_engine(loaded_url)
-    db = make_url(loaded_url).database
-    with admin.begin() as c:
-        c.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-        c.execute(text(f'GRANT CONNECT ON DATABASE "{db}" TO "{role}"'))
-        c.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
-        c.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
-        c.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
-    yield make_url(loaded_url).set(username=role).render_as_string(hide_password=False)
-    with admin.begin() as c:
-        c.execute(text(f'DROP OWNED BY "{role}"'))
-    with admin.begin() as c:
-        c.execute(text(f'DROP ROLE "{role}"'))
-
-
 def _count(loaded_url, rw_engine, table="pillar") -> int:
     with rw_engine(loaded_url).connect() as c:
         return c.execute(text(f"select count(*) from {table}")).scalar()

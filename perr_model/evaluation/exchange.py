@@ -9,7 +9,6 @@ neutralised) and the import removes it again.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys
@@ -539,43 +538,3 @@ def import_file(session: Session, actor: Actor, data: bytes, name: str, *,
     rows, ignored = read_rows(data, name)
     return import_rows(session, actor, rows, territory=territory, dry_run=dry_run,
                        ignored=ignored)
-
-
-# --- command line ------------------------------------------------------------------------------
-
-def cli_export(args: argparse.Namespace) -> int:
-    from ..store import make_engine
-    engine = make_engine()
-    try:
-        with Session(engine) as s:
-            tid = None
-            if args.territory:
-                tid = _territory(s, args.territory, None).id
-            df = export_frame(s, tid)
-    finally:
-        engine.dispose()
-    data = to_xlsx_bytes(df) if args.format == "xlsx" else to_csv_bytes(df)
-    if args.out:
-        Path(args.out).write_bytes(data)
-        print(f"{len(df)} valeur(s) d'indicateurs exportée(s) : {args.out}", file=sys.stderr)
-    elif args.format == "xlsx":
-        raise ImportRefused("Le format XLSX demande un fichier de sortie (--out).")
-    else:
-        sys.stdout.write(data.decode("utf-8-sig"))
-    return 0
-
-
-def cli_import(args: argparse.Namespace) -> int:
-    from ..store import make_engine, write_session
-    path = Path(args.file)
-    data = path.read_bytes()
-    engine = make_engine(read_only=False)
-    try:
-        with write_session(engine) as s:
-            report = import_file(s, Actor.system(args.user), data, path.name,
-                                 territory=args.territory, dry_run=args.dry_run)
-    finally:
-        engine.dispose()
-    for line in report.lines():
-        print(line, file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1

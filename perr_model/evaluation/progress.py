@@ -25,7 +25,7 @@ from ..schema import (
     action_commune_reached, action_objective, action_qpv, qpv_commune,
 )
 
-STATUS_PROGRESS = {"en_projet": 0, "programmee": 10, "en_cours": 50, "terminee": 100}
+from ..vocabulary import STATUS_PROGRESS  # noqa: E402 - one table of statuses
 WEIGHTS = {None: "chaque action compte pour un", "montant": "pondéré par le montant accordé",
            "beneficiaires": "pondéré par les bénéficiaires prévus"}
 GROUPS = ("total", "axe", "objectif", "commune", "quartier")
