@@ -161,10 +161,11 @@ def parse_number(value) -> float | None:  # noqa: ANN001
 
 def fr_value(value: float | None, unit: str = "") -> str:
     """22,5 %, 1 090 €, 14 points, 200 demandeurs d'emploi."""
+    from ..vocabulary import number
     if value is None:
-        return "–"
+        return "aucune valeur"
     decimals = 0 if float(value).is_integer() else (1 if round(value, 1) == value else 2)
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    text = number(value, decimals)
     if not unit:
         return text
     return f"{text}\u00a0{unit}" if unit not in ("%",) else f"{text}\u00a0%"

@@ -280,8 +280,8 @@ def repair_reason(reason: str) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f") if abs(value) >= 1000 else \
-        f"{value:.4f}".replace(".", ",")
+    from ..vocabulary import number
+    return number(value) if abs(value) >= 1000 else number(value, 4)
 
 
 def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
