@@ -19,6 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def peak_mb() -> float:
+    """Peak RSS of this program: VmHWM of /proc (reset by exec; getrusage's ru_maxrss also
+    counts the parent's memory a forked child had before exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
