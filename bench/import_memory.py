@@ -19,9 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory (MB). Linux: VmHWM, which belongs to this program
-    image (ru_maxrss survives exec and would report the parent's peak when the parent, e.g.
-    pytest, was larger)."""
+    """Peak RSS of this program: VmHWM of /proc (reset by exec; getrusage's ru_maxrss also
+    counts the parent's memory a forked child had before exec)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):

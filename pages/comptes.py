@@ -9,6 +9,7 @@ from perr_model.schema import Commune, Territory
 from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -39,9 +40,9 @@ with st.form("nouveau_compte", clear_on_submit=True):
                                        commune_codes=chosen, email=email or None,
                                        territory=slug)
         except PerrError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
-            st.success(f"Compte {username} créé.")
+            st.success(f"Compte {md(username, multiline=False)} créé.")
             st.rerun()
 
 if not users.empty:
@@ -53,6 +54,6 @@ if not users.empty:
             with write_session(common.write_engine()) as s:
                 model_auth.set_active(s, actor, who, not active)
         except PerrError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             st.rerun()

@@ -10,6 +10,7 @@ from perr_model.importers.communes import import_communes
 from perr_model.importers.qpv import import_qpv
 from perr_ui import common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -53,13 +54,13 @@ if submitted:
                 report = importer(common.write_engine(), path, display_name=upload.name,
                                   actor=actor)
         except PerrError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             for line in getattr(exc, "problems", []):
-                st.markdown(f"- {line}")
+                st.markdown(f"- {md(line, multiline=False)}")
             st.stop()
     st.cache_data.clear()
     lines = report.lines()
-    st.success(lines[0] + " " + lines[1])
+    st.success(md(lines[0] + " " + lines[1]))
     if len(lines) > 2:  # text from the file: shown as text, never as Markdown
         st.text("\n".join(lines[2:]))
     if report.details() and report.details() != lines[2:]:

@@ -6,6 +6,7 @@ from perr_model.importers import posts
 from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -27,11 +28,11 @@ try:
         report = posts.import_posts(s, actor, upload.getvalue(), kind, source=upload.name,
                                     dry_run=True)
 except ImportRefused as exc:
-    st.error(str(exc))
-    st.write("\n".join(f"- {p}" for p in exc.problems[:200]))
+    st.error(md(str(exc)))
+    st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in exc.problems[:200]))
     st.stop()
 except PerrError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 st.subheader("Essai à blanc")
 st.text("\n".join(report.lines()))
@@ -39,4 +40,4 @@ if st.button("Importer", type="primary", icon=":material/upload:"):
     with write_session(common.write_engine()) as s:
         done = posts.import_posts(s, actor, upload.getvalue(), kind, source=upload.name)
     st.cache_data.clear()
-    st.success(done.lines()[-1])
+    st.success(md(done.lines()[-1]))

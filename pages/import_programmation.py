@@ -7,6 +7,7 @@ from perr_model.importers import actions as importer
 from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -26,7 +27,7 @@ try:
     importer.check_size(upload.size)  # before reading it (limit in the message)
     table = importer.read_table(upload.getvalue(), upload.name)
 except PerrError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 st.write(f"{len(table)} ligne(s), {len(table.columns)} colonne(s).")
 
@@ -50,7 +51,7 @@ with common.session() as s:
     try:
         report, _ = importer.plan_import(s, actor, table, mapping, territory_id)
     except PerrError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
 c1, c2, c3 = st.columns(3)
 c1.metric("À créer", len(report.to_create))
@@ -69,8 +70,8 @@ if st.button("Importer", type="primary", icon=":material/upload:"):
             done = importer.import_actions(s, actor, table, mapping, territory_id=territory_id,
                                            source=upload.name)
     except ImportRefused as exc:
-        st.error(str(exc))
-        st.write("\n".join(f"- {p}" for p in exc.problems))
+        st.error(md(str(exc)))
+        st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in exc.problems))
     else:
         st.cache_data.clear()
-        st.success(done.lines()[-1])
+        st.success(md(done.lines()[-1]))

@@ -9,13 +9,14 @@ from perr_model.schema import FUNDERS, Action
 from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 actor = auth.require_editor()
 territory_id = common.current_territory_id()
 st.title("Saisir une action")
-st.caption(f"{actor.username} — {auth.role_label(actor)}. Montants en euros, virgule décimale "
+st.caption(f"{md(actor.username, multiline=False)} — {auth.role_label(actor)}. Montants en euros, virgule décimale "
            "acceptée (1 234,50). Une action n'est jamais supprimée : on l'archive.")
 
 with common.session() as s:
@@ -91,11 +92,12 @@ if saved:
                 result = editing.create_action(s, actor, data, territory_id=territory_id)
             saved_id, saved_version = result.id, result.version
     except ValidationFailed as exc:
-        st.error("Enregistrement refusé :\n\n" + "\n".join(f"- {m}" for m in exc.problems.values()))
+        st.error("Enregistrement refusé :\n\n" + "\n".join(f"- {md(m, multiline=False)}"
+                                                      for m in exc.problems.values()))
     except ConcurrentEdit as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     except PerrError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     else:
         st.cache_data.clear()
         st.session_state.opened, st.session_state.opened_version = saved_id, saved_version
@@ -111,7 +113,7 @@ if action:
                 editing.set_archived(s, actor, action.id, not action.archived,
                                      expected_version=st.session_state.opened_version)
         except PerrError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             st.session_state.opened = None
             st.cache_data.clear()

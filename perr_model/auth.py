@@ -283,6 +283,12 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
     actor = require_admin(fresh_actor(session, actor))
     username = (username or "").strip()
     problems: dict[str, str] = {}
+    import re
+    for name, value in (("username", username), ("email", email), ("display_name", display_name)):
+        if value and re.search(r"[\x00-\x1f\x7f]", value):
+            raise ValidationFailed("Compte non créé : caractère invisible interdit (caractère de "
+                                   "contrôle) dans l'identifiant, le courriel ou le nom.",
+                                   {name: "caractère interdit"})
     if not username:
         problems["username"] = "L'identifiant est obligatoire."
     elif session.scalars(select(UserAccount.id).where(

@@ -25,7 +25,10 @@ import re
 
 # Escaped wherever they are: they can open emphasis, code, links/images (`[`), HTML (`<`),
 # entities (`&`), strikethrough, LaTeX, directives and emoji short codes (`:`), tables.
-_INLINE = frozenset("\\`*_[]<>~$:&|{}")
+_INLINE = frozenset("\\`*_[]<>~$|{}")
+# `:` opens a directive or an emoji short code (`:red[`, `:smile:`), `&` an entity (`&amp;`,
+# `&#60;`), only when a letter, digit or `#` follows: « Écrit : 3 » keeps its plain source.
+_GLUED = re.compile(r"([:&])(?=[\w#])")
 # Escaped at the start of a line only: lists, headings, quotes, setext and thematic breaks.
 _LINE_START = frozenset("-+*#>=|")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
@@ -58,6 +61,7 @@ def md(value, *, multiline: bool = True) -> str:
 
 def _line(line: str) -> str:
     out = "".join("\\" + ch if ch in _INLINE else ch for ch in line)
+    out = _GLUED.sub(r"\\\1", out)
     if out[:1] in _LINE_START:
         out = "\\" + out
     return _ORDERED.sub(r"\1\\\2", out)

@@ -25,7 +25,8 @@ from perr_model.store import write_session
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "paris-est-marne-et-bois"
 TECHNICAL = re.compile(r"Error|Exception|Traceback|errno|/tmp|/work|/home|\\.py\b|None\b|nan\b|"
-                       r"psycopg|sqlite|openpyxl|pandas|zipfile|codec", re.I)
+                       r"psycopg|sqlite|openpyxl|pandas|zipfile|codec|"
+                       r"\b(is|not|the|file|cannot|expected|invalid|found|zip)\b", re.I)
 
 
 def _xlsx(rows, formula=False) -> bytes:

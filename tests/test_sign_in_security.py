@@ -127,3 +127,10 @@ def test_deactivation_and_demotion_apply_to_the_next_write(store):
         auth.create_user(s, admin, "nouveau", "reader", password="un-mot-de-passe-long")
     with write_session(engine) as s, pytest.raises(PermissionDenied, match="désactivé"):
         editing.create_action(s, admin, CHAMPIGNY, territory_id=pemb)
+
+
+def test_account_names_refuse_control_characters(store):
+    engine, *_ = store
+    with write_session(engine) as s, pytest.raises(Exception, match="caractère invisible"):
+        auth.create_user(s, auth.Actor.system(), "nul\x00x", "reader",
+                         password="un-mot-de-passe-long")

@@ -1,0 +1,25 @@
+"""perr_ui/text.py: data strings shown literally (the browser check is tests/e2e/test_text_from_data.py)."""
+from perr_ui.text import WJ, md, plain
+
+
+def test_markdown_constructs_are_escaped():
+    src = md("![x](http://h.invalid/p.png) [l](http://h.invalid) <b>gras</b> **g** `c` "
+             ":red[r] $x$ &amp; www.h.invalid nom@h.invalid")
+    for raw in ("![", "[l]", "<b>", "**", "`c`", ":red[", "$x$", " &amp;"):
+        assert raw not in src, raw
+    for literal in ("http://", "www.", "n@h"):  # autolinks broken by an invisible joiner
+        assert literal not in src, literal
+    assert src.replace("\\", "").replace(WJ, "") == (
+        "![x](http://h.invalid/p.png) [l](http://h.invalid) <b>gras</b> **g** `c` "
+        ":red[r] $x$ &amp; www.h.invalid nom@h.invalid")
+
+
+def test_line_starts_and_plain_words():
+    assert md("- a\n# b\n1. c\n> d") == "\\- a  \n\\# b  \n1\\. c  \n\\> d"
+    assert md("Bois l'Abbé, Saint-Maur (94) : 12 %") == "Bois l'Abbé, Saint-Maur (94) : 12 %"
+    assert md("a\x00b\nc", multiline=False) == "ab c"
+    assert md(None) == "" and md(float("nan")) == ""
+
+
+def test_plain_escapes_html_for_plotly():
+    assert plain('<a href="http://x">x</a>') == "&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;"
