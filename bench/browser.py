@@ -41,6 +41,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -85,13 +86,16 @@ PROBE = """
 (() => {
   const st = window.__perr = {idle: 0, lastIdle: 0, running: false, lastMut: 0};
   // Charts, maps and tables are lazy elements: a skeleton first, then a frame whose chart
-  // module is fetched, then the drawing. Ready = no skeleton, every frame holds a drawing.
+  // module is fetched, then the drawing. Ready = no skeleton, every shown frame holds a drawing.
   const charts = window.__perrCharts = () => {
     if (document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')) return false;
-    const frames = [...document.querySelectorAll('[data-testid="stFullScreenFrame"]')];
+    // frames in a closed expander or a hidden tab draw nothing until shown
+    const frames = [...document.querySelectorAll('[data-testid="stFullScreenFrame"]')]
+      .filter(f => f.offsetWidth > 0 && f.offsetHeight > 0);
     const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     const decks = [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')];
-    return frames.every(f => f.querySelector('canvas, svg.main-svg, img, table'))
+    return frames.every(f => f.querySelector(
+      'canvas, svg.main-svg, img, table, .stDataFrameGlideDataEditor'))
         && plots.every(p => p.querySelector('.main-svg, canvas'))
         && decks.every(d => d.querySelector('canvas'));
   };
@@ -580,6 +584,9 @@ def main() -> int:
         bad = set(value.split(",")) - allowed
         if bad:
             parser.error(f"valeur inconnue : {', '.join(sorted(bad))}")
+    def stop_on_term(signum, frame):  # noqa: ANN001 - a killed bench still stops its servers
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop_on_term)
     return asyncio.run(run(args))
 
 
