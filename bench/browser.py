@@ -493,7 +493,8 @@ async def run(args) -> int:
                 floor_dir.mkdir()
                 (floor_dir / "plancher.py").write_text(FLOOR_SCRIPT, encoding="utf-8")
                 floor_server = start("plancher.py", floor_dir, {})
-                floor = await measure_page(browser, floor_server.url + "/", max(args.runs, 3))
+                floor = await measure_page(browser, floor_server.url + "/",
+                                           max(args.runs, 3) if args.runs > 1 else 1)
                 stop(floor_server)
                 for err in floor.errors:
                     print(f"  plancher : {err}")
