@@ -371,7 +371,7 @@ async def visitors_wave(browser, urls: list[str], n: int, timeout_s: float) -> l
 def fmt_s(values: list[float]) -> str:
     finite = [v for v in values if v != float("inf")]
     if not finite:
-        return "échec"
+        return "échec" if not values else f"aucun terminé ({len(values)} délai(s) dépassé(s))"
     med = statistics.median(finite)
     out = f"{med:.2f} ({min(finite):.2f}–{max(finite):.2f})"
     if len(finite) < len(values):
