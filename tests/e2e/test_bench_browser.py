@@ -1,0 +1,31 @@
+"""Smoke test of the browser benchmark (bench/browser.py): it starts its own servers, drives
+Chromium and prints its result tables. Only what it prints is checked, never a duration."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_browser_bench_prints_its_tables(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "bench/browser.py", "--small", "--runs", "1", "--pages", "Couverture",
+         "--datasets", "embedded", "--backends", "sqlite", "--visitors", "1",
+         "--instances", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    assert any(line.startswith("| page | premier rendu") for line in lines), run.stdout
+    couverture = [line for line in lines if line.startswith("| Couverture |")]
+    assert len(couverture) == 1, run.stdout
+    # measured (a number and a ratio), not a failed step
+    assert "échec" not in couverture[0] and "↳" not in run.stdout, run.stdout
+    cells = [c.strip() for c in couverture[0].strip("|").split("|")]
+    assert float(cells[1].split()[0]) > 0 and cells[4] in ("oui", "NON"), cells
+    visitors = [line for line in lines if line.startswith("| 1 | 1 |")]
+    assert len(visitors) == 1 and "échec" not in visitors[0] and "délai" not in visitors[0], run.stdout
+    assert "load average" in lines[0] and lines[-1].startswith("Fin :"), run.stdout
+    # everything it started is gone: no temporary directory left behind
+    assert not list(tmp_path.glob("perr_browser_*"))
