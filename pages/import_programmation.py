@@ -22,8 +22,8 @@ st.caption("Fichier XLSX ou CSV (séparateur ; ou , — UTF-8 ou Windows-1252), 
 st.download_button("Modèle de fichier (CSV)", importer.to_csv_template().encode("utf-8-sig"),
                    "modele-programmation.csv", "text/csv")
 
-done_before = st.session_state.pop("import_done", None)
-if done_before:  # what the last import wrote, shown once the page has been reset
+done_before = st.session_state.get("import_done")
+if done_before:  # what the last import wrote, shown until another file is chosen
     summary, written = done_before
     st.success(summary, icon=":material/check_circle:")
     if written:
@@ -46,6 +46,7 @@ upload = st.file_uploader(
 st.caption(f"Taille maximale : {max_mb} Mo par fichier.")
 if upload is None:
     st.stop()
+st.session_state.pop("import_done", None)
 try:
     table = importer.read_table(upload.getvalue(), upload.name)
 except PerrError as exc:

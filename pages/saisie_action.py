@@ -122,7 +122,13 @@ if saved:
 
 
 
-@st.dialog("Confirmer")
+# A confirmation stays asked (st.session_state.confirm) until answered or dismissed, so that
+# the dialog's own buttons are seen by whichever run follows their click.
+def _close_confirm() -> None:
+    st.session_state.pop("confirm", None)
+
+
+@st.dialog("Confirmer", on_dismiss=_close_confirm)
 def confirm_archive(action_id: int, title: str, archive: bool) -> None:
     if archive:
         st.write(f"Archiver l'action « {title} » ? Elle sort de tous les tableaux, cartes et "
@@ -132,6 +138,7 @@ def confirm_archive(action_id: int, title: str, archive: bool) -> None:
                  "documents.")
     c1, c2 = st.columns(2)
     if c1.button("Archiver" if archive else "Désarchiver", type="primary", key="confirm_yes"):
+        _close_confirm()
         try:
             with write_session(common.write_engine()) as s:
                 editing.set_archived(s, actor, action_id, archive,
@@ -147,15 +154,17 @@ def confirm_archive(action_id: int, title: str, archive: bool) -> None:
         st.cache_data.clear()
         st.rerun()
     if c2.button("Annuler", key="confirm_no"):
+        _close_confirm()
         st.rerun()
 
 
-@st.dialog("Confirmer la restauration")
+@st.dialog("Confirmer la restauration", on_dismiss=_close_confirm)
 def confirm_restore(action_id: int, title: str, entry: int, when: str) -> None:
     st.write(f"Remettre l'action « {title} » dans l'état où elle était après la modification "
              f"du {when} ? La version actuelle reste dans l'historique.")
     c1, c2 = st.columns(2)
     if c1.button("Restaurer", type="primary", key="restore_yes"):
+        _close_confirm()
         try:
             with write_session(common.write_engine()) as s:
                 editing.restore_version(s, actor, action_id, entry)
@@ -168,6 +177,7 @@ def confirm_restore(action_id: int, title: str, entry: int, when: str) -> None:
         st.cache_data.clear()
         st.rerun()
     if c2.button("Annuler", key="restore_no"):
+        _close_confirm()
         st.rerun()
 
 
@@ -178,7 +188,9 @@ if action_id:
                    icon=":material/inventory_2:")
     label = "Désarchiver…" if archived else "Archiver (retirer des tableaux)…"
     if st.button(label, icon=":material/unarchive:" if archived else ":material/archive:"):
-        confirm_archive(action_id, values.get("title") or "", not archived)
+        st.session_state.confirm = ("archive", action_id, not archived)
+    if st.session_state.get("confirm", (None, None))[:2] == ("archive", action_id):
+        confirm_archive(action_id, values.get("title") or "", st.session_state.confirm[2])
     st.subheader("Historique")
     with common.session() as s:
         hist = action_history(s, action_id)
@@ -189,4 +201,7 @@ if action_id:
         entry = st.selectbox("Revenir à l'état après la modification du", list(dates),
                              format_func=dates.get)
         if st.button("Restaurer cette version…", icon=":material/history:"):
-            confirm_restore(action_id, values.get("title") or "", int(entry), dates[int(entry)])
+            st.session_state.confirm = ("restore", action_id, int(entry))
+        asked = st.session_state.get("confirm", (None, None, None))
+        if asked[:2] == ("restore", action_id) and asked[2] in dates:
+            confirm_restore(action_id, values.get("title") or "", asked[2], dates[asked[2]])

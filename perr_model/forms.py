@@ -87,9 +87,14 @@ def read_only_notice(session: Session, actor: Actor, territory_id: int) -> str |
         Commune.id.in_(actor.commune_ids or {-1}))).all())
     where = ", ".join(names) if names else "aucune commune"
     text = f"Vous pouvez modifier les actions de : {where}."
-    if total > mine:
-        text += (f" Les {total - mine} autres actions du territoire sont en lecture seule pour "
-                 "vous : elles concernent au moins une autre commune (ou tout le territoire) et "
+    others = total - mine
+    if others == 1:
+        text += (" 1 autre action du territoire est en lecture seule pour vous : elle concerne "
+                 "une autre commune (ou tout le territoire) et relève de son chef de projet ou "
+                 "d'un administrateur. Elle reste consultable sur la page Actions.")
+    elif others > 1:
+        text += (f" Les {others} autres actions du territoire sont en lecture seule pour vous : "
+                 "elles concernent au moins une autre commune (ou tout le territoire) et "
                  "relèvent de son chef de projet ou d'un administrateur. Elles restent "
                  "consultables sur la page Actions.")
     return text
