@@ -208,7 +208,8 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
         layers += _neighbour_layers(session, bounds, {c.id for c in communes}, tol)
         if drawn:
             layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
-                                         alpha=90, line_width=1, plain=True))
+                                         alpha=255, line_width=1, plain=True,
+                                         fill=[205, 205, 205]))
         layers.append(_polygon_layer(LAYER_QPV, "qpv", [qpv], {}, 0, "", tol, alpha=110,
                                      line_width=3, plain=True, fill=QPV_FILL,
                                      line_color=QPV_OUTLINE))
@@ -441,9 +442,9 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
     height = max((north - south) / max(math.cos(math.radians(lat)), 0.2), 1e-4)
     # Zoom at which the box fits the map (256 px = 360° at zoom 0). The view is fixed by the
     # server, so it is fitted to a phone: the map is ~360 x 420 px at 390 px, and a label
-    # centred on a point at the edge needs ~60 px beyond it, hence 260 px for the box's width.
+    # centred on a point at the edge needs ~75 px beyond it, hence 230 px for the box's width.
     # A wider screen shows the same view with more margin, nothing cut off.
-    zoom = min(math.log2(260 * 360 / (256 * width)), math.log2(420 * 360 / (256 * height)))
+    zoom = min(math.log2(230 * 360 / (256 * width)), math.log2(420 * 360 / (256 * height)))
     view = pdk.ViewState(longitude=round((west + east) / 2, COORD_DECIMALS),
                          latitude=round(lat, COORD_DECIMALS),
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
@@ -510,15 +511,20 @@ def qpv_text(session: Session, qpv_id: int) -> str:
             f"montre sa ou ses communes : {where}.")
 
 
-def qpv_legend_html(qpv_name: str) -> str:
-    """Legend of `qpv_deck`: the quartier's perimeter, its communes, the neighbours."""
+def qpv_legend_html(session: Session, qpv_id: int) -> str | None:
+    """Legend of `qpv_deck`: the quartier's perimeter, its communes, the neighbours; None while
+    the perimeter is not imported (the map then shows only the communes, named)."""
+    qpv = session.get(Qpv, qpv_id)
+    if qpv is None or not qpv.geometry:
+        return None
+    qpv_name = qpv.name
     box = "display:inline-block;vertical-align:middle;width:1.2em;height:0.8em;margin:0 0.3em;"
     orange = "rgba({},{},{},0.45)".format(*QPV_FILL)
     line = "rgb({},{},{})".format(*QPV_OUTLINE[:3])
     return (f'<div style="font-size:0.85em;color:#333;line-height:1.8">'
             f'<span style="{box}background:{orange};border:2px solid {line}"></span>'
             f'Quartier « {html.escape(qpv_name)} »'
-            f'<span style="{box}margin-left:1em;background:rgba(200,200,200,0.6);'
+            f'<span style="{box}margin-left:1em;background:rgb(205,205,205);'
             f'border:1px solid #5a5a5a"></span>sa ou ses communes'
             f'<span style="{box}margin-left:1em;background:rgb(238,238,238);'
             f'border:1px solid #afafaf"></span>communes voisines</div>')

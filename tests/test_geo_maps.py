@@ -146,6 +146,7 @@ def test_maps_name_places_show_neighbours_and_outline_the_quartier(loaded_url, r
         single, _ = geo.qpv_deck(s, qid)
         sentence, rows = geo.coverage_text(s, tid, {}, {}, "Actions")
         qsentence = geo.qpv_text(s, qid)
+        qlegend = geo.qpv_legend_html(s, qid)
     layers = {layer["id"]: layer for layer in json.loads(deck.to_json())["layers"]}
     assert _names(layers[geo.LAYER_LABELS]) == sorted(in_territory.values())
     assert _names(layers[geo.LAYER_QPV_LABELS]) == sorted(set(qpv_names.values()))
@@ -164,6 +165,17 @@ def test_maps_name_places_show_neighbours_and_outline_the_quartier(loaded_url, r
     assert all(r["Actions"] == "aucune donnée" for r in rows)
     assert f"{len(in_territory)} commune(s)" in sentence
     assert qname in qsentence and "contour orange" in qsentence
+    assert f"Quartier « {qname} »" in qlegend and "communes voisines" in qlegend
+
+
+def test_no_quartier_legend_before_its_perimeter_is_imported(loaded_url):
+    from perr_model.store import make_engine
+    engine = make_engine(loaded_url)
+    with Session(engine) as s:
+        qid = s.scalar(select(Qpv.id).order_by(Qpv.id))
+        assert geo.qpv_legend_html(s, qid) is None
+        assert "pas encore importé" in geo.qpv_text(s, qid)
+    engine.dispose()
 
 
 def test_coverage_text_names_the_highest_and_the_empty(loaded_url, rw_engine):
