@@ -33,16 +33,16 @@ EXACT = {
     "Choose options": "Choisir des options",
     "No results": "Aucun résultat",
     "No options to select.": "Aucune option disponible.",
-    "Drag and drop file here": "Glissez-déposez un fichier ici",
+    "Drag and drop a file here": "Glissez-déposez un fichier ici",
     "Drag and drop files here": "Glissez-déposez des fichiers ici",
-    "Browse files": "Parcourir les fichiers",
+    "Add files": "Ajouter des fichiers",
+    "Show password": "Afficher le mot de passe",
+    "Hide password": "Masquer le mot de passe",
     "Upload": "Téléverser",
-    "Remove file": "Retirer le fichier",
     "Delete": "Supprimer",
     "Running...": "Calcul en cours…",
     "Stop": "Arrêter",
     "Rerun": "Relancer",
-    "Rerun the app": "Relancer l'application",
     "Main menu": "Menu principal",
     "Print": "Imprimer",
     "Record a screencast": "Enregistrer l'écran",
@@ -69,17 +69,12 @@ EXACT = {
     "Copy to clipboard": "Copier",
     "Collapse sidebar": "Replier le menu latéral",
     "Expand sidebar": "Déplier le menu latéral",
-    "Open sidebar": "Ouvrir le menu latéral",
-    "Close sidebar": "Fermer le menu latéral",
+    # date_input placeholders: the `format=` given in Python, not in Streamlit's bundle
     "YYYY/MM/DD": "AAAA/MM/JJ",
     "DD/MM/YYYY": "JJ/MM/AAAA",
     "MM/DD/YYYY": "MM/JJ/AAAA",
     "Connecting": "Connexion en cours",
     "Please wait...": "Veuillez patienter…",
-    "Press Enter to apply": "Appuyez sur Entrée pour valider",
-    "Press Enter to submit form": "Appuyez sur Entrée pour envoyer le formulaire",
-    "Show password text": "Afficher le mot de passe",
-    "Hide password text": "Masquer le mot de passe",
     "Increment": "Augmenter",
     "Decrement": "Diminuer",
     "Open": "Ouvrir",
@@ -90,6 +85,7 @@ PATTERNS = [
     (r"^View (\d+) more$", "Voir $1 de plus"),
     (r"^(?:Limit )?(\d+(?:\.\d+)?)\s*([KMG])B per file(.*)$", "Limite : $1 $2o par fichier$3"),
     (r"^Select (\d+) matches$", "Sélectionner les $1 résultats"),
+    (r"^Press Enter to (apply|submit form)$", "Appuyez sur Entrée pour valider"),
     (r"^(\d+(?:\.\d+)?)\s*([KMG])B$", "$1 $2o"),
     (r"^You have requested page /?(.*), but no corresponding file was found in the app's "
      r"pages/ directory\. Running the app's main page\.$",
@@ -102,6 +98,7 @@ PATTERNS = [
 ]
 
 ATTRIBUTES = ["placeholder", "aria-label", "title"]
+DATE_FORMATS = {"YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY"}  # from Python, not from the bundle
 
 _SCRIPT = """
 <script>
