@@ -1,7 +1,7 @@
 """Importer une programmation: XLSX/CSV → mapping of columns → dry run → one atomic write.
 
 After writing, the page starts again empty (new file field, no stale preview) and lists the
-actions created or updated, each with a button that opens it in "Saisir une action"."""
+actions created or updated, each with a "Modifier" button that opens it in "Saisir une action"."""
 import pandas as pd
 import streamlit as st
 
@@ -31,7 +31,8 @@ if done_before:  # what the last import wrote, shown until another file is chose
         for n, (aid, ref, title, kind) in enumerate(written[:100]):
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.text(f"{ref} — {title} ({kind})")
-            if c2.button("Ouvrir", key=f"open_{n}", icon=":material/edit:"):
+            if c2.button("Modifier", key=f"open_{n}", icon=":material/edit:",
+                         help=f"Ouvrir {ref} dans « Saisir une action »"):
                 st.session_state[auth.EDIT_REQUEST_KEY] = aid
                 st.switch_page("pages/saisie_action.py")
         if len(written) > 100:
@@ -43,7 +44,6 @@ upload = st.file_uploader(
     key=f"programmation_{st.session_state.get('import_round', 0)}",
     help=f"Glissez-déposez le fichier ou cliquez sur le bouton pour le choisir ; "
          f"{max_mb} Mo au plus.")
-st.caption(f"Taille maximale : {max_mb} Mo par fichier.")
 if upload is None:
     st.stop()
 st.session_state.pop("import_done", None)

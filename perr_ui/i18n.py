@@ -86,6 +86,7 @@ PATTERNS = [
     (r"^(?:Limit )?(\d+(?:\.\d+)?)\s*([KMG])B per file(.*)$", "Limite : $1 $2o par fichier$3"),
     (r"^Select (\d+) matches$", "Sélectionner les $1 résultats"),
     (r"^Press Enter to (apply|submit form)$", "Appuyez sur Entrée pour valider"),
+    (r"^Help for (.+)$", "Aide : $1"),
     (r"^(\d+(?:\.\d+)?)\s*([KMG])B$", "$1 $2o"),
     (r"^You have requested page /?(.*), but no corresponding file was found in the app's "
      r"pages/ directory\. Running the app's main page\.$",

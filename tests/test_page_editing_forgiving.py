@@ -145,7 +145,7 @@ def test_import_page_resets_and_lists_what_it_wrote(app):
     assert "I-1 — Atelier (créée)" in listed and "I-2 — Jardin (créée)" in listed
     assert not at.file_uploader[0].value  # a new, empty file field
     assert not [b for b in at.button if b.label == "Importer"]
-    _button(at, "Ouvrir").click()  # opens "Saisir une action" (the browser walk-through
+    _button(at, "Modifier").click()  # opens "Saisir une action" (the browser walk-through
     at.run()                        # checks which action it opens)
     assert [t.value for t in at.title] == ["Saisir une action"]
 
