@@ -69,7 +69,10 @@ EXACT = {
     "Copy to clipboard": "Copier",
     "Collapse sidebar": "Replier le menu latéral",
     "Expand sidebar": "Déplier le menu latéral",
-    # date_input placeholders: the `format=` given in Python, not in Streamlit's bundle
+    # date_input placeholders: the `format=` given in Python, and the empty segments of the
+    # date field (react-aria writes "dd", "mm", "yyyy" whatever the format's language)
+    "dd": "jj",
+    "yyyy": "aaaa",
     "YYYY/MM/DD": "AAAA/MM/JJ",
     "DD/MM/YYYY": "JJ/MM/AAAA",
     "MM/DD/YYYY": "MM/JJ/AAAA",
@@ -99,7 +102,7 @@ PATTERNS = [
 ]
 
 ATTRIBUTES = ["placeholder", "aria-label", "title"]
-DATE_FORMATS = {"YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY"}  # from Python, not from the bundle
+DATE_FORMATS = {"YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "dd", "yyyy"}  # not literal in bundle
 
 _SCRIPT = """
 <script>

@@ -98,6 +98,8 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     assert "Vous pouvez modifier les actions de : Champigny-sur-Marne." in notice
     assert "lecture seule" in notice and "autre commune" in notice
     screenshot(page, f"walk-chef-2-saisie-{w}")
+    form_text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "yyyy" not in form_text and "jj" in form_text  # date fields' empty segments
 
     # 2. Actions page: their action's detail has "Modifier", which opens it in the form
     _menu(page, "Actions")
