@@ -6,7 +6,6 @@ the spreadsheet importer (docs/actions-format.md).
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import asdict, dataclass
 

@@ -9,8 +9,6 @@ every write is refused.
 """
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache

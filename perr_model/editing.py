@@ -23,7 +23,7 @@ from . import history
 from .auth import Actor, check_scope, fresh_actor, require_admin, require_writer
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
-    ACTION_STATUSES, FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
+    FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
     OperationalObjective, Qpv, StrategicObjective, Territory,
 )
 from .textnorm import fold, same_place_name

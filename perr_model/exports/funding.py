@@ -7,7 +7,6 @@ No personal field: holders are organisations (porteurs, employers of the posts).
 """
 from __future__ import annotations
 
-import sys
 
 import pandas as pd
 from sqlalchemy import select

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..schema import Commune, Qpv, Territory, qpv_commune
-from ..store import database_url, make_engine
 
 
 def _feature(geometry: str | None, properties: dict) -> str:

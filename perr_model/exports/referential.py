@@ -8,8 +8,6 @@ created_by / updated_by (personal data), archived actions.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload

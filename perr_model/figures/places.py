@@ -6,8 +6,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from ..schema import (
-    Action, Axis, Commune, ContratDeVille, Dataset, FundingLine, Qpv, Territory, action_qpv,
-    qpv_commune,
+    Action, Axis, Commune, ContratDeVille, Dataset, FundingLine, Qpv, Territory, qpv_commune,
 )
 from ..vocabulary import axis_label, fr_date, status_label, plain
 from . import money

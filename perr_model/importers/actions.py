@@ -13,7 +13,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select

@@ -11,7 +11,6 @@ object per row, so the 35,000 communes of France load in seconds.
 """
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,10 +20,9 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..auth import Actor, require_admin
-from ..errors import ImportRefused
 from ..geo import geometry_columns
 from ..schema import Commune
-from ..store import database_url, make_engine, write_session
+from ..store import write_session
 from ..textnorm import fold
 from .geofile import GeoTable, read_geo_file
 

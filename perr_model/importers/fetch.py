@@ -27,7 +27,7 @@ from .. import settings
 from ..auth import Actor, require_admin
 from ..errors import ImportRefused, PerrError, UnknownSchema
 from ..geo import department_of
-from ..store import database_url, make_engine, write_session
+from ..store import write_session
 from .communes import GeoImportReport, load_communes, record_import
 from .geofile import GeoTable, read_geo_file
 from .qpv import load_qpv, qpv_department
