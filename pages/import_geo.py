@@ -31,8 +31,10 @@ actor = checked if isinstance(checked, Actor) else st.session_state.get("actor")
 st.title("Importer les périmètres officiels")
 st.caption("Contours des communes (GeoJSON de geo.api.gouv.fr, Shapefile IGN ADMIN EXPRESS) et "
            "périmètres des quartiers prioritaires (fichiers ANCT 2015 ou 2024 : GeoJSON, "
-           "Shapefile zippé ou GeoPackage, en WGS84 ou Lambert-93). Tout le fichier est vérifié "
-           "avant l'écriture : s'il contient une erreur, rien n'est importé. Un nouvel import "
+           "Shapefile zippé ou GeoPackage, en WGS84 ou Lambert-93), de toute la France, outre-mer "
+           "compris. Le fichier est pris tel qu'il est publié : les lignes inutilisables sont "
+           "mises de côté et comptées dans le compte rendu, le reste est importé ; seul un "
+           "fichier illisible ou d'un autre format est refusé en entier. Un nouvel import "
            "remplace les périmètres déjà chargés, sans doublon.")
 
 KINDS = {"Communes": ("communes", import_communes), "Quartiers prioritaires (QPV)": ("qpv", import_qpv)}
@@ -66,10 +68,3 @@ if submitted:
     if report.details() and report.details() != lines[2:]:
         with st.expander("Rapport détaillé (toutes les lignes)"):
             st.text("\n".join(report.details()))
-
-st.divider()
-st.subheader("En ligne de commande")
-st.code("python -m perr_model geo fetch --department 93       # télécharge et importe\n"
-        "python -m perr_model import communes FICHIER\n"
-        "python -m perr_model import qpv FICHIER\n"
-        "python -m perr_model export qpv --format geojson --out qpv.geojson", language="bash")

@@ -71,8 +71,18 @@ def parse_amount(value) -> Decimal | None:  # noqa: ANN001
         raise ValueError(f"« {value} » n'est pas un montant (exemple : 1 234,50)") from None
 
 
+def parse_year(value) -> int | None:  # noqa: ANN001
+    try:
+        return parse_int(value)
+    except ValueError:
+        raise ValueError(f"« {value} » n'est pas une année (exemple : 2022)") from None
+
+
 def parse_int(value) -> int | None:  # noqa: ANN001
-    amount = parse_amount(value)
+    try:
+        amount = parse_amount(value)
+    except ValueError:  # a count, not money: say so
+        raise ValueError(f"« {value} » n'est pas un nombre entier (exemple : 120)") from None
     if amount is None:
         return None
     if amount != amount.to_integral_value():
@@ -153,7 +163,7 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     if "status" in data and clean.get("status") is None and "status" not in problems:
         problems["status"] = "Le statut est obligatoire."
     for name in ("year_start", "year_end"):
-        _parse_into(clean, problems, data, name, parse_int)
+        _parse_into(clean, problems, data, name, parse_year)
         year = clean.get(name)
         if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
             problems[name] = (f"{FIELD_LABELS[name]} {year} peu plausible : entre {YEAR_MIN} "

@@ -20,7 +20,7 @@ from .figures import Scope, coverage, gaps, money, places, summary
 from .figures.scope import resolve_commune, resolve_territory
 from .schema import Territory
 from .textnorm import slugify
-from .vocabulary import euros, fr_date, number, period_title
+from .vocabulary import origin_label, euros, fr_date, number, period_title
 
 YEAR_RULE = ("Année {year} : sont comptées les actions dont la période (année de début à "
              "année de fin) comprend {year}, non archivées. Les actions sans année renseignée "
@@ -168,12 +168,13 @@ def _protocol_line(t: Territory) -> str:
 
 
 def _sources(t: Territory, datasets: pd.DataFrame, origins: dict[str, int]) -> list[str]:
-    out = [f"Référentiel : {t.source}"] if t.source else []
+    # human names, never file names: the protocol by its title and date, datasets by theirs
+    out = [f"Référentiel : {_protocol_line(t)}, texte relu"]
     for r in datasets.itertuples(index=False):
         out.append(" – ".join(str(p) for p in (r[0], r[1], r[3], r[2]) if p and p == p))
     if origins:
-        out.append("Actions de la base, par origine : " + ", ".join(
-            f"{o} {number(n)}" for o, n in origins.items()))
+        out.append("Actions de la base : " + ", ".join(
+            f"{number(n)} {origin_label(o)}" for o, n in origins.items()))
     return out
 
 

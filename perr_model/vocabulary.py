@@ -22,6 +22,11 @@ STATUS_LABELS = {"en_projet": "En projet", "programmee": "Programmée", "en_cour
 # Status → progress (%) for the planned-vs-achieved roll-up; abandoned actions are left out.
 STATUS_PROGRESS = {"en_projet": 0, "programmee": 10, "en_cours": 50, "terminee": 100}
 
+# Where an action record comes from (the COPIL document's sources).
+ORIGIN_LABELS = {"protocol": "actions en cours citées par le protocole",
+                 "import": "importées d'une programmation", "manual": "saisies dans l'outil",
+                 "synthetic": "fictives (démonstration)"}
+
 FUNDER_LABELS = {
     "etat_p147": "État – crédits politique de la ville (P147)",
     "etat_adultes_relais": "État – postes adultes-relais",
@@ -143,3 +148,7 @@ def plain(value, empty: str = EMPTY) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def origin_label(key: str | None) -> str:
+    return ORIGIN_LABELS.get(key or "", "origine non renseignée")

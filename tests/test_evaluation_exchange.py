@@ -84,7 +84,8 @@ def test_embedded_indicators_are_a_dataset_and_init_is_idempotent(loaded_url, rw
     before = counts(engine)
     with Session(engine) as s:
         ds = s.scalars(select(Dataset).where(Dataset.key == "indicators-protocols")).one()
-        assert ds.rows == before[1] and "indicators.yaml" in ds.source
+        assert ds.rows == before[1] and "Protocoles d'engagements" in ds.source
+        assert ".yaml" not in ds.source  # a source people can read, not a file name
     from perr_model.importers.embedded import load_embedded
     with write_session(engine) as s:
         load_embedded(s)

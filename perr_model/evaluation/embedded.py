@@ -47,8 +47,8 @@ def load_indicators(session: Session, folder: Path) -> dict[str, int]:
         upsert_dataset(
             session, DATASET_KEY, title="Indicateurs chiffrés cités par les protocoles",
             source="Protocoles d'engagements réciproques et renforcés de Paris Terres d'Envol et "
-                   "de Paris Est Marne & Bois (annexe 1), relus à la main : "
-                   + ", ".join(f"data/{p.relative_to(folder).as_posix()}" for p in paths),
+                   "de Paris Est Marne & Bois (annexe 1), chiffres relevés dans le texte et "
+                   "relus",
             licence="Documents publics des collectivités signataires",
             source_date="2019-2020", rows=total,
             note="Chaque valeur porte le document et l'endroit du texte d'où elle vient ; les "

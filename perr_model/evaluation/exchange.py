@@ -203,9 +203,11 @@ def check_row(session: Session, actor: Actor, row: dict,
     """One row → Clean, or ValueError/PermissionDenied with every reason in French."""
     get = {k: _text(row.get(k)) for k in COLUMNS}
     problems: list[str] = []
-    for col in ("rattachement", "indicateur", "unite", "type", "valeur"):
+    for col, what in (("rattachement", "le rattachement (par exemple « axe 2 »)"),
+                      ("indicateur", "le nom de l'indicateur"), ("unite", "l'unité"),
+                      ("type", "le type (référence, cible ou mesure)"), ("valeur", "la valeur")):
         if not get[col]:
-            problems.append(f"{col} manquant")
+            problems.append(f"il manque {what}")
     territory = None
     try:
         territory = _territory(session, get["territoire"], default_territory)

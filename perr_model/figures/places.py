@@ -22,10 +22,23 @@ def territories(session: Session) -> pd.DataFrame:
 
 
 def action_years(session: Session, territory_id: int | None = None) -> list[int]:
-    q = select(Action.year_start).distinct().where(Action.year_start.is_not(None))
+    """The years a person can choose (newest first): every year some action runs (from its
+    first to its last year, not only the years actions start) and every year of a funding line
+    or of a State post, so that a year with posts but no new action (2022) can be reviewed."""
+    spans = select(Action.year_start, func.coalesce(Action.year_end, Action.year_start)).where(
+        Action.year_start.is_not(None), Action.archived.is_(False)).distinct()
+    lines = (select(FundingLine.year).where(FundingLine.year.is_not(None))
+             .outerjoin(Action, Action.id == FundingLine.action_id)
+             .outerjoin(ContratDeVille, ContratDeVille.id == FundingLine.contrat_de_ville_id)
+             .distinct())
     if territory_id is not None:
-        q = q.where(Action.territory_id == territory_id)
-    return sorted(session.scalars(q).all(), reverse=True)
+        spans = spans.where(Action.territory_id == territory_id)
+        lines = lines.where(func.coalesce(Action.territory_id, ContratDeVille.territory_id)
+                            == territory_id)
+    years = {y for start, end in session.execute(spans).all()
+             for y in range(int(start), int(max(start, end)) + 1)}
+    years.update(int(y) for y in session.scalars(lines).all())
+    return sorted(years, reverse=True)
 
 
 def territory_summary(session: Session, territory_id: int) -> dict:
