@@ -153,8 +153,10 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
         _para(pdf, "Aucun axe n'est inscrit au référentiel de ce territoire.")
         return
     funded = bool(data.figures["funding_lines"])
+    # a protocol whose commitments carry the coverage has no operational objective at all
+    no_objectives = "aucun" if data.axes["objectives"].sum() else "sans objet"
     rows = [[r.code, r.title,
-             f"{r.objectives_covered} / {r.objectives}" if r.objectives else "aucun",
+             f"{r.objectives_covered} / {r.objectives}" if r.objectives else no_objectives,
              f"{r.commitments_covered} / {r.commitments}" if r.commitments else "aucun",
              fr_number(r.actions), fr_euros(r.amount_approved) if funded else "non saisi"]
             for r in data.axes.itertuples()]

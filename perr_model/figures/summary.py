@@ -39,7 +39,9 @@ def summary_parts(h: dict, axes: pd.DataFrame) -> list[str]:
                if h["funding_lines"] else "aucun financement d'action saisi")
     parts.append(f"{posts}, {funding}")
     least = least_covered_axis(axes)
-    if least is not None:
+    if least is not None and not axes["actions"].any():
+        parts.append("aucun axe n'a encore d'action")
+    elif least is not None:
         parts.append(f"axe le moins couvert : {least['label']} "
                      f"({plural(least['actions'], 'action')})")
     return parts
