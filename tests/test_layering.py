@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 EDITING_PAGES = {"comptes.py", "saisie_action.py"}
 LAYOUT_ONLY = [*sorted(p for p in (ROOT / "pages").glob("*.py") if p.name not in EDITING_PAGES),
                ROOT / "perr_model" / "reports.py", ROOT / "perr_model" / "report_pdf.py"]
-# SQL (select(, func., text() and pandas grouping; st.text( and matplotlib's fig.text( are not SQL
-FORBIDDEN = re.compile(r"(?<![\w.])select\(|\bfunc\.|(?<!fig\.)(?<!st\.)\btext\(|\bgroupby\b")
+# SQL (select(, func., SQLAlchemy's text() — bare or as sqlalchemy.text/sa.text) and pandas
+# grouping; a method called text( on something else (st.text, a column's .text, matplotlib's
+# fig.text) is not SQL
+FORBIDDEN = re.compile(r"(?<![\w.])select\(|\bfunc\.|(?<![\w.])text\(|\b(?:sa|sqlalchemy)\.text\("
+                       r"|\bgroupby\b")
 
 
 def python_files():
