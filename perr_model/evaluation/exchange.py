@@ -112,12 +112,22 @@ def read_rows(data: bytes, name: str) -> tuple[list[dict], list[str]]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = data.decode("cp1252")
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ImportRefused("Fichier illisible : ni un tableur XLSX ni un texte CSV "
+                                    "(UTF-8 ou Windows-1252).") from None
+        if "\x00" in text:
+            raise ImportRefused("Fichier illisible : ce n'est pas un texte CSV (caractères "
+                                "binaires).")
         first = text.split("\n", 1)[0]
         sep = ";" if first.count(";") >= first.count(",") else ","
-        reader = csv.DictReader(io.StringIO(text), delimiter=sep)
-        records = list(reader)
-        header = reader.fieldnames or []
+        try:
+            reader = csv.DictReader(io.StringIO(text), delimiter=sep)
+            records = list(reader)
+            header = reader.fieldnames or []
+        except csv.Error:
+            raise ImportRefused("Fichier CSV mal formé (guillemets ou lignes coupées).") from None
     norm = {h: fold(str(h)).replace(" ", "_") for h in header}
     missing = [c for c in REQUIRED if c not in norm.values()]
     if missing:
