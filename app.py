@@ -2,7 +2,7 @@
 import streamlit as st
 
 from perr_model.figures import places as queries
-from perr_ui import common, frame, nav
+from perr_ui import common, frame, i18n, nav
 
 # A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).
 st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FAVICON),
@@ -17,13 +17,19 @@ sections: dict[str, list] = {}
 by_file: dict[str, st.Page] = {}
 for spec in nav.pages_for(public, role):
     by_file[spec.path.rsplit("/", 1)[-1]] = st.Page(
-        spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.default)
+        spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
     sections.setdefault(spec.section, []).append(by_file[spec.path.rsplit("/", 1)[-1]])
-page = st.navigation(sections)
+home = by_file[nav.home_page().path.rsplit("/", 1)[-1]]
+# Every page keeps its own address (/couverture too); the root address only forwards to the home
+# page with its query parameters, so a link to /couverture?territoire=… opens that page.
+root = st.Page(lambda: frame.forward(home), title=nav.home_page().title, url_path="accueil-racine",
+               default=True, visibility="hidden")
+page = st.navigation({"": [root], **sections}, expanded=True)
 frame.mark_app_frame()
-wanted_page = frame.pending_destination()  # a deep link that arrived outside the frame
+i18n.install()  # lang="fr" and Streamlit's own words in French (see perr_ui/i18n.py)
+wanted_page, wanted_params = frame.pending_destination()  # a deep link that arrived outside it
 if wanted_page in by_file:
-    st.switch_page(by_file[wanted_page])
+    st.switch_page(by_file[wanted_page], query_params=wanted_params)
 
 try:
     with common.session() as s:
@@ -43,11 +49,18 @@ with st.sidebar:
     labels = {int(r.id): r.name + ("" if not r.is_synthetic or "monstration" in r.name
                                    else " (démonstration)")
               for r in terr.itertuples()}
+    # ?territoire=<slug> selects the territory (a shared link, a deep link); the address then
+    # follows the selector, so that it can be copied and shared as it is.
     wanted = st.query_params.get("territoire")
     by_slug = {r.slug: int(r.id) for r in terr.itertuples()}
-    if "territory_id" not in st.session_state or st.session_state.territory_id not in labels:
-        st.session_state.territory_id = by_slug.get(wanted, next(iter(labels)))
+    slug_of = {v: k for k, v in by_slug.items()}
+    if wanted in by_slug and st.session_state.get("_perr_territoire_param") != wanted:
+        st.session_state.territory_id = by_slug[wanted]
+    elif "territory_id" not in st.session_state or st.session_state.territory_id not in labels:
+        st.session_state.territory_id = next(iter(labels))
     st.selectbox("Territoire", options=list(labels), format_func=labels.get, key="territory_id")
+    st.session_state._perr_territoire_param = slug_of[st.session_state.territory_id]
+    st.query_params["territoire"] = st.session_state._perr_territoire_param
     year_options = [common.ALL_YEARS] + [str(y) for y in years]
     if st.session_state.get("year") not in year_options:
         st.session_state.year = common.ALL_YEARS

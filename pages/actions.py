@@ -4,7 +4,7 @@ import math
 import streamlit as st
 
 from perr_model import action_list as al
-from perr_ui import common, widgets as w
+from perr_ui import auth, common, widgets as w
 from perr_ui.text import md
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
@@ -102,6 +102,7 @@ if picked:
             st.dataframe(d["financements"], hide_index=True, width="stretch")
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
         w.quartiers_map(d["quartiers"], key="act_detail_map")
+        auth.edit_button(int(rows.iloc[picked[0]]["id"]), key="act_edit")  # editors only
 
 c1, c2 = st.columns(2)
 c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",

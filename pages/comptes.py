@@ -1,11 +1,12 @@
-"""Comptes: the accounts of the territory; create, deactivate, reset a password (admins)."""
+"""Comptes: the accounts of the territory; create, deactivate, reset a password (admins).
+
+Reads through perr_model.auth / forms only (no query of its own)."""
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 
 from perr_model import auth as model_auth
+from perr_model import forms
 from perr_model.errors import PerrError
-from perr_model.schema import Commune, Territory
 from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
@@ -16,11 +17,11 @@ actor = auth.require_admin()
 st.title("Comptes")
 with common.session() as s:
     users = pd.DataFrame(model_auth.list_users(s, actor))
-    communes = {c.insee_code: c.name for c in s.scalars(
-        select(Commune).where(Commune.territory_id == common.current_territory_id())
-        .order_by(Commune.name))}
-    slug = s.scalar(select(Territory.slug).where(
-        Territory.id == (actor.territory_id or common.current_territory_id())))
+    choices = forms.account_choices(s, actor, common.current_territory_id())
+communes, slug = choices["communes"], choices["territory_slug"]
+flash = st.session_state.pop("accounts_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
 st.dataframe(users, hide_index=True, width="stretch")
 
 with st.form("nouveau_compte", clear_on_submit=True):
@@ -55,4 +56,6 @@ if not users.empty:
         except PerrError as exc:
             st.error(str(exc))
         else:
+            st.session_state.accounts_flash = (f"Compte {who} "
+                                               f"{'désactivé' if active else 'réactivé'}.")
             st.rerun()

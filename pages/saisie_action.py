@@ -1,11 +1,13 @@
-"""Saisir une action: create, edit, archive; the action's history; restore (administrators)."""
+"""Saisir une action: create, edit, archive; the action's history; restore (administrators).
+
+The page reads through perr_model.forms / editing / history only (no query of its own)."""
 import pandas as pd
 import streamlit as st
 
-from perr_model import editing
+from perr_model import editing, forms
 from perr_model.errors import ConcurrentEdit, PerrError, ValidationFailed
 from perr_model.history import action_history
-from perr_model.schema import FUNDERS, Action
+from perr_model.schema import FUNDERS
 from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
@@ -19,26 +21,31 @@ st.caption(f"{actor.username} — {auth.role_label(actor)}. Montants en euros, v
            "acceptée (1 234,50). Une action n'est jamais supprimée : on l'archive.")
 
 with common.session() as s:
-    options = editing.form_options(s, actor, territory_id)
-    actions = {a.id: f"{a.reference} — {a.title}" + (" (archivée)" if a.archived else "")
-               for a in editing.editable_actions(s, actor, territory_id)}
-if "pending_choice" in st.session_state:  # open the action just created
-    st.session_state.action_choice = st.session_state.pop("pending_choice")
+    options = forms.form_choices(s, actor, territory_id)
+    actions = {a.id: a.label for a in forms.action_choices(s, actor, territory_id)}
+    notice = forms.read_only_notice(s, actor, territory_id)
+if notice:
+    st.info(notice, icon=":material/lock:")
+if auth.EDIT_REQUEST_KEY in st.session_state:  # "Modifier" on an action, or the one just saved
+    wanted = st.session_state.pop(auth.EDIT_REQUEST_KEY)
+    if wanted in actions:
+        st.session_state.action_choice = wanted
 choice = st.selectbox("Action", [0] + list(actions), format_func=lambda i: actions.get(
     i, "+ Nouvelle action"), key="action_choice")
 with common.session() as s:
-    action = s.get(Action, choice) if choice else None
-    values = editing.snapshot(action) if action else {}
+    values = (forms.action_values(s, actor, choice) if choice else None) or {}
+action_id = values.get("id")
 if st.session_state.get("opened") != choice:  # the version this editor started from
     st.session_state.opened, st.session_state.opened_version = choice, values.get("version")
 
-if st.session_state.pop("flash", None):
-    st.success("Action enregistrée.")
+flash = st.session_state.pop("flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
 k = f"_{choice}"
 with st.form(f"action{k}"):
     data = {"title": st.text_input("Titre *", values.get("title") or "", key="title" + k),
             "reference": st.text_input("Référence (vide : attribuée)",
-                                       values.get("reference") or "", disabled=bool(action)),
+                                       values.get("reference") or "", disabled=bool(action_id)),
             "holder_name": st.text_input("Porteur", values.get("holder_name") or ""),
             "holder_siret": st.text_input("SIRET du porteur", values.get("holder_siret") or ""),
             "description": st.text_area("Description", values.get("description") or "")}
@@ -46,7 +53,11 @@ with st.form(f"action{k}"):
     data["status"] = c1.selectbox("Statut", list(editing.STATUS_LABELS), format_func=editing.
                                   STATUS_LABELS.get, index=list(editing.STATUS_LABELS).index(
                                       values.get("status") or "en_cours"))
-    data["year_start"] = c2.text_input("Année de début *", str(values.get("year_start") or ""))
+    undated = bool(action_id) and values.get("year_start") is None
+    data["year_start"] = c2.text_input(
+        "Année de début" + ("" if undated else " *"), str(values.get("year_start") or ""),
+        help=("Action non datée (protocole) : l'année peut rester vide." if undated else
+              "Obligatoire, y compris en modification."))
     data["year_end"] = c3.text_input("Année de fin", str(values.get("year_end") or ""))
     data["start_date"] = c2.date_input("Date de début", editing.parse_date(
         values.get("start_date")), format="DD/MM/YYYY")
@@ -60,7 +71,12 @@ with st.form(f"action{k}"):
         format_func=options["qpvs"].get, placeholder="Choisir…")
     data["axes"] = st.multiselect("Axes", list(options["axes"]), [
         a for a in values.get("axes", []) if a in options["axes"]],
-        format_func=options["axes"].get, placeholder="Choisir…")
+        format_func=options["axes"].get, placeholder="Choisir par numéro (Axe 2)…")
+    data["objectives"] = st.multiselect(
+        "Objectifs opérationnels", list(options["objectives"]), [
+            o for o in values.get("objectives", []) if o in options["objectives"]],
+        format_func=options["objectives"].get, placeholder="Choisir par numéro (2.1.3)…",
+        help="Numérotés axe.objectif stratégique.objectif opérationnel, comme le référentiel.")
     data["target_public"] = st.text_input("Public cible", values.get("target_public") or "")
     c1, c2 = st.columns(2)
     data["beneficiaries_planned"] = c1.text_input("Bénéficiaires prévus", str(
@@ -72,7 +88,8 @@ with st.form(f"action{k}"):
         "funder", "year", "amount_requested", "amount_approved"], dtype=object).map(
         lambda v: None if v is None else str(v)),
         num_rows="dynamic", hide_index=True, key="funding" + k, column_config={
-            "funder": st.column_config.SelectboxColumn("Financeur", options=list(FUNDERS)),
+            "funder": st.column_config.SelectboxColumn(
+                "Financeur", options=list(FUNDERS), format_func=FUNDERS.get),
             "year": st.column_config.TextColumn("Année"),
             "amount_requested": st.column_config.TextColumn("Demandé (€)"),
             "amount_approved": st.column_config.TextColumn("Accordé (€)")})
@@ -80,12 +97,12 @@ with st.form(f"action{k}"):
 
 if saved:
     data["funding"] = [r for r in funding.to_dict("records") if r.get("funder")]
-    if action:
+    if action_id:
         data.pop("reference")
     try:
         with write_session(common.write_engine()) as s:
-            if action:
-                result = editing.update_action(s, actor, action.id, data,
+            if action_id:
+                result = editing.update_action(s, actor, action_id, data,
                                                expected_version=st.session_state.opened_version)
             else:
                 result = editing.create_action(s, actor, data, territory_id=territory_id)
@@ -100,32 +117,91 @@ if saved:
         st.cache_data.clear()
         st.session_state.opened, st.session_state.opened_version = saved_id, saved_version
         st.session_state.flash = "Action enregistrée."
-        st.session_state.pending_choice = saved_id
+        st.session_state[auth.EDIT_REQUEST_KEY] = saved_id
         st.rerun()
 
-if action:
-    label = "Désarchiver" if action.archived else "Archiver (retirer des tableaux)"
-    if st.button(label, icon=":material/archive:"):
+
+
+# A confirmation stays asked (st.session_state.confirm) until answered or dismissed, so that
+# the dialog's own buttons are seen by whichever run follows their click.
+def _close_confirm() -> None:
+    st.session_state.pop("confirm", None)
+
+
+@st.dialog("Confirmer", on_dismiss=_close_confirm)
+def confirm_archive(action_id: int, title: str, archive: bool) -> None:
+    if archive:
+        st.write(f"Archiver l'action « {title} » ? Elle sort de tous les tableaux, cartes et "
+                 "documents, mais reste dans l'historique ; on peut la désarchiver ensuite.")
+    else:
+        st.write(f"Désarchiver l'action « {title} » ? Elle revient dans les tableaux, cartes et "
+                 "documents.")
+    c1, c2 = st.columns(2)
+    if c1.button("Archiver" if archive else "Désarchiver", type="primary", key="confirm_yes"):
+        _close_confirm()
         try:
             with write_session(common.write_engine()) as s:
-                editing.set_archived(s, actor, action.id, not action.archived,
+                editing.set_archived(s, actor, action_id, archive,
                                      expected_version=st.session_state.opened_version)
         except PerrError as exc:
             st.error(str(exc))
-        else:
-            st.session_state.opened = None
-            st.cache_data.clear()
-            st.rerun()
+            return
+        st.session_state.opened = None
+        st.session_state[auth.EDIT_REQUEST_KEY] = action_id
+        st.session_state.flash = (
+            f"Action « {title} » archivée : elle n'apparaît plus dans les tableaux." if archive
+            else f"Action « {title} » désarchivée : elle apparaît de nouveau dans les tableaux.")
+        st.cache_data.clear()
+        st.rerun()
+    if c2.button("Annuler", key="confirm_no"):
+        _close_confirm()
+        st.rerun()
+
+
+@st.dialog("Confirmer la restauration", on_dismiss=_close_confirm)
+def confirm_restore(action_id: int, title: str, entry: int, when: str) -> None:
+    st.write(f"Remettre l'action « {title} » dans l'état où elle était après la modification "
+             f"du {when} ? La version actuelle reste dans l'historique.")
+    c1, c2 = st.columns(2)
+    if c1.button("Restaurer", type="primary", key="restore_yes"):
+        _close_confirm()
+        try:
+            with write_session(common.write_engine()) as s:
+                editing.restore_version(s, actor, action_id, entry)
+        except PerrError as exc:
+            st.error(str(exc))
+            return
+        st.session_state.opened = None
+        st.session_state[auth.EDIT_REQUEST_KEY] = action_id
+        st.session_state.flash = f"Action « {title} » restaurée à son état du {when}."
+        st.cache_data.clear()
+        st.rerun()
+    if c2.button("Annuler", key="restore_no"):
+        _close_confirm()
+        st.rerun()
+
+
+if action_id:
+    archived = values.get("archived")
+    if archived:
+        st.warning("Cette action est archivée : elle n'apparaît dans aucun tableau.",
+                   icon=":material/inventory_2:")
+    label = "Désarchiver…" if archived else "Archiver (retirer des tableaux)…"
+    if st.button(label, icon=":material/unarchive:" if archived else ":material/archive:"):
+        st.session_state.confirm = ("archive", action_id, not archived)
+    if st.session_state.get("confirm", (None, None))[:2] == ("archive", action_id):
+        confirm_archive(action_id, values.get("title") or "", st.session_state.confirm[2])
     st.subheader("Historique")
     with common.session() as s:
-        hist = action_history(s, action.id)
+        hist = action_history(s, action_id)
     st.dataframe(hist.drop(columns="id"), hide_index=True, width="stretch")
     if actor.is_admin and len(hist) > 1:
-        entry = st.selectbox("Revenir à l'état après la modification du", hist["id"],
-                             format_func=lambda i: str(hist.set_index("id").loc[i, "date"])[:19])
-        if st.button("Restaurer cette version", icon=":material/history:"):
-            with write_session(common.write_engine()) as s:
-                editing.restore_version(s, actor, action.id, int(entry))
-            st.session_state.opened = None
-            st.cache_data.clear()
-            st.rerun()
+        dates = {int(r.id): pd.Timestamp(r.date).strftime("%d/%m/%Y à %H:%M")
+                 for r in hist.itertuples()}
+        entry = st.selectbox("Revenir à l'état après la modification du", list(dates),
+                             format_func=dates.get)
+        if st.button("Restaurer cette version…", icon=":material/history:"):
+            st.session_state.confirm = ("restore", action_id, int(entry))
+        asked = st.session_state.get("confirm", (None, None, None))
+        if asked[:2] == ("restore", action_id) and asked[2] in dates:
+            confirm_restore(action_id, values.get("title") or "", asked[2], dates[asked[2]])

@@ -9,7 +9,14 @@ Maps for the pages (no streamlit import here):
   returns `(deck, notice)`: communes and QPV filled by a metric, or proportional circles at
   commune centroids while perimeters are not imported; `notice` is French text for the page
   (None when everything is drawn from official perimeters);
-- `qpv_deck(session, qpv_id)` the same for one quartier and its communes.
+- `qpv_deck(session, qpv_id)` the same for one quartier and its communes;
+- `coverage_text` / `qpv_text`: the same maps as text (a sentence and a small table of the
+  values drawn), for readers who cannot see the map (RGAA 1.1 / 4.x: text equivalent).
+
+Screen maps name what they draw (TextLayer, offline, character set taken from the names so
+accented letters render), show the neighbouring communes in light grey for context (not
+pickable), and can draw a real background map when `PERR_MAP_STYLE_URL` is set (off by
+default: no network at run time; everything above is drawn without it).
 
 Every layer has an `id` (`LAYER_COMMUNES`, `LAYER_QPV`, `LAYER_CIRCLES`) and is pickable: with
 `st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=...)`, the picked
@@ -30,12 +37,18 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import settings
 from .schema import Commune, Qpv, Territory
 
 LAYER_COMMUNES = "communes"
 LAYER_QPV = "qpv"
 LAYER_CIRCLES = "communes-cercles"
 LAYER_LABELS = "communes-noms"
+LAYER_QPV_LABELS = "quartiers-noms"
+LAYER_NEIGHBOURS = "communes-voisines"
+NEIGHBOUR_FILL, NEIGHBOUR_LINE = [238, 238, 238, 255], [175, 175, 175, 255]
+QPV_OUTLINE = [166, 54, 3, 255]          # the selected quartier's own perimeter
+QPV_FILL = [230, 97, 1]
 COORD_DECIMALS = 5                      # 1e-5 degree is about a metre: plenty for a screen
 NO_DATA = [210, 210, 210, 140]
 OUTLINE = [90, 90, 90, 255]
@@ -151,6 +164,8 @@ def coverage_deck(session: Session, territory_id: int | None,
     if drawn:
         bounds = _bounds(drawn)
         tol = tolerance_for(bounds)
+        if territory_id is not None:
+            layers += _neighbour_layers(session, bounds, {c.id for c in communes}, tol)
         layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, by_c, vmax, metric_label,
                                      tol, alpha=170, line_width=1))
         if len(drawn) < len(communes):
@@ -164,9 +179,13 @@ def coverage_deck(session: Session, territory_id: int | None,
     if qpv_drawn:
         layers.append(_polygon_layer(LAYER_QPV, "qpv", qpv_drawn, by_q, vmax, metric_label, tol,
                                      alpha=230, line_width=2))
+        if len(qpv_drawn) <= 200:
+            layers.append(_label_layer(qpv_drawn, LAYER_QPV_LABELS, size=11, offset=14))
     elif communes:
         notices.append("Les périmètres officiels des quartiers prioritaires (QPV) ne sont pas "
                        "encore importés : les quartiers n'apparaissent pas sur la carte.")
+    if drawn and len(drawn) <= 200:  # names over the polygons (not for a national view)
+        layers.append(_label_layer(drawn))
     notice = None
     if notices:
         notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)])
@@ -183,19 +202,27 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
     deps = ",".join(sorted({department_of(c.insee_code) for c in communes})) or "93"
     layers, notices = [], []
     if qpv.geometry:
-        bounds = _bounds([qpv])
+        # the quartier's own perimeter, outlined over its commune(s), the neighbours around
+        bounds = _bounds([qpv] + drawn)
         tol = tolerance_for(bounds)
+        layers += _neighbour_layers(session, bounds, {c.id for c in communes}, tol)
         if drawn:
             layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
-                                         alpha=40, line_width=1, plain=True))
-        layers.append(_polygon_layer(LAYER_QPV, "qpv", [qpv], {}, 0, "", tol, alpha=200,
-                                     line_width=2, plain=True, fill=[230, 97, 1]))
+                                         alpha=255, line_width=1, plain=True,
+                                         fill=[205, 205, 205]))
+        layers.append(_polygon_layer(LAYER_QPV, "qpv", [qpv], {}, 0, "", tol, alpha=110,
+                                     line_width=3, plain=True, fill=QPV_FILL,
+                                     line_color=QPV_OUTLINE))
+        layers += [_label_layer(drawn or communes), _label_layer(
+            [qpv], LAYER_QPV_LABELS, size=13, offset=0, colour=QPV_OUTLINE[:3])]
     else:
         bounds = _centroid_bounds(communes)
         tol = tolerance_for(bounds)
         if drawn:
+            layers += _neighbour_layers(session, _bounds(drawn), {c.id for c in communes}, tol)
             layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
                                          alpha=60, line_width=1, plain=True))
+            layers.append(_label_layer(drawn))
         else:
             layers += [_circle_layer(communes, {}, 0, ""), _label_layer(communes)]
         notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
@@ -304,7 +331,8 @@ def _props(kind: str, row, value, metric_label: str) -> dict:
 
 def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: float,
                    metric_label: str, tolerance: float, *, alpha: int, line_width: int,
-                   plain: bool = False, fill: list[int] | None = None) -> pdk.Layer:
+                   plain: bool = False, fill: list[int] | None = None,
+                   line_color: list[int] | None = None) -> pdk.Layer:
     decimals = COORD_DECIMALS if tolerance < 1e-3 else 4 if tolerance < 5e-3 else 3
     features = []
     for row in rows:
@@ -318,7 +346,7 @@ def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: flo
     return pdk.Layer("GeoJsonLayer", id=layer_id,
                      data={"type": "FeatureCollection", "features": features},
                      pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
-                     get_line_color=OUTLINE, line_width_min_pixels=line_width,
+                     get_line_color=line_color or OUTLINE, line_width_min_pixels=line_width,
                      auto_highlight=True)
 
 
@@ -342,20 +370,48 @@ def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_lab
                      auto_highlight=True)  # radius in metres (deck.gl's default), bounded on screen
 
 
-def _label_layer(communes: list[Commune]) -> pdk.Layer:
-    """Commune names next to their circles: without perimeters, nothing else says where is what."""
-    data = [{"lon": round(c.centroid_lon, COORD_DECIMALS), "lat": round(c.centroid_lat,
+def _label_layer(rows: list, layer_id: str = LAYER_LABELS, *, size: int = 13,
+                 offset: int | None = None, colour: list[int] | None = None) -> pdk.Layer:
+    """Names of communes (or quartiers) at their centroids. Without perimeters the commune
+    names sit under their circles (offset 22 px), otherwise on the polygon itself."""
+    if offset is None:
+        offset = 22 if layer_id == LAYER_LABELS and not any(r.geometry for r in rows) else 0
+    data = [{"lon": round(r.centroid_lon, COORD_DECIMALS), "lat": round(r.centroid_lat,
                                                                           COORD_DECIMALS),
-             "label": c.name} for c in communes if c.centroid_lon is not None]
-    layer = pdk.Layer("TextLayer", id=LAYER_LABELS, data=data, pickable=False,
-                      get_position=["lon", "lat"], get_text="label", get_size=13,
-                      get_color=[34, 34, 34], get_pixel_offset=[0, 22],
+             "label": r.name} for r in rows if r.centroid_lon is not None]
+    layer = pdk.Layer("TextLayer", id=layer_id, data=data, pickable=False,
+                      get_position=["lon", "lat"], get_text="label", get_size=size,
+                      get_color=colour or [34, 34, 34], get_pixel_offset=[0, offset],
                       background=True, get_background_color=[255, 255, 255, 200])
     # Accented letters need an explicit character set. Set after construction: pydeck's
     # constructor turns any string, or list of strings, into a JS expression ("@@=…").
     layer.character_set = sorted({ch for d in data for ch in d["label"]})
     layer.font_family = "'Source Sans Pro', Arial, sans-serif"
     return layer
+
+
+def _neighbour_layers(session: Session, bounds: tuple[float, float, float, float],
+                      exclude: set[int], tolerance: float) -> list[pdk.Layer]:
+    """The communes around the map's subject, light grey, not pickable: context only."""
+    west, south, east, north = bounds
+    pad_x, pad_y = (east - west) * 0.25 + 0.005, (north - south) * 0.25 + 0.005
+    rows = [c for c in session.scalars(
+        select(Commune).where(Commune.geometry.is_not(None),
+                              Commune.bbox_max_lon >= west - pad_x,
+                              Commune.bbox_min_lon <= east + pad_x,
+                              Commune.bbox_max_lat >= south - pad_y,
+                              Commune.bbox_min_lat <= north + pad_y)
+        .order_by(Commune.insee_code)) if c.id not in exclude][:300]
+    if not rows:
+        return []
+    decimals = COORD_DECIMALS if tolerance < 1e-3 else 4 if tolerance < 5e-3 else 3
+    features = [{"type": "Feature", "geometry": simplified(c.geometry, tolerance, decimals),
+                 "properties": {"nom": c.name, "code": c.insee_code}} for c in rows]
+    return [pdk.Layer("GeoJsonLayer", id=LAYER_NEIGHBOURS,
+                      data={"type": "FeatureCollection", "features": features},
+                      pickable=False, stroked=True, filled=True,
+                      get_fill_color=NEIGHBOUR_FILL, get_line_color=NEIGHBOUR_LINE,
+                      line_width_min_pixels=1)]
 
 
 def _bounds(rows: list) -> tuple[float, float, float, float]:
@@ -384,16 +440,89 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
     height = max((north - south) / max(math.cos(math.radians(lat)), 0.2), 1e-4)
     # Zoom at which the box fits the map (256 px = 360° at zoom 0). The view is fixed by the
     # server, so it is fitted to a phone: the map is ~360 x 420 px at 390 px, and a label
-    # centred on a point at the edge needs ~60 px beyond it, hence 260 px for the box's width.
+    # centred on a point at the edge needs ~75 px beyond it, hence 230 px for the box's width.
     # A wider screen shows the same view with more margin, nothing cut off.
-    zoom = min(math.log2(260 * 360 / (256 * width)), math.log2(420 * 360 / (256 * height)))
+    zoom = min(math.log2(230 * 360 / (256 * width)), math.log2(420 * 360 / (256 * height)))
     view = pdk.ViewState(longitude=round((west + east) / 2, COORD_DECIMALS),
                          latitude=round(lat, COORD_DECIMALS),
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
     tooltip = {"html": "<b>{type} : {nom}</b><br/>{libelle} : {valeur}",
                "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
+    style = background_style()
+    if style:  # PERR_MAP_STYLE_URL: a real background map (needs network in the browser)
+        return CompactDeck(layers=layers, initial_view_state=view, map_provider="carto",
+                           map_style=style, tooltip=tooltip)
     # No base map, and no request for one: with map_provider=None pydeck writes its sentinel
     # mapStyle "__MAP_STYLE__", which Streamlit's front-end reads as "draw none". An explicit
     # map_style=None would instead make Streamlit fetch Carto's online style (seen in Chromium).
     return CompactDeck(layers=layers, initial_view_state=view, map_provider=None,
                        tooltip=tooltip)
+
+
+def background_style() -> str | None:
+    """The MapLibre style URL of the background map, or None (the default: no background,
+    no request to any server). See PERR_MAP_STYLE_URL in perr_model/settings.py."""
+    value = settings.get("PERR_MAP_STYLE_URL").strip()
+    return value if value.lower().startswith(("https://", "http://")) else None
+
+
+# --- the maps as text ---------------------------------------------------------------------------
+
+def coverage_text(session: Session, territory_id: int | None,
+                  metric_by_commune: Mapping | None = None, metric_by_qpv: Mapping | None = None,
+                  metric_label: str = "Valeur") -> tuple[str, list[dict]]:
+    """What `coverage_deck` draws, as text: (sentence, rows). Rows: {"Lieu", "Type",
+    metric_label} for each commune, then each quartier, values in French ("aucune donnée")."""
+    communes = _communes(session, territory_id)
+    qpvs = _qpvs(session, [c.id for c in communes])
+    by_c, by_q = _as_dict(metric_by_commune), _as_dict(metric_by_qpv)
+    rows = [{"Lieu": c.name, "Type": "Commune", metric_label: fr_value(by_c.get(c.id))}
+            for c in sorted(communes, key=lambda c: c.name)]
+    rows += [{"Lieu": q.name, "Type": "Quartier (QPV)", metric_label: fr_value(by_q.get(q.id))}
+             for q in sorted(qpvs, key=lambda q: q.name)]
+    valued = [(by_c[c.id], c.name) for c in communes if by_c.get(c.id) is not None]
+    sentence = (f"La carte montre {len(communes)} commune(s) et {len(qpvs)} quartier(s) "
+                f"prioritaire(s), colorés selon « {metric_label} »")
+    if valued:
+        top = max(valued)
+        zero = sorted(n for v, n in valued if v == 0)
+        sentence += f" ; valeur la plus élevée : {top[1]} ({fr_value(top[0])})"
+        if zero:
+            sentence += " ; à zéro : " + ", ".join(zero)
+    missing = sorted(c.name for c in communes if by_c.get(c.id) is None)
+    if missing:
+        sentence += " ; aucune donnée : " + ", ".join(missing)
+    return sentence + ".", rows
+
+
+def qpv_text(session: Session, qpv_id: int) -> str:
+    """What `qpv_deck` draws, as a sentence."""
+    qpv = session.get(Qpv, qpv_id)
+    if qpv is None:
+        raise LookupError(f"Quartier introuvable (id {qpv_id}).")
+    names = sorted(c.name for c in qpv.communes)
+    where = ", ".join(names) if names else "aucune commune connue"
+    if qpv.geometry:
+        return (f"La carte montre le périmètre du quartier « {qpv.name} » (contour orange) sur "
+                f"sa ou ses communes : {where} ; les communes voisines sont en gris clair.")
+    return (f"Le périmètre du quartier « {qpv.name} » n'est pas encore importé : la carte "
+            f"montre sa ou ses communes : {where}.")
+
+
+def qpv_legend_html(session: Session, qpv_id: int) -> str | None:
+    """Legend of `qpv_deck`: the quartier's perimeter, its communes, the neighbours; None while
+    the perimeter is not imported (the map then shows only the communes, named)."""
+    qpv = session.get(Qpv, qpv_id)
+    if qpv is None or not qpv.geometry:
+        return None
+    qpv_name = qpv.name
+    box = "display:inline-block;vertical-align:middle;width:1.2em;height:0.8em;margin:0 0.3em;"
+    orange = "rgba({},{},{},0.45)".format(*QPV_FILL)
+    line = "rgb({},{},{})".format(*QPV_OUTLINE[:3])
+    return (f'<div style="font-size:0.85em;color:#333;line-height:1.8">'
+            f'<span style="{box}background:{orange};border:2px solid {line}"></span>'
+            f'Quartier « {html.escape(qpv_name)} »'
+            f'<span style="{box}margin-left:1em;background:rgb(205,205,205);'
+            f'border:1px solid #5a5a5a"></span>sa ou ses communes'
+            f'<span style="{box}margin-left:1em;background:rgb(238,238,238);'
+            f'border:1px solid #afafaf"></span>communes voisines</div>')

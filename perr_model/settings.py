@@ -34,6 +34,12 @@ SETTINGS: list[tuple[str, str, str]] = [
      "https://www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/",
      "ANCT QPV perimeters: a data.gouv.fr dataset API URL (the GeoJSON resource of the latest "
      "generation is picked) or the URL of the file itself."),
+    ("PERR_MAP_STYLE_URL", "",
+     "Background map of the screen maps: URL of a MapLibre style, e.g. the IGN Géoplateforme "
+     "plan (no key): https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/"
+     "standard.json. Empty (default): no background and no request to any server; the maps "
+     "draw communes, quartiers, neighbours and names by themselves. The visitors' browsers "
+     "need network access to that server."),
 ]
 
 _DEFAULTS = {name: default for name, default, _ in SETTINGS}

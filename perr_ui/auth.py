@@ -126,3 +126,24 @@ def require_admin() -> Actor:
 
 def role_label(actor: Actor) -> str:
     return ROLE_LABELS.get(actor.role, actor.role)
+
+
+EDIT_REQUEST_KEY = "pending_choice"  # read by pages/saisie_action.py: the action to open
+
+
+def edit_button(action_id: int, key: str) -> None:
+    """"Modifier" on an action's detail, for a signed-in editor who may edit that action (the
+    model's scope rule); opens it in "Saisir une action". Nothing for anyone else."""
+    actor = current_actor()
+    if actor is None or actor.role not in ("editor", "admin"):
+        return
+    from perr_model import forms
+    with common.session() as s:
+        allowed = forms.may_edit(s, actor, action_id)
+    if not allowed:
+        st.caption("Vous ne pouvez pas modifier cette action : elle concerne une commune "
+                   "dont vous n'êtes pas chef de projet.")
+        return
+    if st.button("Modifier", key=key, icon=":material/edit:"):
+        st.session_state[EDIT_REQUEST_KEY] = action_id
+        st.switch_page("pages/saisie_action.py")

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 GOTO_KEY = "_perr_goto"
+PARAMS_KEY = "_perr_goto_params"
 FAVICON = Path(__file__).resolve().parent / "favicon.png"
 _frame_has_run = False  # set by app.py; once true, Streamlit never goes back to the legacy mode
 
@@ -36,10 +37,18 @@ def outside_app_frame() -> bool:
 def require_app_frame() -> None:
     if outside_app_frame():
         # remember where the visitor wanted to go; app.py forwards there if the page is theirs
+        # and with which query parameters (?territoire=…), which the detour would lose
         st.session_state[GOTO_KEY] = Path(inspect.stack()[1].filename).resolve().name
-        st.switch_page("app.py")
+        st.session_state[PARAMS_KEY] = st.query_params.to_dict()
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
-def pending_destination() -> str | None:
-    """File name of the page requested before the detour through app.py (once)."""
-    return st.session_state.pop(GOTO_KEY, None)
+def pending_destination() -> tuple[str | None, dict]:
+    """File name and query parameters of the page requested before the detour through app.py
+    (once)."""
+    return st.session_state.pop(GOTO_KEY, None), st.session_state.pop(PARAMS_KEY, {})
+
+
+def forward(page) -> None:  # noqa: ANN001 - an st.Page
+    """The root address: open `page` under its own address, keeping the query parameters."""
+    st.switch_page(page, query_params=st.query_params.to_dict())

@@ -60,6 +60,11 @@ ADMIN_PAGES = [
 ]
 
 
+def home_page() -> PageSpec:
+    """The page the root address forwards to (with its query parameters)."""
+    return next(s for s in READING_PAGES if s.default)
+
+
 def pages_for(public: bool, role: str | None) -> list[PageSpec]:
     """What the menu lists for this instance and role (only pages whose file exists)."""
     specs = list(READING_PAGES)

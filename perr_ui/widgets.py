@@ -117,7 +117,18 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
         st.html(legend)
+    map_as_text(territory_id, by_commune, by_qpv, label)
     return event
+
+
+def map_as_text(territory_id: int, by_commune, by_qpv, label: str) -> None:
+    """The map's text equivalent (geo.coverage_text): a sentence and a real HTML table."""
+    from perr_model import geo
+    with common.session() as s:
+        sentence, rows = geo.coverage_text(s, territory_id, by_commune, by_qpv, label)
+    with st.expander("La carte en texte"):
+        st.text(sentence)
+        st.table(rows, hide_index=True)
 
 
 def _deck(territory_id, by_commune, by_qpv, label):
@@ -192,3 +203,8 @@ def quartiers_map(quartiers, key: str) -> None:
     if notice:
         st.caption(md(notice))  # names the quartier (data)
     st.pydeck_chart(deck, key=key, height=280)
+    with common.session() as s:  # legend and text equivalent (geo.qpv_text)
+        legend = geo.qpv_legend_html(s, int(quartiers.iloc[0]["id"]))
+        if legend:
+            st.html(legend)
+            st.caption(geo.qpv_text(s, int(quartiers.iloc[0]["id"])))

@@ -89,23 +89,29 @@ def test_after_import_polygons_coloured_by_metric(referential_url, rw_engine, tm
         single, single_notice = geo.qpv_deck(s, qpv_ids["QN09393N"])
     assert notice is None
     spec = json.loads(deck.to_json())
-    assert [layer["id"] for layer in spec["layers"]] == [geo.LAYER_COMMUNES, geo.LAYER_QPV]
-    assert all(layer["pickable"] for layer in spec["layers"])
+    assert [layer["id"] for layer in spec["layers"]] == [
+        geo.LAYER_NEIGHBOURS, geo.LAYER_COMMUNES, geo.LAYER_QPV, geo.LAYER_QPV_LABELS,
+        geo.LAYER_LABELS]
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert layers[geo.LAYER_COMMUNES]["pickable"] and layers[geo.LAYER_QPV]["pickable"]
+    assert not layers[geo.LAYER_NEIGHBOURS]["pickable"]  # context only
     communes = {f["properties"]["code"]: f["properties"]
-                for f in spec["layers"][0]["data"]["features"]}
+                for f in layers[geo.LAYER_COMMUNES]["data"]["features"]}
     assert set(communes) == {"93005", "93007", "93013", "93029", "93030", "93071", "93073",
                              "93078"}  # the territory only, not the 32 other communes
     assert communes["93071"]["fill"] != communes["93005"]["fill"]
     assert communes["93029"]["valeur"] == "aucune donnée"
     assert communes["93071"]["libelle"] == "Actions de l'axe 1"
-    qpv = spec["layers"][1]["data"]["features"]
+    qpv = layers[geo.LAYER_QPV]["data"]["features"]
     assert {f["properties"]["code"] for f in qpv} == {"QN09391M", "QN09392M", "QN09393N"}
     assert "{nom}" in deck._tooltip["html"]  # st.pydeck_chart sends it apart from the JSON
     assert size < 300_000
     assert single_notice is None
     single_spec = json.loads(single.to_json())
-    assert [layer["id"] for layer in single_spec["layers"]] == [geo.LAYER_COMMUNES, geo.LAYER_QPV]
-    assert {f["properties"]["code"] for f in single_spec["layers"][0]["data"]["features"]} == {
+    one = {layer["id"]: layer for layer in single_spec["layers"]}
+    assert list(one) == [geo.LAYER_NEIGHBOURS, geo.LAYER_COMMUNES, geo.LAYER_QPV,
+                         geo.LAYER_LABELS, geo.LAYER_QPV_LABELS]
+    assert {f["properties"]["code"] for f in one[geo.LAYER_COMMUNES]["data"]["features"]} == {
         "93005", "93071"}
 
 
@@ -117,3 +123,88 @@ def test_legend_scales_from_zero_to_the_largest_value():
     low, high = geo.LOW, geo.HIGH
     assert f"rgb({low[0]},{low[1]},{low[2]})" in legend and f"rgb({high[0]},{high[1]},{high[2]})" in legend
     assert geo.legend_html({}, {1: None}, "Nombre d'actions") is None   # nothing to scale
+
+
+def _names(layer) -> list[str]:
+    return sorted(d["label"] for d in layer["data"])
+
+
+def test_maps_name_places_show_neighbours_and_outline_the_quartier(loaded_url, rw_engine,
+                                                                   tmp_path):
+    engine = _imported(loaded_url, rw_engine, tmp_path)
+    tid = _territory_id(engine)
+    with Session(engine) as s:
+        in_territory = dict(s.execute(text(
+            "select insee_code, name from commune where territory_id = :t"), {"t": tid}).all())
+        qpv_names = dict(s.execute(text(
+            "select q.code, q.name from qpv q join qpv_commune l on l.qpv_id = q.id "
+            "join commune c on c.id = l.commune_id where c.territory_id = :t"), {"t": tid}).all())
+        all_93 = dict(s.execute(text("select insee_code, name from commune "
+                                     "where insee_code like '93%' and geometry is not null")).all())
+        qid = s.scalar(select(Qpv.id).where(Qpv.code == "QN09393N"))
+        qname = s.scalar(select(Qpv.name).where(Qpv.id == qid))
+        deck, _ = geo.coverage_deck(s, tid, {}, {}, "Actions")
+        single, _ = geo.qpv_deck(s, qid)
+        sentence, rows = geo.coverage_text(s, tid, {}, {}, "Actions")
+        qsentence = geo.qpv_text(s, qid)
+        qlegend = geo.qpv_legend_html(s, qid)
+    layers = {layer["id"]: layer for layer in json.loads(deck.to_json())["layers"]}
+    assert _names(layers[geo.LAYER_LABELS]) == sorted(in_territory.values())
+    assert _names(layers[geo.LAYER_QPV_LABELS]) == sorted(set(qpv_names.values()))
+    # every letter of every name is in the label font's character set (accents included)
+    for layer_id in (geo.LAYER_LABELS, geo.LAYER_QPV_LABELS):
+        chars = set(layers[layer_id]["characterSet"])
+        assert all(set(n) <= chars for n in _names(layers[layer_id]))
+    neighbours = {f["properties"]["code"] for f in layers[geo.LAYER_NEIGHBOURS]["data"]["features"]}
+    assert neighbours and not neighbours & set(in_territory) and neighbours <= set(all_93)
+    one = {layer["id"]: layer for layer in json.loads(single.to_json())["layers"]}
+    assert one[geo.LAYER_QPV]["getLineColor"] == geo.QPV_OUTLINE
+    assert one[geo.LAYER_QPV]["lineWidthMinPixels"] > one[geo.LAYER_COMMUNES]["lineWidthMinPixels"]
+    assert _names(one[geo.LAYER_QPV_LABELS]) == [qname]
+    # the text equivalents: every commune and quartier drawn, in French
+    assert {r["Lieu"] for r in rows} == set(in_territory.values()) | set(qpv_names.values())
+    assert all(r["Actions"] == "aucune donnée" for r in rows)
+    assert f"{len(in_territory)} commune(s)" in sentence
+    assert qname in qsentence and "contour orange" in qsentence
+    assert f"Quartier « {qname} »" in qlegend and "communes voisines" in qlegend
+
+
+def test_no_quartier_legend_before_its_perimeter_is_imported(loaded_url):
+    from perr_model.store import make_engine
+    engine = make_engine(loaded_url)
+    with Session(engine) as s:
+        qid = s.scalar(select(Qpv.id).order_by(Qpv.id))
+        assert geo.qpv_legend_html(s, qid) is None
+        assert "pas encore importé" in geo.qpv_text(s, qid)
+    engine.dispose()
+
+
+def test_coverage_text_names_the_highest_and_the_empty(loaded_url, rw_engine):
+    engine = rw_engine(loaded_url)
+    tid = _territory_id(engine)
+    with Session(engine) as s:
+        ids = dict(s.execute(text("select name, id from commune where territory_id = :t "
+                                  "order by name"), {"t": tid}).all())
+        names = list(ids)
+        metric = {ids[names[0]]: 0, ids[names[1]]: 12}
+        sentence, rows = geo.coverage_text(s, tid, metric, {}, "Nombre d'actions")
+    assert f"valeur la plus élevée : {names[1]} (12)" in sentence
+    assert f"à zéro : {names[0]}" in sentence
+    assert all(n in sentence for n in names[2:])  # "aucune donnée : …"
+    by_place = {r["Lieu"]: r["Nombre d'actions"] for r in rows}
+    assert by_place[names[1]] == "12" and by_place[names[0]] == "0"
+
+
+def test_background_map_is_off_by_default_and_set_by_its_setting(monkeypatch, loaded_url,
+                                                                  rw_engine):
+    engine = rw_engine(loaded_url)
+    tid = _territory_id(engine)
+    monkeypatch.delenv("PERR_MAP_STYLE_URL", raising=False)
+    with Session(engine) as s:
+        spec = json.loads(geo.coverage_deck(s, tid)[0].to_json())
+    assert "http" not in json.dumps(spec.get("mapStyle"))  # no request to any server
+    url = "https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/standard.json"
+    monkeypatch.setenv("PERR_MAP_STYLE_URL", url)
+    with Session(engine) as s:
+        spec = json.loads(geo.coverage_deck(s, tid)[0].to_json())
+    assert spec["mapStyle"] == url

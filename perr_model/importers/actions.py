@@ -208,6 +208,8 @@ class ActionsReport:
     updated: int = 0
     unchanged: int = 0
     written: bool = False
+    # after writing: (action id, reference, title, "créée" / "mise à jour"), in file order
+    written_actions: list[tuple[int, str, str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"{self.rows} ligne(s) lue(s) : {len(self.to_create)} action(s) à créer, "
@@ -322,15 +324,18 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
         return report
     for _line, data, terr, existing_id in plan:
         if existing_id is None:
-            create_action(session, actor, data, territory_id=terr, origin="import",
-                          source=source)
+            action = create_action(session, actor, data, territory_id=terr, origin="import",
+                                   source=source)
             report.created += 1
+            report.written_actions.append((action.id, action.reference, action.title, "créée"))
         else:
             before = session.get(Action, existing_id).version
             action = update_action(session, actor, existing_id, data, expected_version=None,
                                    operation="import")
             if action.version != before:
                 report.updated += 1
+                report.written_actions.append(
+                    (action.id, action.reference, action.title, "mise à jour"))
             else:
                 report.unchanged += 1
     report.written = True

@@ -1,0 +1,110 @@
+"""What the editing pages read: the action form's choices and values, who may edit what, and
+the accounts page's choices. The pages (`pages/saisie_action.py`, `pages/comptes.py`) call
+these and lay out; they issue no query of their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import editing
+from .auth import Actor, check_scope, require_admin
+from .errors import PermissionDenied
+from .schema import (
+    Action, Axis, Commune, ObjectiveGroup, OperationalObjective, StrategicObjective, Territory,
+)
+
+
+def objective_number(o: OperationalObjective) -> str:
+    """'2.1.3': axis . strategic group . objective, as the referential and the export number
+    them (the same rule as `editing._numbering`, which accepts these numbers back)."""
+    return editing._numbering(o)
+
+
+def form_choices(session: Session, actor: Actor, territory_id: int) -> dict:
+    """`editing.form_options` plus the operational objectives, each shown by its number:
+    {"communes": {insee: name}, "qpvs": {...}, "axes": {id: "Axe 2 – …"},
+    "objectives": {id: "2.1.3 – text"}} (in the referential's order)."""
+    options = editing.form_options(session, actor, territory_id)
+    objectives = session.scalars(
+        select(OperationalObjective).join(ObjectiveGroup).join(StrategicObjective).join(Axis)
+        .where(Axis.territory_id == territory_id)
+        .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position)).all()
+    options["objectives"] = {o.id: f"{objective_number(o)} – {o.text}"[:110] for o in objectives}
+    return options
+
+
+@dataclass(frozen=True)
+class ActionChoice:
+    id: int
+    label: str
+    archived: bool
+
+
+def action_choices(session: Session, actor: Actor, territory_id: int) -> list[ActionChoice]:
+    """The actions this actor may edit, with the label of the selector."""
+    return [ActionChoice(a.id, f"{a.reference} — {a.title}" + (" (archivée)" if a.archived
+                                                               else ""), bool(a.archived))
+            for a in editing.editable_actions(session, actor, territory_id)]
+
+
+def action_values(session: Session, actor: Actor, action_id: int) -> dict | None:
+    """The form's values for one action (`editing.snapshot`), None when it does not exist or
+    this actor may not edit it."""
+    action = session.get(Action, action_id)
+    if action is None or not may_edit(session, actor, action_id):
+        return None
+    return {**editing.snapshot(action), "id": action.id, "reference": action.reference,
+            "title": action.title}
+
+
+def may_edit(session: Session, actor: Actor | None, action_id: int) -> bool:
+    """Whether `actor` may edit this action (the model's own scope rule)."""
+    if actor is None or actor.role not in ("editor", "admin"):
+        return False
+    action = session.get(Action, action_id)
+    if action is None:
+        return False
+    try:
+        check_scope(session, actor, action.territory_id, {c.id for c in action.communes})
+    except PermissionDenied:
+        return False
+    return True
+
+
+def read_only_notice(session: Session, actor: Actor, territory_id: int) -> str | None:
+    """For an editor: which communes they may edit, and how many of the territory's actions are
+    read-only for them, and why. None for administrators (they may edit everything)."""
+    if actor.is_admin:
+        return None
+    total = len(session.scalars(select(Action.id).where(
+        Action.territory_id == territory_id)).all())
+    mine = len(editing.editable_actions(session, actor, territory_id))
+    names = sorted(session.scalars(select(Commune.name).where(
+        Commune.territory_id == territory_id,
+        Commune.id.in_(actor.commune_ids or {-1}))).all())
+    where = ", ".join(names) if names else "aucune commune"
+    text = f"Vous pouvez modifier les actions de : {where}."
+    others = total - mine
+    if others == 1:
+        text += (" 1 autre action du territoire est en lecture seule pour vous : elle concerne "
+                 "une autre commune (ou tout le territoire) et relève de son chef de projet ou "
+                 "d'un administrateur. Elle reste consultable sur la page Actions.")
+    elif others > 1:
+        text += (f" Les {others} autres actions du territoire sont en lecture seule pour vous : "
+                 "elles concernent au moins une autre commune (ou tout le territoire) et "
+                 "relèvent de son chef de projet ou d'un administrateur. Elles restent "
+                 "consultables sur la page Actions.")
+    return text
+
+
+def account_choices(session: Session, actor: Actor, territory_id: int) -> dict:
+    """The accounts page's choices: the territory's communes {insee: name} and its slug."""
+    require_admin(actor)
+    communes = {c.insee_code: c.name for c in session.scalars(
+        select(Commune).where(Commune.territory_id == territory_id).order_by(Commune.name))}
+    slug = session.scalar(select(Territory.slug).where(
+        Territory.id == (actor.territory_id or territory_id)))
+    return {"communes": communes, "territory_slug": slug}

@@ -1,0 +1,180 @@
+"""Walk-through: the chef de projet of Champigny edits and imports (issue 14, item 6).
+
+In a real browser at 1400 and 390 px, with screenshots of every step (tests/e2e/screenshots/
+walk-chef-*): signs in; is told why Fontenay's actions are read-only; finds their action on the
+Actions page and opens it with "Modifier"; cannot empty its required start year; archives it
+after a confirmation, is told so, brings it back; imports a programming file whose columns are
+mapped in French; the page starts again empty and lists the actions written, which open in the
+form."""
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from editing_support import PASSWORD, add_accounts  # noqa: E402
+from perr_model import editing  # noqa: E402
+from perr_model.auth import Actor  # noqa: E402
+from perr_model.schema import Territory  # noqa: E402
+from perr_model.store import make_engine, write_session  # noqa: E402
+
+MINE = "Atelier numérique des Mordacs"
+
+
+@pytest.fixture(scope="module")
+def walk_db(embedded_sqlite, tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e-walk") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    add_accounts(url)
+    engine = make_engine(url, read_only=False)
+    with write_session(engine) as s:
+        tid = s.scalars(select(Territory.id).filter_by(slug="paris-est-marne-et-bois")).one()
+        editing.create_action(s, Actor.system(), {"title": "Action de Fontenay",
+                              "year_start": 2022, "communes": ["94033"]}, territory_id=tid)
+        for width in (DESKTOP[0], PHONE[0]):
+            editing.create_action(s, Actor.system(), {
+                "title": f"{MINE} {width}", "year_start": 2022, "communes": ["94017"]},
+                territory_id=tid)
+    engine.dispose()
+    return url
+
+
+def _db(url, sql, **params):
+    engine = make_engine(url)
+    with engine.connect() as c:
+        row = c.execute(text(sql), params).one()
+    engine.dispose()
+    return row
+
+
+def _folded(page) -> bool:
+    return page.viewport_size["width"] < 700
+
+
+def _menu(page, label):
+    """Follow a menu link (a reload would start a new, signed-out session)."""
+    if _folded(page):
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(600)
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
+    wait_idle(page)
+    if _folded(page):
+        page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
+        page.wait_for_timeout(600)
+
+
+def _alerts(page) -> str:
+    return " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+
+
+def _wait_for_text(page, needle, timeout=20_000):
+    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=needle,
+                           timeout=timeout)
+    wait_idle(page)
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1400", "390"])
+def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_page, size,
+                                                       tmp_path):
+    w = size[0]
+    mine = f"{MINE} {w}"
+    base = start_app(walk_db)
+    page = new_page(*size)
+    goto(page, f"{base}/connexion?territoire=paris-est-marne-et-bois")
+    page.get_by_label("Identifiant").fill("chef-champigny")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    _wait_for_text(page, "Connecté")
+    screenshot(page, f"walk-chef-1-connexion-{w}")
+
+    # 1. the form says which actions they may edit, and why the others are read-only
+    _menu(page, "Saisir une action")
+    notice = _alerts(page)
+    assert "Vous pouvez modifier les actions de : Champigny-sur-Marne." in notice
+    assert "lecture seule" in notice and "autre commune" in notice
+    screenshot(page, f"walk-chef-2-saisie-{w}")
+    form_text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "yyyy" not in form_text and "jj" in form_text  # date fields' empty segments
+
+    # 2. Actions page: their action's detail has "Modifier", which opens it in the form
+    _menu(page, "Actions")
+    page.get_by_label("Recherche libre (titre, description, porteur, référence)").fill(mine)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the only row
+    wait_idle(page)
+    modify = page.get_by_role("button", name="Modifier")
+    modify.scroll_into_view_if_needed()
+    screenshot(page, f"walk-chef-3-detail-{w}")
+    modify.click()
+    wait_idle(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Saisir une action"
+    chosen = page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Action").first.locator("input").input_value()
+    assert mine in chosen
+
+    # 3. the required start year cannot be emptied
+    assert page.get_by_role("button", name="Aide : Année de début *").count() == 1  # French
+    page.get_by_role("textbox", name="Année de début *").fill("")
+    page.get_by_role("button", name="Enregistrer").click()
+    wait_idle(page)
+    assert "année de début est obligatoire" in _alerts(page)
+    assert _db(walk_db, "select year_start from action where title = :t", t=mine)[0] == 2022
+    screenshot(page, f"walk-chef-4-annee-obligatoire-{w}")
+
+    # 4. archiving asks first, then says what happened; restoring likewise
+    page.get_by_role("button", name="Archiver (retirer des tableaux)…").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert "Archiver l'action" in dialog.inner_text()
+    screenshot(page, f"walk-chef-5-confirmer-{w}")
+    assert _db(walk_db, "select archived from action where title = :t", t=mine)[0] in (0, False)
+    dialog.get_by_role("button", name="Archiver", exact=True).click()
+    _wait_for_text(page, f"Action « {mine} » archivée")
+    assert _db(walk_db, "select archived from action where title = :t", t=mine)[0] in (1, True)
+    screenshot(page, f"walk-chef-6-archivee-{w}")
+    page.get_by_role("button", name="Désarchiver…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Désarchiver", exact=True).click()
+    _wait_for_text(page, f"Action « {mine} » désarchivée")
+    assert _db(walk_db, "select archived from action where title = :t", t=mine)[0] in (0, False)
+
+    # 5. import: the mapping is in French; after writing the page is empty again and lists them
+    _menu(page, "Importer une programmation")
+    assert "Limite : 200 Mo par fichier" in page.locator("body").inner_text()
+    csv_path = tmp_path / "programmation.csv"
+    csv_path.write_bytes(("reference;titre;communes;annee_debut;financeur_1;montant_accorde_1\n"
+                          f"W-{w}-1;Chantier éducatif {w};94017;2023;Commune;1 500\n"
+                          f"W-{w}-2;Jardin partagé {w};94017;2023;;\n").encode("cp1252"))
+    page.locator('input[type="file"]').set_input_files(str(csv_path))
+    wait_idle(page)
+    screenshot(page, f"walk-chef-7-import-apercu-{w}")
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "group:" not in body and "funding:" not in body
+    page.get_by_role("button", name="Importer").click()
+    _wait_for_text(page, "Actions écrites")
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "2 créée(s)" in main
+    assert f"W-{w}-1 — Chantier éducatif {w} (créée)" in main
+    assert page.get_by_role("button", name="Importer").count() == 0  # no stale preview
+    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
+    screenshot(page, f"walk-chef-8-import-fait-{w}")
+    page.locator('[data-testid="stMain"]').get_by_role(
+        "button", name="Modifier", exact=True).first.click()
+    page.wait_for_function("() => [...document.querySelectorAll('h1')].some("
+                           "h => h.innerText.includes('Saisir une action'))", timeout=20_000)
+    wait_idle(page)
+    chosen = page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Action").first.locator("input").input_value()
+    assert chosen.startswith(f"W-{w}-1 — Chantier éducatif")
+    screenshot(page, f"walk-chef-9-ouvert-{w}")
+    text_seen = page.locator("body").inner_text()
+    for english in ("Drag and drop", "per file", "Browse files", "Choose an option"):
+        assert english not in text_seen

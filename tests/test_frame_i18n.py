@@ -1,0 +1,66 @@
+"""The frame's workarounds, pinned to the Streamlit they work around (see docs/ARCHITECTURE.md
+and docs/accessibility.md): if an upgrade removes what they rely on or what they fix, these
+fail and say which workaround to revisit."""
+import json
+import re
+from pathlib import Path
+
+import streamlit
+
+from perr_ui import i18n, nav
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLE = "\n".join(p.read_text(encoding="utf-8", errors="ignore")
+                   for p in (Path(streamlit.__file__).parent / "static").rglob("*.js"))
+
+
+def test_streamlit_still_runs_a_pages_folder_by_itself_before_st_navigation():
+    """Why perr_ui/frame.py exists: Streamlit 1.67 decides per process, before any script ran,
+    to run `pages/` scripts directly (its first multipage API) while `st.navigation` has not been
+    called; no setting turns this off (client.showSidebarNavigation only hides the menu)."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import script_runner
+    assert streamlit.__version__ == "1.67.0"  # the pinned version the workaround was checked on
+    assert hasattr(PagesManager, "uses_pages_directory")
+    assert "PagesManager.uses_pages_directory = False" in Path(
+        streamlit.commands.navigation.__file__).read_text(encoding="utf-8")
+    assert hasattr(script_runner, "_mpa_v1")
+    assert (ROOT / "pages").is_dir()  # the design card keeps the folder's name
+
+
+def test_every_page_has_its_own_address_and_the_root_only_forwards():
+    """`default=True` would serve the home page at / only (and /couverture → "Page not found");
+    app.py adds a hidden root page that forwards to it with its query parameters."""
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert "default=spec.default" not in source
+    assert re.search(r'st\.Page\(lambda: frame\.forward\(home\).*default=True', source, re.S)
+    assert "visibility=\"hidden\"" in source
+    assert nav.home_page().url_path == "couverture"
+
+
+def test_translated_strings_are_streamlit_s_own():
+    """Each English string replaced in the browser is one Streamlit 1.67 really draws."""
+    missing = [k for k in i18n.EXACT if k not in BUNDLE and k not in i18n.DATE_FORMATS]
+    assert missing == []
+    assert "View ${" in BUNDLE and "} per file" in BUNDLE  # the patterns' sources
+
+
+def test_script_survives_streamlit_s_html_sanitiser():
+    """st.html passes its body through DOMPurify: markup inside the script (even in a comment)
+    made it drop the script. Only the script's own tags may contain '<'."""
+    body = i18n.script().strip()
+    assert body.startswith("<script>") and body.endswith("</script>")
+    inner = body[len("<script>"):-len("</script>")]
+    assert "<" not in inner.replace("<=", "") and "</" not in inner
+    for name in ("EXACT", "PATTERNS"):  # the data is JSON, constants only
+        match = re.search(rf"const {name} = (.*?);\n", inner)
+        json.loads(match.group(1).replace(".map(([re, to]) => [new RegExp(re), to])", ""))
+    assert 'documentElement.lang = "fr"' in inner
+
+
+def test_french_replacements_are_french():
+    for english, french in i18n.EXACT.items():
+        assert french and french != english
+    for pattern, french in i18n.PATTERNS:
+        re.compile(pattern)
+        assert french
