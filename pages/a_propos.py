@@ -2,7 +2,8 @@
 import streamlit as st
 
 from perr_model.figures import places
-from perr_ui import common, widgets as w
+from perr_model import vocabulary as v
+from perr_ui import common, tables, widgets as w
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
@@ -22,9 +23,15 @@ data = w.cached(places.datasets)
 if data.empty:
     st.caption("Aucun jeu de données n'est enregistré dans la base.")
 else:
-    st.dataframe(data, hide_index=True, width="stretch", column_config={
-        "Chargé le": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
-        "Source": st.column_config.TextColumn(width="large")})
+    # sources as people name them (no file name, path or column name); the technical notes
+    # (transformations of the extracts) are for the administrators' instance
+    shown = data.assign(Source=data["Source"].map(v.human_source))
+    columns = ["Jeu de données", "Source", "Licence", "Date des données", "Chargé le", "Lignes"]
+    if not common.is_public():
+        columns.append("Note")
+    tables.table(shown, {c: c for c in columns}, title="Jeu de données",
+                 kinds={"Chargé le": "date", "Lignes": "number"},
+                 caption="Jeux de données chargés dans la base, avec leur source et leur date")
 
 st.subheader("Comment les chiffres sont calculés")
 st.markdown("""

@@ -4,7 +4,7 @@ import math
 import streamlit as st
 
 from perr_model import action_list as al
-from perr_ui import auth, common, widgets as w
+from perr_ui import auth, common, tables, widgets as w
 from perr_ui.text import md
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
@@ -66,19 +66,43 @@ if st.session_state.get("act_page", 1) > pages:
 number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page") if pages > 1 else 1
 rows = w.cached(al.page, f, sort, descending, int(number), PAGE_SIZE)
 shown = rows.drop(columns=["id", "is_synthetic"]).dropna(axis="columns", how="all")
-event = st.dataframe(
-    shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True, width="stretch",
-    on_select="rerun", selection_mode="single-row", key="act_table", column_config={
-        "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
-        "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
-        "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
-        "communes": "Communes", "quartiers": "Quartiers"})
+CARD = {"titre": "Titre", "statut": "Statut", "montant_accorde": "Accordé", "porteur": "Porteur",
+        "annee_debut": "Début", "communes": "Communes", "quartiers": "Quartiers",
+        "reference": "Référence"}
+
+
+def grid():
+    return st.dataframe(
+        shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True,
+        width="stretch", on_select="rerun", selection_mode="single-row", key="act_table",
+        column_config={
+            "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
+            "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
+            "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
+            "communes": "Communes", "quartiers": "Quartiers"})
+
+
+def cards():  # on a phone: one card per action (title, status, amount, porteur…)
+    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
+                 title="titre", kinds={"montant_accorde": "euros", },
+                 caption="Actions de cette page")
+    ids = [None] + [int(i) for i in rows["id"]]
+    titles = dict(zip(rows["id"].astype(int), rows["titre"]))
+    st.selectbox("Voir le détail d'une action", ids, key="act_pick",
+                 format_func=lambda i: "Choisir une action" if i is None else titles[i])
+
+
+event = tables.wide_or_narrow("actions", grid, cards)
 st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
-           f"sur {fr_number(total)}. Sélectionnez une ligne pour voir le détail de l'action.")
+           f"sur {fr_number(total)}. Sélectionnez une ligne (ou, sur un téléphone, une action "
+           "dans la liste) pour voir le détail de l'action.")
 
 picked = event.selection.rows if event else []
-if picked:
-    d = w.cached(al.detail, int(rows.iloc[picked[0]]["id"]))
+chosen_id = (int(rows.iloc[picked[0]]["id"]) if picked
+             else st.session_state.get("act_pick") if st.session_state.get("act_pick")
+             in set(rows["id"].astype(int)) else None)
+if chosen_id is not None:
+    d = w.cached(al.detail, chosen_id)
     with st.container(border=True):
         st.subheader(md(d["title"], multiline=False))
         if d["is_synthetic"]:
@@ -99,10 +123,12 @@ if picked:
         if d["description"]:
             st.markdown(md(d["description"]))
         if len(d["financements"]):
-            st.dataframe(d["financements"], hide_index=True, width="stretch")
+            fin = d["financements"]
+            tables.table(fin, {c: c for c in fin.columns}, caption="Financements de l'action",
+                         kinds={c: "euros" for c in fin.columns if c.startswith("Montant")})
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
         w.quartiers_map(d["quartiers"], key="act_detail_map")
-        auth.edit_button(int(rows.iloc[picked[0]]["id"]), key="act_edit")  # editors only
+        auth.edit_button(chosen_id, key="act_edit")  # editors only
 
 c1, c2 = st.columns(2)
 c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",
@@ -111,5 +137,5 @@ c2.download_button("Exporter en XLSX", lambda: w.export_bytes(f, "xlsx"), "actio
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore")
 st.caption("Aucune donnée personnelle n'y figure." if common.is_public() else
-           "Format d'export réimportable (voir docs/actions-format.md) ; aucune donnée "
-           "personnelle n'y figure.")
+           "Fichier réimportable tel quel par la page « Importer une programmation » ; aucune "
+           "donnée personnelle n'y figure.")
