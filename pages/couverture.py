@@ -5,7 +5,7 @@ import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures import Scope, coverage, gaps, money
-from perr_ui import common, panels, widgets as w
+from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
 from perr_ui.text import plain
 
@@ -48,11 +48,21 @@ else:
     clicked = w.selected_point(event)
     if clicked is not None and clicked != st.session_state.get("cov_axis_clicked"):
         st.session_state["cov_axis_clicked"] = st.session_state["cov_axis"] = int(clicked)
-    st.caption("Cliquez sur une barre pour choisir l'axe de la carte.")
-    matrix = w.cached(coverage.axis_commune_matrix, scope,
-                      "amount" if measure == "amount" else "actions")
-    st.dataframe(matrix, width="stretch", column_config={
-        col: st.column_config.NumberColumn(col, format="localized") for col in matrix.columns})
+    st.caption("Cliquez sur une barre pour choisir l'axe de la carte. Le graphique en texte : "
+               + " ; ".join(f"{code} : {v.euros(val) if column == 'amount_approved' else v.number(val)}" for code, val in
+                            zip(axes["code"], axes[column].fillna(0))) + ".")
+    matrix_measure = "amount" if measure == "amount" else "actions"
+    matrix = w.cached(coverage.axis_commune_matrix, scope, matrix_measure)
+    # a real HTML table (per-axis cards on a phone); the sortable grid on demand
+    tables.table(matrix.reset_index(), {"Axe": "Axe", **{c: c for c in matrix.columns}},
+                 title="Axe", kinds=dict.fromkeys(matrix.columns,
+                                                  "euros" if matrix_measure == "amount"
+                                                  else "number"),
+                 caption=f"{v.MEASURE_LABELS[matrix_measure]} par axe et par commune")
+    with st.expander("Tableau à trier (axe × commune)"):
+        st.dataframe(matrix, width="stretch", column_config={
+            col: st.column_config.NumberColumn(col, format="localized")
+            for col in matrix.columns})
     st.caption("Une action couvrant plusieurs communes compte dans chacune ; la colonne "
                "« Total territoire » compte chaque action une fois."
                + (" Les postes de l'État ne sont pas rattachés aux axes : le tableau montre "
@@ -80,7 +90,6 @@ if h["basis"] == "objectives" and h["commitments_total"]:
     free = w.cached(gaps.commitments_without_action, scope)
     if len(free):
         st.caption(f"{v.plural(len(free), 'engagement')} des communes sans action rattachée.")
-        st.dataframe(free[["commune", "axe", "numero", "engagement"]], hide_index=True,
-                     width="stretch", column_config={
-                         "commune": "Commune", "axe": "Axe ou thème", "numero": "N°",
-                         "engagement": "Engagement"})
+        tables.table(free, {"engagement": "Engagement", "commune": "Commune",
+                            "axe": "Axe ou thème", "numero": "N°"}, title="engagement",
+                     caption="Engagements des communes sans action rattachée")

@@ -28,12 +28,7 @@ ENGLISH = ["Skip to main content", "View less", "Select all", "Choose an option"
 ENGLISH_RE = re.compile(r"\bView \d+ more\b")
 
 # (page, width, axe rule): found on the page's own contents, left to the page's owner.
-PAGE_CONTENT_PENDING = {
-    # "Aucune action enregistrée." in :orange[…] inside st.caption: the caption's 60 % opacity
-    # over the orange gives 2.8:1 (engagements page, per-commune cards).
-    ("engagements", "1400", "color-contrast"):
-        "pages/engagements.py: orange text inside a caption (2.8:1)",
-}
+PAGE_CONTENT_PENDING: dict[tuple[str, str, str], str] = {}  # none left (issue 14, h14b)
 # (page, width): wider than the phone because of the page's own contents.
 OVERFLOW_PENDING: dict[tuple[str, str], str] = {}
 
