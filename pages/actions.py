@@ -83,13 +83,13 @@ def grid():
 
 
 def cards():  # on a phone: one card per action (title, status, amount, porteur…)
-    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
-                 title="titre", kinds={"montant_accorde": "euros", },
-                 caption="Actions de cette page")
-    ids = [None] + [int(i) for i in rows["id"]]
+    ids = [0] + [int(i) for i in rows["id"]]  # 0, not None (None shows the framework's placeholder)
     titles = dict(zip(rows["id"].astype(int), rows["titre"]))
     st.selectbox("Voir le détail d'une action", ids, key="act_pick",
-                 format_func=lambda i: "Choisir une action" if i is None else titles[i])
+                 format_func=lambda i: "Choisir une action" if not i else titles[i])
+    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
+                 title="titre", kinds={"montant_accorde": "euros"},
+                 caption="Actions de cette page")
 
 
 event = tables.wide_or_narrow("actions", grid, cards)

@@ -36,6 +36,7 @@ CSS = f"""<style>
   .perr-wrap{{max-height:none;overflow:visible}}
   .perr-t thead{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
   .perr-t,.perr-t tbody,.perr-t tr,.perr-t td,.perr-t th[scope=row]{{display:block;width:100%;box-sizing:border-box}}
+  .perr-t caption{{display:block;width:100%}}
   .perr-t tr{{border:1px solid #c8c8c8;border-radius:.5rem;margin:0 0 .6rem;padding:.3rem .2rem}}
   .perr-t td,.perr-t th[scope=row]{{border:0;padding:.15rem .5rem;text-align:left}}
   .perr-t td.n{{text-align:left;white-space:normal}}
