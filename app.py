@@ -34,7 +34,7 @@ if wanted_page in by_file:
 try:
     with common.session() as s:
         terr = queries.territories(s)
-        years = queries.action_years(s)
+        years = queries.reading_years(s)  # action years and State-post years
 except FileNotFoundError as exc:
     st.error(f"{exc}")
     st.stop()

@@ -58,3 +58,22 @@ def test_trigger_sql_returns_the_python_definitions(empty_url):
         engine.dispose()
     assert served_sql == served_py and len(served_py) > 100
     assert reached_sql == reached_py and len(reached_py) > 100
+
+
+def test_reading_years_offer_action_and_state_post_years(loaded_url):
+    """The sidebar's years: every year an action runs in and every year with State posts."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from perr_model.figures.places import reading_years
+    from perr_model.store import make_engine
+    engine = make_engine(loaded_url)
+    with engine.connect() as c:
+        runs = c.execute(text("select year_start, coalesce(year_end, year_start) from action "
+                              "where year_start is not null")).all()
+        posts = set(c.scalars(text("select distinct year from funding_line where "
+                                   "contrat_de_ville_id is not null and year is not null")))
+    expected = {y for a, b in runs for y in range(a, max(a, b) + 1)} | posts
+    with Session(engine) as s:
+        assert reading_years(s) == sorted(expected, reverse=True)
+    engine.dispose()

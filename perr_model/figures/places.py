@@ -29,6 +29,21 @@ def action_years(session: Session, territory_id: int | None = None) -> list[int]
     return sorted(session.scalars(q).all(), reverse=True)
 
 
+def reading_years(session: Session) -> list[int]:
+    """The years a reader can choose (most recent first): every year an action runs in (start
+    to end) and every year with State posts of a contrat de ville (ANCT files), so that a year
+    with posts but no action start (2022 in the embedded data) can be looked at."""
+    years: set[int] = set()
+    for start, end in session.execute(
+            select(Action.year_start, func.max(Action.year_end))
+            .where(Action.year_start.is_not(None)).group_by(Action.year_start)).all():
+        years.update(range(int(start), int(max(end or start, start)) + 1))
+    years.update(int(y) for y in session.scalars(
+        select(FundingLine.year).distinct().where(FundingLine.contrat_de_ville_id.is_not(None),
+                                                  FundingLine.year.is_not(None))))
+    return sorted(years, reverse=True)
+
+
 def territory_summary(session: Session, territory_id: int) -> dict:
     """Communes, contrats de ville and protocol date of a territory, as a one-line caption."""
     t = session.get(Territory, territory_id)
