@@ -89,6 +89,8 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
                  kinds={"adultes_relais_posts": "number", "adultes_relais": "euros",
                         "fonjep_posts": "number", "fonjep": "euros", "total": "euros"},
                  caption="Postes financés par l'État, par contrat de ville")
+    st.markdown(f"**Total** : {v.euros(h['posts_amount'])} "
+                f"({v.plural(h['posts_count'], 'poste-année', 'postes-années')}).")
     st.caption("Source : ANCT. Un poste compte une fois par année. Ces postes sont attribués "
                "aux contrats de ville, pas aux actions : ils ne s'ajoutent pas aux financements "
                "des actions.")
