@@ -6,6 +6,7 @@ import streamlit as st
 from perr_model import action_list as al
 from perr_ui import auth, common, tables, widgets as w
 from perr_ui.text import md
+from perr_model.vocabulary import human_source
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
 
@@ -119,7 +120,7 @@ if chosen_id is not None:
                     f"**Communes** : {md(', '.join(d['communes']), multiline=False) or 'aucune'}  \n"
                     f"**Axes** : {md(' ; '.join(d['axes']), multiline=False) or 'aucun'}  \n"
                     f"**Objectifs** : {md(' ; '.join(d['objectifs']), multiline=False) or 'aucun'}  \n"
-                    f"**Source** : {md(d['source'], multiline=False) or 'non renseignée'}")
+                    f"**Source** : {md(human_source(d['source']), multiline=False) or 'non renseignée'}")
         if d["description"]:
             st.markdown(md(d["description"]))
         if len(d["financements"]):

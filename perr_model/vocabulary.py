@@ -147,6 +147,9 @@ def plain(value, empty: str = EMPTY) -> str:
 _FILE = r"[\w./\\-]+\.(?:md|xlsx|xls|csv|json|geojson|yaml|yml|zip|shp|gpkg|txt|pdf|sqlite|ods)"
 _COLUMN = r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b"  # CODE_QP, lib_com, id_poste…
 _SOURCE_NOISE = [
+    # the protocols' texts (seeds): named as what they are
+    (re.compile(r"\bperr-[\w-]*?-annexe-(\d+)\.md\b", re.I), r"protocole, annexe \1"),
+    (re.compile(r"\bperr-[\w-]*\.md\b", re.I), "protocole"),
     (re.compile(r"\s*\([^()]*(?:" + _FILE + r"|" + _COLUMN + r")[^()]*\)"), ""),  # (file.geojson)
     (re.compile(r"\s*[:,;]\s*" + _FILE + r"\b"), ""),                           # … : data/x.yaml
     (re.compile(r"\s*\b(?:fichier|file)\s+" + _FILE + r"\b", re.I), ""),
@@ -163,4 +166,5 @@ def human_source(text) -> str:
     out = str(text)
     for pattern, repl in _SOURCE_NOISE:
         out = pattern.sub(repl, out)
-    return re.sub(r"\s{2,}", " ", out).strip(" ,;:") or ""
+    out = re.sub(r"\s{2,}", " ", out).strip(" ,;:—–-")
+    return out[:1].upper() + out[1:]

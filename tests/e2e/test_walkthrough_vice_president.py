@@ -44,10 +44,17 @@ def _sidebar(page, open_: bool) -> None:
         page.locator('[data-testid="stExpandSidebarButton"]').click()
     else:
         page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
+    # the sidebar slides in or out: wait until it is fully on or off screen, and still
     page.wait_for_function(
-        "(o) => { const s = document.querySelector('[data-testid=\"stSidebar\"]');"
-        " return s && (s.getAttribute('aria-expanded') === (o ? 'true' : 'false')); }",
-        arg=open_, timeout=10_000)
+        """(o) => { const s = document.querySelector('[data-testid="stSidebar"]');
+                    if (!s) return false;
+                    const r = s.getBoundingClientRect();
+                    const ok = o ? r.left >= 0 && r.width > 0 : r.right <= 0 || r.width === 0;
+                    window.__perrSide = ok && window.__perrSideX === r.left
+                        ? (window.__perrSide || 0) + 1 : 0;
+                    window.__perrSideX = r.left;
+                    return window.__perrSide >= 3; }""",
+        arg=open_, polling=100, timeout=10_000)
 
 
 def _choose_year(page, year: str) -> None:
