@@ -101,7 +101,9 @@ def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | Non
                              + (f' class="{cls}"' if cls else "") + f">{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<div class="perr-wrap"><table class="perr-t">{cap}<thead><tr>{head}</tr></thead>'
+    # a region that may scroll: reachable by keyboard and named (axe scrollable-region-focusable)
+    region = f' role="region" aria-label="{esc(caption)}"' if caption else ""
+    return (f'<div class="perr-wrap" tabindex="0"{region}><table class="perr-t">{cap}<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
