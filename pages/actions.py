@@ -72,38 +72,9 @@ CARD = {"titre": "Titre", "statut": "Statut", "montant_accorde": "Accordé", "po
         "reference": "Référence"}
 
 
-def grid():
-    return st.dataframe(
-        shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True,
-        width="stretch", on_select="rerun", selection_mode="single-row", key="act_table",
-        column_config={
-            "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
-            "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
-            "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
-            "communes": "Communes", "quartiers": "Quartiers"})
-
-
-def cards():  # on a phone: one card per action (title, status, amount, porteur…)
-    ids = [0] + [int(i) for i in rows["id"]]  # 0, not None (None shows the framework's placeholder)
-    titles = dict(zip(rows["id"].astype(int), rows["titre"]))
-    st.selectbox("Voir le détail d'une action", ids, key="act_pick",
-                 format_func=lambda i: "Choisir une action" if not i else titles[i])
-    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
-                 title="titre", kinds={"montant_accorde": "euros"},
-                 caption="Actions de cette page")
-
-
-event = tables.wide_or_narrow("actions", grid, cards)
-st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
-           f"sur {fr_number(total)}. Sélectionnez une ligne (ou, sur un téléphone, une action "
-           "dans la liste) pour voir le détail de l'action.")
-
-picked = event.selection.rows if event else []
-chosen_id = (int(rows.iloc[picked[0]]["id"]) if picked
-             else st.session_state.get("act_pick") if st.session_state.get("act_pick")
-             in set(rows["id"].astype(int)) else None)
-if chosen_id is not None:
-    d = w.cached(al.detail, chosen_id)
+def detail(action_id: int, suffix: str = "") -> None:
+    """One action's detail (with "Modifier" for those who may edit it)."""
+    d = w.cached(al.detail, action_id)
     with st.container(border=True):
         st.subheader(md(d["title"], multiline=False))
         if d["is_synthetic"]:
@@ -128,8 +99,41 @@ if chosen_id is not None:
             tables.table(fin, {c: c for c in fin.columns}, caption="Financements de l'action",
                          kinds={c: "euros" for c in fin.columns if c.startswith("Montant")})
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
-        w.quartiers_map(d["quartiers"], key="act_detail_map")
-        auth.edit_button(chosen_id, key="act_edit")  # editors only
+        w.quartiers_map(d["quartiers"], key=f"act_detail_map{suffix}")
+        auth.edit_button(action_id, key=f"act_edit{suffix}")  # editors only
+
+
+def grid():
+    return st.dataframe(
+        shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True,
+        width="stretch", on_select="rerun", selection_mode="single-row", key="act_table",
+        column_config={
+            "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
+            "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
+            "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
+            "communes": "Communes", "quartiers": "Quartiers"})
+
+
+def cards():  # on a phone: one card per action (title, status, amount, porteur…)
+    ids = [0] + [int(i) for i in rows["id"]]  # 0, not None (None shows the framework's placeholder)
+    titles = dict(zip(rows["id"].astype(int), rows["titre"]))
+    st.selectbox("Voir le détail d'une action", ids, key="act_pick",
+                 format_func=lambda i: "Choisir une action" if not i else titles[i])
+    if st.session_state.get("act_pick") in titles:  # on a phone: the detail under the picker
+        detail(int(st.session_state["act_pick"]), "_phone")
+    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
+                 title="titre", kinds={"montant_accorde": "euros"},
+                 caption="Actions de cette page")
+
+
+event = tables.wide_or_narrow("actions", grid, cards)
+st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
+           f"sur {fr_number(total)}. Sélectionnez une ligne (ou, sur un téléphone, une action "
+           "dans la liste) pour voir le détail de l'action.")
+
+picked = event.selection.rows if event else []
+if picked:  # a row of the grid (screen)
+    detail(int(rows.iloc[picked[0]]["id"]))
 
 c1, c2 = st.columns(2)
 c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",

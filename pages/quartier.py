@@ -55,7 +55,9 @@ if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
 for label, part in p["axes"]:
     with st.expander(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})"):
-        tables.table(part, {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
+        # an unknown porteur: the card leaves the line out
+        tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
+                     {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
                             "reference": "Référence"}, title="titre",
                      caption=f"Actions du quartier : {label}")
 
