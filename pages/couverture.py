@@ -43,7 +43,9 @@ else:
                          "code": ""})
     fig.update_traces(hovertemplate="%{hovertext}<br>%{x}<extra></extra>")
     fig.update_layout(height=60 + 45 * len(axes), margin=dict(l=0, r=10, t=10, b=0),
-                      yaxis=dict(autorange="reversed"))
+                      yaxis=dict(autorange="reversed"), separators=", ")
+    if column == "actions":  # counts: whole-number ticks (no "0,2 action")
+        fig.update_xaxes(tick0=0, dtick=max(1, -(-int(axes[column].max() or 0) // 5)))
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cov_axis_chart")
     clicked = w.selected_point(event)
     if clicked is not None and clicked != st.session_state.get("cov_axis_clicked"):
