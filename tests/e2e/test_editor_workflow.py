@@ -80,7 +80,7 @@ def test_editor_signs_in_creates_and_imports(start_app, editor_db, new_page, siz
     page.keyboard.press("Escape")
     title = f"Permanence d'accès aux droits {size[0]}"
     page.get_by_label("Titre *").fill(title)
-    page.get_by_label("Année de début *").fill("2022")
+    page.get_by_role("textbox", name="Année de début *").fill("2022")
     communes = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Communes *")
     communes.locator("input").click()
     page.keyboard.type("Champigny")
@@ -88,7 +88,8 @@ def test_editor_signs_in_creates_and_imports(start_app, editor_db, new_page, siz
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Enregistrer").click()
     wait_idle(page)
-    assert "Action enregistrée" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert "Action enregistrée" in " ".join(
+        page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert _count(editor_db, title) == 1
     screenshot(page, f"editor-saisie-{size[0]}")
     # spreadsheet import: one row of their commune
@@ -100,6 +101,6 @@ def test_editor_signs_in_creates_and_imports(start_app, editor_db, new_page, siz
     wait_idle(page)
     page.get_by_role("button", name="Importer").click()
     wait_idle(page)
-    assert "1 créée(s)" in page.locator('[data-testid="stAlert"]').last.inner_text()
+    assert "1 créée(s)" in " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert _count(editor_db, f"Import {size[0]}") == 1
     screenshot(page, f"editor-import-{size[0]}")
