@@ -71,11 +71,12 @@ def test_no_serious_axe_violation(seen, slug, width):
     assert frame == {}, f"/{slug} à {width} px : {frame}"
 
 
-@pytest.mark.parametrize("slug, width, rule", [
-    pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=why), id="-".join(key))
-    for key, why in PAGE_CONTENT_PENDING.items()])
-def test_page_content_violation_fixed(seen, slug, width, rule):
-    assert rule not in seen(slug, width)["violations"]
+if PAGE_CONTENT_PENDING:  # an empty parameter set would be a skip (a failure under CI=true)
+    @pytest.mark.parametrize("slug, width, rule", [
+        pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=why), id="-".join(key))
+        for key, why in PAGE_CONTENT_PENDING.items()])
+    def test_page_content_violation_fixed(seen, slug, width, rule):
+        assert rule not in seen(slug, width)["violations"]
 
 
 @pytest.mark.parametrize("width", SIZES)
