@@ -18,3 +18,16 @@ def test_cells_are_escaped_text_and_numbers_are_french():
     assert "None" not in out and "nan" not in out
     assert out.count('<th scope="row">') == 3 and out.count('<th scope="col"') == 3
     assert 'class="vide"' in out  # empty cells left out of a phone's card
+
+
+def test_sources_are_named_without_file_names():
+    from perr_model.vocabulary import human_source
+    assert human_source("perr-paris-est-marne-et-bois-annexe-1.md — Champigny-sur-Marne, "
+                        "Cadre de vie") == "Protocole, annexe 1 — Champigny-sur-Marne, Cadre de vie"
+    assert human_source("ANCT, cartographie Ci-VILLE (contrats-de-ville.geojson)") == \
+        "ANCT, cartographie Ci-VILLE"
+    assert human_source("Relus à la main : data/referential/indicators.yaml") == \
+        "Relus à la main"
+    assert human_source("Import (colonnes CODE_QP, NOM_QP)") == "Import"
+    assert human_source("IGN, ADMIN EXPRESS COG 2018") == "IGN, ADMIN EXPRESS COG 2018"
+    assert human_source(None) == "" and human_source(float("nan")) == ""
