@@ -18,7 +18,7 @@ if common.is_public():
     st.info("Instance publique, en lecture seule : aucune donnée personnelle (nom, courriel ou "
             "téléphone d'une personne) n'y est affichée ni exportée.", icon=":material/lock:")
 
-st.subheader("Jeux de données")
+st.header("Jeux de données")
 data = w.cached(places.datasets)
 if data.empty:
     st.caption("Aucun jeu de données n'est enregistré dans la base.")
@@ -33,7 +33,7 @@ else:
                  kinds={"Chargé le": "date", "Lignes": "number"},
                  caption="Jeux de données chargés dans la base, avec leur source et leur date")
 
-st.subheader("Comment les chiffres sont calculés")
+st.header("Comment les chiffres sont calculés")
 st.markdown("""
 - **Action comptée** : action non archivée du territoire choisi. Avec une année, l'action doit
   se dérouler cette année-là (année de début ≤ année ≤ année de fin) ; une action sans année
@@ -53,7 +53,7 @@ st.markdown("""
 - **Données de démonstration** : un territoire fictif peut être généré pour essayer l'outil ;
   il est signalé partout par la mention « démonstration » et n'est jamais mélangé aux données réelles.
 """)
-st.subheader("Licences")
+st.header("Licences")
 st.markdown("Les données publiques réutilisées (ANCT, IGN, INSEE) sont publiées sous la "
             "**Licence Ouverte / Open Licence 2.0** (Etalab) : réutilisation libre avec mention "
             "de la source et de la date, indiquées dans le tableau ci-dessus.")

@@ -20,7 +20,7 @@ for t in w.cached(places.territories).itertuples():
     scope = Scope(int(t.id), year)
     info = w.cached(places.territory_summary, scope.territory_id)
     with st.container(border=True):
-        st.subheader(md(t.name, multiline=False)
+        st.header(md(t.name, multiline=False)
                      + (" — démonstration (données fictives)" if t.is_synthetic else ""))
         st.caption(md(info["caption"]))
         table = w.cached(coverage.axis_table, scope)

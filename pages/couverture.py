@@ -31,7 +31,7 @@ with st.expander("Financements des actions et postes de l'État"):
 
 measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
                                format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
-st.subheader("Par axe")
+st.header("Par axe")
 if axes.empty:
     w.nothing("Aucun axe n'est chargé pour ce territoire.")
 else:
@@ -70,7 +70,7 @@ else:
                + (" Les postes de l'État ne sont pas rattachés aux axes : le tableau montre "
                   "les actions." if measure == "posts" else ""))
 
-    st.subheader("Carte de la couverture")
+    st.header("Carte de la couverture")
     labels = dict(zip(axes["axis_id"], axes["label"]))
     axis_id = st.selectbox("Axe de la carte", [None] + list(labels), key="cov_axis",
                            disabled=measure == "posts",
@@ -86,7 +86,7 @@ else:
                                        v.MEASURE_LABELS[measure], "cov_map", empty),
                         by_commune, by_qpv, v.MEASURE_LABELS[measure])
 
-st.subheader("Angles morts")
+st.header("Angles morts")
 panels.angles_morts(h, w.cached(gaps.angles_morts, scope))
 if h["basis"] == "objectives" and h["commitments_total"]:
     free = w.cached(gaps.commitments_without_action, scope)

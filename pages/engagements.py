@@ -51,7 +51,7 @@ tables.table(summary.reset_index(), {"Commune": "Commune", "engagements": "Engag
 groups = table.sort_values("groupe_position")["groupe"].drop_duplicates().tolist()
 for group in groups:
     part = table[table["groupe"] == group]
-    st.subheader(md(group, multiline=False))
+    st.header(md(group, multiline=False))  # h2 under the page title
     cols = st.columns(len(chosen))
     for col, cid in zip(cols, chosen):
         mine = part[part["commune_id"] == cid]

@@ -24,7 +24,7 @@ if st.session_state.get("qpv_id") not in labels:
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
-st.subheader(md(p["name"], multiline=False))
+st.header(md(p["name"], multiline=False))  # h2; its sections are h3
 # Only what there is to say: no "code : non renseigné" line for residents.
 st.caption(" · ".join(
     ([f"Code officiel : {md(p['code'], multiline=False)}"] if not v.is_empty(p["code"]) else [])

@@ -39,8 +39,8 @@ def test_choosing_communes_and_grouping(on, demo_url):
     assert list(summary.index) == ["Commune fictive 4", "Commune fictive 5"]
     assert summary.loc["Commune fictive 4", "engagements"] == sql(
         url, "select count(*) from commitment where commune_id=:c", c=ids[0])
-    by_axis = [h.value for h in p.at.subheader]
+    by_axis = [h.value for h in p.at.header]
     assert by_axis[0].startswith("Axe 1")
     p.at.button_group(key="eng_group").set_value("pillar")
     p.run()
-    assert [h.value for h in p.at.subheader] != by_axis
+    assert [h.value for h in p.at.header] != by_axis

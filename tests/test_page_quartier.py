@@ -12,7 +12,7 @@ def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
     p.run()
     assert p.metric("Actions") == str(sql(url, "select count(*) from action_qpv where qpv_id=:q",
                                           q=qpv))
-    assert any("Le Bois L'Abbé" in h.value for h in p.at.subheader)  # official 2024 name
+    assert any("Le Bois L'Abbé" in h.value for h in p.at.header)  # official 2024 name
     assert "QN09424I" in p.text()  # official 2024 code, from the embedded ANCT extract
 
 

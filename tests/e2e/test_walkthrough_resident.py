@@ -77,7 +77,7 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
         has_text="Quartier").first.click()
     page.get_by_role("option", name=re.compile(r"Bois L'Abbé")).first.click()
     wait_idle(page)
-    assert "Bois L'Abbé" in page.locator('[data-testid="stMain"] h3').first.inner_text()
+    assert "Bois L'Abbé" in page.locator('[data-testid="stMain"] h2').first.inner_text()
     n = _sql(e2e_db, "select count(*) from action_qpv where qpv_id = "
                      "(select id from qpv where code = 'QN09424I')")
     value = page.locator('[data-testid="stMetric"]').filter(has_text="Actions").first.locator(
