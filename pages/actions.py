@@ -76,7 +76,7 @@ def detail(action_id: int, suffix: str = "") -> None:
     """One action's detail (with "Modifier" for those who may edit it)."""
     d = w.cached(al.detail, action_id)
     with st.container(border=True):
-        st.subheader(md(d["title"], multiline=False))
+        st.header(md(d["title"], multiline=False))  # h2 under the page title
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
         years = (f"{d['year_start'] or 'non renseignées'}"

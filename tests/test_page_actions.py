@@ -138,4 +138,4 @@ def test_phone_cards_and_detail_picker(on, embedded_sqlite):
                      "and title=:x", t=tid, x=grid["titre"].iloc[0])
     p.at.selectbox(key="act_pick").set_value(first)
     p.run()
-    assert any(h.value.replace("\\", "") == grid["titre"].iloc[0] for h in p.at.subheader)
+    assert any(h.value.replace("\\", "") == grid["titre"].iloc[0] for h in p.at.header)

@@ -44,7 +44,7 @@ def test_action_detail_and_export_without_personal_data(start_app, private_db, n
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the first row
     wait_idle(page)
-    assert page.locator('[data-testid="stMain"] h3').count() >= 1, "détail non affiché"
+    assert page.locator('[data-testid="stMain"] h2').count() >= 1, "détail non affiché"
     screenshot(page, "public-action-detail-390")
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "Référence" in body and EMAIL not in body and NAME not in body

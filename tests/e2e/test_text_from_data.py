@@ -85,7 +85,7 @@ def test_planted_markup_stays_text_on_public_pages(start_app, planted_db, new_pa
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the first row
     wait_idle(page)
     main = page.locator('[data-testid="stMain"]')
-    assert main.locator("h3").count() >= 1, "détail non affiché"
+    assert main.locator("h2").count() >= 1, "détail non affiché"
     body = main.inner_text().replace("\u2060", "")  # invisible word joiner (perr_ui/text.py)
     screenshot(page, "text-from-data-action-390")
     # shown literally: the Markdown / HTML source, character for character

@@ -52,6 +52,12 @@ def _check(page, axe, step: str) -> None:
     assert english == [], f"{step} montre : {english}"
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert INTERNALS.findall(main) == [], f"{step} montre : {INTERNALS.findall(main)}"
+    levels = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain] "
+                           "h1, [data-testid=stMain] h2, [data-testid=stMain] h3, "
+                           "[data-testid=stMain] h4')].filter(h => h.offsetParent !== null)"
+                           ".map(h => +h.tagName[1])")
+    assert levels[:1] == [1] and all(b <= a + 1 for a, b in zip(levels, levels[1:])), \
+        f"{step} : niveaux de titres {levels}"
     result = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     serious = {v["id"]: len(v["nodes"]) for v in result.response["violations"]
                if v["impact"] in ("serious", "critical")}
@@ -104,7 +110,7 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
             has_text="Voir le détail d'une action").first.click()
         page.get_by_role("option", name=first, exact=True).first.click()
         wait_idle(page)
-        assert first in page.locator('[data-testid="stMain"] h3').first.inner_text()
+        assert first in page.locator('[data-testid="stMain"] h2').first.inner_text()
     else:
         assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
     _check(page, axe, "Actions")
