@@ -75,23 +75,30 @@ CARD = {"titre": "Titre", "statut": "Statut", "montant_accorde": "Accordé", "po
 def detail(action_id: int, suffix: str = "") -> None:
     """One action's detail (with "Modifier" for those who may edit it)."""
     d = w.cached(al.detail, action_id)
-    with st.container(border=True):
+    with st.container(border=True, key=f"perr-detail{suffix}"):
         st.header(md(d["title"], multiline=False))  # h2 under the page title
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
-        years = (f"{d['year_start'] or 'non renseignées'}"
-                 f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}")
+        years = (f"{d['year_start']}" + (f"–{d['year_end']}" if d["year_end"]
+                                          and d["year_end"] != d["year_start"] else "")
+                 if d["year_start"] else "")
         siret = f" (SIRET {md(d['holder_siret'], multiline=False)})" if d["holder_siret"] else ""
-        st.markdown(f"**Référence** : {md(d['reference'], multiline=False)}  \n"
-                    f"**Porteur** : {md(d['holder_name'], multiline=False) or 'non renseigné'}{siret}  \n"
-                    f"**Statut** : {md(d['statut'], multiline=False)}  \n**Années** : {years}  \n"
-                    f"**Public cible** : {md(d['target_public'], multiline=False) or 'non renseigné'}  \n"
-                    f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'], empty='non renseigné')}, "
-                    f"réalisés {fr_number(d['beneficiaries_achieved'], empty='non renseigné')}  \n"
-                    f"**Communes** : {md(', '.join(d['communes']), multiline=False) or 'aucune'}  \n"
-                    f"**Axes** : {md(' ; '.join(d['axes']), multiline=False) or 'aucun'}  \n"
-                    f"**Objectifs** : {md(' ; '.join(d['objectifs']), multiline=False) or 'aucun'}  \n"
-                    f"**Source** : {md(human_source(d['source']), multiline=False) or 'non renseignée'}")
+        people = [f"prévus {fr_number(d['beneficiaries_planned'])}"
+                  if d["beneficiaries_planned"] is not None else "",
+                  f"réalisés {fr_number(d['beneficiaries_achieved'])}"
+                  if d["beneficiaries_achieved"] is not None else ""]
+        lines = [  # only what there is to say: an empty field's line is left out
+            ("Référence", md(d["reference"], multiline=False)),
+            ("Porteur", (md(d["holder_name"], multiline=False) + siret) if d["holder_name"]
+             else ""),
+            ("Statut", md(d["statut"], multiline=False)), ("Années", years),
+            ("Public cible", md(d["target_public"], multiline=False)),
+            ("Bénéficiaires", ", ".join(p for p in people if p)),
+            ("Communes", md(", ".join(d["communes"]), multiline=False)),
+            ("Axes", md(" ; ".join(d["axes"]), multiline=False)),
+            ("Objectifs", md(" ; ".join(d["objectifs"]), multiline=False)),
+            ("Source", md(human_source(d["source"]), multiline=False))]
+        st.markdown("  \n".join(f"**{label}** : {value}" for label, value in lines if value))
         if d["description"]:
             st.markdown(md(d["description"]))
         if len(d["financements"]):

@@ -44,6 +44,7 @@ CSS = f"""<style>
   .perr-t td[data-label]::before{{content:attr(data-label) "\\00a0: ";font-weight:600;color:#333}}
   .perr-t td.vide{{display:none}}
 }}
+div[class*="st-key-perr-detail"] h2{{font-size:1.5rem;line-height:1.3}}
 div[class*="st-key-perr-narrow"]{{display:none}}
 @media (max-width:{PHONE_MAX}px){{
   div[class*="st-key-perr-narrow"]{{display:block}}
