@@ -34,7 +34,7 @@ if wanted_page in by_file:
 try:
     with common.session() as s:
         terr = places.territories(s)
-        years = places.action_years(s)
+        years = places.action_years(s)  # years actions run, years of funding and State posts
 except FileNotFoundError as exc:
     st.error(f"{exc}")
     st.stop()

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from perr_model.figures import places
-from perr_ui import common, widgets as w
+from perr_model import vocabulary as v
+from perr_ui import common, tables, widgets as w
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
@@ -17,16 +18,22 @@ if common.is_public():
     st.info("Instance publique, en lecture seule : aucune donnée personnelle (nom, courriel ou "
             "téléphone d'une personne) n'y est affichée ni exportée.", icon=":material/lock:")
 
-st.subheader("Jeux de données")
+st.header("Jeux de données")
 data = w.cached(places.datasets)
 if data.empty:
     st.caption("Aucun jeu de données n'est enregistré dans la base.")
 else:
-    st.dataframe(data, hide_index=True, width="stretch", column_config={
-        "Chargé le": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
-        "Source": st.column_config.TextColumn(width="large")})
+    # sources as people name them (no file name, path or column name); the technical notes
+    # (transformations of the extracts) are for the administrators' instance
+    shown = data.assign(Source=data["Source"].map(v.human_source))
+    columns = ["Jeu de données", "Source", "Licence", "Date des données", "Chargé le", "Lignes"]
+    if not common.is_public():
+        columns.append("Note")
+    tables.table(shown, {c: c for c in columns}, title="Jeu de données",
+                 kinds={"Chargé le": "date", "Lignes": "number"},
+                 caption="Jeux de données chargés dans la base, avec leur source et leur date")
 
-st.subheader("Comment les chiffres sont calculés")
+st.header("Comment les chiffres sont calculés")
 st.markdown("""
 - **Action comptée** : action non archivée du territoire choisi. Avec une année, l'action doit
   se dérouler cette année-là (année de début ≤ année ≤ année de fin) ; une action sans année
@@ -46,7 +53,7 @@ st.markdown("""
 - **Données de démonstration** : un territoire fictif peut être généré pour essayer l'outil ;
   il est signalé partout par la mention « démonstration » et n'est jamais mélangé aux données réelles.
 """)
-st.subheader("Licences")
+st.header("Licences")
 st.markdown("Les données publiques réutilisées (ANCT, IGN, INSEE) sont publiées sous la "
             "**Licence Ouverte / Open Licence 2.0** (Etalab) : réutilisation libre avec mention "
             "de la source et de la date, indiquées dans le tableau ci-dessus.")

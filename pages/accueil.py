@@ -4,7 +4,7 @@ import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures import Scope, coverage, money, places
-from perr_ui import common, panels, widgets as w
+from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -20,7 +20,7 @@ for t in w.cached(places.territories).itertuples():
     scope = Scope(int(t.id), year)
     info = w.cached(places.territory_summary, scope.territory_id)
     with st.container(border=True):
-        st.subheader(md(t.name, multiline=False)
+        st.header(md(t.name, multiline=False)
                      + (" — démonstration (données fictives)" if t.is_synthetic else ""))
         st.caption(md(info["caption"]))
         table = w.cached(coverage.axis_table, scope)
@@ -31,11 +31,10 @@ for t in w.cached(places.territories).itertuples():
                 st.caption("Le protocole de ce territoire ne définit pas d'axes territoriaux : "
                            "les engagements des communes sont classés par pilier du contrat "
                            "de ville.")
-            st.dataframe(table[["label", "objectives", "commitments", "actions"]],
-                         hide_index=True, width="stretch", column_config={
-                             "label": st.column_config.TextColumn("Axe", width="large"),
-                             "objectives": "Objectifs opérationnels",
-                             "commitments": "Engagements", "actions": "Actions"})
+            tables.table(table, {"label": "Axe", "objectives": "Objectifs opérationnels",
+                                 "commitments": "Engagements", "actions": "Actions"},
+                         kinds=dict.fromkeys(["objectives", "commitments", "actions"], "number"),
+                         caption=f"Axes du protocole : {t.name}")
         h = w.cached(coverage.headline, scope)
         st.markdown(f"**Postes financés par l'État** : "
                     + (f"{v.euros(h['posts_amount'])} ({v.plural(h['posts_count'], 'poste-année', 'postes-années')}"

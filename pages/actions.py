@@ -4,8 +4,9 @@ import math
 import streamlit as st
 
 from perr_model import action_list as al
-from perr_ui import auth, common, widgets as w
+from perr_ui import auth, common, tables, widgets as w
 from perr_ui.text import md
+from perr_model.vocabulary import human_source
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
 
@@ -66,43 +67,80 @@ if st.session_state.get("act_page", 1) > pages:
 number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page") if pages > 1 else 1
 rows = w.cached(al.page, f, sort, descending, int(number), PAGE_SIZE)
 shown = rows.drop(columns=["id", "is_synthetic"]).dropna(axis="columns", how="all")
-event = st.dataframe(
-    shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True, width="stretch",
-    on_select="rerun", selection_mode="single-row", key="act_table", column_config={
-        "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
-        "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
-        "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
-        "communes": "Communes", "quartiers": "Quartiers"})
-st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
-           f"sur {fr_number(total)}. Sélectionnez une ligne pour voir le détail de l'action.")
+CARD = {"titre": "Titre", "statut": "Statut", "montant_accorde": "Accordé", "porteur": "Porteur",
+        "annee_debut": "Début", "communes": "Communes", "quartiers": "Quartiers",
+        "reference": "Référence"}
 
-picked = event.selection.rows if event else []
-if picked:
-    d = w.cached(al.detail, int(rows.iloc[picked[0]]["id"]))
-    with st.container(border=True):
-        st.subheader(md(d["title"], multiline=False))
+
+def detail(action_id: int, suffix: str = "") -> None:
+    """One action's detail (with "Modifier" for those who may edit it)."""
+    d = w.cached(al.detail, action_id)
+    with st.container(border=True, key=f"perr-detail{suffix}"):
+        st.header(md(d["title"], multiline=False))  # h2 under the page title
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
-        years = (f"{d['year_start'] or 'non renseignées'}"
-                 f"{'–' + str(d['year_end']) if d['year_end'] and d['year_end'] != d['year_start'] else ''}")
+        years = (f"{d['year_start']}" + (f"–{d['year_end']}" if d["year_end"]
+                                          and d["year_end"] != d["year_start"] else "")
+                 if d["year_start"] else "")
         siret = f" (SIRET {md(d['holder_siret'], multiline=False)})" if d["holder_siret"] else ""
-        st.markdown(f"**Référence** : {md(d['reference'], multiline=False)}  \n"
-                    f"**Porteur** : {md(d['holder_name'], multiline=False) or 'non renseigné'}{siret}  \n"
-                    f"**Statut** : {md(d['statut'], multiline=False)}  \n**Années** : {years}  \n"
-                    f"**Public cible** : {md(d['target_public'], multiline=False) or 'non renseigné'}  \n"
-                    f"**Bénéficiaires** : prévus {fr_number(d['beneficiaries_planned'], empty='non renseigné')}, "
-                    f"réalisés {fr_number(d['beneficiaries_achieved'], empty='non renseigné')}  \n"
-                    f"**Communes** : {md(', '.join(d['communes']), multiline=False) or 'aucune'}  \n"
-                    f"**Axes** : {md(' ; '.join(d['axes']), multiline=False) or 'aucun'}  \n"
-                    f"**Objectifs** : {md(' ; '.join(d['objectifs']), multiline=False) or 'aucun'}  \n"
-                    f"**Source** : {md(d['source'], multiline=False) or 'non renseignée'}")
+        people = [f"prévus {fr_number(d['beneficiaries_planned'])}"
+                  if d["beneficiaries_planned"] is not None else "",
+                  f"réalisés {fr_number(d['beneficiaries_achieved'])}"
+                  if d["beneficiaries_achieved"] is not None else ""]
+        lines = [  # only what there is to say: an empty field's line is left out
+            ("Référence", md(d["reference"], multiline=False)),
+            ("Porteur", (md(d["holder_name"], multiline=False) + siret) if d["holder_name"]
+             else ""),
+            ("Statut", md(d["statut"], multiline=False)), ("Années", years),
+            ("Public cible", md(d["target_public"], multiline=False)),
+            ("Bénéficiaires", ", ".join(p for p in people if p)),
+            ("Communes", md(", ".join(d["communes"]), multiline=False)),
+            ("Axes", md(" ; ".join(d["axes"]), multiline=False)),
+            ("Objectifs", md(" ; ".join(d["objectifs"]), multiline=False)),
+            ("Source", md(human_source(d["source"]), multiline=False))]
+        st.markdown("  \n".join(f"**{label}** : {value}" for label, value in lines if value))
         if d["description"]:
             st.markdown(md(d["description"]))
         if len(d["financements"]):
-            st.dataframe(d["financements"], hide_index=True, width="stretch")
+            fin = d["financements"]
+            tables.table(fin, {c: c for c in fin.columns}, caption="Financements de l'action",
+                         kinds={c: "euros" for c in fin.columns if c.startswith("Montant")})
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
-        w.quartiers_map(d["quartiers"], key="act_detail_map")
-        auth.edit_button(int(rows.iloc[picked[0]]["id"]), key="act_edit")  # editors only
+        w.quartiers_map(d["quartiers"], key=f"act_detail_map{suffix}")
+        auth.edit_button(action_id, key=f"act_edit{suffix}")  # editors only
+
+
+def grid():
+    return st.dataframe(
+        shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True,
+        width="stretch", on_select="rerun", selection_mode="single-row", key="act_table",
+        column_config={
+            "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
+            "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
+            "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
+            "communes": "Communes", "quartiers": "Quartiers"})
+
+
+def cards():  # on a phone: one card per action (title, status, amount, porteur…)
+    ids = [0] + [int(i) for i in rows["id"]]  # 0, not None (None shows the framework's placeholder)
+    titles = dict(zip(rows["id"].astype(int), rows["titre"]))
+    st.selectbox("Voir le détail d'une action", ids, key="act_pick",
+                 format_func=lambda i: "Choisir une action" if not i else titles[i])
+    if st.session_state.get("act_pick") in titles:  # on a phone: the detail under the picker
+        detail(int(st.session_state["act_pick"]), "_phone")
+    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
+                 title="titre", kinds={"montant_accorde": "euros"},
+                 caption="Actions de cette page")
+
+
+event = tables.wide_or_narrow("actions", grid, cards)
+st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
+           f"sur {fr_number(total)}. Sélectionnez une ligne (ou, sur un téléphone, une action "
+           "dans la liste) pour voir le détail de l'action.")
+
+picked = event.selection.rows if event else []
+if picked:  # a row of the grid (screen)
+    detail(int(rows.iloc[picked[0]]["id"]))
 
 c1, c2 = st.columns(2)
 c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",
@@ -111,5 +149,5 @@ c2.download_button("Exporter en XLSX", lambda: w.export_bytes(f, "xlsx"), "actio
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore")
 st.caption("Aucune donnée personnelle n'y figure." if common.is_public() else
-           "Format d'export réimportable (voir docs/actions-format.md) ; aucune donnée "
-           "personnelle n'y figure.")
+           "Fichier réimportable tel quel par la page « Importer une programmation » ; aucune "
+           "donnée personnelle n'y figure.")

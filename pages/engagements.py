@@ -4,7 +4,7 @@ import streamlit as st
 
 from perr_model import action_list as al
 from perr_model.figures import Scope, gaps
-from perr_ui import common, widgets as w
+from perr_ui import common, tables, widgets as w
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -42,14 +42,16 @@ if table.empty:
     st.stop()
 
 summary = gaps.commitment_counts(table, [communes[c] for c in chosen])
-st.dataframe(summary, width="stretch", column_config={
-    "engagements": "Engagements", "avec_action": "Engagements avec action",
-    "actions": "Actions rattachées"})
+tables.table(summary.reset_index(), {"Commune": "Commune", "engagements": "Engagements",
+                                     "avec_action": "Engagements avec action",
+                                     "actions": "Actions rattachées"}, title="Commune",
+             kinds=dict.fromkeys(["engagements", "avec_action", "actions"], "number"),
+             caption="Engagements des communes choisies et actions rattachées")
 
 groups = table.sort_values("groupe_position")["groupe"].drop_duplicates().tolist()
 for group in groups:
     part = table[table["groupe"] == group]
-    st.subheader(md(group, multiline=False))
+    st.header(md(group, multiline=False))  # h2 under the page title
     cols = st.columns(len(chosen))
     for col, cid in zip(cols, chosen):
         mine = part[part["commune_id"] == cid]
@@ -66,4 +68,4 @@ for group in groups:
                     st.caption(f"{len(r.titres)} action(s) : " + md(" ; ".join(short))
                                + (f" (+{len(r.titres) - 8})" if len(r.titres) > 8 else ""))
                 else:
-                    st.caption(":orange[Aucune action enregistrée.]")
+                    st.markdown("*Aucune action enregistrée.*")  # full-contrast text (AA)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures import Scope, gaps, places
-from perr_ui import common, widgets as w
+from perr_ui import common, tables, widgets as w
 from perr_ui.text import md
 from perr_ui.frame import require_app_frame
 
@@ -24,11 +24,15 @@ if st.session_state.get("qpv_id") not in labels:
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
-st.subheader(md(p["name"], multiline=False))
-st.caption(f"Code officiel : {md(v.plain(p['code']), multiline=False)} · communes : "
-           f"{md(', '.join(n for _, n in p['communes']), multiline=False)}"
-           + (f" · source : {md(p['source'], multiline=False)}" if p["source"] else ""))
-c = w.metric_row(4)
+st.header(md(p["name"], multiline=False))  # h2; its sections are h3
+# Only what there is to say: no "code : non renseigné" line for residents.
+st.caption(" · ".join(
+    ([f"Code officiel : {md(p['code'], multiline=False)}"] if not v.is_empty(p["code"]) else [])
+    + ([f"{'Commune' if len(p['communes']) == 1 else 'Communes'} : "
+        f"{md(', '.join(n for _, n in p['communes']), multiline=False)}"] if p["communes"] else [])
+    + ([f"Source : {md(v.human_source(p['source']), multiline=False)}"]
+       if not v.is_empty(p["source"]) else [])))
+c = w.metric_row(4 if not v.is_empty(p["population"]) else 3)
 w.figure(c, "Actions", v.number(p["actions"]), help="Actions non archivées ciblant ce quartier "
          "pendant l'année choisie.")
 w.figure(c, "Financements des actions",
@@ -40,8 +44,9 @@ w.figure(c, "Postes financés par l'État",
          help="Postes adultes-relais et FONJEP du contrat de ville de la commune du quartier "
               "(tout le contrat de ville, pas seulement ce quartier) ; ils ne s'ajoutent pas aux "
               "financements des actions.")
-w.figure(c, "Population", v.number(p["population"], empty="non renseignée"),
-         help="Population du quartier selon la source officielle, si elle a été importée.")
+if not v.is_empty(p["population"]):  # left out when the source gives none
+    w.figure(c, "Population", v.number(p["population"]),
+             help="Population du quartier selon la source officielle.")
 
 w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 
@@ -49,10 +54,12 @@ st.subheader("Actions par axe")
 if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
 for label, part in p["axes"]:
-    with st.expander(f"{md(label, multiline=False)} ({len(part)})"):
-        st.dataframe(part[["reference", "titre", "porteur", "statut"]], hide_index=True,
-                     width="stretch", column_config={"reference": "Référence", "titre": "Titre",
-                                                     "porteur": "Porteur", "statut": "Statut"})
+    with st.expander(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})"):
+        # an unknown porteur: the card leaves the line out
+        tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
+                     {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
+                            "reference": "Référence"}, title="titre",
+                     caption=f"Actions du quartier : {label}")
 
 st.subheader("Engagements de la commune")
 commitments = w.cached(gaps.commune_commitments, Scope(tid, year),
@@ -61,9 +68,10 @@ if commitments.empty:
     st.caption("Le protocole ne détaille pas d'engagements pour cette commune.")
 else:
     columns = ["engagement", "actions", "groupe"] + (["commune"] if len(p["communes"]) > 1 else [])
-    st.dataframe(commitments[columns], hide_index=True, width="stretch", column_config={
-        "commune": "Commune", "groupe": "Axe ou thème", "actions": "Actions",
-        "engagement": st.column_config.TextColumn("Engagement", width="large")})
+    tables.table(commitments, {c: {"commune": "Commune", "groupe": "Axe ou thème",
+                                   "actions": "Actions", "engagement": "Engagement"}[c]
+                               for c in columns}, title="engagement", kinds={"actions": "number"},
+                 caption="Engagements de la commune et nombre d'actions rattachées")
 
 from perr_ui.evaluation_view import quartier_section  # noqa: E402 - issue 15 (evaluation)
 quartier_section(tid, qpv_id)

@@ -8,6 +8,7 @@ here: status labels, funder labels (never a raw key like `etat_p147`), axis labe
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 NARROW_NBSP = "\u202f"     # thousands separator
@@ -152,3 +153,27 @@ def plain(value, empty: str = EMPTY) -> str:
 
 def origin_label(key: str | None) -> str:
     return ORIGIN_LABELS.get(key or "", "origine non renseignée")
+_FILE = r"[\w./\\-]+\.(?:md|xlsx|xls|csv|json|geojson|yaml|yml|zip|shp|gpkg|txt|pdf|sqlite|ods)"
+_COLUMN = r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b"  # CODE_QP, lib_com, id_poste…
+_SOURCE_NOISE = [
+    # the protocols' texts (seeds): named as what they are
+    (re.compile(r"\bperr-[\w-]*?-annexe-(\d+)\.md\b", re.I), r"protocole, annexe \1"),
+    (re.compile(r"\bperr-[\w-]*\.md\b", re.I), "protocole"),
+    (re.compile(r"\s*\([^()]*(?:" + _FILE + r"|" + _COLUMN + r")[^()]*\)"), ""),  # (file.geojson)
+    (re.compile(r"\s*[:,;]\s*" + _FILE + r"\b"), ""),                           # … : data/x.yaml
+    (re.compile(r"\s*\b(?:fichier|file)\s+" + _FILE + r"\b", re.I), ""),
+    (re.compile(r"\s*\b" + _FILE + r"\b"), ""),
+]
+
+
+def human_source(text) -> str:
+    """A source as a person names it: the publisher and the dataset, without file names,
+    paths or column names ("ANCT, cartographie Ci-VILLE (contrats-de-ville.geojson)" →
+    "ANCT, cartographie Ci-VILLE"). Empty text stays empty."""
+    if is_empty(text):
+        return ""
+    out = str(text)
+    for pattern, repl in _SOURCE_NOISE:
+        out = pattern.sub(repl, out)
+    out = re.sub(r"\s{2,}", " ", out).strip(" ,;:—–-")
+    return out[:1].upper() + out[1:]

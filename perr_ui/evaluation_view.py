@@ -67,6 +67,12 @@ def indicator_block(ind: dict, key: str, show_place: bool = True) -> None:
         fig = trend_figure(ind)
         if fig is not None:
             st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+            target = ind["target"] if ind["target"] and ind["target"]["year"] else None
+            st.caption("Le graphique en texte : " + md(
+                " ; ".join(f"{y} : {model.fr_value(val, ind['unit'])}"
+                           for y, val in ind["series"])
+                + (f" ; cible {target['year']} : {model.fr_value(target['value'], ind['unit'])}"
+                   if target else "")) + ".")
         quoted = [v["quoted"] for v in ind["values"] if v["quoted"]]
         if quoted:
             st.caption("Texte : " + md(" ; ".join(f"« {q} »" for q in quoted)))

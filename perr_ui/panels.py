@@ -12,7 +12,7 @@ import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures.summary import sentence
-from perr_ui import widgets as w
+from perr_ui import tables, widgets as w
 
 ANGLE_HELP = {
     "objectives": "Objectifs opérationnels du protocole qu'aucune action comptée ne sert.",
@@ -73,29 +73,24 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
     if not h["funding_lines"]:
         st.caption("Aucune action n'a encore de financement saisi pour cette sélection.")
     else:
-        st.dataframe(h["by_funder"][["label", "requested", "approved", "actions"]],
-                     hide_index=True, width="stretch", column_config={
-                         "label": "Financeur",
-                         "requested": st.column_config.NumberColumn("Demandé (€)",
-                                                                    format="localized"),
-                         "approved": st.column_config.NumberColumn("Accordé (€)",
-                                                                   format="localized"),
-                         "actions": "Actions"})
+        tables.table(h["by_funder"], {"label": "Financeur", "requested": "Demandé",
+                                      "approved": "Accordé", "actions": "Actions"},
+                     kinds={"requested": "euros", "approved": "euros", "actions": "number"},
+                     caption="Financements des actions, par financeur")
     st.markdown("**Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville**")
     if not h["posts_count"]:
         st.caption("Aucun poste adulte-relais ou FONJEP n'est enregistré pour ces contrats de "
                    "ville et cette période (fichiers de l'ANCT non importés, ou aucun poste).")
         return
-    st.dataframe(posts[["code", "communes", "adultes_relais_posts", "adultes_relais",
-                        "fonjep_posts", "fonjep", "total"]], hide_index=True, width="stretch",
-                 column_config={
-                     "code": "Contrat de ville", "communes": "Communes",
-                     "adultes_relais_posts": "Adultes-relais (postes)",
-                     "adultes_relais": st.column_config.NumberColumn("Adultes-relais (€)",
-                                                                     format="localized"),
-                     "fonjep_posts": "FONJEP (postes)",
-                     "fonjep": st.column_config.NumberColumn("FONJEP (€)", format="localized"),
-                     "total": st.column_config.NumberColumn("Total (€)", format="localized")})
+    tables.table(posts, {"code": "Contrat de ville", "communes": "Communes",
+                         "adultes_relais_posts": "Adultes-relais (postes)",
+                         "adultes_relais": "Adultes-relais", "fonjep_posts": "FONJEP (postes)",
+                         "fonjep": "FONJEP", "total": "Total"},
+                 kinds={"adultes_relais_posts": "number", "adultes_relais": "euros",
+                        "fonjep_posts": "number", "fonjep": "euros", "total": "euros"},
+                 caption="Postes financés par l'État, par contrat de ville")
+    st.markdown(f"**Total** : {v.euros(h['posts_amount'])} "
+                f"({v.plural(h['posts_count'], 'poste-année', 'postes-années')}).")
     st.caption("Source : ANCT. Un poste compte une fois par année. Ces postes sont attribués "
                "aux contrats de ville, pas aux actions : ils ne s'ajoutent pas aux financements "
                "des actions.")
@@ -116,9 +111,8 @@ def angles_morts(h: dict, dead: pd.DataFrame) -> None:
         "engagement des", "engagements des")
     st.caption(f"{v.number(len(dead))} {what if len(dead) < 2 else plural_what} sans aucune "
                "action comptée. " + ANGLE_HELP[h["basis"]])
-    st.dataframe(dead[["axe", "groupe", "numero", "element"]], hide_index=True, width="stretch",
-                 column_config={"axe": "Axe", "groupe": first, "numero": "N°",
-                                "element": st.column_config.TextColumn(second, width="large")})
+    tables.table(dead, {"element": second, "axe": "Axe", "groupe": first, "numero": "N°"},
+                 title="element", caption=f"Angles morts : {plural_what} sans action")
 
 
 def place_choice(event, by_commune: dict, by_qpv: dict, label: str) -> None:

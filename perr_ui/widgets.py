@@ -128,7 +128,14 @@ def map_as_text(territory_id: int, by_commune, by_qpv, label: str) -> None:
         sentence, rows = geo.coverage_text(s, territory_id, by_commune, by_qpv, label)
     with st.expander("La carte en texte"):
         st.text(sentence)
-        st.table(rows, hide_index=True)
+        # st.table renders Markdown in its cells: the places' names go through an escaped
+        # HTML table instead (perr_ui/tables.py)
+        from perr_ui import tables
+        if rows:
+            import pandas as pd
+            frame = pd.DataFrame(rows)
+            tables.table(frame, {c: c for c in frame.columns}, title="Lieu",
+                         caption="Valeurs de la carte, par lieu")
 
 
 def _deck(territory_id, by_commune, by_qpv, label):
@@ -207,4 +214,4 @@ def quartiers_map(quartiers, key: str) -> None:
         legend = geo.qpv_legend_html(s, int(quartiers.iloc[0]["id"]))
         if legend:
             st.html(legend)
-            st.caption(geo.qpv_text(s, int(quartiers.iloc[0]["id"])))
+            st.caption(md(geo.qpv_text(s, int(quartiers.iloc[0]["id"]))))  # names from data

@@ -105,3 +105,46 @@ def on(monkeypatch):
         monkeypatch.delenv("PERR_PUBLIC", raising=False)
         return url
     return use
+
+
+def html_tables(at) -> list:
+    """The HTML tables the page drew with perr_ui.tables (st.html), as DataFrames of the text a
+    person reads (header labels as columns). Parsed with the standard library's HTML parser."""
+    from html.parser import HTMLParser
+
+    import pandas as pd
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append({"head": [], "rows": []})
+            elif tag == "tr":
+                self.row = []
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.row.append(self.cell)
+                self.cell = None
+            elif tag == "tr":
+                t = self.tables[-1]
+                if t["head"]:
+                    t["rows"].append(self.row)
+                else:  # the first row is the header
+                    t["head"].extend(self.row)
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    out = []
+    for el in at.get("html"):
+        parser = Tables()
+        parser.feed(el.proto.body)
+        out += [pd.DataFrame(t["rows"], columns=t["head"]) for t in parser.tables]
+    return out

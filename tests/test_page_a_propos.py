@@ -1,13 +1,16 @@
 """À propos page: every loaded dataset with its source and licence; public notice."""
-from page_support import PEMB, Page, on, sql, territory_id  # noqa: F401
+from page_support import PEMB, Page, html_tables, on, sql, territory_id  # noqa: F401
 
 
 def test_lists_every_dataset(on, embedded_sqlite):
     url = on(embedded_sqlite)
     p = Page(url, "pages/a_propos.py", territory_id(url, PEMB))
-    table = p.at.dataframe[0].value
+    table = html_tables(p.at)[0]
     assert len(table) == sql(url, "select count(*) from dataset")
-    assert table["Licence"].notna().all()
+    assert (table["Licence"] != "").all()
+    # sources as people name them: no file name shown
+    assert not table["Source"].str.contains(r"\.(?:geojson|yaml|md|xlsx|csv)\b").any()
+    assert table["Source"].str.contains("ANCT").any()
 
 
 def test_public_instance_says_so(on, embedded_sqlite, monkeypatch):

@@ -121,3 +121,21 @@ def test_export_is_accepted_back_by_the_spreadsheet_importer(demo_url, tmp_path)
         assert not report.problems, report.lines()
         assert len(report.to_update) == len(frame) and not report.to_create
     engine.dispose()
+
+
+def test_phone_cards_and_detail_picker(on, embedded_sqlite):
+    """On a phone the page's actions are cards (an HTML table, one row per action, the same
+    rows as the grid) and the picker opens an action's detail."""
+    from page_support import html_tables
+    url = on(embedded_sqlite)
+    tid = territory_id(url, PEMB)
+    p = Page(url, "pages/actions.py", tid)
+    grid = p.at.dataframe[0].value
+    cards = next(t for t in html_tables(p.at) if t.columns[0] == "Titre")
+    assert list(cards["Titre"]) == list(grid["titre"])
+    assert "Statut" in cards.columns and (cards["Statut"] != "").all()
+    first = sql(url, "select id from action where territory_id=:t and not archived "
+                     "and title=:x", t=tid, x=grid["titre"].iloc[0])
+    p.at.selectbox(key="act_pick").set_value(first)
+    p.run()
+    assert any(h.value.replace("\\", "") == grid["titre"].iloc[0] for h in p.at.header)

@@ -1,5 +1,5 @@
 """Quartier page: one QPV's figures, actions by axis and its commune's commitments."""
-from page_support import PEMB, Page, demo_url, on, sql, territory_id  # noqa: F401
+from page_support import PEMB, Page, demo_url, html_tables, on, sql, territory_id  # noqa: F401
 from perr_model import synthetic
 
 
@@ -12,7 +12,7 @@ def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
     p.run()
     assert p.metric("Actions") == str(sql(url, "select count(*) from action_qpv where qpv_id=:q",
                                           q=qpv))
-    assert any("Le Bois L'Abbé" in h.value for h in p.at.subheader)  # official 2024 name
+    assert any("Le Bois L'Abbé" in h.value for h in p.at.header)  # official 2024 name
     assert "QN09424I" in p.text()  # official 2024 code, from the embedded ANCT extract
 
 
@@ -26,4 +26,19 @@ def test_choosing_another_quartier_and_year(on, demo_url):
     n = sql(url, "select count(*) from action_qpv l join action a on a.id=l.action_id where "
                  "qpv_id=:q and year_start<=2022 and coalesce(year_end,year_start)>=2022", q=qpv)
     assert p.metric("Actions") == str(n)
-    assert sum(len(d.value) for d in p.at.dataframe[:-1]) >= n  # by axis (an action may serve 2)
+    by_axis = [t for t in html_tables(p.at) if list(t.columns)[:2] == ["Titre", "Statut"]]
+    assert sum(len(t) for t in by_axis) >= n  # by axis (an action may serve 2)
+    assert all((t["Titre"] != "").all() for t in by_axis)
+
+
+def test_nothing_to_say_is_left_out(on, embedded_sqlite):
+    """A quartier with no official code nor population: no « non renseigné » line for it."""
+    url = on(embedded_sqlite)
+    p = Page(url, "pages/quartier.py", territory_id(url, "paris-terres-d-envol"))
+    qpv = sql(url, "select id from qpv where code is null or code = '' limit 1")
+    assert qpv is not None
+    p.at.selectbox(key="qpv_id").set_value(qpv)
+    p.run()
+    captions = " ".join(c.value for c in p.at.caption)
+    assert "Code officiel" not in captions and "non renseign" not in captions
+    assert all(m.label != "Population" for m in p.at.metric)

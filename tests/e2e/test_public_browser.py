@@ -39,12 +39,12 @@ def test_action_detail_and_export_without_personal_data(start_app, private_db, n
     base = start_app(private_db, public=True)
     page = new_page(*PHONE)
     goto(page, f"{base}/actions")
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the first row
+    # on a phone the list is cards; an action opens from the picker above them
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Voir le détail d'une action").first.click()
+    page.get_by_role("option").nth(1).click()  # the first action (0 is "Choisir une action")
     wait_idle(page)
-    assert page.locator('[data-testid="stMain"] h3').count() >= 1, "détail non affiché"
+    assert page.locator('[data-testid="stMain"] h2').count() >= 1, "détail non affiché"
     screenshot(page, "public-action-detail-390")
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "Référence" in body and EMAIL not in body and NAME not in body

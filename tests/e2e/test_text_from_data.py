@@ -79,13 +79,13 @@ def test_planted_markup_stays_text_on_public_pages(start_app, planted_db, new_pa
     outside = _watch(page, base)
 
     goto(page, f"{base}/actions")
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the first row
+    # on a phone the list is cards; an action opens from the picker above them
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Voir le détail d'une action").first.click()
+    page.get_by_role("option").nth(1).click()  # the first action (0 is "Choisir une action")
     wait_idle(page)
     main = page.locator('[data-testid="stMain"]')
-    assert main.locator("h3").count() >= 1, "détail non affiché"
+    assert main.locator("h2").count() >= 1, "détail non affiché"
     body = main.inner_text().replace("\u2060", "")  # invisible word joiner (perr_ui/text.py)
     screenshot(page, "text-from-data-action-390")
     # shown literally: the Markdown / HTML source, character for character

@@ -1,0 +1,125 @@
+"""Tables for people: real HTML tables (readable by a screen reader, unlike the canvas of
+`st.dataframe`) that become one card per row on a phone, and a wide/narrow switch for the few
+grids that stay interactive.
+
+Every cell is text from data: it is HTML-escaped here (`html.escape`), never rendered as
+Markdown or HTML. Column labels and captions are written by the code, escaped all the same.
+Numbers are formatted by `perr_model.vocabulary` (French separators, euros); empty values are
+shown as an empty cell on a screen (a line left out of a card on a phone), never `None`/`nan`.
+
+At most `PHONE_MAX` px wide (CSS media query, no JavaScript): `table()` shows each row as a
+card (its first or `title` column as the card's heading line, the others as "label : value"
+lines), and `wide_or_narrow()` shows the narrow variant instead of the wide one.
+"""
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+import streamlit as st
+
+from perr_model import vocabulary as v
+
+PHONE_MAX = 640  # px: below, tables become cards and wide grids give way to their narrow variant
+
+CSS = f"""<style>
+.perr-t{{border-collapse:collapse;width:100%;font-size:0.95rem;line-height:1.4;color:#1a1a1a}}
+.perr-t caption{{text-align:left;caption-side:top;padding:0 0 .3rem;color:#4a4a4a;font-size:.9rem}}
+.perr-t th,.perr-t td{{border-bottom:1px solid #d6d6d6;padding:.35rem .5rem;text-align:left;
+  vertical-align:top;overflow-wrap:anywhere}}
+.perr-t th{{background:#f0f2f6;font-weight:600}}
+.perr-t td.n,.perr-t th.n{{text-align:right;white-space:nowrap}}
+.perr-wrap{{max-height:36rem;overflow:auto}}
+@media (max-width:{PHONE_MAX}px){{
+  .perr-wrap{{max-height:none;overflow:visible}}
+  .perr-t thead{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
+  .perr-t,.perr-t tbody,.perr-t tr,.perr-t td,.perr-t th[scope=row]{{display:block;width:100%;box-sizing:border-box}}
+  .perr-t caption{{display:block;width:100%}}
+  .perr-t tr{{border:1px solid #c8c8c8;border-radius:.5rem;margin:0 0 .6rem;padding:.3rem .2rem}}
+  .perr-t td,.perr-t th[scope=row]{{border:0;padding:.15rem .5rem;text-align:left}}
+  .perr-t td.n{{text-align:left;white-space:normal}}
+  .perr-t th[scope=row]{{background:none;font-size:1rem}}
+  .perr-t td[data-label]::before{{content:attr(data-label) "\\00a0: ";font-weight:600;color:#333}}
+  .perr-t td.vide{{display:none}}
+}}
+div[class*="st-key-perr-detail"] h2{{font-size:1.5rem;line-height:1.3}}
+div[class*="st-key-perr-narrow"]{{display:none}}
+@media (max-width:{PHONE_MAX}px){{
+  div[class*="st-key-perr-narrow"]{{display:block}}
+  div[class*="st-key-perr-wide"]{{display:none}}
+}}
+</style>"""
+
+
+def install_css() -> None:
+    """The tables' style sheet (a style-only st.html takes no room on the page)."""
+    st.html(CSS)
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip()) or value is pd.NA or value is pd.NaT
+
+
+def cell(value, kind: str | None = None) -> str:
+    """A value as the text a person reads (not escaped yet)."""
+    if v.is_empty(value) or _empty(value):
+        return ""
+    if kind == "euros":
+        return v.euros(value)
+    if kind == "number":
+        return v.number(value)
+    if kind == "date":
+        return v.fr_date(value.date() if hasattr(value, "hour") else value)
+    return v.plain(value, "")  # 2022.0 → "2022"
+
+
+def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | None = None,
+               kinds: Mapping[str, str] | None = None, caption: str | None = None,
+               hide_empty: bool = True) -> str:
+    """An escaped HTML table of `df[columns]` (labels = values of `columns`). `title`: the
+    column that heads each row (a row header, the card's first line on a phone). `kinds`:
+    column → "euros" | "number" | "date" formatting. Empty cells are left out of a card."""
+    kinds = dict(kinds or {})
+    title = title or next(iter(columns))
+    esc = html.escape
+    head = "".join(f'<th scope="col"{" class=n" if kinds.get(c) in ("euros", "number") else ""}>'
+                   f"{esc(label)}</th>" for c, label in columns.items())
+    body = []
+    for row in df[list(columns)].itertuples(index=False):
+        cells = []
+        for (c, label), value in zip(columns.items(), row):
+            text = esc(cell(value, kinds.get(c)))
+            num = kinds.get(c) in ("euros", "number")
+            if c == title:
+                cells.append(f'<th scope="row">{text}</th>')
+            else:
+                cls = " ".join(x for x in ("n" if num else "", "vide" if hide_empty and not text
+                                           else "") if x)
+                cells.append(f'<td data-label="{esc(label)}"'
+                             + (f' class="{cls}"' if cls else "") + f">{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    # a region that may scroll: reachable by keyboard and named (axe scrollable-region-focusable)
+    region = f' role="region" aria-label="{esc(caption)}"' if caption else ""
+    return (f'<div class="perr-wrap" tabindex="0"{region}><table class="perr-t">{cap}<thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def table(df: pd.DataFrame, columns: Mapping[str, str], **options) -> None:
+    """Show `table_html(df, columns, **options)` (with its style sheet)."""
+    install_css()
+    st.html(table_html(df, columns, **options))
+
+
+def wide_or_narrow(key: str, wide: Callable[[], object], narrow: Callable[[], object]):
+    """`wide()` on a screen, `narrow()` on a phone (both are rendered; CSS shows one). Returns
+    what `wide()` returns (e.g. a dataframe's selection event)."""
+    install_css()
+    with st.container(key=f"perr-wide-{key}"):
+        result = wide()
+    with st.container(key=f"perr-narrow-{key}"):
+        narrow()
+    return result

@@ -1,0 +1,123 @@
+"""Walk-through: a member of a conseil citoyen reads the public instance on a phone (issue 14,
+item 6).
+
+Public instance, 390 px (and 1400 px for comparison), screenshots of every step in
+tests/e2e/screenshots/ (walk-resident-*): Couverture → Quartier « Le Bois L'Abbé » → Actions
+(cards, one opened) → Évaluation. On every step: nothing scrolls sideways, the page is in French
+(`lang="fr"`, none of the English strings of the issue), no serious or critical axe-core
+violation, no Python value shown."""
+import re
+
+import pytest
+from sqlalchemy import text
+
+from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from test_accessibility import AXE_TAGS, ENGLISH, ENGLISH_RE
+from perr_model.store import make_engine
+
+PEMB = "paris-est-marne-et-bois"
+INTERNALS = re.compile(r"\b(?:None|nan|NaN|NaT)\b|\b\w+\.(?:md|xlsx|yaml|geojson)\b|"
+                       r"etat_p147|bailleur_tfpb|CODE_QP|Code officiel : non renseigné|Population –")
+
+
+def _sql(url: str, query: str, **params):
+    engine = make_engine(url)
+    with engine.connect() as c:
+        value = c.execute(text(query), params).scalar_one()
+    engine.dispose()
+    return value
+
+
+def _menu(page, label: str) -> None:
+    """Follow a link of the menu (opened and closed again on a phone)."""
+    folded = page.viewport_size["width"] < 700
+    if folded:
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
+    wait_idle(page)
+    if folded:
+        page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+            ".getBoundingClientRect().right <= 0", timeout=10_000)
+
+
+def _check(page, axe, step: str) -> None:
+    w = page.viewport_size["width"]
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= w, f"{step} : {width} px de large sur un écran de {w} px"
+    assert page.evaluate("() => document.documentElement.lang") == "fr"
+    body = page.locator("body").inner_text()
+    english = [s for s in ENGLISH if s in body] + ENGLISH_RE.findall(body)
+    assert english == [], f"{step} montre : {english}"
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert INTERNALS.findall(main) == [], f"{step} montre : {INTERNALS.findall(main)}"
+    levels = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain] "
+                           "h1, [data-testid=stMain] h2, [data-testid=stMain] h3, "
+                           "[data-testid=stMain] h4')].filter(h => h.offsetParent !== null)"
+                           ".map(h => +h.tagName[1])")
+    assert levels[:1] == [1] and all(b <= a + 1 for a, b in zip(levels, levels[1:])), \
+        f"{step} : niveaux de titres {levels}"
+    result = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    serious = {v["id"]: len(v["nodes"]) for v in result.response["violations"]
+               if v["impact"] in ("serious", "critical")}
+    assert serious == {}, f"{step} : {serious}"
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390", "1400"])
+def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
+    from axe_playwright_python.sync_playwright import Axe
+    axe, w = Axe(), size[0]
+    base = start_app(e2e_db, public=True)
+    page = new_page(*size)
+
+    # 1. Couverture
+    goto(page, f"{base}/couverture?territoire={PEMB}")
+    assert page.locator('[data-testid="perr-summary"]').inner_text().startswith("En bref")
+    _check(page, axe, "Couverture")
+    screenshot(page, f"walk-resident-1-couverture-{w}")
+
+    # 2. Quartier: Le Bois L'Abbé (the protocol's « Bois l'Abbé », official 2024 name)
+    _menu(page, "Quartier")
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
+        has_text="Quartier").first.click()
+    page.get_by_role("option", name=re.compile(r"Bois L'Abbé")).first.click()
+    wait_idle(page)
+    assert "Bois L'Abbé" in page.locator('[data-testid="stMain"] h2').first.inner_text()
+    n = _sql(e2e_db, "select count(*) from action_qpv where qpv_id = "
+                     "(select id from qpv where code = 'QN09424I')")
+    value = page.locator('[data-testid="stMetric"]').filter(has_text="Actions").first.locator(
+        '[data-testid="stMetricValue"]').inner_text()
+    assert value.strip() == str(n)
+    page.locator('[data-testid="stExpander"] summary').first.click()  # first axis's actions
+    wait_idle(page)
+    _check(page, axe, "Quartier")
+    screenshot(page, f"walk-resident-2-quartier-{w}")
+
+    # 3. Actions: on a phone, cards; one action opened from the list
+    _menu(page, "Actions")
+    if w < 700:
+        cards = page.locator('div[class*="st-key-perr-narrow-actions"] table.perr-t tbody tr')
+        assert cards.count() == min(50, _sql(e2e_db, "select count(*) from action a join "
+                                                     "territory t on t.id = a.territory_id "
+                                                     "where t.slug = :s and not a.archived",
+                                             s=PEMB))
+        first = cards.first.locator("th").inner_text()
+        box = cards.first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= w  # a whole card on screen
+        assert not page.locator('[data-testid="stDataFrame"]').first.is_visible()
+        page.locator('[data-testid="stSelectbox"]').filter(
+            has_text="Voir le détail d'une action").first.click()
+        page.get_by_role("option", name=first, exact=True).first.click()
+        wait_idle(page)
+        assert first in page.locator('[data-testid="stMain"] h2').first.inner_text()
+    else:
+        assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    _check(page, axe, "Actions")
+    screenshot(page, f"walk-resident-3-actions-{w}")
+
+    # 4. Évaluation
+    _menu(page, "Évaluation")
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Évaluation"
+    _check(page, axe, "Évaluation")
+    screenshot(page, f"walk-resident-4-evaluation-{w}")
