@@ -39,7 +39,7 @@ w.figure(c, "Financements des actions",
          v.short_euros(p["amount"], empty="aucun saisi"),
          help=f"Montants accordés à ces actions, tous financeurs "
               f"({v.euros(p['amount'], empty='aucune action n’a encore de financement saisi')}).")
-w.figure(c, "Postes financés par l'État",
+w.figure(c, "Postes de l'État (contrat de ville)",
          v.short_euros(p["posts_amount"]) if p["posts_amount"] else "aucun enregistré",
          help="Postes adultes-relais et FONJEP du contrat de ville de la commune du quartier "
               "(tout le contrat de ville, pas seulement ce quartier) ; ils ne s'ajoutent pas aux "
