@@ -24,8 +24,8 @@ from ..schema import (
     Action, Axis, Commune, ObjectiveGroup, OperationalObjective, Qpv, StrategicObjective,
     action_commune_reached, action_objective, action_qpv, qpv_commune,
 )
+from ..vocabulary import STATUS_PROGRESS  # the one table of statuses
 
-from ..vocabulary import STATUS_PROGRESS  # noqa: E402 - one table of statuses
 WEIGHTS = {None: "chaque action compte pour un", "montant": "pondéré par le montant accordé",
            "beneficiaires": "pondéré par les bénéficiaires prévus"}
 GROUPS = ("total", "axe", "objectif", "commune", "quartier")
