@@ -31,6 +31,8 @@ wanted_page, wanted_params = frame.pending_destination()  # a deep link that arr
 if wanted_page in by_file:
     st.switch_page(by_file[wanted_page], query_params=wanted_params)
 
+common.warm_figures()  # once per process: store the figures if the store has none for this data
+
 try:
     with common.session() as s:
         terr = places.territories(s)

@@ -60,7 +60,7 @@ if submitted:
             for line in getattr(exc, "problems", []):
                 st.markdown(f"- {md(line, multiline=False)}")
             st.stop()
-    st.cache_data.clear()
+    common.data_changed()
     lines = report.lines()
     st.success(md(lines[0] + " " + lines[1]))
     if len(lines) > 2:  # text from the file: shown as text, never as Markdown

@@ -39,5 +39,5 @@ st.text("\n".join(report.lines()))
 if st.button("Importer", type="primary", icon=":material/upload:"):
     with write_session(common.write_engine()) as s:
         done = posts.import_posts(s, actor, upload.getvalue(), kind, source=upload.name)
-    st.cache_data.clear()
+    common.data_changed()
     st.success(md(done.lines()[-1]))

@@ -107,7 +107,7 @@ if st.button("Importer", type="primary", icon=":material/upload:"):
         st.error(md(str(exc)))
         st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in exc.problems))
     else:
-        st.cache_data.clear()
+        common.data_changed()
         # start again empty: a new file field (new key), no stale preview or "Importer" button
         st.session_state.import_done = (done.lines()[-1], done.written_actions)
         st.session_state.import_round = st.session_state.get("import_round", 0) + 1

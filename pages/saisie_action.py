@@ -116,7 +116,7 @@ if saved:
     except PerrError as exc:
         st.error(md(str(exc)))
     else:
-        st.cache_data.clear()
+        common.data_changed()
         st.session_state.opened, st.session_state.opened_version = saved_id, saved_version
         st.session_state.flash = "Action enregistrée."
         st.session_state[auth.EDIT_REQUEST_KEY] = saved_id
@@ -153,7 +153,7 @@ def confirm_archive(action_id: int, title: str, archive: bool) -> None:
         st.session_state.flash = (
             f"Action « {md(title, multiline=False)} » archivée : elle n'apparaît plus dans les tableaux." if archive
             else f"Action « {md(title, multiline=False)} » désarchivée : elle apparaît de nouveau dans les tableaux.")
-        st.cache_data.clear()
+        common.data_changed()
         st.rerun()
     if c2.button("Annuler", key="confirm_no"):
         _close_confirm()
@@ -176,7 +176,7 @@ def confirm_restore(action_id: int, title: str, entry: int, when: str) -> None:
         st.session_state.opened = None
         st.session_state[auth.EDIT_REQUEST_KEY] = action_id
         st.session_state.flash = f"Action « {md(title, multiline=False)} » restaurée à son état du {when}."
-        st.cache_data.clear()
+        common.data_changed()
         st.rerun()
     if c2.button("Annuler", key="restore_no"):
         _close_confirm()

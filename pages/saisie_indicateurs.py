@@ -55,7 +55,7 @@ if upload is not None:
             try:
                 with write_session(common.write_engine()) as s:
                     done = exchange.import_rows(s, actor, rows, territory=slug)
-                st.cache_data.clear()
+                common.data_changed()
                 st.success(done.lines()[0].replace("seraient", "ont été"))
             except PerrError as exc:
                 st.error(str(exc))
@@ -118,7 +118,7 @@ if submitted:
     try:
         with write_session(common.write_engine()) as s:
             done = exchange.save_value(s, actor, row, expected_version=version)
-        st.cache_data.clear()
+        common.data_changed()
         st.success(done.lines()[0])
     except ConcurrentEdit as exc:
         st.error(str(exc))

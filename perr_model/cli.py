@@ -107,6 +107,10 @@ COMMANDS: list[tuple[tuple[str, ...], str, str, list[tuple[tuple[str, ...], dict
       (("--territory",), {"help": "territoire des lignes sans colonne territoire"}),
       (("--dry-run",), {"action": "store_true", "help": "vérifie sans rien écrire"}),
       (("--user",), {"default": "cli", "help": "auteur inscrit dans l'historique"})]),
+    (("refresh-figures",), "refresh_figures",
+     "recalcule les chiffres enregistrés des pages et du document COPIL (fait d'office après "
+     "chaque commande qui écrit ; utile après une modification faite directement en SQL)",
+     []),
     # --- COPIL document (issue 6)
     (("report", "copil"), "report_copil",
      "produit le document du COPIL (PDF et XLSX des tableaux)",
@@ -143,8 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        func = getattr(importlib.import_module("perr_model.cli_commands"), args.handler)
-        return int(func(args) or 0)
+        commands = importlib.import_module("perr_model.cli_commands")
+        before = commands.data_version_or_none()
+        status = int(getattr(commands, args.handler)(args) or 0)
+        if args.handler != "refresh_figures" and commands.data_version_or_none() != before:
+            commands.refresh_figures(args)  # the data changed: store its figures
+        return status
     except PerrError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1

@@ -61,6 +61,36 @@ def _import(importer: str, path: str, actor: Actor | None = None, **options) -> 
 
 # --- set-up -----------------------------------------------------------------------------------
 
+def data_version_or_none() -> int | None:
+    """The store's data version, None when there is no store (or no version table) yet."""
+    from .figures.stored import current_version
+    url = database_url()
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
+    try:
+        engine = make_engine(url, read_only=True)
+    except Exception:  # noqa: BLE001 - no store yet: nothing to compare
+        return None
+    try:
+        with Session(engine) as s:
+            return current_version(s)
+    except Exception:  # noqa: BLE001 - schema older than 0007, or empty database
+        return None
+    finally:
+        engine.dispose()
+
+
+def refresh_figures(_args: argparse.Namespace | None = None) -> int:
+    from .figures.stored import refresh
+    engine = make_engine(database_url(), read_only=False)
+    try:
+        print(refresh(engine).line())
+    finally:
+        engine.dispose()
+    return 0
+
+
 def init_db(args: argparse.Namespace) -> int:
     from . import migrate
     from .commands import init_database

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .figures import Scope, coverage, gaps, money, places, summary
 from .figures.scope import resolve_commune, resolve_territory
+from .figures.stored import read
 from .schema import Territory
 from .textnorm import slugify
 from .vocabulary import origin_label, euros, fr_date, number, period_title
@@ -131,22 +132,23 @@ def copil_data(session: Session, territory: str | int, year: int | None,
     t = resolve_territory(session, territory)
     c = resolve_commune(session, t, commune) if commune else None
     scope = Scope(t.id, year, c.id if c else None)
-    h = coverage.headline(session, scope)
+    h = read(session, coverage.headline, scope)
     h["all_years"] = year is None
-    axes = coverage.axis_table(session, scope)
-    matrix = coverage.axis_commune_matrix(session, scope, "actions")
+    axes = read(session, coverage.axis_table, scope)
+    matrix = read(session, coverage.axis_commune_matrix, scope, "actions")
     where = f"de {c.name}" if c else "du territoire"
     return CopilData(
         territory=t.name, territory_slug=t.slug, scope=scope, commune=c.name if c else None,
         generated=today or date.today(), protocol=_protocol_line(t), figures=h,
         summary=summary.sentence(h, axes), axes=axes,
         matrix=matrix.drop(columns="Total territoire"),
-        communes=places.commune_frame(session, scope),
-        angles_morts=gaps.angles_morts(session, scope),
-        commitments=gaps.commitments(session, scope),
-        funding=money.funding_by_funder(session, scope),
-        posts=money.state_posts_by_contrat(session, scope),
-        sources=_sources(t, places.datasets(session), places.action_origins(session, scope)),
+        communes=read(session, places.commune_frame, scope),
+        angles_morts=read(session, gaps.angles_morts, scope),
+        commitments=read(session, gaps.commitments, scope),
+        funding=read(session, money.funding_by_funder, scope),
+        posts=read(session, money.state_posts_by_contrat, scope),
+        sources=_sources(t, read(session, places.datasets),
+                         read(session, places.action_origins, scope)),
         year_rule=(YEAR_RULE if year is not None else ALL_YEARS_RULE).format(
             year=year, undated=f"{number(h['undated'])} ici", scope=where),
         evaluation=_evaluation(session, scope))

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Table,
-    Text, UniqueConstraint, MetaData,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+    Numeric, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -92,6 +92,33 @@ def _derived_links(name: str, target: str) -> Table:
 
 action_axis_served = _derived_links("action_axis_served", "axis_id")
 action_commune_reached = _derived_links("action_commune_reached", "commune_id")
+
+# Stored figures (issue 12, migration 0007_figure_store). `data_version.n` is incremented by a
+# database trigger at the commit of every transaction that writes a table the figures read
+# (every table but these two, the accounts and the audit log); `figure_summary` holds figures
+# computed by perr_model.figures for one version: a row whose version is not the current one is
+# never read (perr_model/figures/stored.py).
+data_version = Table(
+    "data_version", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+figure_summary = Table(
+    "figure_summary", Base.metadata,
+    Column("name", String(120), primary_key=True),      # module.function of the figure
+    Column("args", String(400), primary_key=True),      # its arguments, canonical JSON
+    Column("territory_id", Integer),                    # for reading and clean-up
+    Column("year", Integer),                            # None: all years (or no year)
+    Column("version", BigInteger, nullable=False),      # data_version.n it was computed at
+    Column("payload", Text, nullable=False),            # JSON (perr_model/figures/stored.py)
+    Column("computed_at", DateTime, nullable=False),
+    Index("ix_figure_summary_version", "version"),
+)
+# Tables without a version trigger: these two, the accounts and the audit log (no figure reads
+# them), and the derived link tables (written only by triggers of tables that have one).
+UNVERSIONED_TABLES = frozenset({"data_version", "figure_summary", "alembic_version",
+                                "audit_log", "user_account", "user_commune",
+                                "action_axis_served", "action_commune_reached"})
 
 user_commune = Table(
     "user_commune", Base.metadata,

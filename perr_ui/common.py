@@ -37,6 +37,36 @@ def session() -> Session:
     return Session(read_engine())
 
 
+@st.cache_resource(show_spinner=False)
+def _warmed(url: str) -> bool:
+    from perr_model.figures import stored
+    try:
+        with Session(_engine(url, True)) as s:
+            fresh = stored.has_current(s)
+    except Exception:  # noqa: BLE001 - no store yet: the page says so itself
+        return False
+    if not fresh and not is_public():
+        stored.refresh_later(url)
+    return True
+
+
+def warm_figures() -> None:
+    """At the first run of the process: when no figure is stored for the current data (a store
+    written by hand, or built before the figures were stored), store them in the background.
+    The public instance cannot write: its writers (the private app, the commands) do it."""
+    _warmed(database_url())
+
+
+def data_changed() -> None:
+    """After a write (form, import): forget this process's cached results and store the
+    figures of the new data in the background (perr_model.figures.stored). The pages stay
+    exact meanwhile: their cache is keyed by the data version, which the write changed."""
+    from perr_model.figures import stored
+    st.cache_data.clear()
+    if not is_public():
+        stored.refresh_later(database_url())
+
+
 def current_territory_id() -> int | None:
     return st.session_state.get("territory_id")
 

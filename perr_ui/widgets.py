@@ -1,8 +1,11 @@
 """Pieces shared by the reading pages: cached model calls, demo banner, empty notices, maps.
 
 `cached(fn, *args)` runs a perr_model read function `fn(session, *args)` on the read-only
-engine and caches its result (st.cache_data, TTL) per database URL and arguments, so that a
-rerun after a click does not query the database again.
+engine, through perr_model.figures.stored (the figure stored at the current data version when
+there is one, the definition otherwise), and caches its result in the process (st.cache_data,
+shared by every session) per database URL, **data version** and arguments: nothing is
+recomputed until the data changes, and a change is seen at the next rerun (the version is one
+primary-key lookup).
 """
 from __future__ import annotations
 
@@ -12,26 +15,35 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from perr_model import vocabulary
-from perr_model.figures import places
+from perr_model.figures import places, stored
 from perr_model.store import database_url
 from perr_ui import common
 from perr_ui.text import md
 
-TTL_SECONDS = 300
+TTL_SECONDS = 3600  # results stay exact by their version key; the TTL only frees memory
 DEMO_NOTICE = ("Territoire de **démonstration** : toutes les données affichées ici sont "
                "**fictives**, générées par programme. Elles ne décrivent aucun lieu réel.")
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=512)
-def _call(url: str, module: str, name: str, args: tuple, kwargs: tuple):
+def _call(url: str, version: int, module: str, name: str, args: tuple, kwargs: tuple):
     fn = getattr(importlib.import_module(module), name)
     with Session(common._engine(url, True)) as s:
-        return fn(s, *args, **dict(kwargs))
+        return stored.read(s, fn, *args, **dict(kwargs))
+
+
+def data_version(url: str | None = None) -> int:
+    """The database's data version (perr_model.figures.stored.current_version)."""
+    with Session(common._engine(url or database_url(), True)) as s:
+        return stored.current_version(s)
 
 
 def cached(fn, *args, **kwargs):
-    """fn(session, *args, **kwargs) on the read-only engine, cached for TTL_SECONDS."""
-    return _call(database_url(), fn.__module__, fn.__name__, args, tuple(sorted(kwargs.items())))
+    """fn(session, *args, **kwargs) on the read-only engine, read from the stored figures or
+    computed, cached per data version."""
+    url = database_url()
+    return _call(url, data_version(url), fn.__module__, fn.__name__, args,
+                 tuple(sorted(kwargs.items())))
 
 
 def prefetch(*calls: tuple) -> None:
@@ -45,12 +57,13 @@ def prefetch(*calls: tuple) -> None:
 
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
     ctx, url = get_script_run_ctx(), database_url()
+    version = data_version(url)
 
     def run(call):
         add_script_run_ctx(threading.current_thread(), ctx)  # st.cache_data needs the session
         fn, *args = call
         try:
-            _call(url, fn.__module__, fn.__name__, tuple(args), ())
+            _call(url, version, fn.__module__, fn.__name__, tuple(args), ())
         except Exception:  # noqa: BLE001 - reported by the page's own call
             pass
 

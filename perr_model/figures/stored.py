@@ -1,0 +1,383 @@
+"""Figures read, not recomputed (issue 12, item 2).
+
+The data changes only on imports and edits; the reading pages and the COPIL document read the
+same figures for every visitor. `refresh()` computes the figures of every territory × year (and
+all years) with the functions of perr_model.figures — the definitions, unchanged — and stores
+them in `figure_summary` with the data version they were computed at. `read(session, fn,
+*args)` returns the stored figure when its version is the current `data_version.n`, otherwise
+computes it from the definition. The version is kept by the database (migration
+0007_figure_store: a trigger increments it at the commit of every transaction that writes a
+table the figures read, whoever writes), so a stored figure is always the definition's answer
+for the data as it is: after a write, nothing stored is read until `refresh()` has run again.
+
+Who refreshes: `init-db` and every command that writes (perr_model/cli.py), and the app after
+a form or an import (perr_ui/common.data_changed, in a background thread). A read-only instance
+(the public one) never writes: it reads what the writers stored.
+
+Payloads are JSON (no pickle: a row of the database never becomes code): DataFrames column by
+column with their dtypes and index, dicts with their keys' types, tuples, Decimal, dates.
+"""
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from ..schema import Axis, Territory, data_version, figure_summary, utcnow
+from .scope import Scope
+
+
+class NotStorable(TypeError):
+    """A value the JSON encoding does not carry exactly: such a figure is not stored."""
+
+
+# --- the data version --------------------------------------------------------------------------
+
+def current_version(session: Session) -> int:
+    """data_version.n: changes at the commit of every transaction that writes the data."""
+    return int(session.execute(select(data_version.c.n).where(data_version.c.id == 1)
+                               ).scalar_one())
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+def figure_name(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _arg(value: Any) -> Any:
+    if isinstance(value, Scope):
+        return {"scope": [value.territory_id, value.year, value.commune_id, value.qpv_id]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_arg(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    raise NotStorable(type(value).__name__)
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    args: str
+    territory_id: int | None
+    year: int | None
+
+
+def key(fn: Callable, args: tuple = (), kwargs: dict | None = None) -> Key:
+    """The row of `fn(session, *args, **kwargs)`: its arguments bound to the signature with
+    their defaults, so `metric_by_place(scope)` and `metric_by_place(scope, None, "actions")`
+    are one row."""
+    bound = inspect.signature(fn).bind(None, *args, **(kwargs or {}))
+    bound.apply_defaults()
+    values = list(bound.arguments.items())[1:]  # not the session
+    territory_id = year = None
+    for name, value in values:
+        if isinstance(value, Scope):
+            territory_id, year = value.territory_id, value.year
+        elif name == "territory_id" and isinstance(value, (int, np.integer)):
+            territory_id = int(value)
+        elif name == "year" and isinstance(value, (int, np.integer)):
+            year = int(value)
+    text = json.dumps([[n, _arg(v)] for n, v in values], separators=(",", ":"),
+                      ensure_ascii=False)
+    if len(text) > 400:
+        raise NotStorable("arguments trop longs")
+    return Key(figure_name(fn), text, territory_id, year)
+
+
+# --- payloads ------------------------------------------------------------------------------------
+
+def encode(value: Any) -> Any:
+    """A JSON-able form of a figure that `decode` turns back into an equal value."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return f if math.isfinite(f) else {"t": "float", "v": repr(f)}
+    if isinstance(value, Decimal):
+        return {"t": "dec", "v": str(value)}
+    if isinstance(value, datetime):
+        return {"t": "datetime", "v": value.isoformat()}
+    if isinstance(value, date):
+        return {"t": "date", "v": value.isoformat()}
+    if isinstance(value, pd.Timestamp):
+        return {"t": "ts", "v": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"t": "bytes", "v": base64.b64encode(value).decode()}
+    if isinstance(value, tuple):
+        return {"t": "tuple", "v": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return {"t": "list", "v": [encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, pd.DataFrame):
+        return {"t": "df", "columns": _index(value.columns),
+                "index": _index(value.index),
+                "dtypes": [str(d) for d in value.dtypes],
+                "data": [[encode(v) for v in value.iloc[:, i].tolist()]
+                         for i in range(value.shape[1])]}
+    raise NotStorable(type(value).__name__)
+
+
+def _index(index: pd.Index) -> dict:
+    if isinstance(index, pd.MultiIndex):
+        raise NotStorable("MultiIndex")
+    if isinstance(index, pd.RangeIndex):
+        return {"range": [index.start, index.stop, index.step], "name": encode(index.name)}
+    return {"values": [encode(v) for v in index.tolist()], "dtype": str(index.dtype),
+            "name": encode(index.name)}
+
+
+def _unindex(spec: dict) -> pd.Index:
+    name = decode(spec["name"])
+    if "range" in spec:
+        return pd.RangeIndex(*spec["range"], name=name)
+    return pd.Index([decode(v) for v in spec["values"]], dtype=spec["dtype"], name=name)
+
+
+def decode(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    t = value["t"]
+    if t == "float":
+        return float(value["v"])
+    if t == "dec":
+        return Decimal(value["v"])
+    if t == "datetime":
+        return datetime.fromisoformat(value["v"])
+    if t == "date":
+        return date.fromisoformat(value["v"])
+    if t == "ts":
+        return pd.Timestamp(value["v"])
+    if t == "bytes":
+        return base64.b64decode(value["v"])
+    if t == "tuple":
+        return tuple(decode(v) for v in value["v"])
+    if t == "list":
+        return [decode(v) for v in value["v"]]
+    if t == "dict":
+        return {decode(k): decode(v) for k, v in value["v"]}
+    if t == "df":
+        index = _unindex(value["index"])
+        columns = _unindex(value["columns"])
+        data = {i: pd.Series([decode(v) for v in col], index=index, dtype=dtype)
+                for i, (col, dtype) in enumerate(zip(value["data"], value["dtypes"]))}
+        frame = pd.DataFrame(data, index=index)
+        frame.columns = columns
+        return frame
+    raise ValueError(t)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(encode(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str) -> Any:
+    return decode(json.loads(text))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def read(session: Session, fn: Callable, *args, **kwargs) -> Any:
+    """fn(session, *args, **kwargs), read from figure_summary when stored at the current data
+    version, computed from the definition otherwise (nothing is written here)."""
+    try:
+        k = key(fn, args, kwargs)
+    except NotStorable:
+        return fn(session, *args, **kwargs)
+    row = session.execute(
+        select(figure_summary.c.version, figure_summary.c.payload)
+        .where(figure_summary.c.name == k.name, figure_summary.c.args == k.args)).first()
+    if row is not None and int(row.version) == current_version(session):
+        return loads(row.payload)
+    return fn(session, *args, **kwargs)
+
+
+def has_current(session: Session) -> bool:
+    """Whether any figure is stored at the current data version."""
+    return session.execute(select(figure_summary.c.name).where(
+        figure_summary.c.version == current_version(session)).limit(1)).first() is not None
+
+
+def stored_at(session: Session, fn: Callable, *args, **kwargs) -> int | None:
+    """The version a figure is stored at (None: not stored). For tests and the bench."""
+    k = key(fn, args, kwargs)
+    return session.execute(select(figure_summary.c.version).where(
+        figure_summary.c.name == k.name, figure_summary.c.args == k.args)).scalar()
+
+
+# --- what is stored --------------------------------------------------------------------------
+
+def published() -> dict[str, list[tuple[Callable, tuple]]]:
+    """The figures `refresh` stores: per territory × year (and all years), per territory, and
+    once. These are what the reading pages and the COPIL document show for a whole territory;
+    other calls (a commune, a quartier, one axis on the map) are computed when asked."""
+    from ..evaluation import progress
+    from . import coverage, gaps, money, places
+    return {
+        "scope": [
+            (coverage.headline, ()), (coverage.axis_table, ()),
+            (coverage.axis_commune_matrix, ("actions",)),
+            (coverage.axis_commune_matrix, ("amount",)),
+            (coverage.metric_by_place, (None, "actions")),
+            (coverage.metric_by_place, (None, "amount")),
+            (coverage.metric_by_place, (None, "posts")),
+            (gaps.angles_morts, ()), (gaps.commitments_without_action, ()),
+            (gaps.referential_tree, ()), (gaps.commitments, ()),
+            (money.state_posts_by_contrat, ()), (money.funding_by_funder, ()),
+            (money.state_posts, ()), (places.commune_frame, ()), (places.action_origins, ()),
+        ],
+        "territory": [
+            (places.territory_summary, ()), (places.territory_qpvs, ()),
+            (gaps.communes_with_commitments, ()), (places.action_years, ()),
+        ],
+        "axis": [  # per axis of the territory (the map's axis selector)
+            (coverage.metric_by_place, ("actions",)), (coverage.metric_by_place, ("amount",)),
+        ],
+        "territory_year": [
+            (progress.planned_vs_achieved, ()), (progress.by_year, ()),
+        ],
+        "once": [(places.territories, ()), (places.datasets, ())],
+    }
+
+
+@dataclass
+class RefreshReport:
+    version: int
+    stored: int
+    skipped: int
+    seconds: float
+
+    def line(self) -> str:
+        from ..vocabulary import plural
+        return (f"Chiffres des pages mis à jour : {plural(self.stored, 'chiffre')} enregistré"
+                f"{'s' if self.stored > 1 else ''} en {self.seconds:.1f} s.")
+
+
+def _calls(session: Session):
+    from . import places
+    groups = published()
+    for fn, extra in groups["once"]:
+        yield fn, extra
+    for tid in session.execute(select(Territory.id).order_by(Territory.id)).scalars():
+        tid = int(tid)
+        for fn, extra in groups["territory"]:
+            yield fn, (tid, *extra)
+        axes = session.execute(select(Axis.id).where(Axis.territory_id == tid)
+                               .order_by(Axis.position, Axis.id)).scalars().all()
+        for year in [None, *sorted(places.action_years(session, tid))]:
+            for fn, extra in groups["scope"]:
+                yield fn, (Scope(tid, year), *extra)
+            for axis_id in axes:
+                for fn, extra in groups["axis"]:
+                    yield fn, (Scope(tid, year), int(axis_id), *extra)
+            for fn, extra in groups["territory_year"]:
+                if fn.__name__ != "by_year":
+                    yield fn, (tid, year, *extra)
+        for fn, extra in groups["territory_year"]:
+            if fn.__name__ == "by_year":
+                yield fn, (tid, *extra)
+
+
+def _upsert(session: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    stmt = insert(figure_summary)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[figure_summary.c.name, figure_summary.c.args],
+        set_={c: stmt.excluded[c] for c in ("territory_id", "year", "version", "payload",
+                                             "computed_at")},
+        where=figure_summary.c.version <= stmt.excluded.version)
+    session.execute(stmt, rows)
+
+
+def refresh(engine: Engine) -> RefreshReport:
+    """Compute and store every published figure at the current data version, in one
+    transaction that sees one state of the data (SQLite: the write lock is taken first;
+    PostgreSQL: REPEATABLE READ), then drop the rows of older versions."""
+    started = time.perf_counter()
+    sqlite = engine.dialect.name == "sqlite"
+    bind = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(bind) as session, session.begin():
+        if sqlite:  # take the write lock before reading: no writer can commit in between
+            session.execute(delete(figure_summary).where(figure_summary.c.version < 0))
+        version = current_version(session)
+        rows, skipped, now = [], 0, utcnow()
+        for fn, args in _calls(session):
+            try:
+                k = key(fn, args)
+                payload = dumps(fn(session, *args))
+            except NotStorable:
+                skipped += 1
+                continue
+            rows.append({"name": k.name, "args": k.args, "territory_id": k.territory_id,
+                         "year": k.year, "version": version, "payload": payload,
+                         "computed_at": now})
+        _upsert(session, rows)
+        session.execute(delete(figure_summary).where(figure_summary.c.version < version))
+    return RefreshReport(version, len(rows), skipped, time.perf_counter() - started)
+
+
+# --- refreshing after a write, in the background (the app) ---------------------------------
+
+_lock = threading.Lock()
+_pending: dict[str, bool] = {}
+
+
+def refresh_later(url: str) -> None:
+    """Refresh in a background thread (one at a time per database; a write during a refresh
+    asks for one more). The figures stay exact meanwhile: the pages compute what is not
+    stored at the current version."""
+    with _lock:
+        if url in _pending:
+            _pending[url] = True
+            return
+        _pending[url] = False
+
+    def run() -> None:
+        from ..store import make_engine
+        engine = make_engine(url, read_only=False)
+        try:
+            while True:
+                try:
+                    refresh(engine)
+                except (OperationalError, DBAPIError):
+                    pass  # busy or serialisation failure: the next write or start retries
+                with _lock:
+                    if not _pending.get(url):
+                        _pending.pop(url, None)
+                        return
+                    _pending[url] = False
+        finally:
+            engine.dispose()
+
+    threading.Thread(target=run, name="perr-figures-refresh", daemon=True).start()
+
+
+def refresh_running(url: str) -> bool:
+    with _lock:
+        return url in _pending
