@@ -32,10 +32,17 @@ def _call(url: str, version: int, module: str, name: str, args: tuple, kwargs: t
         return stored.read(s, fn, *args, **dict(kwargs))
 
 
-def data_version(url: str | None = None) -> int:
-    """The database's data version (perr_model.figures.stored.current_version)."""
-    with Session(common._engine(url or database_url(), True)) as s:
+@st.cache_data(ttl=1, show_spinner=False, max_entries=8)
+def _version(url: str) -> int:
+    with Session(common._engine(url, True)) as s:
         return stored.current_version(s)
+
+
+def data_version(url: str | None = None) -> int:
+    """The database's data version (perr_model.figures.stored.current_version), read at most
+    once a second per process (a page's reads share it; this session's own writes clear it
+    through common.data_changed)."""
+    return _version(url or database_url())
 
 
 def cached(fn, *args, **kwargs):

@@ -135,7 +135,11 @@ def test_payloads_round_trip_exactly():
     frame.columns.name = "colonnes"
     values = [frame, {"a": 1, 3: (1.0, None), (2, "x"): [frame.iloc[:0]]},
               ({5: 2.0}, {}), float("inf"), np.int64(7), Decimal("1234.56"),
-              pd.DataFrame(index=pd.RangeIndex(0, 0))]
+              pd.DataFrame(index=pd.RangeIndex(0, 0)),
+              pd.DataFrame([[1, 2, 3], [4, 5, 6]], columns=["Champigny", "Créteil", "Total"],
+                           index=pd.Index(["Axe 1", "Axe 2"], name="Axe")),
+              pd.DataFrame([[1.5, 2.0]], columns=["a", "b"]),
+              pd.DataFrame({"a": pd.Series([], dtype="int64")})]
     for value in values:
         same(stored.loads(stored.dumps(value)), value if not isinstance(value, np.integer)
              else int(value))

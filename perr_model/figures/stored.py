@@ -155,6 +155,9 @@ def _unindex(spec: dict) -> pd.Index:
     return pd.Index([decode(v) for v in spec["values"]], dtype=spec["dtype"], name=name)
 
 
+_PLAIN_DTYPES = ("int", "uint", "float", "bool")
+
+
 def decode(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
@@ -180,9 +183,20 @@ def decode(value: Any) -> Any:
     if t == "df":
         index = _unindex(value["index"])
         columns = _unindex(value["columns"])
-        data = {i: pd.Series([decode(v) for v in col], index=index, dtype=dtype)
-                for i, (col, dtype) in enumerate(zip(value["data"], value["dtypes"]))}
-        frame = pd.DataFrame(data, index=index)
+        dtypes = set(value["dtypes"])
+        if (len(dtypes) == 1 and value["data"] and next(iter(dtypes)).startswith(_PLAIN_DTYPES)
+                and not any(isinstance(v, dict) for col in value["data"] for v in col)):
+            # one numeric dtype (the axis × commune matrix): one 2-D array
+            array = np.asarray(value["data"], dtype=next(iter(dtypes))).T
+            return pd.DataFrame(array.reshape(len(index), len(columns)), index=index,
+                                columns=columns)
+        data = {}
+        for i, (col, dtype) in enumerate(zip(value["data"], value["dtypes"])):
+            if dtype.startswith(_PLAIN_DTYPES) and not any(isinstance(v, dict) for v in col):
+                data[i] = np.asarray(col, dtype=dtype)   # numbers as JSON has them: fast path
+            else:
+                data[i] = pd.Series([decode(v) for v in col], index=index, dtype=dtype)
+        frame = pd.DataFrame(data, index=index, copy=False)
         frame.columns = columns
         return frame
     raise ValueError(t)
@@ -221,7 +235,10 @@ def has_current(session: Session) -> bool:
 
 def stored_at(session: Session, fn: Callable, *args, **kwargs) -> int | None:
     """The version a figure is stored at (None: not stored). For tests and the bench."""
-    k = key(fn, args, kwargs)
+    try:
+        k = key(fn, args, kwargs)
+    except NotStorable:
+        return None
     return session.execute(select(figure_summary.c.version).where(
         figure_summary.c.name == k.name, figure_summary.c.args == k.args)).scalar()
 
