@@ -336,6 +336,7 @@ def refresh(engine: Engine) -> RefreshReport:
     """Compute and store every published figure at the current data version, in one
     transaction that sees one state of the data (SQLite: the write lock is taken first;
     PostgreSQL: REPEATABLE READ), then drop the rows of older versions."""
+    from . import coverage
     started = time.perf_counter()
     sqlite = engine.dialect.name == "sqlite"
     bind = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
@@ -344,10 +345,19 @@ def refresh(engine: Engine) -> RefreshReport:
             session.execute(delete(figure_summary).where(figure_summary.c.version < 0))
         version = current_version(session)
         rows, skipped, now = [], 0, utcnow()
+        by_axis: dict = {}   # map metrics of every axis, two queries per scope and measure
         for fn, args in _calls(session):
             try:
                 k = key(fn, args)
-                payload = dumps(fn(session, *args))
+                if fn is coverage.metric_by_place and args[1] is not None:
+                    scope, axis_id, measure = args
+                    if (scope, measure) not in by_axis:
+                        by_axis[(scope, measure)] = coverage.metric_by_place_by_axis(
+                            session, scope, measure)
+                    value = by_axis[(scope, measure)].get(axis_id, ({}, {}))
+                else:
+                    value = fn(session, *args)
+                payload = dumps(value)
             except NotStorable:
                 skipped += 1
                 continue
