@@ -285,3 +285,31 @@ def test_read_only_instance_reads_the_stored_figures_and_cannot_store(loaded_url
             stored.refresh(reader)
     finally:
         reader.dispose()
+
+
+def test_a_write_committed_during_a_refresh_is_not_stored_as_current(engine, loaded_url,
+                                                                      rw_engine):
+    """The refresh reads without blocking writers; a write committed while it computes makes it
+    drop what it computed (those figures describe the data before the write)."""
+    from sqlalchemy import event
+    other = rw_engine(loaded_url)
+    statements = []
+
+    def write_in_the_middle(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+        if len(statements) == 20:   # well inside the computing
+            with write_session(other) as s:
+                s.execute(text("UPDATE action SET title = title || '.' "
+                               "WHERE id = (SELECT min(id) FROM action)"))
+
+    event.listen(engine, "before_cursor_execute", write_in_the_middle)
+    try:
+        report = stored.refresh(engine, attempts=1)
+    finally:
+        event.remove(engine, "before_cursor_execute", write_in_the_middle)
+    assert len(statements) > 20 and report.stored == 0
+    with Session(engine) as s:
+        assert not stored.has_current(s)
+    assert stored.refresh(engine).stored > 100   # the next one stores them
+    with Session(engine) as s:
+        assert stored.has_current(s)

@@ -332,41 +332,57 @@ def _upsert(session: Session, rows: list[dict]) -> None:
     session.execute(stmt, rows)
 
 
-def refresh(engine: Engine) -> RefreshReport:
-    """Compute and store every published figure at the current data version, in one
-    transaction that sees one state of the data (SQLite: the write lock is taken first;
-    PostgreSQL: REPEATABLE READ), then drop the rows of older versions."""
+def _compute(session: Session, version: int) -> tuple[list[dict], int]:
     from . import coverage
+    rows, skipped, now = [], 0, utcnow()
+    by_axis: dict = {}   # map metrics of every axis, two queries per scope and measure
+    for fn, args in _calls(session):
+        try:
+            k = key(fn, args)
+            if fn is coverage.metric_by_place and args[1] is not None:
+                scope, axis_id, measure = args
+                if (scope, measure) not in by_axis:
+                    by_axis[(scope, measure)] = coverage.metric_by_place_by_axis(
+                        session, scope, measure)
+                value = by_axis[(scope, measure)].get(axis_id, ({}, {}))
+            else:
+                value = fn(session, *args)
+            payload = dumps(value)
+        except NotStorable:
+            skipped += 1
+            continue
+        rows.append({"name": k.name, "args": k.args, "territory_id": k.territory_id,
+                     "year": k.year, "version": version, "payload": payload,
+                     "computed_at": now})
+    return rows, skipped
+
+
+def refresh(engine: Engine, attempts: int = 3) -> RefreshReport:
+    """Compute every published figure, then store them at the data version they describe and
+    drop the rows of older versions.
+
+    The computing does not block writers: it reads (PostgreSQL: in one REPEATABLE READ
+    snapshot; SQLite: statement by statement, without holding a lock), then a short write
+    transaction stores the rows only if the data version is still the one read at the start
+    — no write was committed meanwhile, so every figure describes that version. Otherwise it
+    starts again (`attempts` times; the writer's own refresh follows its write anyway)."""
     started = time.perf_counter()
     sqlite = engine.dialect.name == "sqlite"
-    bind = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
-    with Session(bind) as session, session.begin():
-        if sqlite:  # take the write lock before reading: no writer can commit in between
-            session.execute(delete(figure_summary).where(figure_summary.c.version < 0))
-        version = current_version(session)
-        rows, skipped, now = [], 0, utcnow()
-        by_axis: dict = {}   # map metrics of every axis, two queries per scope and measure
-        for fn, args in _calls(session):
-            try:
-                k = key(fn, args)
-                if fn is coverage.metric_by_place and args[1] is not None:
-                    scope, axis_id, measure = args
-                    if (scope, measure) not in by_axis:
-                        by_axis[(scope, measure)] = coverage.metric_by_place_by_axis(
-                            session, scope, measure)
-                    value = by_axis[(scope, measure)].get(axis_id, ({}, {}))
-                else:
-                    value = fn(session, *args)
-                payload = dumps(value)
-            except NotStorable:
-                skipped += 1
-                continue
-            rows.append({"name": k.name, "args": k.args, "territory_id": k.territory_id,
-                         "year": k.year, "version": version, "payload": payload,
-                         "computed_at": now})
-        _upsert(session, rows)
-        session.execute(delete(figure_summary).where(figure_summary.c.version < version))
-    return RefreshReport(version, len(rows), skipped, time.perf_counter() - started)
+    reader = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
+    version, rows, skipped = 0, [], 0
+    for _ in range(max(1, attempts)):
+        with Session(reader) as session:
+            version = current_version(session)
+            rows, skipped = _compute(session, version)
+        with Session(engine) as session, session.begin():
+            if sqlite:  # the write lock first, then the version: nobody commits in between
+                session.execute(delete(figure_summary).where(figure_summary.c.version < 0))
+            if current_version(session) != version:
+                continue   # the data changed while computing: these figures are not current
+            _upsert(session, rows)
+            session.execute(delete(figure_summary).where(figure_summary.c.version < version))
+            return RefreshReport(version, len(rows), skipped, time.perf_counter() - started)
+    return RefreshReport(version, 0, skipped, time.perf_counter() - started)
 
 
 # --- refreshing after a write, in the background (the app) ---------------------------------
