@@ -153,19 +153,21 @@ def _for_readers(notice: str | None) -> str | None:
 
 
 def selected_place(event) -> tuple[str, int] | None:
-    """(kind, id) of the commune or quartier clicked on a map drawn by perr_model.geo."""
+    """(kind, id) of the commune or quartier clicked on a map drawn by perr_model.geo: the
+    selection is keyed by layer, and each pickable layer holds one kind (geo.PICKABLE)."""
+    from perr_model.geo import PICKABLE
     if not event:
         return None
     try:
         objects = event.selection.get("objects", {})
     except AttributeError:
         return None
-    for picked in objects.values():
-        if picked:
+    for layer, picked in objects.items():
+        if picked and layer in PICKABLE:
             obj = picked[0]
             props = obj.get("properties", obj)
-            if props.get("kind") in ("commune", "qpv") and props.get("id") is not None:
-                return props["kind"], int(props["id"])
+            if props.get("id") is not None:
+                return PICKABLE[layer], int(props["id"])
     return None
 
 
