@@ -31,6 +31,7 @@ CSS = f"""<style>
   vertical-align:top;overflow-wrap:anywhere}}
 .perr-t th{{background:#f0f2f6;font-weight:600}}
 .perr-t td.n,.perr-t th.n{{text-align:right;white-space:nowrap}}
+.perr-t th[scope=row]{{min-width:9rem}}
 .perr-wrap{{max-height:36rem;overflow:auto}}
 @media (max-width:{PHONE_MAX}px){{
   .perr-wrap{{max-height:none;overflow:visible}}
@@ -38,7 +39,7 @@ CSS = f"""<style>
   .perr-t,.perr-t tbody,.perr-t tr,.perr-t td,.perr-t th[scope=row]{{display:block;width:100%;box-sizing:border-box}}
   .perr-t caption{{display:block;width:100%}}
   .perr-t tr{{border:1px solid #c8c8c8;border-radius:.5rem;margin:0 0 .6rem;padding:.3rem .2rem}}
-  .perr-t td,.perr-t th[scope=row]{{border:0;padding:.15rem .5rem;text-align:left}}
+  .perr-t td,.perr-t th[scope=row]{{border:0;padding:.15rem .5rem;text-align:left;min-width:0}}
   .perr-t td.n{{text-align:left;white-space:normal}}
   .perr-t th[scope=row]{{background:none;font-size:1rem}}
   .perr-t td[data-label]::before{{content:attr(data-label) "\\00a0: ";font-weight:600;color:#333}}
