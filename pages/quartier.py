@@ -53,13 +53,19 @@ w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 st.subheader("Actions par axe")
 if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
-for label, part in p["axes"]:
-    with st.expander(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})"):
-        # an unknown porteur: the card leaves the line out
-        tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
-                     {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
-                            "reference": "Référence"}, title="titre",
-                     caption=f"Actions du quartier : {label}")
+
+
+def axis_actions(label: str, part) -> None:
+    # an unknown porteur: the card leaves the line out
+    tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
+                 {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
+                  "reference": "Référence"}, title="titre",
+                 caption=f"Actions du quartier : {label}")
+
+
+for i, (label, part) in enumerate(p["axes"]):  # each list sent only once its axis is opened
+    w.on_demand(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})",
+                f"qpv_axis_{i}", axis_actions, label, part)
 
 st.subheader("Engagements de la commune")
 commitments = w.cached(gaps.commune_commitments, Scope(tid, year),

@@ -26,7 +26,14 @@ def test_choosing_another_quartier_and_year(on, demo_url):
     n = sql(url, "select count(*) from action_qpv l join action a on a.id=l.action_id where "
                  "qpv_id=:q and year_start<=2022 and coalesce(year_end,year_start)>=2022", q=qpv)
     assert p.metric("Actions") == str(n)
+    # each axis's list is sent only once its expander is opened
+    axes = len(p.at.expander)
+    assert axes and not [t for t in html_tables(p.at) if list(t.columns)[:2] == ["Titre", "Statut"]]
+    for i in range(axes):
+        p.at.session_state[f"qpv_axis_{i}"] = True
+    p.run()
     by_axis = [t for t in html_tables(p.at) if list(t.columns)[:2] == ["Titre", "Statut"]]
+    assert len(by_axis) == axes
     assert sum(len(t) for t in by_axis) >= n  # by axis (an action may serve 2)
     assert all((t["Titre"] != "").all() for t in by_axis)
 
