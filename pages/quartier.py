@@ -19,8 +19,10 @@ if qpvs.empty:
     w.nothing("Aucun quartier n'est connu pour ce territoire.")
     st.stop()
 labels = {int(r.id): f"{r.name} ({r.commune})" for r in qpvs.itertuples()}
-if st.session_state.get("qpv_id") not in labels:
-    st.session_state["qpv_id"] = next(iter(labels))
+if st.session_state.get("qpv_id", next(iter(labels))) not in labels:
+    # another territory's quartier: back to the first. Deleted, not set: a value set by the
+    # code changes the selector sent once more, and its 1,500 names are sent again
+    del st.session_state["qpv_id"]
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
