@@ -55,8 +55,11 @@ div[class*="st-key-perr-narrow"]{{display:none}}
 
 
 def install_css() -> None:
-    """The tables' style sheet (a style-only st.html takes no room on the page)."""
-    st.html(CSS)
+    """The tables' style sheet, written once per run by app.py (in the sidebar: a style-only
+    st.html takes no room, and its rules apply to the whole page). Not once per table: it
+    would be sent again with each of them at every rerun (1.6 kB each)."""
+    with st.sidebar:
+        st.html(CSS)
 
 
 def _empty(value) -> bool:
@@ -110,15 +113,13 @@ def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | Non
 
 
 def table(df: pd.DataFrame, columns: Mapping[str, str], **options) -> None:
-    """Show `table_html(df, columns, **options)` (with its style sheet)."""
-    install_css()
+    """Show `table_html(df, columns, **options)` (its style sheet: `install_css`)."""
     st.html(table_html(df, columns, **options))
 
 
 def wide_or_narrow(key: str, wide: Callable[[], object], narrow: Callable[[], object]):
     """`wide()` on a screen, `narrow()` on a phone (both are rendered; CSS shows one). Returns
     what `wide()` returns (e.g. a dataframe's selection event)."""
-    install_css()
     with st.container(key=f"perr-wide-{key}"):
         result = wide()
     with st.container(key=f"perr-narrow-{key}"):
