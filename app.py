@@ -2,7 +2,7 @@
 import streamlit as st
 
 from perr_model.figures import places
-from perr_ui import common, frame, i18n, nav
+from perr_ui import common, frame, i18n, nav, tables
 
 # A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).
 st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FAVICON),
@@ -27,6 +27,7 @@ root = st.Page(lambda: frame.forward(home), title=nav.home_page().title, url_pat
 page = st.navigation({"": [root], **sections}, expanded=True)
 frame.mark_app_frame()
 i18n.install()  # lang="fr" and Streamlit's own words in French (see perr_ui/i18n.py)
+tables.install_css()  # the tables' style sheet, once per run (see perr_ui/tables.py)
 wanted_page, wanted_params = frame.pending_destination()  # a deep link that arrived outside it
 if wanted_page in by_file:
     st.switch_page(by_file[wanted_page], query_params=wanted_params)

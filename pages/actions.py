@@ -56,17 +56,6 @@ if total == 0:
               "Aucune action enregistrée pour ce territoire et cette année.")
     st.stop()
 
-c1, c2, c3 = st.columns([2, 1, 1])
-sort = c1.selectbox("Trier par", list(al.SORTS), key="act_sort",
-                    format_func={"reference": "Référence", "titre": "Titre", "porteur": "Porteur",
-                                 "statut": "Statut", "annee": "Année"}.get)
-descending = c2.toggle("Ordre décroissant", key="act_desc")
-pages = max(1, math.ceil(total / PAGE_SIZE))
-if st.session_state.get("act_page", 1) > pages:
-    st.session_state["act_page"] = 1
-number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page") if pages > 1 else 1
-rows = w.cached(al.page, f, sort, descending, int(number), PAGE_SIZE)
-shown = rows.drop(columns=["id", "is_synthetic"]).dropna(axis="columns", how="all")
 CARD = {"titre": "Titre", "statut": "Statut", "montant_accorde": "Accordé", "porteur": "Porteur",
         "annee_debut": "Début", "communes": "Communes", "quartiers": "Quartiers",
         "reference": "Référence"}
@@ -110,38 +99,56 @@ def detail(action_id: int, suffix: str = "") -> None:
         auth.edit_button(action_id, key=f"act_edit{suffix}")  # editors only
 
 
-def grid():
-    return st.dataframe(
-        shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True,
-        width="stretch", on_select="rerun", selection_mode="single-row", key="act_table",
-        column_config={
-            "reference": "Référence", "titre": st.column_config.TextColumn("Titre", width="medium"),
-            "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début", "annee_fin": "Fin",
-            "montant_accorde": st.column_config.NumberColumn("Accordé (€)", format="localized"),
-            "communes": "Communes", "quartiers": "Quartiers"})
+@st.fragment
+def listing(f: al.ActionFilter, total: int) -> None:
+    """Sort, page, list and detail: a fragment, so that paging redraws the list only."""
+    c1, c2, c3 = st.columns([2, 1, 1])
+    sort = c1.selectbox("Trier par", list(al.SORTS), key="act_sort",
+                        format_func={"reference": "Référence", "titre": "Titre",
+                                     "porteur": "Porteur", "statut": "Statut",
+                                     "annee": "Année"}.get)
+    descending = c2.toggle("Ordre décroissant", key="act_desc")
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if st.session_state.get("act_page", 1) > pages:
+        st.session_state["act_page"] = 1
+    number = c3.number_input(f"Page (sur {pages})", 1, pages, key="act_page") if pages > 1 else 1
+    rows = w.cached(al.page, f, sort, descending, int(number), PAGE_SIZE)
+    shown = rows.drop(columns=["id", "is_synthetic"]).dropna(axis="columns", how="all")
+
+    def grid():
+        return st.dataframe(
+            shown.fillna({"porteur": "", "communes": "", "quartiers": ""}), hide_index=True,
+            width="stretch", on_select="rerun", selection_mode="single-row", key="act_table",
+            column_config={
+                "reference": "Référence",
+                "titre": st.column_config.TextColumn("Titre", width="medium"),
+                "porteur": "Porteur", "statut": "Statut", "annee_debut": "Début",
+                "annee_fin": "Fin",
+                "montant_accorde": st.column_config.NumberColumn("Accordé (€)",
+                                                                 format="localized"),
+                "communes": "Communes", "quartiers": "Quartiers"})
+
+    def cards():  # on a phone: one card per action (title, status, amount, porteur…)
+        ids = [0] + [int(i) for i in rows["id"]]  # 0, not None (None: the framework's placeholder)
+        titles = dict(zip(rows["id"].astype(int), rows["titre"]))
+        st.selectbox("Voir le détail d'une action", ids, key="act_pick",
+                     format_func=lambda i: "Choisir une action" if not i else titles[i])
+        if st.session_state.get("act_pick") in titles:  # on a phone: the detail under the picker
+            detail(int(st.session_state["act_pick"]), "_phone")
+        tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
+                     title="titre", kinds={"montant_accorde": "euros"},
+                     caption="Actions de cette page")
+
+    event = tables.wide_or_narrow("actions", grid, cards)
+    st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
+               f"sur {fr_number(total)}. Sélectionnez une ligne (ou, sur un téléphone, une "
+               "action dans la liste) pour voir le détail de l'action.")
+    picked = event.selection.rows if event else []
+    if picked:  # a row of the grid (screen)
+        detail(int(rows.iloc[picked[0]]["id"]))
 
 
-def cards():  # on a phone: one card per action (title, status, amount, porteur…)
-    ids = [0] + [int(i) for i in rows["id"]]  # 0, not None (None shows the framework's placeholder)
-    titles = dict(zip(rows["id"].astype(int), rows["titre"]))
-    st.selectbox("Voir le détail d'une action", ids, key="act_pick",
-                 format_func=lambda i: "Choisir une action" if not i else titles[i])
-    if st.session_state.get("act_pick") in titles:  # on a phone: the detail under the picker
-        detail(int(st.session_state["act_pick"]), "_phone")
-    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
-                 title="titre", kinds={"montant_accorde": "euros"},
-                 caption="Actions de cette page")
-
-
-event = tables.wide_or_narrow("actions", grid, cards)
-st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "
-           f"sur {fr_number(total)}. Sélectionnez une ligne (ou, sur un téléphone, une action "
-           "dans la liste) pour voir le détail de l'action.")
-
-picked = event.selection.rows if event else []
-if picked:  # a row of the grid (screen)
-    detail(int(rows.iloc[picked[0]]["id"]))
-
+listing(f, total)
 c1, c2 = st.columns(2)
 c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",
                    "text/csv", icon=":material/download:", on_click="ignore")

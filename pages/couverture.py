@@ -1,15 +1,18 @@
 """Couverture: the one-minute summary, headline figures, axes, axis × commune, map, angles morts.
-Every number comes from perr_model.figures (the COPIL document calls the same functions)."""
-import plotly.express as px
+Every number comes from perr_model.figures (the COPIL document calls the same functions).
+
+Blocks driven by their own controls are fragments: the measure redraws the bars, the table
+and the map (not the figures above them); the map's axis redraws the map only; the table's
+view redraws the table only. Closed expanders are built only when opened (widgets.on_demand)."""
 import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures import Scope, coverage, gaps, money
 from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
-from perr_ui.text import plain
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
+TOP = 20  # communes shown in the axis × commune table until all are asked for
 
 t = w.page_header("Couverture du protocole",
                   "quels axes et objectifs sont couverts par des actions, où, avec quels moyens")
@@ -20,57 +23,45 @@ measure = st.session_state.get("cov_measure") or "actions"
 w.prefetch((coverage.headline, scope), (coverage.axis_table, scope),
            (coverage.axis_commune_matrix, scope, "amount" if measure == "amount" else "actions"),
            (coverage.metric_by_place, scope, st.session_state.get("cov_axis"), measure),
-           (gaps.angles_morts, scope), (money.state_posts_by_contrat, scope))
+           (gaps.angles_morts, scope))
 h = w.cached(coverage.headline, scope)
 axes = w.cached(coverage.axis_table, scope)
 panels.summary(h, axes)
 panels.headline_figures(h)
+w.on_demand("Financements des actions et postes de l'État", "cov_money",
+            lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
 
-with st.expander("Financements des actions et postes de l'État"):
-    panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope))
 
-measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
-                               format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
-st.header("Par axe")
-if axes.empty:
-    w.nothing("Aucun axe n'est chargé pour ce territoire.")
-else:
-    column = "amount_approved" if measure == "amount" else "actions"
-    # plotly reads <a>, <b>… in hover texts: the axis titles are escaped
-    fig = px.bar(axes.assign(hover=axes["label"].map(plain)), x=column, y="code",
-                 orientation="h", custom_data=["axis_id"], hover_name="hover",
-                 labels={column: v.MEASURE_LABELS["amount" if measure == "amount" else "actions"],
-                         "code": ""})
-    fig.update_traces(hovertemplate="%{hovertext}<br>%{x}<extra></extra>")
-    fig.update_layout(height=60 + 45 * len(axes), margin=dict(l=0, r=10, t=10, b=0),
-                      yaxis=dict(autorange="reversed"), separators=", ")
-    if column == "actions":  # counts: whole-number ticks (no "0,2 action")
-        fig.update_xaxes(tick0=0, dtick=max(1, -(-int(axes[column].max() or 0) // 5)))
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cov_axis_chart")
-    clicked = w.selected_point(event)
-    if clicked is not None and clicked != st.session_state.get("cov_axis_clicked"):
-        st.session_state["cov_axis_clicked"] = st.session_state["cov_axis"] = int(clicked)
-    st.caption("Cliquez sur une barre pour choisir l'axe de la carte. Le graphique en texte : "
-               + " ; ".join(f"{code} : {v.euros(val) if column == 'amount_approved' else v.number(val)}" for code, val in
-                            zip(axes["code"], axes[column].fillna(0))) + ".")
-    matrix_measure = "amount" if measure == "amount" else "actions"
-    matrix = w.cached(coverage.axis_commune_matrix, scope, matrix_measure)
+@st.fragment
+def matrix_view(scope: Scope, measure: str) -> None:
+    """The axis × commune table: the TOP communes (coverage.top_communes) or, when asked, all."""
+    shows = "amount" if measure == "amount" else "actions"  # posts are not on axes
+    matrix = w.cached(coverage.axis_commune_matrix, scope, shows)
+    n = len(matrix.columns) - 1
+    cut = n > TOP and not st.toggle(f"Afficher toutes les communes ({v.number(n)})",
+                                    key="cov_matrix_all")
+    shown = coverage.top_communes(matrix, TOP) if cut else matrix
     # a real HTML table (per-axis cards on a phone); the sortable grid on demand
-    tables.table(matrix.reset_index(), {"Axe": "Axe", **{c: c for c in matrix.columns}},
-                 title="Axe", kinds=dict.fromkeys(matrix.columns,
-                                                  "euros" if matrix_measure == "amount"
-                                                  else "number"),
-                 caption=f"{v.MEASURE_LABELS[matrix_measure]} par axe et par commune")
-    with st.expander("Tableau à trier (axe × commune)"):
-        st.dataframe(matrix, width="stretch", column_config={
-            col: st.column_config.NumberColumn(col, format="localized")
-            for col in matrix.columns})
-    st.caption("Une action couvrant plusieurs communes compte dans chacune ; la colonne "
-               "« Total territoire » compte chaque action une fois."
+    tables.table(shown.reset_index(), {"Axe": "Axe", **{c: c for c in shown.columns}},
+                 title="Axe", kinds=dict.fromkeys(shown.columns,
+                                                  "euros" if shows == "amount" else "number"),
+                 caption=f"{v.MEASURE_LABELS[shows]} par axe et par commune"
+                         + (f" : les {TOP} communes au total le plus élevé" if cut else ""))
+    w.on_demand("Tableau à trier (axe × commune)", "cov_matrix_grid", lambda: st.dataframe(
+        shown, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="localized") for c in shown.columns}))
+    st.caption((f"Les {TOP} communes au total le plus élevé (somme des axes), de la plus haute à "
+                "la plus basse ; « Autres communes » additionne, axe par axe, les "
+                f"{v.number(n - TOP)} autres. " if cut else "")
+               + "Une action couvrant plusieurs communes compte dans chacune ; la colonne "
+               "« Total territoire » compte chaque action une fois : ce n'est pas la somme "
+               "des colonnes."
                + (" Les postes de l'État ne sont pas rattachés aux axes : le tableau montre "
                   "les actions." if measure == "posts" else ""))
 
-    st.header("Carte de la couverture")
+
+@st.fragment
+def coverage_map(scope: Scope, axes, measure: str) -> None:
     labels = dict(zip(axes["axis_id"], axes["label"]))
     axis_id = st.selectbox("Axe de la carte", [None] + list(labels), key="cov_axis",
                            disabled=measure == "posts",
@@ -86,6 +77,24 @@ else:
                                        v.MEASURE_LABELS[measure], "cov_map", empty),
                         by_commune, by_qpv, v.MEASURE_LABELS[measure])
 
+
+@st.fragment
+def by_measure(scope: Scope, axes) -> None:
+    """The measure drives the bars, the table and the map: a click on a bar chooses the map's
+    axis within this same block."""
+    measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
+                                   format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
+    st.header("Par axe")
+    if axes.empty:
+        w.nothing("Aucun axe n'est chargé pour ce territoire.")
+        return
+    panels.axis_bars(axes, measure)
+    matrix_view(scope, measure)
+    st.header("Carte de la couverture")
+    coverage_map(scope, axes, measure)
+
+
+by_measure(scope, axes)
 st.header("Angles morts")
 panels.angles_morts(h, w.cached(gaps.angles_morts, scope))
 if h["basis"] == "objectives" and h["commitments_total"]:

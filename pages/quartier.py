@@ -19,8 +19,10 @@ if qpvs.empty:
     w.nothing("Aucun quartier n'est connu pour ce territoire.")
     st.stop()
 labels = {int(r.id): f"{r.name} ({r.commune})" for r in qpvs.itertuples()}
-if st.session_state.get("qpv_id") not in labels:
-    st.session_state["qpv_id"] = next(iter(labels))
+if st.session_state.get("qpv_id", next(iter(labels))) not in labels:
+    # another territory's quartier: back to the first. Deleted, not set: a value set by the
+    # code changes the selector sent once more, and its 1,500 names are sent again
+    del st.session_state["qpv_id"]
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
@@ -53,13 +55,19 @@ w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 st.subheader("Actions par axe")
 if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
-for label, part in p["axes"]:
-    with st.expander(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})"):
-        # an unknown porteur: the card leaves the line out
-        tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
-                     {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
-                            "reference": "Référence"}, title="titre",
-                     caption=f"Actions du quartier : {label}")
+
+
+def axis_actions(label: str, part) -> None:
+    # an unknown porteur: the card leaves the line out
+    tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
+                 {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
+                  "reference": "Référence"}, title="titre",
+                 caption=f"Actions du quartier : {label}")
+
+
+for i, (label, part) in enumerate(p["axes"]):  # each list sent only once its axis is opened
+    w.on_demand(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})",
+                f"qpv_axis_{i}", axis_actions, label, part)
 
 st.subheader("Engagements de la commune")
 commitments = w.cached(gaps.commune_commitments, Scope(tid, year),

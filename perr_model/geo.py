@@ -18,10 +18,15 @@ accented letters render), show the neighbouring communes in light grey for conte
 pickable), and can draw a real background map when `PERR_MAP_STYLE_URL` is set (off by
 default: no network at run time; everything above is drawn without it).
 
-Every layer has an `id` (`LAYER_COMMUNES`, `LAYER_QPV`, `LAYER_CIRCLES`) and is pickable: with
-`st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=...)`, the picked
-object's `properties` (or the object itself for circles) carry `kind` ("commune"/"qpv"), `id`
-(database id), `code` and `nom`.
+Every layer has an `id`; the pickable ones hold one kind of place each (`PICKABLE`: layer id →
+"commune" / "qpv"). With `st.pydeck_chart(deck, on_select="rerun",
+selection_mode="single-object", key=...)` the selection is keyed by layer id, and the picked
+object's `properties` (or the object itself for circles) carry `id` (database id) and `nom`;
+polygons also `code` and `type` (their tooltip says which kind of place it is).
+
+What is the same for every place of a map (the metric's name; for a circle map, that places
+are communes) is written once, in the deck's tooltip, not in each place: at a national scale
+a map's JSON is resent at every change of year, so each byte per place counts 652 times.
 """
 from __future__ import annotations
 
@@ -46,10 +51,14 @@ LAYER_CIRCLES = "communes-cercles"
 LAYER_LABELS = "communes-noms"
 LAYER_QPV_LABELS = "quartiers-noms"
 LAYER_NEIGHBOURS = "communes-voisines"
+PICKABLE = {LAYER_COMMUNES: "commune", LAYER_CIRCLES: "commune", LAYER_QPV: "qpv"}
 NEIGHBOUR_FILL, NEIGHBOUR_LINE = [238, 238, 238, 255], [175, 175, 175, 255]
 QPV_OUTLINE = [166, 54, 3, 255]          # the selected quartier's own perimeter
 QPV_FILL = [230, 97, 1]
 COORD_DECIMALS = 5                      # 1e-5 degree is about a metre: plenty for a screen
+# Names are written on the map up to this many places; beyond (a national view) they would
+# cover each other: the tooltip and the map's text equivalent name every place.
+NAMES_MAX = 200
 NO_DATA = [210, 210, 210, 140]
 OUTLINE = [90, 90, 90, 255]
 # Pale yellow -> dark blue (ColorBrewer YlGnBu end points): readable, colour-blind safe.
@@ -172,24 +181,28 @@ def coverage_deck(session: Session, territory_id: int | None,
             notices.append(f"{len(communes) - len(drawn)} commune(s) sans contour importé.")
     else:
         bounds = _centroid_bounds(communes)
-        layers += [_circle_layer(communes, by_c, vmax, metric_label), _label_layer(communes)]
+        layers.append(_circle_layer(communes, by_c, vmax, metric_label, typed=bool(qpv_drawn)))
+        if len(communes) <= NAMES_MAX:
+            layers.append(_label_layer(communes))
         notices.append("Les contours officiels des communes ne sont pas encore importés : la "
                        "carte montre un cercle proportionnel au centre de chaque commune.")
         tol = tolerance_for(bounds)
     if qpv_drawn:
         layers.append(_polygon_layer(LAYER_QPV, "qpv", qpv_drawn, by_q, vmax, metric_label, tol,
                                      alpha=230, line_width=2))
-        if len(qpv_drawn) <= 200:
+        if len(qpv_drawn) <= NAMES_MAX:
             layers.append(_label_layer(qpv_drawn, LAYER_QPV_LABELS, size=11, offset=14))
     elif communes:
         notices.append("Les périmètres officiels des quartiers prioritaires (QPV) ne sont pas "
                        "encore importés : les quartiers n'apparaissent pas sur la carte.")
-    if drawn and len(drawn) <= 200:  # names over the polygons (not for a national view)
+    if drawn and len(drawn) <= NAMES_MAX:  # names over the polygons
         layers.append(_label_layer(drawn))
     notice = None
     if notices:
         notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)])
-    return _deck(layers, bounds), notice
+    # only communes to pick (circles, no quartier drawn): the tooltip says "Commune" once
+    place = "Commune" if not drawn and not qpv_drawn else None
+    return _deck(layers, bounds, value_label=metric_label, place=place), notice
 
 
 def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
@@ -200,7 +213,7 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
     communes = sorted(qpv.communes, key=lambda c: c.insee_code)
     drawn = [c for c in communes if c.geometry]
     deps = ",".join(sorted({department_of(c.insee_code) for c in communes})) or "93"
-    layers, notices = [], []
+    layers, notices, place = [], [], None
     if qpv.geometry:
         # the quartier's own perimeter, outlined over its commune(s), the neighbours around
         bounds = _bounds([qpv] + drawn)
@@ -225,20 +238,32 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
             layers.append(_label_layer(drawn))
         else:
             layers += [_circle_layer(communes, {}, 0, ""), _label_layer(communes)]
+            place = "Commune"
         notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
                        "importé : la carte montre sa ou ses communes.")
     notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)]) if notices else None
-    return _deck(layers, bounds, max_zoom=15), notice
+    return _deck(layers, bounds, max_zoom=15, value_label="Code", place=place), notice
 
 
 class CompactDeck(pdk.Deck):
     """A pydeck Deck whose JSON (what st.pydeck_chart sends) has no indentation: pydeck's own
-    `to_json` indents by 2, which more than doubles the size of nested coordinate arrays."""
+    `to_json` indents by 2, which more than doubles the size of nested coordinate arrays.
+
+    `freeze()` serializes it once and keeps the text: a deck shared by every session (the
+    pages' st.cache_resource) is then never serialized again, and must not be changed."""
 
     def to_json(self) -> str:
+        frozen = self.__dict__.get("_frozen_json")
+        if frozen is not None:
+            return frozen
         from pydeck.bindings.json_tools import default_serialize
         return json.dumps(self, sort_keys=True, default=default_serialize,
                           separators=(",", ":"))
+
+    def freeze(self) -> "CompactDeck":
+        text = self.to_json()  # before the attribute exists: pydeck serializes every attribute
+        self.__dict__["_frozen_json"] = text
+        return self
 
 
 def deck_payload_size(deck: pdk.Deck) -> int:
@@ -323,10 +348,11 @@ def fr_value(value: float | None) -> str:
 
 
 def _props(kind: str, row, value, metric_label: str) -> dict:
+    """A polygon's tooltip and selection fields (the metric's name is in the deck's tooltip)."""
     code = row.insee_code if kind == "commune" else (row.code or "")
-    return {"kind": kind, "id": row.id, "code": code, "nom": row.name,
+    return {"id": row.id, "code": code, "nom": row.name,
             "type": "Commune" if kind == "commune" else "Quartier (QPV)",
-            "libelle": metric_label or "Code", "valeur": fr_value(value) if metric_label else code}
+            "valeur": fr_value(value) if metric_label else code}
 
 
 def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: float,
@@ -350,15 +376,21 @@ def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: flo
                      auto_highlight=True)
 
 
-def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_label: str
-                  ) -> pdk.Layer:
+def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_label: str,
+                  typed: bool = False) -> pdk.Layer:
+    """Proportional circles at the communes' centroids. Each circle carries its id, name and
+    value (the code without a metric); `typed`: also "type", for a map whose tooltip must tell
+    communes from quartiers."""
     points = []
     for c in communes:
         if c.centroid_lon is None or c.centroid_lat is None:
             continue
         value = metric.get(c.id)
         share = 0.0 if not value or vmax <= 0 else math.sqrt(max(value, 0) / vmax)
-        point = _props("commune", c, value, metric_label)
+        point = {"id": c.id, "nom": c.name,
+                 "valeur": fr_value(value) if metric_label else c.insee_code}
+        if typed:
+            point["type"] = "Commune"
         point.update(lon=round(c.centroid_lon, COORD_DECIMALS),
                      lat=round(c.centroid_lat, COORD_DECIMALS),
                      radius=round(250 + 1250 * share), fill=_colour(value, vmax, 200))
@@ -432,8 +464,11 @@ def _centroid_bounds(communes: list[Commune]) -> tuple[float, float, float, floa
     return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
 
 
-def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: float = 13
-          ) -> pdk.Deck:
+def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: float = 13,
+          value_label: str = "Valeur", place: str | None = None) -> pdk.Deck:
+    """The deck of `layers` framing `bounds`. Tooltip: "<type> : <nom>" and "<value_label> :
+    <valeur>"; `place` is the type written once when every pickable object is of one kind
+    (the objects then carry no "type")."""
     west, south, east, north = bounds
     lat = (south + north) / 2
     width = max(east - west, 1e-4)
@@ -446,7 +481,9 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
     view = pdk.ViewState(longitude=round((west + east) / 2, COORD_DECIMALS),
                          latitude=round(lat, COORD_DECIMALS),
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
-    tooltip = {"html": "<b>{type} : {nom}</b><br/>{libelle} : {valeur}",
+    # {…}: each place's fields, HTML-escaped by Streamlit; the label is the code's, escaped here
+    tooltip = {"html": f"<b>{html.escape(place) if place else '{type}'} : {{nom}}</b><br/>"
+                       + html.escape(value_label or "Valeur") + " : {valeur}",
                "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
     style = background_style()
     if style:  # PERR_MAP_STYLE_URL: a real background map (needs network in the browser)

@@ -31,6 +31,7 @@ CSS = f"""<style>
   vertical-align:top;overflow-wrap:anywhere}}
 .perr-t th{{background:#f0f2f6;font-weight:600}}
 .perr-t td.n,.perr-t th.n{{text-align:right;white-space:nowrap}}
+.perr-t th[scope=row]{{min-width:9rem}}
 .perr-wrap{{max-height:36rem;overflow:auto}}
 @media (max-width:{PHONE_MAX}px){{
   .perr-wrap{{max-height:none;overflow:visible}}
@@ -38,7 +39,7 @@ CSS = f"""<style>
   .perr-t,.perr-t tbody,.perr-t tr,.perr-t td,.perr-t th[scope=row]{{display:block;width:100%;box-sizing:border-box}}
   .perr-t caption{{display:block;width:100%}}
   .perr-t tr{{border:1px solid #c8c8c8;border-radius:.5rem;margin:0 0 .6rem;padding:.3rem .2rem}}
-  .perr-t td,.perr-t th[scope=row]{{border:0;padding:.15rem .5rem;text-align:left}}
+  .perr-t td,.perr-t th[scope=row]{{border:0;padding:.15rem .5rem;text-align:left;min-width:0}}
   .perr-t td.n{{text-align:left;white-space:normal}}
   .perr-t th[scope=row]{{background:none;font-size:1rem}}
   .perr-t td[data-label]::before{{content:attr(data-label) "\\00a0: ";font-weight:600;color:#333}}
@@ -54,8 +55,11 @@ div[class*="st-key-perr-narrow"]{{display:none}}
 
 
 def install_css() -> None:
-    """The tables' style sheet (a style-only st.html takes no room on the page)."""
-    st.html(CSS)
+    """The tables' style sheet, written once per run by app.py (in the sidebar: a style-only
+    st.html takes no room, and its rules apply to the whole page). Not once per table: it
+    would be sent again with each of them at every rerun (1.6 kB each)."""
+    with st.sidebar:
+        st.html(CSS)
 
 
 def _empty(value) -> bool:
@@ -109,15 +113,13 @@ def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | Non
 
 
 def table(df: pd.DataFrame, columns: Mapping[str, str], **options) -> None:
-    """Show `table_html(df, columns, **options)` (with its style sheet)."""
-    install_css()
+    """Show `table_html(df, columns, **options)` (its style sheet: `install_css`)."""
     st.html(table_html(df, columns, **options))
 
 
 def wide_or_narrow(key: str, wide: Callable[[], object], narrow: Callable[[], object]):
     """`wide()` on a screen, `narrow()` on a phone (both are rendered; CSS shows one). Returns
     what `wide()` returns (e.g. a dataframe's selection event)."""
-    install_css()
     with st.container(key=f"perr-wide-{key}"):
         result = wide()
     with st.container(key=f"perr-narrow-{key}"):

@@ -1,4 +1,5 @@
-"""Pieces shared by the reading pages: cached model calls, demo banner, empty notices, maps.
+"""Pieces shared by the reading pages: cached model calls, demo banner, empty notices, maps,
+expanders built only when opened.
 
 `cached(fn, *args)` runs a perr_model read function `fn(session, *args)` on the read-only
 engine, through perr_model.figures.stored (the figure stored at the current data version when
@@ -6,6 +7,10 @@ there is one, the definition otherwise), and caches its result in the process (s
 shared by every session) per database URL, **data version** and arguments: nothing is
 recomputed until the data changes, and a change is seen at the next rerun (the version is one
 primary-key lookup).
+
+Built elements (the maps' pydeck decks, the plotly figures of perr_ui/panels.py) are cached
+with st.cache_resource: one object shared by every session, no copy per hit, so it is treated
+as immutable. They are keyed by the database URL, `data_version()` and the values they draw.
 """
 from __future__ import annotations
 
@@ -21,6 +26,9 @@ from perr_ui import common
 from perr_ui.text import md
 
 TTL_SECONDS = 3600  # results stay exact by their version key; the TTL only frees memory
+# Built elements: kept at most this long, and at most this many (a deck of a national
+# territory is ~1 MB in memory).
+RESOURCE_TTL_SECONDS, RESOURCE_ENTRIES = TTL_SECONDS, 64
 DEMO_NOTICE = ("Territoire de **démonstration** : toutes les données affichées ici sont "
                "**fictives**, générées par programme. Elles ne décrivent aucun lieu réel.")
 
@@ -117,12 +125,30 @@ def nothing(message: str = "Aucune action enregistrée pour cette sélection.") 
     st.info(message, icon=":material/info:")
 
 
+def on_demand(label: str, key: str, build, *args) -> None:
+    """An expander whose content `build(*args)` is computed and sent only while it is open
+    (Streamlit sends a closed expander's content anyway). It is its own fragment: opening or
+    closing it reruns this block only. The expander stays what it was for a person: a
+    disclosure button, reached and opened with the keyboard, with its French label."""
+    _on_demand(label, key, build, args)
+
+
+@st.fragment
+def _on_demand(label: str, key: str, build, args: tuple) -> None:
+    box = st.expander(label, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            build(*args)
+
+
 def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[int, float],
                  label: str, key: str, empty_label: str = "aucune donnée"):
-    """Draw the coverage map (geo.coverage_deck when available) and its colour legend.
-    Returns the selection event."""
+    """Draw the coverage map (geo.coverage_deck when available), its colour legend and its
+    text equivalent (on demand). Returns the selection event."""
     from perr_model import geo
-    deck, notice = _deck(territory_id, by_commune, by_qpv, label)
+    deck, notice = _coverage_deck(database_url(), data_version(), territory_id, by_commune,
+                                  by_qpv, label)
+    notice = _for_readers(notice)
     t = territory()
     if t and t["is_synthetic"]:
         notice = ("Données fictives : cercles proportionnels placés sur une grille arbitraire, "
@@ -137,7 +163,8 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
         st.html(legend)
-    map_as_text(territory_id, by_commune, by_qpv, label)
+    on_demand("La carte en texte", f"{key}_text", map_as_text, territory_id, by_commune,
+              by_qpv, label)
     return event
 
 
@@ -146,23 +173,26 @@ def map_as_text(territory_id: int, by_commune, by_qpv, label: str) -> None:
     from perr_model import geo
     with common.session() as s:
         sentence, rows = geo.coverage_text(s, territory_id, by_commune, by_qpv, label)
-    with st.expander("La carte en texte"):
-        st.text(sentence)
-        # st.table renders Markdown in its cells: the places' names go through an escaped
-        # HTML table instead (perr_ui/tables.py)
-        from perr_ui import tables
-        if rows:
-            import pandas as pd
-            frame = pd.DataFrame(rows)
-            tables.table(frame, {c: c for c in frame.columns}, title="Lieu",
-                         caption="Valeurs de la carte, par lieu")
+    st.text(sentence)
+    # st.table renders Markdown in its cells: the places' names go through an escaped
+    # HTML table instead (perr_ui/tables.py)
+    from perr_ui import tables
+    if rows:
+        import pandas as pd
+        frame = pd.DataFrame(rows)
+        tables.table(frame, {c: c for c in frame.columns}, title="Lieu",
+                     caption="Valeurs de la carte, par lieu")
 
 
-def _deck(territory_id, by_commune, by_qpv, label):
+@st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
+def _coverage_deck(url: str, version: int, territory_id: int, by_commune: dict,
+                   by_qpv: dict, label: str):
+    """geo.coverage_deck, built and serialized once for every session that draws the same
+    values (the year, axis and measure only choose the values)."""
     from perr_model import geo
-    with common.session() as s:
+    with Session(common._engine(url, True)) as s:
         deck, notice = geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
-    return deck, _for_readers(notice)
+    return deck.freeze(), notice
 
 
 def _for_readers(notice: str | None) -> str | None:
@@ -173,19 +203,21 @@ def _for_readers(notice: str | None) -> str | None:
 
 
 def selected_place(event) -> tuple[str, int] | None:
-    """(kind, id) of the commune or quartier clicked on a map drawn by perr_model.geo."""
+    """(kind, id) of the commune or quartier clicked on a map drawn by perr_model.geo: the
+    selection is keyed by layer, and each pickable layer holds one kind (geo.PICKABLE)."""
+    from perr_model.geo import PICKABLE
     if not event:
         return None
     try:
         objects = event.selection.get("objects", {})
     except AttributeError:
         return None
-    for picked in objects.values():
-        if picked:
+    for layer, picked in objects.items():
+        if picked and layer in PICKABLE:
             obj = picked[0]
             props = obj.get("properties", obj)
-            if props.get("kind") in ("commune", "qpv") and props.get("id") is not None:
-                return props["kind"], int(props["id"])
+            if props.get("id") is not None:
+                return PICKABLE[layer], int(props["id"])
     return None
 
 
@@ -219,9 +251,8 @@ def quartiers_map(quartiers, key: str) -> None:
     if quartiers is None or quartiers.empty:
         st.caption("Aucun quartier rattaché à cette action.")
         return
-    from perr_model import geo
-    with common.session() as s:
-        deck, notice = geo.qpv_deck(s, int(quartiers.iloc[0]["id"]))
+    deck, notice, legend, sentence = _qpv_map(database_url(), data_version(),
+                                              int(quartiers.iloc[0]["id"]))
     notice = _for_readers(notice)
     if len(quartiers) > 1:
         st.caption(f"Carte du quartier « {md(quartiers.iloc[0]['name'], multiline=False)} » ; "
@@ -230,8 +261,15 @@ def quartiers_map(quartiers, key: str) -> None:
     if notice:
         st.caption(md(notice))  # names the quartier (data)
     st.pydeck_chart(deck, key=key, height=280)
-    with common.session() as s:  # legend and text equivalent (geo.qpv_text)
-        legend = geo.qpv_legend_html(s, int(quartiers.iloc[0]["id"]))
-        if legend:
-            st.html(legend)
-            st.caption(md(geo.qpv_text(s, int(quartiers.iloc[0]["id"]))))  # names from data
+    if legend:  # legend and text equivalent (geo.qpv_text)
+        st.html(legend)
+        st.caption(md(sentence))  # names from data
+
+
+@st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
+def _qpv_map(url: str, version: int, qpv_id: int):
+    """(deck, notice, legend, sentence) of one quartier's map, built once for every session."""
+    from perr_model import geo
+    with Session(common._engine(url, True)) as s:
+        deck, notice = geo.qpv_deck(s, qpv_id)
+        return deck.freeze(), notice, geo.qpv_legend_html(s, qpv_id), geo.qpv_text(s, qpv_id)

@@ -1,6 +1,7 @@
 """Spatial queries and the pydeck maps offered to the pages, before and after import."""
 import json
 
+import pytest
 import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -65,6 +66,9 @@ def test_before_import_circles_and_a_notice(referential_url, rw_engine):
     assert len(points) == 8
     big, small = points[0], points[1]
     assert big["radius"] > small["radius"] and big["valeur"] == "4"
+    # only communes to pick: the tooltip says so once, the circles do not repeat it
+    assert deck._tooltip["html"] == "<b>Commune : {nom}</b><br/>Actions : {valeur}"
+    assert set(big) == {"id", "nom", "valeur", "lon", "lat", "radius", "fill"}
     assert "ne sont pas encore importés" in notice and "--department 93" in notice
     # offline: no tiles, no token; the sentinel is what Streamlit's front-end reads as "no base
     # map" (a missing mapStyle makes it fetch Carto's style instead)
@@ -101,7 +105,9 @@ def test_after_import_polygons_coloured_by_metric(referential_url, rw_engine, tm
                              "93078"}  # the territory only, not the 32 other communes
     assert communes["93071"]["fill"] != communes["93005"]["fill"]
     assert communes["93029"]["valeur"] == "aucune donnée"
-    assert communes["93071"]["libelle"] == "Actions de l'axe 1"
+    # the metric's name is written once, in the tooltip (escaped), not in every place
+    assert "Actions de l&#x27;axe 1 : {valeur}" in deck._tooltip["html"]
+    assert all("libelle" not in props for props in communes.values())
     qpv = layers[geo.LAYER_QPV]["data"]["features"]
     assert {f["properties"]["code"] for f in qpv} == {"QN09391M", "QN09392M", "QN09393N"}
     assert "{nom}" in deck._tooltip["html"]  # st.pydeck_chart sends it apart from the JSON
@@ -113,6 +119,73 @@ def test_after_import_polygons_coloured_by_metric(referential_url, rw_engine, tm
                          geo.LAYER_LABELS, geo.LAYER_QPV_LABELS]
     assert {f["properties"]["code"] for f in one[geo.LAYER_COMMUNES]["data"]["features"]} == {
         "93005", "93071"}
+
+
+def test_the_drawing_is_the_same_whatever_the_values(referential_url, rw_engine, tmp_path):
+    """A year or a measure changes colours and values, never the geometry nor the names: the
+    same coordinates, rounded the same way, byte for byte."""
+    engine = _imported(referential_url, rw_engine, tmp_path)
+    tid = _territory_id(engine)
+    with Session(engine) as s:
+        ids = [i for (i,) in s.execute(text("select id from commune where territory_id = :t "
+                                            "order by id"), {"t": tid})]
+        one, _ = geo.coverage_deck(s, tid, {ids[0]: 10, ids[1]: 2}, {}, "Actions")
+        other, _ = geo.coverage_deck(s, tid, {ids[0]: 1, ids[2]: 7.5}, {}, "Montants")
+
+    def drawing(deck):
+        out = {}
+        for layer in json.loads(deck.to_json())["layers"]:
+            data = layer["data"]
+            items = data["features"] if isinstance(data, dict) else data
+            out[layer["id"]] = [json.dumps({k: v for k, v in item.items()
+                                            if k not in ("properties", "fill", "radius",
+                                                         "valeur")}, sort_keys=True)
+                                for item in items]
+        return out
+
+    first, second = drawing(one), drawing(other)
+    assert first == second and first[geo.LAYER_COMMUNES]
+    assert json.loads(one.to_json())["initialViewState"] == \
+        json.loads(other.to_json())["initialViewState"]
+    assert one.to_json() != other.to_json()  # the colours did change
+
+
+def test_a_national_view_names_places_in_the_tooltip_only(referential_url, rw_engine):
+    """Beyond geo.NAMES_MAX communes the names would cover each other: no label layer; each
+    circle still carries its name for the tooltip."""
+    from perr_model import synthetic
+    rw_engine(referential_url).dispose()
+    synthetic.generate_into(referential_url, n_qpv=5, n_contrats=140, n_actions=20,
+                            n_funding_lines=5)
+    engine = rw_engine(referential_url)
+    tid = _territory_id(engine, synthetic.SLUG)
+    with Session(engine) as s:
+        n = s.scalar(text("select count(*) from commune where territory_id = :t"), {"t": tid})
+        deck, _ = geo.coverage_deck(s, tid, {}, {}, "Actions")
+    assert n > geo.NAMES_MAX
+    spec = json.loads(deck.to_json())
+    assert [layer["id"] for layer in spec["layers"]] == [geo.LAYER_CIRCLES]
+    assert len({p["nom"] for p in spec["layers"][0]["data"]}) == n
+
+
+@pytest.mark.parametrize("layer, props, expected", [
+    (geo.LAYER_QPV, {"properties": {"id": 7, "nom": "Le Bois L'Abbé"}}, ("qpv", 7)),
+    (geo.LAYER_COMMUNES, {"properties": {"id": 3, "nom": "Sevran"}}, ("commune", 3)),
+    (geo.LAYER_CIRCLES, {"id": 5, "nom": "Sevran"}, ("commune", 5)),
+    (geo.LAYER_NEIGHBOURS, {"properties": {"nom": "Livry-Gargan"}}, None)])
+def test_a_click_names_the_place_by_its_layer(layer, props, expected):
+    from types import SimpleNamespace
+
+    from perr_ui.widgets import selected_place
+    event = SimpleNamespace(selection={"indices": {layer: [0]}, "objects": {layer: [props]}})
+    assert selected_place(event) == expected
+
+
+def test_a_frozen_deck_sends_the_same_text():
+    deck = geo.CompactDeck(layers=[], map_provider=None)
+    text_before = deck.to_json()
+    assert deck.freeze().to_json() == text_before
+    assert "frozen" not in deck.to_json()
 
 
 def test_legend_scales_from_zero_to_the_largest_value():

@@ -1,7 +1,10 @@
 """Couverture page: headline figures, axis × commune table, map and angles morts agree with SQL."""
 import json
+import shutil
 
-from page_support import PEMB, PTE, Page, demo_url, on, sql, territory_id  # noqa: F401
+import pytest
+
+from page_support import PEMB, PTE, Page, demo_url, html_tables, on, sql, territory_id  # noqa: F401
 from perr_model import synthetic
 
 LIVE = ("select id from action where territory_id=:t and not archived "
@@ -9,6 +12,10 @@ LIVE = ("select id from action where territory_id=:t and not archived "
 
 
 def matrix_of(p):
+    """The sortable axis × commune grid, built only once its expander is open."""
+    if not p.at.session_state["cov_matrix_grid"]:
+        p.at.session_state["cov_matrix_grid"] = True
+        p.run()
     return next(d.value for d in p.at.dataframe if "Total territoire" in d.value.columns)
 
 
@@ -100,3 +107,76 @@ def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url)
     legend = [h.proto.body for h in p.at.get("html")]
     assert any("Postes financés par l&#x27;État (€)" in b or "Postes financés par l'État (€)" in b
                for b in legend), legend
+
+
+@pytest.fixture(scope="module")
+def wide_url(embedded_sqlite, tmp_path_factory) -> str:
+    """The embedded data plus a demonstration territory of 30 communes (more than the table
+    shows at first)."""
+    path = tmp_path_factory.mktemp("wide") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    synthetic.generate_into(url, n_qpv=40, n_contrats=20, n_actions=1500, n_funding_lines=300)
+    return url
+
+
+def test_the_table_shows_the_top_communes_and_all_of_them_on_demand(on, wide_url):
+    url = on(wide_url)
+    tid = territory_id(url, synthetic.SLUG)
+    n = sql(url, "select count(*) from commune where territory_id=:t", t=tid)
+    assert n == 30
+    p = Page(url, "pages/couverture.py", tid)
+    toggle = p.at.toggle(key="cov_matrix_all")
+    assert toggle.label == f"Afficher toutes les communes ({n})" and not toggle.value
+    first = _matrix_table(p)
+    toggle.set_value(True)
+    p.run()
+    full = _matrix_table(p)
+    communes = [c for c in full.columns if c != "Total territoire"]
+    assert len(communes) == n
+    # worked out here from the full table: each commune's total over the axes, highest first
+    # (a tie keeps the table's order), the 10 others added up cell by cell
+    ranked = sorted(communes, key=lambda c: -full[c].sum())
+    assert list(first.columns) == ranked[:20] + ["Autres communes", "Total territoire"]
+    for axis in full.index:
+        assert first.loc[axis, ranked[:20]].tolist() == full.loc[axis, ranked[:20]].tolist()
+        assert first.loc[axis, "Autres communes"] == sum(full.loc[axis, c] for c in ranked[20:])
+        assert first.loc[axis, "Total territoire"] == full.loc[axis, "Total territoire"]
+    axis1 = sql(url, "select count(distinct l.action_id) from action_axis l join axis a on "
+                     "a.id=l.axis_id join action x on x.id=l.action_id where a.territory_id=:t "
+                     "and a.position=1 and not x.archived", t=tid)
+    assert first.iloc[0]["Total territoire"] == axis1
+    others = "« Autres communes » additionne, axe par axe, les 10 autres"
+    assert not any(others in c.value for c in p.at.caption)  # all shown: nothing added up
+    p.at.toggle(key="cov_matrix_all").set_value(False)
+    p.run()
+    assert any(others in c.value for c in p.at.caption)
+    assert _matrix_table(p).equals(first)
+
+
+def _matrix_table(p):
+    """The axis × commune HTML table as numbers, axes as the index."""
+    table = next(t for t in html_tables(p.at) if "Total territoire" in t.columns)
+    return table.set_index("Axe").apply(lambda col: col.str.replace("\u202f", "").astype(int))
+
+
+def test_closed_expanders_are_built_only_when_opened(on, demo_url):
+    url = on(demo_url)
+    p = Page(url, "pages/couverture.py", territory_id(url, synthetic.SLUG))
+    shown = p.text()
+    assert "Financements des actions, par financeur" not in shown
+    assert "Valeurs de la carte, par lieu" not in shown
+    assert not any("Total territoire" in d.value.columns for d in p.at.dataframe)
+    labels = {e.label for e in p.at.expander}
+    assert {"Financements des actions et postes de l'État", "Tableau à trier (axe × commune)",
+            "La carte en texte"} <= labels
+    for key in ("cov_money", "cov_matrix_grid", "cov_map_text"):
+        p.at.session_state[key] = True
+    p.run()
+    shown = p.text()
+    assert "Financements des actions, par financeur" in shown
+    assert "Valeurs de la carte, par lieu" in shown
+    places = sql(url, "select count(*) from commune where territory_id=:t",
+                 t=territory_id(url, synthetic.SLUG))
+    assert f"La carte montre {places} commune(s)" in shown
+    assert any("Total territoire" in d.value.columns for d in p.at.dataframe)

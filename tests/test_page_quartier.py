@@ -26,7 +26,14 @@ def test_choosing_another_quartier_and_year(on, demo_url):
     n = sql(url, "select count(*) from action_qpv l join action a on a.id=l.action_id where "
                  "qpv_id=:q and year_start<=2022 and coalesce(year_end,year_start)>=2022", q=qpv)
     assert p.metric("Actions") == str(n)
+    # each axis's list is sent only once its expander is opened
+    axes = len(p.at.expander)
+    assert axes and not [t for t in html_tables(p.at) if list(t.columns)[:2] == ["Titre", "Statut"]]
+    for i in range(axes):
+        p.at.session_state[f"qpv_axis_{i}"] = True
+    p.run()
     by_axis = [t for t in html_tables(p.at) if list(t.columns)[:2] == ["Titre", "Statut"]]
+    assert len(by_axis) == axes
     assert sum(len(t) for t in by_axis) >= n  # by axis (an action may serve 2)
     assert all((t["Titre"] != "").all() for t in by_axis)
 
@@ -42,3 +49,24 @@ def test_nothing_to_say_is_left_out(on, embedded_sqlite):
     captions = " ".join(c.value for c in p.at.caption)
     assert "Code officiel" not in captions and "non renseign" not in captions
     assert all(m.label != "Population" for m in p.at.metric)
+
+
+def test_a_quartier_of_another_territory_gives_way_to_the_first(on, embedded_sqlite):
+    """A quartier chosen on another territory is not this territory's: after a change of
+    territory the page opens on its first quartier."""
+    url = on(embedded_sqlite)
+    p = Page(url, "pages/quartier.py", territory_id(url, "paris-terres-d-envol"))
+    elsewhere = sql(url, "select max(q.id) from qpv q join qpv_commune l on l.qpv_id = q.id "
+                         "join commune c on c.id = l.commune_id join territory t on "
+                         "t.id = c.territory_id where t.slug = 'paris-terres-d-envol'")
+    p.at.selectbox(key="qpv_id").set_value(elsewhere)
+    p.run()
+    assert p.at.selectbox(key="qpv_id").value == elsewhere
+    p.territory_id = territory_id(url, PEMB)
+    p.run()
+    box = p.at.selectbox(key="qpv_id")
+    assert box.index == 0 and box.value != elsewhere
+    assert len(box.options) == sql(
+        url, "select count(distinct q.id) from qpv q join qpv_commune l on l.qpv_id = q.id "
+             "join commune c on c.id = l.commune_id join territory t on t.id = c.territory_id "
+             "where t.slug = :s", s=PEMB)

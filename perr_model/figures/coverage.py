@@ -23,6 +23,8 @@ from .definitions import (
 from .scope import Scope
 
 MEASURES = MEASURE_LABELS
+TOTAL = "Total territoire"      # the matrix's last column: each action once
+OTHERS = "Autres communes"      # top_communes: the communes left out, added up
 
 
 def _count(session: Session, q) -> int:
@@ -197,11 +199,11 @@ def axis_commune_matrix(session: Session, scope: Scope, measure: str = "actions"
                  .group_by(places.c.axis_id, places.c.commune_id))
         totals = select(ax.c.axis_id, literal(None), func.count()).group_by(ax.c.axis_id)
     names = {cid: name for cid, name in communes}
-    columns = [n for _, n in communes] + ["Total territoire"]
+    columns = [n for _, n in communes] + [TOTAL]
     grid = {a: dict.fromkeys(columns, 0.0) for a in axes["axis_id"]}
     for axis_id, commune_id, v in session.execute(cells.union_all(totals)).all():
         if axis_id in grid:
-            column = "Total territoire" if commune_id is None else names.get(commune_id)
+            column = TOTAL if commune_id is None else names.get(commune_id)
             if column is not None:
                 grid[axis_id][column] = float(v or 0)
     table = pd.DataFrame([list(grid[a].values()) for a in axes["axis_id"]],
@@ -233,6 +235,24 @@ def _metric_rows(session: Session, scope: Scope, axis_id: int | None, measure: s
         if am is not None:
             q = q.join(am, am.c.action_id == link.c.action_id)
         out.append(session.execute(q.group_by(*keys)).all())
+    return out
+
+
+def top_communes(matrix: pd.DataFrame, n: int = 20) -> pd.DataFrame:
+    """What fits on a screen of `axis_commune_matrix`: its `n` communes with the highest total
+    over the axes (of the measure it holds), highest first (a tie keeps the matrix's order:
+    alphabetical), then "Autres communes", the sum of the other communes' cells axis by axis
+    (so each row's communes still add up to the full matrix's), then "Total territoire"
+    unchanged (each action once: not the sum of the columns). A matrix of at most `n`
+    communes is returned as it is."""
+    communes = [c for c in matrix.columns if c != TOTAL]
+    if len(communes) <= n:
+        return matrix
+    totals = matrix[communes].sum()
+    ranked = sorted(communes, key=lambda c: -totals[c])  # stable: ties keep the matrix's order
+    out = matrix[ranked[:n]].copy()
+    out[OTHERS] = matrix[ranked[n:]].sum(axis=1)
+    out[TOTAL] = matrix[TOTAL]
     return out
 
 

@@ -90,6 +90,9 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
         '[data-testid="stMetricValue"]').inner_text()
     assert value.strip() == str(n)
     page.locator('[data-testid="stExpander"] summary').first.click()  # first axis's actions
+    # the list is built once its axis is opened (a fragment rerun): wait for it
+    page.locator('[data-testid="stExpander"]').first.locator("table.perr-t").wait_for(
+        timeout=30_000)
     wait_idle(page)
     _check(page, axe, "Quartier")
     screenshot(page, f"walk-resident-2-quartier-{w}")

@@ -110,6 +110,9 @@ def test_vice_president_prepares_the_copil(start_app, e2e_db, new_page, size, tm
     assert posts > 0  # the embedded extract has 2022 posts for this territory
     page.locator('[data-testid="stExpander"] summary').filter(
         has_text="Financements des actions et postes de l'État").click()
+    # its content is built once it is opened (a fragment rerun): wait for it
+    page.locator('[data-testid="stExpander"]').filter(
+        has_text="postes de l'État").first.get_by_text("Total :").wait_for(timeout=30_000)
     wait_idle(page)
     posts_text = _flat(page.locator('[data-testid="stExpander"]').filter(
         has_text="postes de l'État").first.inner_text())
