@@ -16,6 +16,7 @@ from perr_model.schema import (
     action_commune, action_commune_reached, action_objective, action_qpv, qpv_commune,
 )
 from perr_model.store import make_engine, write_session
+from store_support import champigny
 
 
 def pairs(session: Session, query) -> set[tuple[int, int]]:
@@ -54,12 +55,6 @@ def engine(loaded_url):
     eng = make_engine(loaded_url, read_only=False)
     yield eng
     eng.dispose()
-
-
-def champigny(session: Session):
-    territory = session.scalars(select(Territory).where(Territory.slug.like("%marne%"))).one()
-    commune = session.scalars(select(Commune).where(Commune.insee_code == "94017")).one()
-    return territory, commune
 
 
 def test_loaded_store_is_exact_and_not_empty(engine):

@@ -3,8 +3,6 @@ they watch exactly the link tables the definitions name, and their source SQL re
 pairs as the Python definitions on a store with actions of every kind (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,16 +13,11 @@ from perr_model.figures.definitions import (
     AXIS_SERVED, COMMUNE_REACHED, axis_links_definition, commune_links_definition,
 )
 from perr_model.store import make_engine
-
-MIGRATION = (Path(__file__).resolve().parents[1] / "perr_model" / "migrations" / "versions"
-             / "0004_derived_links.py")
+from store_support import migration as load_migration
 
 
 def migration():
-    spec = importlib.util.spec_from_file_location("derived_links_0004", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration("0004_derived_links.py")
 
 
 @pytest.mark.parametrize("sqlite", [True, False])

@@ -8,9 +8,7 @@ refresh, and after a refresh every stored figure equals its definition. Each wri
 the way some part of the product does it (ORM, bulk insert, importer, raw SQL, cascade)."""
 from __future__ import annotations
 
-import importlib.util
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,16 +24,11 @@ from perr_model.schema import (
     figure_summary,
 )
 from perr_model.store import make_engine, write_session
-
-MIGRATION = (Path(__file__).resolve().parents[1] / "perr_model" / "migrations" / "versions"
-             / "0007_figure_store.py")
+from store_support import champigny, migration as load_migration
 
 
 def migration():
-    spec = importlib.util.spec_from_file_location("figure_store_0007", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration("0007_figure_store.py")
 
 
 def same(got, expected) -> None:
@@ -100,12 +93,6 @@ def engine(loaded_url):
     eng = make_engine(loaded_url, read_only=False)
     yield eng
     eng.dispose()
-
-
-def champigny(session: Session):
-    territory = session.scalars(select(Territory).where(Territory.slug.like("%marne%"))).one()
-    commune = session.scalars(select(Commune).where(Commune.insee_code == "94017")).one()
-    return territory, commune
 
 
 def test_every_table_a_figure_reads_has_a_version_trigger(engine):
