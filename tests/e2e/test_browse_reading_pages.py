@@ -6,19 +6,16 @@ import pytest
 from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
 
 
-def test_demo_territory_is_labelled(start_app, demo_db, page):
+def test_demo_territory_is_labelled_and_an_axis_bar_sets_the_map_axis(start_app, demo_db,
+                                                                      page):
+    """One load of the demonstration's Couverture for both checks (formerly two tests)."""
     base = start_app(demo_db)
     goto(page, f"{base}/?territoire=demonstration")
+    # the demonstration territory says so, and shows its two rows of figures
     assert "démonstration" in page.locator('[data-testid="stAlert"]').first.inner_text()
     assert page.locator('[data-testid="stMetric"]').count() == 7   # two rows: coverage, money
     screenshot(page, "demo-couverture-1400")
-    goto(page, f"{base}/actions?territoire=demonstration")
-    screenshot(page, "demo-actions-1400")
-
-
-def test_clicking_an_axis_bar_sets_the_map_axis(start_app, demo_db, page):
-    base = start_app(demo_db)
-    goto(page, f"{base}/?territoire=demonstration")
+    # clicking an axis bar sets the map's axis
     assert any(v.startswith("Tous les axes") for v in select_values(page))
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
@@ -30,6 +27,8 @@ def test_clicking_an_axis_bar_sets_the_map_axis(start_app, demo_db, page):
     values = select_values(page)
     assert not any(v.startswith("Tous les axes") for v in values)
     assert any(v.startswith("Axe 2 –") for v in values), values
+    goto(page, f"{base}/actions?territoire=demonstration")
+    screenshot(page, "demo-actions-1400")
 
 
 def select_values(page) -> list[str]:
@@ -43,7 +42,6 @@ def select_values(page) -> list[str]:
 def test_referential_with_objectives_and_examples(start_app, e2e_db, new_page, size):
     base = start_app(e2e_db)
     page = new_page(*size)
-    goto(page, f"{base}/")
     goto(page, f"{base}/referentiel?territoire=paris-terres-d-envol")
     page.locator('[data-testid="stExpander"] summary').first.click()
     wait_idle(page)
