@@ -105,32 +105,58 @@ def drop_pg_database(admin, name: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _build_template(admin, load: bool) -> str:
+def _fill_embedded(url: str) -> None:
+    """The embedded default of data/ (what `loaded_url` holds)."""
+    from perr_model.importers.embedded import load_embedded
+    engine = make_engine(url, read_only=False)
+    try:
+        with write_session(engine) as session:
+            load_embedded(session)
+    finally:
+        engine.dispose()
+
+
+def _template_fill(load):
+    """What a template holds after migration: nothing (False), the embedded default (True), or
+    whatever `load(url)` writes into the migrated store (a module-level function, so that the
+    same function always names the same template)."""
+    if load is True:
+        return _fill_embedded
+    if load is False or load is None:
+        return None
+    return load
+
+
+def _template_name(fill) -> str:
+    return {None: "empty", _fill_embedded: "loaded"}.get(fill, getattr(fill, "__name__", "tpl"))
+
+
+def _build_template(admin, load) -> str:
     name = create_pg_database(admin)
     _prepare(_pg_url(name), load)
     return name
 
 
-def _prepare(url: str, load: bool) -> None:
+def _prepare(url: str, load) -> None:
     engine = make_engine(url, read_only=False)
     try:
         migrate.upgrade(engine)
-        if load:
-            from perr_model.importers.embedded import load_embedded
-            with write_session(engine) as session:
-                load_embedded(session)
     finally:
         engine.dispose()
+    fill = _template_fill(load)
+    if fill is not None:
+        fill(url)
 
 
 @pytest.fixture(scope="session")
 def pg_templates(pg_admin):
-    made: dict[bool, str] = {}
+    made: dict = {}
 
-    def get(load: bool) -> str:
-        if load not in made:
-            made[load] = _build_template(pg_admin, load)
-        return made[load]
+    def get(load) -> str:
+        fill = _template_fill(load)
+        if fill not in made:
+            made[fill] = _build_template(pg_admin, fill)
+        return made[fill]
 
     yield get
     for name in made.values():
@@ -141,19 +167,22 @@ def pg_templates(pg_admin):
 
 @pytest.fixture(scope="session")
 def sqlite_templates(tmp_path_factory):
-    made: dict[bool, Path] = {}
+    made: dict = {}
 
-    def get(load: bool) -> Path:
-        if load not in made:
-            path = tmp_path_factory.mktemp("tpl") / ("loaded.sqlite" if load else "empty.sqlite")
-            _prepare(f"sqlite:///{path}", load)
-            made[load] = path
-        return made[load]
+    def get(load) -> Path:
+        fill = _template_fill(load)
+        if fill not in made:
+            path = tmp_path_factory.mktemp("tpl") / f"{_template_name(fill)}.sqlite"
+            _prepare(f"sqlite:///{path}", fill)
+            made[fill] = path
+        return made[fill]
 
     return get
 
 
-def _store(request, tmp_path, load: bool):
+def _store(request, tmp_path, load):
+    """This test's own store (request.param: the backend), a copy of the template `load` names
+    (see _template_fill): a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "perr.sqlite"
         shutil.copy(request.getfixturevalue("sqlite_templates")(load), path)
@@ -165,6 +194,15 @@ def _store(request, tmp_path, load: bool):
     yield _pg_url(name)
     shared_engine.cache_clear()
     drop_pg_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+def store_from_template():
+    """For fixtures of other kinds of store (tests/editing_support.py, tests/geofixtures.py):
+    in a fixture parametrized like `empty_url`, `yield from store_from_template(request,
+    tmp_path, fill)` gives the test its own copy of a store migrated then filled by
+    `fill(url)` once per session and backend, instead of filling every test's store anew."""
+    return _store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])

@@ -1,8 +1,8 @@
 """Shared helpers of the editing/import tests (issue 5): a store with the places of data/
 (territories, contrats de ville, communes, named quartiers) and a few accounts.
 
-Built on `empty_url`, so every test runs on SQLite and PostgreSQL, and does not depend on
-the protocol referential being loadable.
+A migrated store (like `empty_url`, so every test runs on SQLite and PostgreSQL) with only the
+places and the accounts: it does not depend on the protocol referential being loadable.
 """
 from __future__ import annotations
 
@@ -60,11 +60,17 @@ def add_accounts(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture
-def places_url(empty_url):
-    load_places(empty_url)
-    add_accounts(empty_url)
-    return empty_url
+def fill_places(url: str) -> None:
+    """A migrated store → the places of data/ and the accounts (the `places_url` template)."""
+    load_places(url)
+    add_accounts(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def places_url(request, tmp_path, store_from_template):
+    """URL of this test's own store with the places and the accounts (like `empty_url`, once
+    per backend): a copy of a template filled once per session by `fill_places`."""
+    yield from store_from_template(request, tmp_path, fill_places)
 
 
 @pytest.fixture

@@ -43,18 +43,23 @@ COMMUNES_93 = _department_file("93")
 COMMUNES_94 = _department_file("94")
 
 
-@pytest.fixture
-def referential_url(empty_url):
-    """The embedded referential without the extracts of official files (both backends)."""
+def fill_referential(url: str) -> None:
+    """A migrated store → the embedded referential without the extracts of official files."""
     from perr_model.importers.embedded import load_embedded
     from perr_model.store import make_engine, write_session
-    engine = make_engine(empty_url, read_only=False)
+    engine = make_engine(url, read_only=False)
     try:
         with write_session(engine) as session:
             load_embedded(session, official=False)
     finally:
         engine.dispose()
-    return empty_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def referential_url(request, tmp_path, store_from_template):
+    """The embedded referential without the extracts of official files (both backends): this
+    test's own copy of a template filled once per session by `fill_referential`."""
+    yield from store_from_template(request, tmp_path, fill_referential)
 
 # Column order and names exactly as in the official files.
 QPV_2015 = ["CODE_QP", "NOM_QP", "COMMUNE_QP"]

@@ -73,11 +73,19 @@ class AppServer:
         raise TimeoutError(f"streamlit ne répond pas sur {self.url}")
 
     def stop(self) -> None:
-        self.proc.terminate()
+        self.terminate()
+        self.wait()
+
+    def terminate(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+
+    def wait(self) -> None:
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait(5)
 
 
 @pytest.fixture(scope="session")
@@ -94,8 +102,10 @@ def start_app(tmp_path_factory):
         return servers[key].url
 
     yield start
+    for server in servers.values():   # all asked to stop at once, then each awaited
+        server.terminate()
     for server in servers.values():
-        server.stop()
+        server.wait()
 
 
 @pytest.fixture(scope="session")

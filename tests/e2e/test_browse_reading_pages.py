@@ -1,39 +1,21 @@
-"""Every reading page in a real browser, desktop and phone, normal and public instance:
-renders with no exception, and a screenshot of each is saved for review."""
+"""Reading pages in a real browser beyond the tour of every page (test_accessibility.py): the
+demonstration territory, a click on an axis bar, a referential with objectives and examples.
+Screenshots are saved for review."""
 import pytest
 
 from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
 
-PAGES = ["", "territoires", "actions", "engagements", "referentiel", "quartier", "copil",
-         "a-propos"]
 
-
-@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("public", [False, True], ids=["normal", "public"])
-def test_every_reading_page_renders(start_app, e2e_db, new_page, size, public):
-    base = start_app(e2e_db, public=public)
-    page = new_page(*size)
-    for slug in PAGES:
-        goto(page, f"{base}/{slug}")
-        assert page.locator('[data-testid="stException"]').count() == 0, slug
-        assert page.locator("h1").count() >= 1, slug
-        assert page.locator('[data-testid="stSidebarNav"]').count() == 1, slug
-        screenshot(page, f"{'public' if public else 'normal'}-{slug or 'couverture'}-{size[0]}")
-
-
-def test_demo_territory_is_labelled(start_app, demo_db, page):
+def test_demo_territory_is_labelled_and_an_axis_bar_sets_the_map_axis(start_app, demo_db,
+                                                                      page):
+    """One load of the demonstration's Couverture for both checks (formerly two tests)."""
     base = start_app(demo_db)
     goto(page, f"{base}/?territoire=demonstration")
+    # the demonstration territory says so, and shows its two rows of figures
     assert "démonstration" in page.locator('[data-testid="stAlert"]').first.inner_text()
     assert page.locator('[data-testid="stMetric"]').count() == 7   # two rows: coverage, money
     screenshot(page, "demo-couverture-1400")
-    goto(page, f"{base}/actions?territoire=demonstration")
-    screenshot(page, "demo-actions-1400")
-
-
-def test_clicking_an_axis_bar_sets_the_map_axis(start_app, demo_db, page):
-    base = start_app(demo_db)
-    goto(page, f"{base}/?territoire=demonstration")
+    # clicking an axis bar sets the map's axis
     assert any(v.startswith("Tous les axes") for v in select_values(page))
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
@@ -45,6 +27,8 @@ def test_clicking_an_axis_bar_sets_the_map_axis(start_app, demo_db, page):
     values = select_values(page)
     assert not any(v.startswith("Tous les axes") for v in values)
     assert any(v.startswith("Axe 2 –") for v in values), values
+    goto(page, f"{base}/actions?territoire=demonstration")
+    screenshot(page, "demo-actions-1400")
 
 
 def select_values(page) -> list[str]:
@@ -58,7 +42,6 @@ def select_values(page) -> list[str]:
 def test_referential_with_objectives_and_examples(start_app, e2e_db, new_page, size):
     base = start_app(e2e_db)
     page = new_page(*size)
-    goto(page, f"{base}/")
     goto(page, f"{base}/referentiel?territoire=paris-terres-d-envol")
     page.locator('[data-testid="stExpander"] summary').first.click()
     wait_idle(page)

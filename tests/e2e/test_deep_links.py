@@ -2,12 +2,16 @@
 
 A fresh server runs a pages/ script by itself on its very first visit (Streamlit's legacy
 multipage mode, see perr_ui/frame.py): the detour through app.py must keep the page *and* the
-query parameters. Each fresh-server case gets a server of its own (`PERR_E2E_FRESH`)."""
+query parameters, and the menu must be app.py's (never Streamlit's automatic list of every
+pages/ script, editing ones included). Each fresh-server case gets a server of its own
+(`PERR_E2E_FRESH`): only the very first visit of a server takes that path.
+
+The editing addresses refused on the public instance are test_public_browser's."""
 from __future__ import annotations
 
 import pytest
 
-from conftest import goto
+from conftest import goto, screenshot
 
 TERRITORIES = {"paris-est-marne-et-bois": "Paris Est Marne & Bois",
                "paris-terres-d-envol": "Paris Terres d'Envol"}
@@ -33,7 +37,16 @@ def test_first_visit_of_a_fresh_server_lands_on_the_page_with_its_territory(
         start_app, e2e_db, page, public, slug, territory):
     base = start_app(e2e_db, public=public, env={"PERR_E2E_FRESH": f"deep-{slug}-{territory}"})
     goto(page, f"{base}/{slug}?territoire={territory}")
+    if slug == "actions" and not public:
+        screenshot(page, "normal-fresh-actions-1400")
     _landed(page, slug, territory)
+    # app.py's menu, not the automatic list of every pages/ script (editing ones included)
+    # (formerly test_public_browser::test_fresh_server_deep_link_goes_through_the_app_frame)
+    menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Couverture" in menu and "Engagements des communes" in menu
+    assert "saisie" not in menu.lower() and "comptes" not in menu.lower()
+    if slug == "actions":
+        assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Actions"
 
 
 @pytest.mark.parametrize("territory", list(TERRITORIES))
@@ -59,12 +72,3 @@ def test_address_follows_the_territory_selector(start_app, e2e_db, page):
     page.get_by_role("option", name=TERRITORIES["paris-terres-d-envol"]).click()
     page.wait_for_url("**territoire=paris-terres-d-envol**", timeout=15_000)
     _landed(page, "engagements", "paris-terres-d-envol")
-
-
-@pytest.mark.parametrize("slug", ["saisie", "import-programmation", "comptes"])
-def test_editing_addresses_still_refused_on_the_public_instance(start_app, e2e_db, page, slug):
-    base = start_app(e2e_db, public=True)
-    goto(page, f"{base}/{slug}?territoire=paris-est-marne-et-bois")
-    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == TITLES["couverture"]
-    assert page.locator('[data-testid="stTextInput"]').count() == 0
-    assert page.locator('[data-testid="stFileUploader"]').count() == 0

@@ -24,15 +24,20 @@ def private_db(embedded_sqlite, tmp_path_factory) -> str:
     return url
 
 
-def test_no_editing_page_by_menu_or_url(start_app, private_db, page):
-    base = start_app(private_db, public=True)
-    goto(page, base + "/")
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert "Couverture" in nav and "Saisir" not in nav and "Connexion" not in nav
+def test_no_editing_page_by_menu_or_url(start_app, e2e_db, page):
+    """An editing address, even with a territory's parameter, lands on Couverture with no
+    editing control and a menu without editing pages (the root's menu is checked by the tour
+    of test_accessibility.py). Formerly also test_deep_links::
+    test_editing_addresses_still_refused_on_the_public_instance."""
+    base = start_app(e2e_db, public=True)
     for slug in ("saisie", "import-programmation", "comptes", "connexion"):
-        goto(page, f"{base}/{slug}")
-        assert page.locator("h1").first.inner_text() == "Couverture du protocole", slug
-        assert page.locator('[data-testid="stTextInput"]').count() == 0
+        goto(page, f"{base}/{slug}?territoire=paris-est-marne-et-bois")
+        h1 = page.locator('[data-testid="stMain"] h1').first.inner_text()
+        assert h1 == "Couverture du protocole", slug
+        assert page.locator('[data-testid="stTextInput"]').count() == 0, slug
+        assert page.locator('[data-testid="stFileUploader"]').count() == 0, slug
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Couverture" in nav and "Saisir" not in nav and "Connexion" not in nav, slug
 
 
 def test_action_detail_and_export_without_personal_data(start_app, private_db, new_page):
@@ -67,15 +72,3 @@ def test_first_visit_of_a_fresh_server_straight_to_an_editing_url(start_app, pri
     assert page.locator('[data-testid="stTextInput"]').count() == 0
     assert page.locator('[data-testid="stFileUploader"]').count() == 0
     assert "Saisir" not in page.locator('[data-testid="stSidebar"]').inner_text()
-
-
-def test_fresh_server_deep_link_goes_through_the_app_frame(start_app, private_db, page):
-    """The first visit of a fresh server straight to /actions must get app.py's menu (not the
-    automatic list of every pages/ script, editing ones included) and still land on Actions."""
-    base = start_app(private_db, public=False, env={"PERR_E2E_FRESH": "deep-link"})
-    goto(page, f"{base}/actions")
-    screenshot(page, "normal-fresh-actions-1400")
-    menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert "Couverture" in menu and "Engagements des communes" in menu
-    assert "saisie" not in menu.lower() and "comptes" not in menu.lower()
-    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Actions"

@@ -1,11 +1,12 @@
 """Walk-through: the chef de projet of Champigny edits and imports (issue 14, item 6).
 
 In a real browser at 1400 and 390 px, with screenshots of every step (tests/e2e/screenshots/
-walk-chef-*): signs in; is told why Fontenay's actions are read-only; finds their action on the
-Actions page and opens it with "Modifier"; cannot empty its required start year; archives it
-after a confirmation, is told so, brings it back; imports a programming file whose columns are
-mapped in French; the page starts again empty and lists the actions written, which open in the
-form."""
+walk-chef-*): signs in; is told why Fontenay's actions are read-only, is not offered Fontenay's
+action in the form's picker and creates an action of their commune (formerly
+test_editor_workflow); finds their action on the Actions page and opens it with "Modifier";
+cannot empty its required start year; archives it after a confirmation, is told so, brings it
+back; imports a programming file whose columns are mapped in French; the page starts again
+empty and lists the actions written (each written once), which open in the form."""
 import shutil
 import sys
 from pathlib import Path
@@ -58,14 +59,17 @@ def _folded(page) -> bool:
 
 def _menu(page, label):
     """Follow a menu link (a reload would start a new, signed-out session)."""
-    if _folded(page):
+    link = page.locator('[data-testid="stSidebarNav"] a', has_text=label)
+    if _folded(page):  # the menu slides in: the click waits until the link stands still
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_timeout(600)
-    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
+        link.wait_for(state="visible")
+    link.click()
     wait_idle(page)
-    if _folded(page):
+    if _folded(page):  # fold it again, until it is off screen, to reach the page
         page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
-        page.wait_for_timeout(600)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+            ".getBoundingClientRect().right <= 0", timeout=10_000)
 
 
 def _alerts(page) -> str:
@@ -90,6 +94,7 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     _wait_for_text(page, "Connecté")
+    assert "Connecté" in page.locator('[data-testid="stAlert"]').first.inner_text()
     screenshot(page, f"walk-chef-1-connexion-{w}")
 
     # 1. the form says which actions they may edit, and why the others are read-only
@@ -100,6 +105,26 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     screenshot(page, f"walk-chef-2-saisie-{w}")
     form_text = page.locator('[data-testid="stMain"]').inner_text()
     assert "yyyy" not in form_text and "jj" in form_text  # date fields' empty segments
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    # 1b. another commune's action is not offered; a new action of their commune is written
+    page.get_by_label("Action", exact=True).click()
+    options = page.locator('[role="option"]').all_inner_texts()
+    assert not any("Fontenay" in o for o in options), options
+    page.keyboard.press("Escape")
+    created = f"Permanence d'accès aux droits {w}"
+    page.get_by_label("Titre *").fill(created)
+    page.get_by_role("textbox", name="Année de début *").fill("2022")
+    communes = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Communes *")
+    communes.locator("input").click()
+    page.keyboard.type("Champigny")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Enregistrer").click()
+    _wait_for_text(page, "Action enregistrée")
+    assert "Action enregistrée" in _alerts(page)
+    assert _db(walk_db, "select count(*) from action where title = :t", t=created)[0] == 1
+    screenshot(page, f"editor-saisie-{w}")
 
     # 2. Actions page: their action's detail has "Modifier", which opens it in the form
     _menu(page, "Actions")
@@ -167,6 +192,8 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     _wait_for_text(page, "Actions écrites")
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "2 créée(s)" in main
+    for title in (f"Chantier éducatif {w}", f"Jardin partagé {w}"):  # each written once
+        assert _db(walk_db, "select count(*) from action where title = :t", t=title)[0] == 1
     assert f"W-{w}-1 — Chantier éducatif {w} (créée)" in main
     assert page.get_by_role("button", name="Importer").count() == 0  # no stale preview
     assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
