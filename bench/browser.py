@@ -84,7 +84,17 @@ st.write("Une page Streamlit minimale :", st.session_state.year)
 # navigation start) and tells whether every chart is drawn.
 PROBE = """
 (() => {
-  const st = window.__perr = {idle: 0, lastIdle: 0, running: false, lastMut: 0};
+  const st = window.__perr = {idle: 0, lastIdle: 0, running: false, lastMut: 0, files: 0};
+  // The maps' files (app/static/, loaded by deck.gl with fetch): a page is not drawn while
+  // one is on its way; its arrival counts as a change of the page.
+  const fetch0 = window.fetch;
+  window.fetch = function (...args) {
+    const url = String((args[0] && args[0].url) || args[0]);
+    if (!url.includes('app/static/')) return fetch0.apply(this, args);
+    st.files += 1;
+    return fetch0.apply(this, args).finally(() => {
+      st.files -= 1; st.lastMut = performance.now(); });
+  };
   // Charts, maps and tables are lazy elements: a skeleton first, then a frame whose chart
   // module is fetched, then the drawing. Ready = no skeleton, every shown frame holds a drawing.
   const charts = window.__perrCharts = () => {
@@ -97,7 +107,7 @@ PROBE = """
     return frames.every(f => f.querySelector(
       'canvas, svg.main-svg, img, table, .stDataFrameGlideDataEditor'))
         && plots.every(p => p.querySelector('.main-svg, canvas'))
-        && decks.every(d => d.querySelector('canvas'));
+        && decks.every(d => d.querySelector('canvas')) && st.files === 0;
   };
   // Mutation records carry the old value: a run that starts and ends between two callbacks
   // is still counted (a fast rerun would otherwise be missed).
@@ -253,6 +263,7 @@ class Sample:
     seconds: float        # until idle with every chart drawn
     kbytes: float         # websocket payload received
     script: float = 0.0   # until the script's end (server work + transfer); the rest is drawing
+    files_kb: float = 0.0  # map files loaded over HTTP (app/static/, perr_ui/mapfiles.py)
 
 
 @dataclass
@@ -263,11 +274,17 @@ class PageResult:
 
 
 class Wire:
-    """Bytes of websocket frames received by one page."""
+    """Bytes of websocket frames received by one page, and of the map files it loaded."""
 
     def __init__(self, page):
         self.received = 0
+        self.files = 0
         page.on("websocket", self._ws)
+        page.on("response", self._response)
+
+    def _response(self, response) -> None:
+        if "/app/static/" in response.url:
+            self.files += int(response.headers.get("content-length") or 0)
 
     def _ws(self, ws) -> None:
         ws.on("framereceived", self._frame)
@@ -305,7 +322,7 @@ async def first_render(browser, url: str) -> tuple[Sample, object, Wire, object]
     kb = wire.received / 1024
     if await page.locator('[data-testid="stException"]').count():
         raise RuntimeError("la page affiche une erreur")
-    return Sample(done / 1000, kb, idle / 1000), ctx, wire, page
+    return Sample(done / 1000, kb, idle / 1000, wire.files / 1024), ctx, wire, page
 
 
 async def year_change(page, wire: Wire, run: int) -> Sample:
@@ -320,11 +337,12 @@ async def year_change(page, wire: Wire, run: int) -> Sample:
     choices = [label for label in labels if label and label != current] or labels
     target = choices[run % len(choices)]
     idle_before = await page.evaluate("() => window.__perr.idle")
-    wire.received = 0
+    wire.received = wire.files = 0
     t_click = await page.evaluate("() => performance.now()")
     await options.filter(has_text=target).first.click(timeout=10_000)
     done, idle = await wait_done(page, idle_before, STEP_TIMEOUT_S)
-    return Sample((done - t_click) / 1000, wire.received / 1024, (idle - t_click) / 1000)
+    return Sample((done - t_click) / 1000, wire.received / 1024, (idle - t_click) / 1000,
+                  wire.files / 1024)
 
 
 async def measure_page(browser, url: str, runs: int) -> PageResult:
@@ -401,8 +419,10 @@ def print_pages_table(title: str, floor: PageResult, results: dict[str, PageResu
           f"{med([s.kbytes for s in floor.year]):.1f} Kio")
     print("\n| page | premier rendu (s) médiane (min–max) | dont script | × plancher | ≤ 1,5× ? "
           "| changement d'année (s) | dont script | ≤ 0,3 s ? | × plancher | Kio reçus 1er rendu "
-          "| Kio reçus changement d'année" + (" | ≤ 60 Kio ? |" if national else " |"))
-    print("|---|---:|---:|---:|:-:|---:|---:|:-:|---:|---:|---:|" + (":-:|" if national else ""))
+          "| Kio reçus changement d'année" + (" | ≤ 60 Kio ? |" if national else " |")
+          + " Kio de fichiers de carte (HTTP) 1er rendu / changement d'année |")
+    print("|---|---:|---:|---:|:-:|---:|---:|:-:|---:|---:|---:|" + (":-:|" if national else "")
+          + "---:|")
     for name, r in results.items():
         first = [s.seconds for s in r.first]
         year = [s.seconds for s in r.year]
@@ -417,6 +437,8 @@ def print_pages_table(title: str, floor: PageResult, results: dict[str, PageResu
                f"| {ykb:.0f} |")
         if national:
             row += f" {verdict(ykb <= TARGET_YEAR_KB)} |"
+        row += (f" {med([s.files_kb for s in r.first]) if r.first else 0:.0f} / "
+                f"{med([s.files_kb for s in r.year]) if r.year else 0:.0f} |")
         print(row)
         for err in r.errors:
             print(f"|   ↳ {name} : {err} |")

@@ -9,6 +9,11 @@ Maps for the pages (no streamlit import here):
   returns `(deck, notice)`: communes and QPV filled by a metric, or proportional circles at
   commune centroids while perimeters are not imported; `notice` is French text for the page
   (None when everything is drawn from official perimeters);
+- `coverage_drawing(session, territory_id)` is what that map draws whatever the values
+  (contours, circles, names, neighbours: the same for every year, axis and measure) and
+  `painted(drawing, metric_by_commune, metric_by_qpv, label, urls)` its deck for some values:
+  with the drawing's data served by URL (`Drawing.files()`, perr_ui/mapfiles.py) the deck
+  carries only each place's colour step, one character per place (`step`, `PALETTE`);
 - `qpv_deck(session, qpv_id)` the same for one quartier and its communes;
 - `coverage_text` / `qpv_text`: the same maps as text (a sentence and a small table of the
   values drawn), for readers who cannot see the map (RGAA 1.1 / 4.x: text equivalent).
@@ -34,6 +39,7 @@ import html
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -61,8 +67,11 @@ COORD_DECIMALS = 5                      # 1e-5 degree is about a metre: plenty f
 NAMES_MAX = 200
 NO_DATA = [210, 210, 210, 140]
 OUTLINE = [90, 90, 90, 255]
-# Pale yellow -> dark blue (ColorBrewer YlGnBu end points): readable, colour-blind safe.
-LOW, HIGH = (255, 255, 204), (37, 52, 148)
+# ColorBrewer's YlGnBu in 9 classes, pale yellow -> dark blue: readable, colour-blind safe.
+# Step 0 (zero) is the palest; a positive value takes one of the 8 others (see `step`).
+PALETTE = ((255, 255, 217), (237, 248, 177), (199, 233, 180), (127, 205, 187), (65, 182, 196),
+           (29, 145, 192), (34, 94, 168), (37, 52, 148), (8, 29, 88))
+LOW, HIGH = PALETTE[0], PALETTE[-1]
 
 HOW_TO_IMPORT = ("Un administrateur peut les importer depuis « Administration › Importer les "
                  "périmètres », ou en ligne de commande : « python -m perr_model geo fetch "
@@ -161,48 +170,8 @@ def coverage_deck(session: Session, territory_id: int | None,
     "aucune donnée" in grey. `territory_id=None` maps every stored commune (national view).
     Returns `(deck, notice)`; show `notice` (French) next to the map when it is not None.
     """
-    communes = _communes(session, territory_id)
-    qpvs = _qpvs(session, [c.id for c in communes])
-    by_c, by_q = _as_dict(metric_by_commune), _as_dict(metric_by_qpv)
-    deps = _departments(session, territory_id, communes)
-    notices = []
-    drawn = [c for c in communes if c.geometry]
-    qpv_drawn = [q for q in qpvs if q.geometry]
-    vmax = max([v for v in list(by_c.values()) + list(by_q.values()) if v is not None] + [0])
-    layers = []
-    if drawn:
-        bounds = _bounds(drawn)
-        tol = tolerance_for(bounds)
-        if territory_id is not None:
-            layers += _neighbour_layers(session, bounds, {c.id for c in communes}, tol)
-        layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, by_c, vmax, metric_label,
-                                     tol, alpha=170, line_width=1))
-        if len(drawn) < len(communes):
-            notices.append(f"{len(communes) - len(drawn)} commune(s) sans contour importé.")
-    else:
-        bounds = _centroid_bounds(communes)
-        layers.append(_circle_layer(communes, by_c, vmax, metric_label, typed=bool(qpv_drawn)))
-        if len(communes) <= NAMES_MAX:
-            layers.append(_label_layer(communes))
-        notices.append("Les contours officiels des communes ne sont pas encore importés : la "
-                       "carte montre un cercle proportionnel au centre de chaque commune.")
-        tol = tolerance_for(bounds)
-    if qpv_drawn:
-        layers.append(_polygon_layer(LAYER_QPV, "qpv", qpv_drawn, by_q, vmax, metric_label, tol,
-                                     alpha=230, line_width=2))
-        if len(qpv_drawn) <= NAMES_MAX:
-            layers.append(_label_layer(qpv_drawn, LAYER_QPV_LABELS, size=11, offset=14))
-    elif communes:
-        notices.append("Les périmètres officiels des quartiers prioritaires (QPV) ne sont pas "
-                       "encore importés : les quartiers n'apparaissent pas sur la carte.")
-    if drawn and len(drawn) <= NAMES_MAX:  # names over the polygons
-        layers.append(_label_layer(drawn))
-    notice = None
-    if notices:
-        notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)])
-    # only communes to pick (circles, no quartier drawn): the tooltip says "Commune" once
-    place = "Commune" if not drawn and not qpv_drawn else None
-    return _deck(layers, bounds, value_label=metric_label, place=place), notice
+    drawing = coverage_drawing(session, territory_id)
+    return painted(drawing, metric_by_commune, metric_by_qpv, metric_label), drawing.notice
 
 
 def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
@@ -243,6 +212,220 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
                        "importé : la carte montre sa ou ses communes.")
     notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)]) if notices else None
     return _deck(layers, bounds, max_zoom=15, value_label="Code", place=place), notice
+
+
+# --- coverage maps: a drawing (what does not depend on the values) and its painting -------------
+
+STEPS = len(PALETTE) - 1  # a positive value takes one of STEPS colours; zero is LOW
+_NO_DATA_STEP = STEPS + 1
+
+
+def step(value: float | None, vmax: float) -> int | None:
+    """Colour step of a value on a map whose largest value is `vmax`: None without data, 0 for
+    zero (or less), 1..STEPS for a positive value (the upper end of its share, so the smallest
+    positive value is never drawn like zero: an angle mort stays visible)."""
+    if value is None:
+        return None
+    if value <= 0 or vmax <= 0:
+        return 0
+    return min(STEPS, max(1, math.ceil(value / vmax * STEPS - 1e-9)))
+
+
+def step_colour(k: int | None, alpha: int) -> list[int]:
+    """RGBA of step `k` (NO_DATA for None)."""
+    return NO_DATA if k is None else list(PALETTE[k]) + [alpha]
+
+
+def step_radius(k: int | None) -> int:
+    """Radius (metres) of a proportional circle at step `k`: area proportional to the step."""
+    return round(250 + 1250 * math.sqrt((k or 0) / STEPS))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One layer of a coverage map as drawn whatever the values. `data` is year-independent;
+    a valued part (`kind` "commune" / "qpv") lists its places' ids in `ids`, the i-th object of
+    `data` carrying "i": i."""
+    layer_id: str
+    layer_type: str
+    data: object
+    props: dict
+    attrs: dict = field(default_factory=dict)
+    kind: str | None = None
+    ids: tuple[int, ...] = ()
+    alpha: int = 255
+    circles: bool = False
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What `coverage_drawing` returns: a territory's map without its values (the same for every
+    year, axis and measure). `painted` gives its deck for given values."""
+    parts: tuple[_Part, ...]
+    bounds: tuple[float, float, float, float]
+    notice: str | None
+    place: str | None
+
+    def files(self) -> dict[str, object]:
+        """Layer id -> the layer's year-independent data, to be served once by URL."""
+        return {p.layer_id: p.data for p in self.parts}
+
+
+def coverage_drawing(session: Session, territory_id: int | None) -> Drawing:
+    """The drawing of `coverage_deck`: communes (polygons, or proportional circles at their
+    centroids while perimeters are not imported), QPV perimeters, names, neighbours."""
+    communes = _communes(session, territory_id)
+    qpvs = _qpvs(session, [c.id for c in communes])
+    deps = _departments(session, territory_id, communes)
+    notices, parts = [], []
+    drawn = [c for c in communes if c.geometry]
+    qpv_drawn = [q for q in qpvs if q.geometry]
+    if drawn:
+        bounds = _bounds(drawn)
+        tol = tolerance_for(bounds)
+        if territory_id is not None:
+            parts += [_fixed(layer) for layer in
+                      _neighbour_layers(session, bounds, {c.id for c in communes}, tol)]
+        parts.append(_polygon_part(LAYER_COMMUNES, "commune", drawn, tol, alpha=170,
+                                   line_width=1))
+        if len(drawn) < len(communes):
+            notices.append(f"{len(communes) - len(drawn)} commune(s) sans contour importé.")
+    else:
+        bounds = _centroid_bounds(communes)
+        parts.append(_circle_part(communes, typed=bool(qpv_drawn)))
+        if len(communes) <= NAMES_MAX:
+            parts.append(_fixed(_label_layer(communes)))
+        notices.append("Les contours officiels des communes ne sont pas encore importés : la "
+                       "carte montre un cercle proportionnel au centre de chaque commune.")
+        tol = tolerance_for(bounds)
+    if qpv_drawn:
+        parts.append(_polygon_part(LAYER_QPV, "qpv", qpv_drawn, tol, alpha=230, line_width=2))
+        if len(qpv_drawn) <= NAMES_MAX:
+            parts.append(_fixed(_label_layer(qpv_drawn, LAYER_QPV_LABELS, size=11, offset=14)))
+    elif communes:
+        notices.append("Les périmètres officiels des quartiers prioritaires (QPV) ne sont pas "
+                       "encore importés : les quartiers n'apparaissent pas sur la carte.")
+    if drawn and len(drawn) <= NAMES_MAX:  # names over the polygons
+        parts.append(_fixed(_label_layer(drawn)))
+    notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)]) if notices else None
+    # only communes to pick (circles, no quartier drawn): the tooltip says "Commune" once
+    place = "Commune" if not drawn and not qpv_drawn else None
+    return Drawing(tuple(parts), bounds, notice, place)
+
+
+def painted(drawing: Drawing, metric_by_commune: Mapping | None, metric_by_qpv: Mapping | None,
+            metric_label: str = "Valeur", urls: Mapping[str, str] | None = None) -> "CompactDeck":
+    """The deck of `drawing` coloured by the values.
+
+    Without `urls`, every layer carries its data and each place its colour, size and value
+    (the tooltip shows the value). With `urls` (layer id -> the URL where `drawing.files()`
+    serves that layer's data), the deck names the URLs and carries only, per valued layer, one
+    character per place (its colour step, `step`) in the colour and radius expressions: what a
+    change of year, axis or measure sends is then about a byte per place, the browser keeping
+    the geometry and names it loaded once. The tooltip then names the place, and a click on it
+    shows its value under the map."""
+    by = {"commune": _as_dict(metric_by_commune), "qpv": _as_dict(metric_by_qpv)}
+    vmax = max([v for m in by.values() for v in m.values() if v is not None] + [0])
+    layers = []
+    for part in drawing.parts:
+        props = dict(part.props)
+        url = (urls or {}).get(part.layer_id)
+        if part.kind is None:
+            data = url or part.data
+        elif url:
+            data = url
+            steps = "".join(str(_NO_DATA_STEP if k is None else k)
+                            for k in (step(by[part.kind].get(i), vmax) for i in part.ids))
+            index = "i" if part.circles else "properties.i"
+            palette = [step_colour(k, part.alpha) for k in range(STEPS + 1)] + [NO_DATA]
+            props["get_fill_color"] = _lookup(palette, steps, index)
+            if part.circles:
+                radii = [step_radius(k) for k in range(STEPS + 1)] + [step_radius(None)]
+                props["get_radius"] = _lookup(radii, steps, index)
+        else:
+            data = _valued(part, by[part.kind], vmax, metric_label)
+        layer = pdk.Layer(part.layer_type, id=part.layer_id, data=data, **props)
+        for name, value in part.attrs.items():
+            setattr(layer, name, value)
+        layers.append(layer)
+    label = metric_label if not urls else None
+    return _deck(layers, drawing.bounds, value_label=label, place=drawing.place,
+                 by_url=bool(urls))
+
+
+def _lookup(table: list, steps: str, index: str) -> str:
+    """deck.gl JSON expression: `table`'s entry at the step of the object's place.
+    Parenthesized because deck.gl's expression parser (jsep 0.3) reads an index (`[…]`) only
+    after a name or a parenthesized group, not after a literal."""
+    return f'({json.dumps(table, separators=(",", ":"))})[("{steps}")[{index}]]'
+
+
+def _valued(part: _Part, metric: dict, vmax: float, metric_label: str):
+    """`part`'s data with each place's colour (and radius) and value, for a deck that carries
+    its data."""
+    if part.circles:
+        out = []
+        for row in part.data:
+            k = step(metric.get(row["id"]), vmax)
+            point = {key: value for key, value in row.items() if key != "i"}
+            point["valeur"] = fr_value(metric.get(row["id"]))
+            point.update(radius=step_radius(k), fill=step_colour(k, part.alpha))
+            out.append(point)
+        return out
+    features = []
+    for feature in part.data["features"]:
+        props = {key: value for key, value in feature["properties"].items() if key != "i"}
+        value = metric.get(props["id"])
+        props["valeur"] = fr_value(value)
+        props["fill"] = step_colour(step(value, vmax), part.alpha)
+        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _fixed(layer: pdk.Layer) -> _Part:
+    """A layer that does not depend on the values (names, neighbours) as a drawing's part."""
+    attrs = {key: getattr(layer, key) for key in ("character_set", "font_family")
+             if key in layer.__dict__}  # set after construction (see _label_layer)
+    return _Part(layer.id, layer.type, layer.data, dict(layer._kwargs), attrs)
+
+
+def _polygon_part(layer_id: str, kind: str, rows: list, tolerance: float, *, alpha: int,
+                  line_width: int) -> _Part:
+    decimals = COORD_DECIMALS if tolerance < 1e-3 else 4 if tolerance < 5e-3 else 3
+    features = [{"type": "Feature",
+                 "geometry": simplified(row.geometry, tolerance, decimals),
+                 "properties": {"i": i, "id": row.id,
+                                "code": row.insee_code if kind == "commune" else (row.code or ""),
+                                "nom": row.name,
+                                "type": "Commune" if kind == "commune" else "Quartier (QPV)"}}
+                for i, row in enumerate(rows)]
+    props = dict(pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
+                 get_line_color=OUTLINE, line_width_min_pixels=line_width, auto_highlight=True)
+    return _Part(layer_id, "GeoJsonLayer", {"type": "FeatureCollection", "features": features},
+                 props, kind=kind, ids=tuple(row.id for row in rows), alpha=alpha)
+
+
+def _circle_part(communes: list[Commune], typed: bool = False) -> _Part:
+    """Proportional circles at the communes' centroids (radius in metres, deck.gl's default,
+    bounded on screen). `typed`: each circle also says "Commune", for a map whose tooltip must
+    tell communes from quartiers."""
+    rows, ids = [], []
+    for c in communes:
+        if c.centroid_lon is None or c.centroid_lat is None:
+            continue
+        row = {"i": len(rows), "id": c.id, "nom": c.name}
+        if typed:
+            row["type"] = "Commune"
+        row.update(lon=round(c.centroid_lon, COORD_DECIMALS),
+                   lat=round(c.centroid_lat, COORD_DECIMALS))
+        rows.append(row)
+        ids.append(c.id)
+    props = dict(pickable=True, get_position=["lon", "lat"], get_radius="radius",
+                 get_fill_color="fill", get_line_color=OUTLINE, stroked=True,
+                 line_width_min_pixels=1, radius_min_pixels=5, radius_max_pixels=40,
+                 auto_highlight=True)
+    return _Part(LAYER_CIRCLES, "ScatterplotLayer", rows, props, kind="commune",
+                 ids=tuple(ids), alpha=200, circles=True)
 
 
 class CompactDeck(pdk.Deck):
@@ -313,10 +496,7 @@ def _as_dict(metric: Mapping | None) -> dict:
 
 
 def _colour(value: float | None, vmax: float, alpha: int) -> list[int]:
-    if value is None:
-        return NO_DATA
-    t = 0.0 if vmax <= 0 else min(max(value / vmax, 0.0), 1.0)
-    return [round(lo + (hi - lo) * t) for lo, hi in zip(LOW, HIGH)] + [alpha]
+    return step_colour(step(value, vmax), alpha)
 
 
 def legend_html(metric_by_commune: Mapping | None, metric_by_qpv: Mapping | None,
@@ -328,14 +508,16 @@ def legend_html(metric_by_commune: Mapping | None, metric_by_qpv: Mapping | None
     vmax = max(values + [0])
     if vmax <= 0:
         return None
-    low, high = (f"rgb({r},{g},{b})" for r, g, b in (LOW, HIGH))
+    stops = ",".join(  # the map's colour steps, side by side: 0, then STEPS steps up to vmax
+        f"rgb({r},{g},{b}) {100 * k / (STEPS + 1):.1f}% {100 * (k + 1) / (STEPS + 1):.1f}%"
+        for k, (r, g, b, _) in enumerate(step_colour(k, 255) for k in range(STEPS + 1)))
     grey = "rgb({},{},{})".format(*NO_DATA[:3])
     box = "display:inline-block;vertical-align:middle;height:0.8em;border:1px solid #777;"
     label = html.escape(metric_label)
     return (f'<div style="font-size:0.85em;color:#444;line-height:1.8">'
             f'<span style="margin-right:0.4em">{label} :</span>'
             f'<span style="margin-right:0.3em">0</span>'
-            f'<span style="{box}width:7em;background:linear-gradient(to right,{low},{high})">'
+            f'<span style="{box}width:9em;background:linear-gradient(to right,{stops})">'
             f'</span><span style="margin:0 1em 0 0.3em">{fr_value(vmax)}</span>'
             f'<span style="white-space:nowrap"><span style="{box}width:1.2em;'
             f'background:{grey}"></span> {html.escape(empty_label)}</span></div>')
@@ -465,10 +647,12 @@ def _centroid_bounds(communes: list[Commune]) -> tuple[float, float, float, floa
 
 
 def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: float = 13,
-          value_label: str = "Valeur", place: str | None = None) -> pdk.Deck:
+          value_label: str | None = "Valeur", place: str | None = None,
+          by_url: bool = False) -> pdk.Deck:
     """The deck of `layers` framing `bounds`. Tooltip: "<type> : <nom>" and "<value_label> :
     <valeur>"; `place` is the type written once when every pickable object is of one kind
-    (the objects then carry no "type")."""
+    (the objects then carry no "type"). `by_url`: the places carry no value (see `painted`),
+    the tooltip says where to find it."""
     west, south, east, north = bounds
     lat = (south + north) / 2
     width = max(east - west, 1e-4)
@@ -482,8 +666,10 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
                          latitude=round(lat, COORD_DECIMALS),
                          zoom=round(max(min(zoom - 0.3, max_zoom), 1), 2), pitch=0, bearing=0)
     # {…}: each place's fields, HTML-escaped by Streamlit; the label is the code's, escaped here
+    second = ("Touchez ou cliquez pour afficher sa valeur" if by_url
+              else html.escape(value_label or "Valeur") + " : {valeur}")
     tooltip = {"html": f"<b>{html.escape(place) if place else '{type}'} : {{nom}}</b><br/>"
-                       + html.escape(value_label or "Valeur") + " : {valeur}",
+                       + second,
                "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
     style = background_style()
     if style:  # PERR_MAP_STYLE_URL: a real background map (needs network in the browser)

@@ -188,11 +188,21 @@ def map_as_text(territory_id: int, by_commune, by_qpv, label: str) -> None:
 def _coverage_deck(url: str, version: int, territory_id: int, by_commune: dict,
                    by_qpv: dict, label: str):
     """geo.coverage_deck, built and serialized once for every session that draws the same
-    values (the year, axis and measure only choose the values)."""
+    values (the year, axis and measure only choose the values). The drawing's data is served
+    by URL when it can be (perr_ui/mapfiles.py): the deck then carries only the colours."""
     from perr_model import geo
+    drawing, urls = _coverage_drawing(url, version, territory_id)
+    return geo.painted(drawing, by_commune, by_qpv, label, urls).freeze(), drawing.notice
+
+
+@st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
+def _coverage_drawing(url: str, version: int, territory_id: int):
+    """(geo.coverage_drawing, its files' URLs or None), once per territory and data version."""
+    from perr_model import geo
+    from perr_ui import mapfiles
     with Session(common._engine(url, True)) as s:
-        deck, notice = geo.coverage_deck(s, territory_id, by_commune, by_qpv, label)
-    return deck.freeze(), notice
+        drawing = geo.coverage_drawing(s, territory_id)
+    return drawing, mapfiles.publish(drawing.files())
 
 
 def _for_readers(notice: str | None) -> str | None:

@@ -281,3 +281,108 @@ def test_background_map_is_off_by_default_and_set_by_its_setting(monkeypatch, lo
     with Session(engine) as s:
         spec = json.loads(geo.coverage_deck(s, tid)[0].to_json())
     assert spec["mapStyle"] == url
+
+
+def _steps_of(expression: str) -> tuple[list, str, str]:
+    """(palette, one character per place, index field) of a colour or radius expression
+    `([...])[("0123…")[i]]` as deck.gl evaluates it for each object."""
+    import re
+    match = re.fullmatch(r'@@=\((\[.*\])\)\[\("(\d*)"\)\[((?:properties\.)?i)\]\]',
+                         expression)
+    assert match, expression
+    return json.loads(match.group(1)), match.group(2), match.group(3)
+
+
+def test_a_map_by_url_sends_one_character_per_place(referential_url, rw_engine, tmp_path):
+    """With its data served by URL, a coverage deck names the files and carries, per valued
+    layer, each place's colour step: what a year change sends. The files hold the drawing
+    (contours, names, ids) and no value; the steps are those of the values, worked by hand."""
+    engine = _imported(referential_url, rw_engine, tmp_path)
+    tid = _territory_id(engine)
+    with Session(engine) as s:
+        ids = {code: cid for code, cid in s.execute(text(
+            "select insee_code, id from commune where territory_id = :t"), {"t": tid})}
+        qpv_ids = {code: qid for code, qid in s.execute(text("select code, id from qpv "
+                                                             "where code is not null"))}
+        drawing = geo.coverage_drawing(s, tid)
+    values = {ids["93071"]: 10, ids["93005"]: 2, ids["93007"]: 0}
+    urls = {layer_id: f"app/static/cartes/{layer_id}.json" for layer_id in drawing.files()}
+    deck = geo.painted(drawing, values, {qpv_ids["QN09393N"]: 10}, "Actions", urls)
+    text_sent = deck.to_json()
+    spec = json.loads(text_sent)
+    assert {layer["id"]: layer["data"] for layer in spec["layers"]} == urls
+    assert "coordinates" not in text_sent and "Sevran" not in text_sent
+    files = drawing.files()
+    communes = {f["properties"]["code"]: f["properties"]
+                for f in files[geo.LAYER_COMMUNES]["features"]}
+    assert all("valeur" not in p and "fill" not in p for p in communes.values())
+    layer = next(la for la in spec["layers"] if la["id"] == geo.LAYER_COMMUNES)
+    palette, steps, index = _steps_of(layer["getFillColor"])
+    assert index == "properties.i" and len(steps) == len(communes)
+    # vmax 10 over 8 steps: 10 -> 8, 2 -> ceil(1.6) = 2, 0 -> 0, no value -> grey
+    expected = {"93071": 8, "93005": 2, "93007": 0}
+    for code, props in communes.items():
+        k = int(steps[props["i"]])
+        assert palette[k] == (list(geo.PALETTE[expected[code]]) + [170] if code in expected
+                              else geo.NO_DATA), code
+    qpv_layer = next(la for la in spec["layers"] if la["id"] == geo.LAYER_QPV)
+    qpalette, qsteps, _ = _steps_of(qpv_layer["getFillColor"])
+    by_code = {f["properties"]["code"]: f["properties"]["i"]
+               for f in files[geo.LAYER_QPV]["features"]}
+    assert qpalette[int(qsteps[by_code["QN09393N"]])] == list(geo.HIGH) + [230]
+    assert {qpalette[int(qsteps[i])] == geo.NO_DATA for c, i in by_code.items()
+            if c != "QN09393N"} == {True}
+    # the same drawing inline: the same colours, the values in the tooltip
+    inline_deck = geo.painted(drawing, values, {}, "Actions")
+    inline = json.loads(inline_deck.to_json())
+    inline_communes = {f["properties"]["code"]: f["properties"] for la in inline["layers"]
+                       if la["id"] == geo.LAYER_COMMUNES for f in la["data"]["features"]}
+    assert all(inline_communes[c]["fill"] == palette[int(steps[p["i"]])]
+               for c, p in communes.items())
+    assert inline_communes["93071"]["valeur"] == "10"
+    assert "Actions : {valeur}" in inline_deck._tooltip["html"]
+    assert "{valeur}" not in deck._tooltip["html"] and "{nom}" in deck._tooltip["html"]
+
+
+def test_circles_by_url_take_their_size_from_the_steps(referential_url, rw_engine):
+    from perr_model import synthetic
+    rw_engine(referential_url).dispose()
+    synthetic.generate_into(referential_url, n_qpv=5, n_contrats=140, n_actions=20,
+                            n_funding_lines=5)
+    engine = rw_engine(referential_url)
+    tid = _territory_id(engine, synthetic.SLUG)
+    with Session(engine) as s:
+        commune_ids = [i for (i,) in s.execute(text(
+            "select id from commune where territory_id = :t order by id"), {"t": tid})]
+        drawing = geo.coverage_drawing(s, tid)
+    values = {commune_ids[0]: 4.0, commune_ids[1]: 1.0}
+    urls = {layer_id: f"u/{layer_id}" for layer_id in drawing.files()}
+    text_sent = geo.painted(drawing, values, {}, "Actions", urls).to_json()
+    layer = json.loads(text_sent)["layers"][0]
+    rows = drawing.files()[geo.LAYER_CIRCLES]
+    assert len(rows) == len(commune_ids) > geo.NAMES_MAX
+    radii, steps, index = _steps_of(layer["getRadius"])
+    _, colour_steps, _ = _steps_of(layer["getFillColor"])
+    assert index == "i" and steps == colour_steps and len(steps) == len(rows)
+    by_id = {row["id"]: radii[int(steps[row["i"]])] for row in rows}
+    # 4 of 4 -> the largest circle (250 + 1250 m); 1 of 4 -> step 2 -> 250 + 1250·sqrt(2/8)
+    assert by_id[commune_ids[0]] == 1500 and by_id[commune_ids[1]] == 875
+    assert by_id[commune_ids[2]] == 250  # no value: the smallest circle, grey
+    # what a change of values sends: a fixed part and two characters per place
+    assert len(text_sent) < 2_500 + 2 * len(rows)
+
+
+def test_map_files_are_named_by_their_content(tmp_path):
+    from perr_ui import mapfiles
+    folder = tmp_path / "cartes"
+    first = mapfiles.publish({"a": {"x": [1, 2]}, "b": [{"nom": "Bobigny"}]}, folder)
+    again = mapfiles.publish({"a": {"x": [1, 2]}, "b": [{"nom": "Bobigny"}]}, folder)
+    other = mapfiles.publish({"a": {"x": [1, 3]}}, folder)
+    assert first == again and first["a"] != other["a"]
+    assert all(url.startswith("app/static/cartes/") for url in first.values())
+    written = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in folder.iterdir()}
+    assert written[first["b"].rsplit("/", 1)[1]] == [{"nom": "Bobigny"}]
+    assert len(written) == 3 and not list(folder.glob("*.tmp"))
+    blocked = tmp_path / "un-fichier"
+    blocked.write_text("x")
+    assert mapfiles.publish({"a": [1]}, blocked / "cartes") is None  # cannot write: inline

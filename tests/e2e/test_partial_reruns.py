@@ -3,6 +3,7 @@ fragment), and a closed expander's content is sent only once it is opened. Obser
 wire: the websocket frames the page receives after each click."""
 from __future__ import annotations
 
+import json
 import re
 
 from conftest import goto, wait_idle
@@ -75,3 +76,64 @@ def test_each_control_redraws_its_own_block(start_app, e2e_db, page):
     page.get_by_role("option", name="2022", exact=True).click()
     wait_idle(page)
     assert SUMMARY in _since(frames, start)
+
+
+def _map_pixels(page):
+    import io
+
+    import numpy as np
+    from PIL import Image
+    shot = page.locator('[data-testid="stDeckGlJsonChart"]').first.screenshot()
+    return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
+
+
+def _wait_drawn(page, timeout: float = 30.0) -> tuple[float, float, float]:
+    """Shares of the map's pixels: drawn (not the page's white), blue (the palette's upper
+    steps: blue well above red) and black (what deck.gl draws when a colour expression does
+    not evaluate)."""
+    import time
+    end = time.time() + timeout
+    while True:
+        px = _map_pixels(page)
+        drawn = float((px.min(axis=2) < 235).mean())
+        if drawn > 0.05 or time.time() > end:
+            return (drawn, float((px[:, :, 2] - px[:, :, 0] > 40).mean()),
+                    float((px.max(axis=2) < 30).mean()))
+        time.sleep(0.5)
+
+
+def test_the_map_contours_come_once_by_url_and_a_year_sends_its_colours(start_app, e2e_db,
+                                                                        page):
+    """The coverage map's contours and names are loaded once as a file (perr_ui/mapfiles.py);
+    a change of year sends only the colours: no coordinates on the wire, no new file."""
+    base = start_app(e2e_db)
+    frames = _wire(page)
+    files: list[tuple[str, int, bytes]] = []
+
+    def on_response(response):
+        if "/app/static/cartes/" in response.url:
+            files.append((response.url, response.status, response.body()))
+
+    page.on("response", on_response)
+    goto(page, f"{base}/couverture?territoire={PEMB}")
+    page.locator('[data-testid="stDeckGlJsonChart"]').first.scroll_into_view_if_needed()
+    drawn, blue, black = _wait_drawn(page)
+    # the browser drew the contours it loaded, in the palette's colours (Champigny-sur-Marne
+    # holds most of the actions: the darkest blue), not in black
+    assert drawn > 0.05 and blue > 0.01 and black < 0.01, (drawn, blue, black)
+    assert files and all(status == 200 for _, status, _ in files)
+    loaded = [json.loads(body) for _, _, body in files]
+    features = [f for data in loaded if isinstance(data, dict) for f in data["features"]]
+    assert any(f["properties"].get("type") == "Quartier (QPV)" for f in features)
+    assert b'"coordinates"' not in _since(frames, 0)   # geometry never on the websocket
+
+    start, before = len(frames), len(files)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text="Année").first.click()
+    page.get_by_role("option", name="2022", exact=True).click()
+    wait_idle(page)
+    year = _since(frames, start)
+    assert MAP in year and b'"coordinates"' not in year
+    assert len(files) == before  # the same files: nothing loaded again
+    drawn, _, black = _wait_drawn(page)
+    assert drawn > 0.05 and black < 0.01

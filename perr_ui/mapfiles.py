@@ -1,0 +1,76 @@
+"""The coverage maps' year-independent data, served once by URL (Streamlit's static serving).
+
+A coverage map's geometry, names and neighbours do not change with the year, the axis or the
+measure; only each place's colour does (`perr_model.geo.painted`). Each layer's data is written
+once as a JSON file named by the hash of its content under `static/cartes/` (served at
+`app/static/cartes/<name>.json`, `server.enableStaticServing` in .streamlit/config.toml): the
+browser loads it once and keeps it, and a change of year sends about a byte per place.
+
+The same content always gets the same name, so every session, every instance on the machine and
+every data version whose geometry did not change share one file. When the folder cannot be
+written (a read-only deployment) or static serving is off, `publish` returns None and the pages
+send the map with its data, as before. Only public data goes there (official contours, names and
+codes of places), never a value, a person or an action.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"   # next to app.py (Streamlit's rule)
+FOLDER = "cartes"
+URL_PREFIX = f"app/static/{FOLDER}/"   # relative: works under a server.baseUrlPath too
+KEEP = 400                             # files kept; the oldest beyond are removed
+
+log = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    try:
+        return bool(st.get_option("server.enableStaticServing"))
+    except Exception:  # noqa: BLE001 - no Streamlit configuration: send the data inline
+        return False
+
+
+def publish(files: dict[str, object], folder: Path | None = None) -> dict[str, str] | None:
+    """Write each layer's data (layer id -> JSON-able data) and return layer id -> URL, or None
+    when the files cannot be served (the caller then sends the data inline)."""
+    if folder is None:
+        if not enabled():
+            return None
+        folder = STATIC_DIR / FOLDER
+    urls, written = {}, set()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for layer_id, data in files.items():
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            body = text.encode("utf-8")
+            name = hashlib.sha256(body).hexdigest()[:32] + ".json"
+            path = folder / name
+            if not path.exists():
+                handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+                with os.fdopen(handle, "wb") as out:
+                    out.write(body)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)  # a reader never sees half a file
+            written.add(name)
+            urls[layer_id] = URL_PREFIX + name
+        _prune(folder, written)
+    except OSError as exc:
+        log.warning("Fichiers de carte non écrits (%s) : les cartes sont envoyées avec leurs "
+                    "données.", exc.strerror or exc.__class__.__name__)
+        return None
+    return urls
+
+
+def _prune(folder: Path, keep: set[str]) -> None:
+    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in files[KEEP:]:
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
