@@ -26,8 +26,12 @@ db: install
 run: db
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
+# Two workers (pytest-xdist): the browser tests run in one of them, in order (one group, they
+# share their servers), the other tests are spread over both. `make test TEST_WORKERS=0` runs
+# everything in one process.
+TEST_WORKERS ?= 2
 test: install-dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 e2e: install-dev
 	$(PY) -m pytest tests/e2e

@@ -38,6 +38,8 @@ def pytest_collection_modifyitems(items):  # noqa: ANN001
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.e2e)
+            # one worker for them all (make test runs two): they share their servers
+            item.add_marker(pytest.mark.xdist_group("navigateur"))
 
 
 def free_port() -> int:
