@@ -379,6 +379,8 @@ class Action(Base):
         # of the ids and of the holders counted by the headline figures)
         Index("ix_action_live", "territory_id", "archived", "year_start", "year_end", "id",
               "holder_name"),
+        # the Actions list sorted by title, read in index order (0008)
+        Index("ix_action_title", "territory_id", "title", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(80), unique=True)  # stable key for re-imports

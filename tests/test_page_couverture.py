@@ -102,11 +102,16 @@ def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url)
     p.at.button_group(key="cov_measure").set_value("posts")
     p.run()
     deck = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
-    assert "28\u202f418" in json.dumps(deck, ensure_ascii=False)
     assert any("contrat de ville de chaque commune" in c.value for c in p.at.caption)
     legend = [h.proto.body for h in p.at.get("html")]
-    assert any("Postes financés par l&#x27;État (€)" in b or "Postes financés par l'État (€)" in b
-               for b in legend), legend
+    # the map's scale goes up to the contrat's posts (21 254 + 7 164 €), its communes at the
+    # top step; the other communes have none
+    assert any(("Postes financés par l&#x27;État (€)" in b or "Postes financés par l'État (€)"
+                in b) and "28\u202f418" in b for b in legend), legend
+    communes = next(layer for layer in deck["layers"] if layer["id"] == "communes")
+    fill = communes["getFillColor"]
+    steps = fill.split('("')[1].split('")')[0]  # geo.painted: one step per commune
+    assert "8" in steps and set(steps) <= {"8", "9"}, steps
 
 
 @pytest.fixture(scope="module")

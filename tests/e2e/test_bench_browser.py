@@ -1,20 +1,29 @@
 """Smoke test of the browser benchmark (bench/browser.py): it starts its own servers, drives
 Chromium and prints its result tables. Only what it prints is checked, never a duration."""
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_browser_bench_prints_its_tables(tmp_path):
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    run = subprocess.run(
-        [sys.executable, "bench/browser.py", "--small", "--runs", "1", "--pages", "Couverture",
-         "--datasets", "embedded", "--backends", "sqlite", "--visitors", "1",
-         "--instances", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+def test_browser_bench_prints_its_tables():
+    # a short temporary folder: Chromium's socket path under it must stay below 108 bytes
+    # (a pytest-xdist worker's tmp_path is longer)
+    short = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
+    env = {**os.environ, "TMPDIR": str(short)}
+    try:
+        run = subprocess.run(
+            [sys.executable, "bench/browser.py", "--small", "--runs", "1", "--pages",
+             "Couverture", "--datasets", "embedded", "--backends", "sqlite", "--visitors", "1",
+             "--instances", "1"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        left = list(short.glob("perr_browser_*"))
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.splitlines()
     assert any(line.startswith("| page | premier rendu") for line in lines), run.stdout
@@ -28,4 +37,4 @@ def test_browser_bench_prints_its_tables(tmp_path):
     assert len(visitors) == 1 and "échec" not in visitors[0] and "délai" not in visitors[0], run.stdout
     assert "load average" in lines[0] and lines[-1].startswith("Fin :"), run.stdout
     # everything it started is gone: no temporary directory left behind
-    assert not list(tmp_path.glob("perr_browser_*"))
+    assert not left
