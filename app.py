@@ -2,7 +2,7 @@
 import streamlit as st
 
 from perr_model.figures import places
-from perr_ui import common, frame, i18n, nav, tables
+from perr_ui import common, frame, i18n, nav, tables, widgets
 
 # A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).
 st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FAVICON),
@@ -34,10 +34,9 @@ if wanted_page in by_file:
 
 common.warm_figures()  # once per process: store the figures if the store has none for this data
 
-try:
-    with common.session() as s:
-        terr = places.territories(s)
-        years = places.action_years(s)  # years actions run, years of funding and State posts
+try:  # read from the stored figures, cached per data version: every rerun of every page
+    terr = widgets.cached(places.territories)
+    years = widgets.cached(places.action_years)  # years actions run, of funding, of posts
 except FileNotFoundError as exc:
     st.error(f"{exc}")
     st.stop()

@@ -445,19 +445,67 @@ def print_pages_table(title: str, floor: PageResult, results: dict[str, PageResu
     sys.stdout.flush()
 
 
-def print_visitors_table(title: str, rows: list[tuple[int, int, list[float], str]],
-                         national: bool) -> None:
+def print_visitors_table(title: str, rows: list[tuple], national: bool) -> None:
+    """Rows: (instances, visitors, browser seconds, load, protocol seconds, protocol KiB)."""
     print(f"\n### {title}")
-    print("| instances | visiteurs simultanés | attente jusqu'au repos (s) médiane (min–max) "
-          "| pire | ≤ 3 s chacun ? | charge avant |")
-    print("|---:|---:|---:|---:|:-:|---|")
-    for inst, n, times, load in rows:
+    print("| instances | visiteurs simultanés | navigateurs : attente jusqu'au repos (s) médiane "
+          "(min–max) | pire | ≤ 3 s chacun ? | sans navigateur (protocole) : fin du script (s) "
+          "médiane (min–max) | pire | ≤ 3 s chacun ? | Kio reçus | charge avant |")
+    print("|---:|---:|---:|---:|:-:|---:|---:|:-:|---:|---|")
+
+    def worst_of(times: list[float]) -> str:
         worst = max(times) if times else float("inf")
-        goal = verdict(worst <= TARGET_VISITORS_S) + ("" if national and n == 20 and inst == 1
-                                                      else " (cible : 20, national, 1 instance)")
-        print(f"| {inst} | {n} | {fmt_s(times)} | "
-              f"{'délai dépassé' if worst == float('inf') else f'{worst:.2f}'} | {goal} | {load} |")
+        return "délai dépassé" if worst == float("inf") else f"{worst:.2f}"
+
+    for inst, n, times, load, ptimes, pkib in rows:
+        note = "" if national and n == 20 and inst == 1 else " (cible : 20, national, 1 instance)"
+        print(f"| {inst} | {n} | {fmt_s(times)} | {worst_of(times)} "
+              f"| {verdict(bool(times) and max(times) <= TARGET_VISITORS_S)}{note} "
+              f"| {fmt_s(ptimes)} | {worst_of(ptimes)} "
+              f"| {verdict(bool(ptimes) and max(ptimes) <= TARGET_VISITORS_S)}{note} "
+              f"| {pkib:.0f} | {load} |")
     sys.stdout.flush()
+
+
+async def protocol_visit(base: str, page_name: str, query: str, timeout_s: float
+                         ) -> tuple[float, int]:
+    """One visitor without a browser: a websocket session that asks for the page the way
+    Streamlit's front-end does (BackMsg rerun_script), and reads what the server sends until
+    the script has finished. Returns (seconds, bytes received); (inf, bytes) past the timeout.
+    What the server does for a visitor, without the drawing that each visitor's own device does
+    in real life (a browser wave on this machine puts every visitor's drawing on its 2 cores)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    finished = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+    received, start = 0, time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout_s):
+            async with websockets.connect(base.replace("http://", "ws://") + "/_stcore/stream",
+                                          subprotocols=["streamlit"], max_size=None) as ws:
+                msg = BackMsg()
+                msg.rerun_script.query_string = query
+                msg.rerun_script.page_name = page_name
+                await ws.send(msg.SerializeToString())
+                while True:
+                    data = await ws.recv()
+                    received += len(data)
+                    forward = ForwardMsg()
+                    forward.ParseFromString(data)
+                    if (forward.WhichOneof("type") == "script_finished"
+                            and forward.script_finished == finished):
+                        return time.perf_counter() - start, received
+    except (TimeoutError, OSError):
+        pass
+    return float("inf"), received
+
+
+async def protocol_wave(bases: list[str], page_name: str, query: str, n: int,
+                        timeout_s: float) -> tuple[list[float], float]:
+    """N protocol visitors at once (round robin over `bases`): seconds each, median KiB."""
+    results = await asyncio.gather(*(protocol_visit(bases[i % len(bases)], page_name, query,
+                                                    timeout_s) for i in range(n)))
+    return [r[0] for r in results], med([r[1] / 1024 for r in results])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,13 +613,19 @@ async def run(args) -> int:
                                     urls = [page_url(s.url, couverture, slug) for s in pool]
                                     for u in urls:   # warm each instance's caches (not counted)
                                         await visitors_wave(browser, [u], 1, args.visitor_timeout)
+                                    bases = [s.url for s in pool]
+                                    query = f"territoire={slug}" if slug else ""
+                                    page_name = "" if couverture.default else couverture.url_path
                                     for n in visitors:
                                         load = loadavg()
                                         times = await visitors_wave(browser, urls, n,
                                                                     args.visitor_timeout)
-                                        rows.append((inst, n, times, load))
+                                        ptimes, pkib = await protocol_wave(
+                                            bases, page_name, query, n, args.visitor_timeout)
+                                        rows.append((inst, n, times, load, ptimes, pkib))
                                         print(f"  {inst} instance(s), {n} visiteur(s) : "
-                                              f"{fmt_s(times)} s", flush=True)
+                                              f"navigateurs {fmt_s(times)} s ; sans navigateur "
+                                              f"{fmt_s(ptimes)} s", flush=True)
                                 finally:
                                     for s in pool:
                                         stop(s)

@@ -274,7 +274,8 @@ def published() -> dict[str, list[tuple[Callable, tuple]]]:
         "territory_year": [
             (progress.planned_vs_achieved, ()), (progress.by_year, ()),
         ],
-        "once": [(places.territories, ()), (places.datasets, ())],
+        "once": [(places.territories, ()), (places.datasets, ()),
+                 (places.action_years, ())],  # the sidebar's years, on every page
     }
 
 
