@@ -47,6 +47,24 @@ def test_simplified_geometry_is_smaller_and_rounded():
     assert shapely.geometry.shape(small).is_valid
 
 
+def _place_ids(session, tid) -> tuple[dict, dict]:
+    """(INSEE code -> commune id for the territory, QPV code -> id)."""
+    ids = {code: cid for code, cid in session.execute(text(
+        "select insee_code, id from commune where territory_id = :t"), {"t": tid})}
+    qpv_ids = {code: qid for code, qid in session.execute(text(
+        "select code, id from qpv where code is not null"))}
+    return ids, qpv_ids
+
+
+def _national_like(url, rw_engine):
+    """(engine, territory id) of a generated territory with more communes than NAMES_MAX."""
+    from perr_model import synthetic
+    rw_engine(url).dispose()
+    synthetic.generate_into(url, n_qpv=5, n_contrats=140, n_actions=20, n_funding_lines=5)
+    engine = rw_engine(url)
+    return engine, _territory_id(engine, synthetic.SLUG)
+
+
 def _territory_id(engine, slug="paris-terres-d-envol"):
     with Session(engine) as s:
         return s.scalars(select(Territory.id).where(Territory.slug == slug)).one()
@@ -83,10 +101,7 @@ def test_after_import_polygons_coloured_by_metric(referential_url, rw_engine, tm
     engine = _imported(referential_url, rw_engine, tmp_path)
     tid = _territory_id(engine)
     with Session(engine) as s:
-        ids = {code: cid for code, cid in s.execute(text(
-            "select insee_code, id from commune where territory_id = :t"), {"t": tid})}
-        qpv_ids = {code: qid for code, qid in s.execute(text("select code, id from qpv "
-                                                             "where code is not null"))}
+        ids, qpv_ids = _place_ids(s, tid)
         deck, notice = geo.coverage_deck(s, tid, {ids["93071"]: 10, ids["93005"]: 2},
                                          {qpv_ids["QN09393N"]: 3}, "Actions de l'axe 1")
         size = geo.deck_payload_size(deck)
@@ -153,12 +168,7 @@ def test_the_drawing_is_the_same_whatever_the_values(referential_url, rw_engine,
 def test_a_national_view_names_places_in_the_tooltip_only(referential_url, rw_engine):
     """Beyond geo.NAMES_MAX communes the names would cover each other: no label layer; each
     circle still carries its name for the tooltip."""
-    from perr_model import synthetic
-    rw_engine(referential_url).dispose()
-    synthetic.generate_into(referential_url, n_qpv=5, n_contrats=140, n_actions=20,
-                            n_funding_lines=5)
-    engine = rw_engine(referential_url)
-    tid = _territory_id(engine, synthetic.SLUG)
+    engine, tid = _national_like(referential_url, rw_engine)
     with Session(engine) as s:
         n = s.scalar(text("select count(*) from commune where territory_id = :t"), {"t": tid})
         deck, _ = geo.coverage_deck(s, tid, {}, {}, "Actions")
@@ -300,10 +310,7 @@ def test_a_map_by_url_sends_one_character_per_place(referential_url, rw_engine, 
     engine = _imported(referential_url, rw_engine, tmp_path)
     tid = _territory_id(engine)
     with Session(engine) as s:
-        ids = {code: cid for code, cid in s.execute(text(
-            "select insee_code, id from commune where territory_id = :t"), {"t": tid})}
-        qpv_ids = {code: qid for code, qid in s.execute(text("select code, id from qpv "
-                                                             "where code is not null"))}
+        ids, qpv_ids = _place_ids(s, tid)
         drawing = geo.coverage_drawing(s, tid)
     values = {ids["93071"]: 10, ids["93005"]: 2, ids["93007"]: 0}
     urls = {layer_id: f"app/static/cartes/{layer_id}.json" for layer_id in drawing.files()}
@@ -345,12 +352,7 @@ def test_a_map_by_url_sends_one_character_per_place(referential_url, rw_engine, 
 
 
 def test_circles_by_url_take_their_size_from_the_steps(referential_url, rw_engine):
-    from perr_model import synthetic
-    rw_engine(referential_url).dispose()
-    synthetic.generate_into(referential_url, n_qpv=5, n_contrats=140, n_actions=20,
-                            n_funding_lines=5)
-    engine = rw_engine(referential_url)
-    tid = _territory_id(engine, synthetic.SLUG)
+    engine, tid = _national_like(referential_url, rw_engine)
     with Session(engine) as s:
         commune_ids = [i for (i,) in s.execute(text(
             "select id from commune where territory_id = :t order by id"), {"t": tid})]
