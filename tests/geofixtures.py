@@ -12,9 +12,11 @@ files (no contours, no official QPV, no posts), for the importers' tests.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -30,7 +32,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def _department_file(dep: str) -> Path:
     """communes-<dep>.geojson, the features of one department, as the IGN file gives them."""
     folder = Path(tempfile.gettempdir()) / f"perr-tests-communes-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
+    if not folder.exists():
+        folder.mkdir()
+        atexit.register(shutil.rmtree, folder, True)  # nothing left in /tmp after the run
     path = folder / f"communes-{dep}.geojson"
     if not path.exists():
         doc = json.loads(EMBEDDED_COMMUNES.read_text(encoding="utf-8"))
