@@ -18,14 +18,14 @@ tid, year = int(t["id"]), common.current_year()
 places = w.cached(model.places, tid)
 communes = {r["id"]: r["name"] for r in places["communes"]}
 ALL = 0  # "toutes / tous" (not None: Streamlit would show its own placeholder for None)
-if st.session_state.get("eval_commune") not in [ALL, *communes]:
+if st.session_state.get("eval_commune", ALL) not in [ALL, *communes]:  # set only if stale
     st.session_state["eval_commune"] = ALL
 commune_id = st.selectbox("Commune", [ALL] + list(communes), key="eval_commune",
                           format_func=lambda c: "Toutes les communes" if c == ALL
                           else communes[c]) or None
 quartiers = {q["id"]: q["name"] for q in places["quartiers"]
              if commune_id is None or commune_id in q["communes"]}
-if st.session_state.get("eval_qpv") not in [ALL, *quartiers]:
+if st.session_state.get("eval_qpv", ALL) not in [ALL, *quartiers]:  # (a set value is resent)
     st.session_state["eval_qpv"] = ALL
 qpv_id = st.selectbox("Quartier", [ALL] + list(quartiers), key="eval_qpv",
                       format_func=lambda q: "Tous les quartiers" if q == ALL
