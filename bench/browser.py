@@ -25,7 +25,11 @@ dropped at the end):
   at once, each timed to idle with charts drawn; with --instances 2, two servers on two ports
   and the visitors split round robin (in production a reverse proxy does that split:
   docs/postgresql.md § 2). The servers' caches are warmed by one visit first; a wave is
-  bounded by --visitor-timeout.
+  bounded by --visitor-timeout. Each wave is followed by the same number of visitors without
+  a browser (`protocol_visit`: a websocket session speaking Streamlit's protocol, timed until
+  the script has finished): what the server does for them, without the drawing that each
+  visitor's own device does in real life (N Chromium tabs on these 2 cores measure mostly
+  themselves).
 - the framework floor: a minimal Streamlit script (one st.write, one sidebar selectbox
   "Année") written to a temporary directory, timed the same way, so that every figure also
   reads as a ratio to that floor.
