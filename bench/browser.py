@@ -336,10 +336,8 @@ async def year_change(page, wire: Wire, run: int) -> Sample:
     options = page.locator('[role="option"]')
     await options.first.wait_for(timeout=10_000)
     labels = [t.strip() for t in await options.all_inner_texts()]
-    # the value shown (the input's own value is empty while the list is open): choosing it
-    # again would not rerun anything, and the wait would run out
-    shown = [t.strip() for t in (await box.first.inner_text()).splitlines() if t.strip()]
-    current = shown[-1] if len(shown) > 1 else ""
+    current = await box.locator("input").first.input_value() if await box.locator(
+        "input").count() else ""
     choices = [label for label in labels if label and label != current] or labels
     target = choices[run % len(choices)]
     idle_before = await page.evaluate("() => window.__perr.idle")
