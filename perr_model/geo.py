@@ -189,12 +189,10 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
         tol = tolerance_for(bounds)
         layers += _neighbour_layers(session, bounds, {c.id for c in communes}, tol)
         if drawn:
-            layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
-                                         alpha=255, line_width=1, plain=True,
-                                         fill=[205, 205, 205]))
-        layers.append(_polygon_layer(LAYER_QPV, "qpv", [qpv], {}, 0, "", tol, alpha=110,
-                                     line_width=3, plain=True, fill=QPV_FILL,
-                                     line_color=QPV_OUTLINE))
+            layers.append(_plain_polygons(LAYER_COMMUNES, "commune", drawn, tol, alpha=255,
+                                          line_width=1, fill=[205, 205, 205]))
+        layers.append(_plain_polygons(LAYER_QPV, "qpv", [qpv], tol, alpha=110, line_width=3,
+                                      fill=QPV_FILL, line_color=QPV_OUTLINE))
         layers += [_label_layer(drawn or communes), _label_layer(
             [qpv], LAYER_QPV_LABELS, size=13, offset=0, colour=QPV_OUTLINE[:3])]
     else:
@@ -202,11 +200,11 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
         tol = tolerance_for(bounds)
         if drawn:
             layers += _neighbour_layers(session, _bounds(drawn), {c.id for c in communes}, tol)
-            layers.append(_polygon_layer(LAYER_COMMUNES, "commune", drawn, {}, 0, "", tol,
-                                         alpha=60, line_width=1, plain=True))
+            layers.append(_plain_polygons(LAYER_COMMUNES, "commune", drawn, tol, alpha=60,
+                                          line_width=1))
             layers.append(_label_layer(drawn))
         else:
-            layers += [_circle_layer(communes, {}, 0, ""), _label_layer(communes)]
+            layers += [_plain_circles(communes), _label_layer(communes)]
             place = "Commune"
         notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
                        "importé : la carte montre sa ou ses communes.")
@@ -343,7 +341,7 @@ def painted(drawing: Drawing, metric_by_commune: Mapping | None, metric_by_qpv: 
                 radii = [step_radius(k) for k in range(STEPS + 1)] + [step_radius(None)]
                 props["get_radius"] = _lookup(radii, steps, index)
         else:
-            data = _valued(part, by[part.kind], vmax, metric_label)
+            data = _valued(part, by[part.kind], vmax)
         layer = pdk.Layer(part.layer_type, id=part.layer_id, data=data, **props)
         for name, value in part.attrs.items():
             setattr(layer, name, value)
@@ -360,26 +358,29 @@ def _lookup(table: list, steps: str, index: str) -> str:
     return f'({json.dumps(table, separators=(",", ":"))})[("{steps}")[{index}]]'
 
 
-def _valued(part: _Part, metric: dict, vmax: float, metric_label: str):
-    """`part`'s data with each place's colour (and radius) and value, for a deck that carries
-    its data."""
-    if part.circles:
-        out = []
-        for row in part.data:
-            k = step(metric.get(row["id"]), vmax)
-            point = {key: value for key, value in row.items() if key != "i"}
-            point["valeur"] = fr_value(metric.get(row["id"]))
-            point.update(radius=step_radius(k), fill=step_colour(k, part.alpha))
-            out.append(point)
+def _valued(part: _Part, metric: dict, vmax: float):
+    """`part`'s data with each place's value, colour (and radius), for a deck that carries its
+    data."""
+    return _with_values(part, lambda i: fr_value(metric.get(i)),
+                        lambda i: step_colour(step(metric.get(i), vmax), part.alpha),
+                        lambda i: step_radius(step(metric.get(i), vmax)))
+
+
+def _with_values(part: _Part, valeur, fill, radius=None):
+    """`part`'s data without the index, each place (by id) with its tooltip value `valeur(id)`,
+    its colour `fill(id)` and, for circles, its radius `radius(id)`."""
+    def props(fields: dict) -> dict:
+        out = {key: value for key, value in fields.items() if key != "i"}
+        out.update(valeur=valeur(fields["id"]), fill=fill(fields["id"]))
+        if part.circles:
+            out["radius"] = radius(fields["id"])
         return out
-    features = []
-    for feature in part.data["features"]:
-        props = {key: value for key, value in feature["properties"].items() if key != "i"}
-        value = metric.get(props["id"])
-        props["valeur"] = fr_value(value)
-        props["fill"] = step_colour(step(value, vmax), part.alpha)
-        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    if part.circles:
+        return [props(row) for row in part.data]
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": f["geometry"],
+                          "properties": props(f["properties"])}
+                         for f in part.data["features"]]}
 
 
 def _fixed(layer: pdk.Layer) -> _Part:
@@ -495,10 +496,6 @@ def _as_dict(metric: Mapping | None) -> dict:
             for k, v in items}
 
 
-def _colour(value: float | None, vmax: float, alpha: int) -> list[int]:
-    return step_colour(step(value, vmax), alpha)
-
-
 def legend_html(metric_by_commune: Mapping | None, metric_by_qpv: Mapping | None,
                 metric_label: str, empty_label: str = "aucune donnée") -> str | None:
     """A small HTML legend for `coverage_deck`'s colours (same scale: 0 → the largest value
@@ -529,59 +526,24 @@ def fr_value(value: float | None) -> str:
     return number(value, 0 if value is None or float(value).is_integer() else 1)
 
 
-def _props(kind: str, row, value, metric_label: str) -> dict:
-    """A polygon's tooltip and selection fields (the metric's name is in the deck's tooltip)."""
-    code = row.insee_code if kind == "commune" else (row.code or "")
-    return {"id": row.id, "code": code, "nom": row.name,
-            "type": "Commune" if kind == "commune" else "Quartier (QPV)",
-            "valeur": fr_value(value) if metric_label else code}
+def _plain_polygons(layer_id: str, kind: str, rows: list, tolerance: float, *, alpha: int,
+                    line_width: int, fill: list[int] | None = None,
+                    line_color: list[int] | None = None) -> pdk.Layer:
+    """Polygons of one colour (the quartier's map): the tooltip's value is the place's code."""
+    part = _polygon_part(layer_id, kind, rows, tolerance, alpha=alpha, line_width=line_width)
+    codes = {f["properties"]["id"]: f["properties"]["code"] for f in part.data["features"]}
+    data = _with_values(part, codes.get, lambda _: (fill or [200, 200, 200]) + [alpha])
+    return pdk.Layer(part.layer_type, id=layer_id, data=data,
+                     **{**part.props, "get_line_color": line_color or OUTLINE})
 
 
-def _polygon_layer(layer_id: str, kind: str, rows: list, metric: dict, vmax: float,
-                   metric_label: str, tolerance: float, *, alpha: int, line_width: int,
-                   plain: bool = False, fill: list[int] | None = None,
-                   line_color: list[int] | None = None) -> pdk.Layer:
-    decimals = COORD_DECIMALS if tolerance < 1e-3 else 4 if tolerance < 5e-3 else 3
-    features = []
-    for row in rows:
-        value = metric.get(row.id)
-        props = _props(kind, row, value, metric_label)
-        props["fill"] = (fill or [200, 200, 200]) + [alpha] if plain else _colour(value, vmax,
-                                                                                   alpha)
-        features.append({"type": "Feature",
-                         "geometry": simplified(row.geometry, tolerance, decimals),
-                         "properties": props})
-    return pdk.Layer("GeoJsonLayer", id=layer_id,
-                     data={"type": "FeatureCollection", "features": features},
-                     pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
-                     get_line_color=line_color or OUTLINE, line_width_min_pixels=line_width,
-                     auto_highlight=True)
-
-
-def _circle_layer(communes: list[Commune], metric: dict, vmax: float, metric_label: str,
-                  typed: bool = False) -> pdk.Layer:
-    """Proportional circles at the communes' centroids. Each circle carries its id, name and
-    value (the code without a metric); `typed`: also "type", for a map whose tooltip must tell
-    communes from quartiers."""
-    points = []
-    for c in communes:
-        if c.centroid_lon is None or c.centroid_lat is None:
-            continue
-        value = metric.get(c.id)
-        share = 0.0 if not value or vmax <= 0 else math.sqrt(max(value, 0) / vmax)
-        point = {"id": c.id, "nom": c.name,
-                 "valeur": fr_value(value) if metric_label else c.insee_code}
-        if typed:
-            point["type"] = "Commune"
-        point.update(lon=round(c.centroid_lon, COORD_DECIMALS),
-                     lat=round(c.centroid_lat, COORD_DECIMALS),
-                     radius=round(250 + 1250 * share), fill=_colour(value, vmax, 200))
-        points.append(point)
-    return pdk.Layer("ScatterplotLayer", id=LAYER_CIRCLES, data=points, pickable=True,
-                     get_position=["lon", "lat"], get_radius="radius", get_fill_color="fill",
-                     get_line_color=OUTLINE, stroked=True, line_width_min_pixels=1,
-                     radius_min_pixels=5, radius_max_pixels=40,
-                     auto_highlight=True)  # radius in metres (deck.gl's default), bounded on screen
+def _plain_circles(communes: list[Commune]) -> pdk.Layer:
+    """Circles of the smallest size, grey, at the communes' centroids (the quartier's map
+    without perimeters): the tooltip's value is the INSEE code."""
+    part = _circle_part(communes)
+    codes = {c.id: c.insee_code for c in communes}
+    data = _with_values(part, codes.get, lambda _: NO_DATA, lambda _: step_radius(None))
+    return pdk.Layer(part.layer_type, id=part.layer_id, data=data, **part.props)
 
 
 def _label_layer(rows: list, layer_id: str = LAYER_LABELS, *, size: int = 13,
