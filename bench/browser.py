@@ -278,11 +278,19 @@ class PageResult:
 
 
 class Wire:
-    """Bytes of websocket frames received by one page, and of the map files it loaded."""
+    """Bytes of websocket frames received by one page, and of the map files it loaded; the
+    scripts' ends read from the frames themselves (ForwardMsg script_finished): a rerun that
+    takes a few milliseconds may never show "running" in the page (the front-end draws its
+    start and its end in one go), so the page alone can miss it."""
 
     def __init__(self, page):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        self._forward = ForwardMsg
+        self._early = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
         self.received = 0
         self.files = 0
+        self.finished = 0          # scripts ended (a rerun stopped for another one excluded)
+        self.last_finish = 0.0     # time.perf_counter() of the last end
         page.on("websocket", self._ws)
         page.on("response", self._response)
 
@@ -294,7 +302,16 @@ class Wire:
         ws.on("framereceived", self._frame)
 
     def _frame(self, payload) -> None:
-        self.received += len(payload.encode() if isinstance(payload, str) else payload)
+        data = payload.encode() if isinstance(payload, str) else payload
+        self.received += len(data)
+        try:
+            msg = self._forward()
+            msg.ParseFromString(data)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: counted in bytes only
+            return
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != self._early:
+            self.finished += 1
+            self.last_finish = time.perf_counter()
 
 
 async def new_context(browser):
@@ -303,18 +320,32 @@ async def new_context(browser):
     return ctx
 
 
-async def wait_done(page, idle_before: int, timeout_s: float) -> float:
-    """Wait until the script went idle since `idle_before`, every chart is drawn and the page
-    has not changed (no node added or removed, no rerun) for SETTLE_MS; returns the page-clock
-    time (ms since navigation start) of the last change: the moment the page was complete.
+async def wait_done(page, wire: Wire, idle_before: int, finished_before: int,
+                    timeout_s: float) -> tuple[float, float]:
+    """Wait until the script ended since `idle_before` / `finished_before` (seen in the page or
+    on the websocket), every chart is drawn and the page has not changed (no node added or
+    removed, no rerun) for SETTLE_MS; returns the page-clock times (ms since navigation start)
+    of the last change (the moment the page was complete) and of the script's end.
     (Charts are lazy elements: a map's canvas appears after the script's end.)"""
-    ready = ("() => { const s = window.__perr; const now = performance.now();"
-             " return s && s.idle > %d && !s.running && window.__perrCharts()"
-             " && now - s.lastMut >= %d && now - s.lastIdle >= %d; }"
-             % (idle_before, SETTLE_MS, SETTLE_MS))
-    await page.wait_for_function(ready, timeout=timeout_s * 1000, polling=100)
-    return await page.evaluate(
-        "() => [Math.max(window.__perr.lastIdle, window.__perr.lastMut), window.__perr.lastIdle]")
+    snap = ("() => { const s = window.__perr; return s ? [performance.now(), s.idle, s.running,"
+            " window.__perrCharts(), s.lastMut, s.lastIdle] : null; }")
+    end = time.perf_counter() + timeout_s
+    while True:
+        before = time.perf_counter()
+        got = await page.evaluate(snap)
+        after = time.perf_counter()
+        if got:
+            now, idle, running, drawn, last_mut, last_idle = got
+            offset = now - (before + after) / 2 * 1000   # page clock minus ours, in ms
+            if wire.finished > finished_before:  # the end as the websocket saw it
+                last_idle = max(last_idle, wire.last_finish * 1000 + offset)
+            ended = idle > idle_before or wire.finished > finished_before
+            if (ended and not running and drawn and now - last_mut >= SETTLE_MS
+                    and now - last_idle >= SETTLE_MS):
+                return max(last_idle, last_mut), last_idle
+        if after > end:
+            raise TimeoutError(f"page pas prête en {timeout_s:.0f} s")
+        await asyncio.sleep(0.1)
 
 
 async def first_render(browser, url: str) -> tuple[Sample, object, Wire, object]:
@@ -322,7 +353,7 @@ async def first_render(browser, url: str) -> tuple[Sample, object, Wire, object]
     page = await ctx.new_page()
     wire = Wire(page)
     await page.goto(url, wait_until="commit", timeout=STEP_TIMEOUT_S * 1000)
-    done, idle = await wait_done(page, 0, STEP_TIMEOUT_S)
+    done, idle = await wait_done(page, wire, 0, 0, STEP_TIMEOUT_S)
     kb = wire.received / 1024
     if await page.locator('[data-testid="stException"]').count():
         raise RuntimeError("la page affiche une erreur")
@@ -341,10 +372,12 @@ async def year_change(page, wire: Wire, run: int) -> Sample:
     choices = [label for label in labels if label and label != current] or labels
     target = choices[run % len(choices)]
     idle_before = await page.evaluate("() => window.__perr.idle")
+    finished_before = wire.finished
     wire.received = wire.files = 0
     t_click = await page.evaluate("() => performance.now()")
     await options.filter(has_text=target).first.click(timeout=10_000)
-    done, idle = await wait_done(page, idle_before, STEP_TIMEOUT_S)
+    done, idle = await wait_done(page, wire, idle_before, finished_before,
+                                 STEP_TIMEOUT_S)
     return Sample((done - t_click) / 1000, wire.received / 1024, (idle - t_click) / 1000,
                   wire.files / 1024)
 
@@ -374,9 +407,10 @@ async def visitors_wave(browser, urls: list[str], n: int, timeout_s: float) -> l
         pages = [await c.new_page() for c in contexts]
 
         async def one(i: int, page) -> float:
+            wire = Wire(page)
             try:
                 await page.goto(urls[i % len(urls)], wait_until="commit", timeout=timeout_s * 1000)
-                return (await wait_done(page, 0, timeout_s))[0] / 1000   # from navigation start
+                return (await wait_done(page, wire, 0, 0, timeout_s))[0] / 1000  # from navigation
             except Exception:  # noqa: BLE001 - counted as over time
                 return float("inf")
 
