@@ -80,8 +80,7 @@ def coverage_map(scope: Scope, axes, measure: str) -> None:
 
 @st.fragment
 def by_measure(scope: Scope, axes) -> None:
-    """The measure drives the bars, the table and the map: a click on a bar chooses the map's
-    axis within this same block."""
+    """The measure drives the bars, the table and the map (its axis: the map's own list)."""
     measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
                                    format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
     st.header("Par axe")

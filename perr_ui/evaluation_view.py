@@ -1,17 +1,17 @@
 """Blocks of the Évaluation page, reused by the Quartier page (issue 15).
 
 Text from the database is shown escaped (`md`): every ASCII punctuation sign gets a backslash,
-so that Markdown, Streamlit's colour/icon directives and LaTeX never apply to data.
+so that Markdown, Streamlit's colour/icon directives and LaTeX never apply to data. The trends
+are HTML columns drawn by perr_ui/charts.py (escaped text).
 """
 from __future__ import annotations
 
 import re
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from perr_model.evaluation import model, progress
-from perr_ui import widgets as w
+from perr_ui import charts, widgets as w
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -21,27 +21,15 @@ def md(text) -> str:  # noqa: ANN001
     return _PUNCT.sub(r"\\\1", "" if text is None else str(text))
 
 
-def trend_figure(ind: dict, height: int = 220) -> go.Figure | None:
-    """Measured values by year (line), the target as a separate marker; None under 2 years."""
+def trend_chart(ind: dict) -> str | None:
+    """Measured values by year and the target as columns, each value written (HTML,
+    perr_ui/charts.py); None under 2 years."""
     series = ind["series"]
-    if len(series) < 2:
-        return None
-    fig = go.Figure(go.Scatter(x=[y for y, _ in series], y=[v for _, v in series],
-                               mode="lines+markers+text", name="mesure",
-                               text=[model.fr_value(v) for _, v in series],
-                               textposition="top center", cliponaxis=False,
-                               hovertemplate="%{x} : %{text}<extra></extra>"))
-    if ind["target"] and ind["target"]["year"]:
-        t = ind["target"]
-        fig.add_trace(go.Scatter(x=[t["year"]], y=[t["value"]], mode="markers", name="cible",
-                                 marker=dict(symbol="diamond-open", size=12),
-                                 hovertemplate="cible %{x} : %{y}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=0, r=10, t=25, b=0), showlegend=False,
-                      xaxis=dict(tickmode="array", tickvals=[y for y, _ in series],
-                                 ticktext=[str(y) for y, _ in series], title=None),
-                      yaxis=dict(title=ind["unit"], rangemode="tozero"),
-                      separators=", ")
-    return fig
+    target = ind["target"] if ind["target"] and ind["target"]["year"] else None
+    return charts.trend_html(
+        series, [model.fr_value(val) for _, val in series],
+        (target["year"], target["value"], model.fr_value(target["value"])) if target else None,
+        f"Évolution de l'indicateur « {ind['label']} » par année")
 
 
 def indicator_block(ind: dict, key: str, show_place: bool = True) -> None:
@@ -64,9 +52,9 @@ def indicator_block(ind: dict, key: str, show_place: bool = True) -> None:
         st.markdown("\n".join(lines))
         if ind["words"]:
             st.markdown(f"**{md(ind['words'])}**")
-        fig = trend_figure(ind)
-        if fig is not None:
-            st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+        chart = trend_chart(ind)
+        if chart is not None:
+            st.html(chart)
             target = ind["target"] if ind["target"] and ind["target"]["year"] else None
             st.caption("Le graphique en texte : " + md(
                 " ; ".join(f"{y} : {model.fr_value(val, ind['unit'])}"

@@ -1,6 +1,6 @@
 """Page pieces that lay out the figures of perr_model.figures (no computation here): the
 one-minute summary, the headline figures, the money tables, the bars per axis, the angles
-morts, a map click.
+morts, a map click. The bars per axis are an HTML table (perr_ui/charts.py).
 
 Text from the data is shown as text (st.html of escaped text, dataframes), never as Markdown.
 """
@@ -13,9 +13,7 @@ import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures.summary import sentence
-from perr_model.store import database_url
-from perr_ui import tables, widgets as w
-from perr_ui.text import plain
+from perr_ui import charts, tables, widgets as w
 
 ANGLE_HELP = {
     "objectives": "Objectifs opérationnels du protocole qu'aucune action comptée ne sert.",
@@ -100,40 +98,19 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
 
 
 def axis_bars(axes: pd.DataFrame, measure: str) -> None:
-    """Actions (or their funding) per axis as bars, and the same in text. A click on a bar
-    chooses the map's axis (session_state "cov_axis", read by the map's selectbox)."""
+    """Actions (or their funding) per axis: a table of bars, each value written beside its bar
+    (perr_ui/charts.py). The map's axis is chosen in the map's own list."""
     amount = measure == "amount"  # the State posts are not on axes: their bars show actions
     column = "amount_approved" if amount else "actions"
-    fig = _axis_figure(database_url(), w.data_version(),
-                       axes[["axis_id", "code", "label", column]], amount)
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points",
-                            key="cov_axis_chart")
-    clicked = w.selected_point(event)
-    if clicked is not None and clicked != st.session_state.get("cov_axis_clicked"):
-        st.session_state["cov_axis_clicked"] = st.session_state["cov_axis"] = int(clicked)
-    st.caption("Cliquez sur une barre pour choisir l'axe de la carte. Le graphique en texte : "
-               + " ; ".join(f"{code} : {v.euros(val) if amount else v.number(val)}"
-                            for code, val in zip(axes["code"], axes[column].fillna(0))) + ".")
-
-
-@st.cache_resource(show_spinner=False, ttl=w.RESOURCE_TTL_SECONDS,
-                   max_entries=w.RESOURCE_ENTRIES)
-def _axis_figure(url: str, version: int, axes: pd.DataFrame, amount: bool):
-    """The bars' plotly figure, built once for every session showing the same values (shared:
-    st.plotly_chart only reads it)."""
-    import plotly.express as px
-    column = "amount_approved" if amount else "actions"
-    # plotly reads <a>, <b>… in hover texts: the axis titles are escaped
-    fig = px.bar(axes.assign(hover=axes["label"].map(plain)), x=column, y="code",
-                 orientation="h", custom_data=["axis_id"], hover_name="hover",
-                 labels={column: v.MEASURE_LABELS["amount" if amount else "actions"],
-                         "code": ""})
-    fig.update_traces(hovertemplate="%{hovertext}<br>%{x}<extra></extra>")
-    fig.update_layout(height=60 + 45 * len(axes), margin=dict(l=0, r=10, t=10, b=0),
-                      yaxis=dict(autorange="reversed"), separators=", ")
-    if not amount:  # counts: whole-number ticks (no "0,2 action")
-        fig.update_xaxes(tick0=0, dtick=max(1, -(-int(axes[column].max() or 0) // 5)))
-    return fig
+    values = axes[column].fillna(0)
+    shows = "amount" if amount else "actions"
+    st.html(charts.bars_html(
+        axes["label"].tolist(), values.tolist(),
+        [v.euros(x) if amount else v.number(x) for x in values],
+        label_header="Axe", value_header=v.MEASURE_LABELS[shows],
+        caption=f"{v.MEASURE_LABELS[shows]} par axe"
+                + (" (les postes de l'État ne sont pas rattachés aux axes)"
+                   if measure == "posts" else "")))
 
 
 def angles_morts(h: dict, dead: pd.DataFrame) -> None:

@@ -45,6 +45,17 @@ CSS = f"""<style>
   .perr-t td[data-label]::before{{content:attr(data-label) "\\00a0: ";font-weight:600;color:#333}}
   .perr-t td.vide{{display:none}}
 }}
+.perr-bars td.perr-barcell,.perr-bars th.perr-barcell{{width:50%}}
+.perr-bar{{display:block;height:1.1rem;background:#2c7fb8;border-radius:2px}}
+.perr-sr{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
+.perr-cols{{display:flex;align-items:flex-end;gap:.75rem;max-width:32rem;margin:.4rem 0 .6rem}}
+.perr-colw{{flex:1 1 0;min-width:0;display:flex;flex-direction:column;align-items:center}}
+.perr-colv{{font-size:.9rem;color:#1a1a1a;white-space:nowrap}}
+.perr-colb{{display:block;width:70%;max-width:4rem;background:#2c7fb8;border-radius:2px 2px 0 0}}
+.perr-coly{{font-size:.85rem;color:#4a4a4a;border-top:1px solid #767676;width:100%;text-align:center;padding-top:.15rem}}
+.perr-target .perr-colb{{background:none;border:2px dashed #b35806;box-sizing:border-box}}
+.perr-target .perr-colv,.perr-target .perr-coly{{color:#b35806}}
+@media (max-width:{PHONE_MAX}px){{.perr-bars td.perr-barcell{{width:100%}}}}
 div[class*="st-key-perr-detail"] h2{{font-size:1.5rem;line-height:1.3}}
 div[class*="st-key-perr-narrow"]{{display:none}}
 @media (max-width:{PHONE_MAX}px){{

@@ -11,15 +11,14 @@ character of a line that could make a list, a heading or a quote; line breaks be
 breaks, leading spaces cannot make a code block, and C0 control characters are dropped.
 Apostrophes, hyphens inside words, dots and parentheses are left as they are (harmless once
 `[` is escaped), so a commune such as « Saint-Maur-des-Fossés » keeps its source text.
-`plain(value)` is for plotly hover texts, which understand a few HTML tags (`<a href>`, `<b>`,
-`<br>`): HTML-escaped. Map tooltips (pydeck) need nothing: Streamlit HTML-escapes each
+Text in HTML built by the code (tables, bars, trends: perr_ui/tables.py, perr_ui/charts.py) is
+escaped there with `html.escape`. Map tooltips (pydeck) need nothing: Streamlit HTML-escapes each
 substituted value itself (see `perr_model/geo.py`).
 
 Links and images shown by the pages are always written by the code, never taken from data.
 """
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -65,8 +64,3 @@ def _line(line: str) -> str:
     if out[:1] in _LINE_START:
         out = "\\" + out
     return _ORDERED.sub(r"\1\\\2", out)
-
-
-def plain(value) -> str:
-    """`value` for a plotly text or hover: HTML-escaped, so no tag of it is interpreted."""
-    return html.escape(_to_str(value), quote=True)

@@ -8,7 +8,7 @@ shared by every session) per database URL, **data version** and arguments: nothi
 recomputed until the data changes, and a change is seen at the next rerun (the version is one
 primary-key lookup).
 
-Built elements (the maps' pydeck decks, the plotly figures of perr_ui/panels.py) are cached
+Built elements (the maps' pydeck decks) are cached
 with st.cache_resource: one object shared by every session, no copy per hit, so it is treated
 as immutable. They are keyed by the database URL, `data_version()` and the values they draw.
 """
@@ -229,20 +229,6 @@ def selected_place(event) -> tuple[str, int] | None:
             if props.get("id") is not None:
                 return PICKABLE[layer], int(props["id"])
     return None
-
-
-def selected_point(event, field: str = "customdata") -> object | None:
-    """The value carried by the clicked bar/point of a plotly chart (customdata)."""
-    try:
-        points = event.selection.get("points", []) if event else []
-    except AttributeError:
-        return None
-    if not points:
-        return None
-    value = points[0].get(field)
-    while isinstance(value, (list, tuple, dict)) and value:  # [x], {"0": x} depending on trace
-        value = value[0] if not isinstance(value, dict) else next(iter(value.values()))
-    return value
 
 
 short_euros = vocabulary.short_euros

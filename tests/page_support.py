@@ -72,8 +72,38 @@ def sql(url: str, query: str, **params):
     return value
 
 
-def plotly_spec(at, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+def sql_rows(url: str, query: str, **params) -> list[tuple]:
+    engine = create_engine(url)
+    with engine.connect() as c:
+        rows = [tuple(r) for r in c.execute(text(query), params)]
+    engine.dispose()
+    return rows
+
+
+def bar_widths(at) -> list[float]:
+    """The widths (% of the largest) of the bars drawn by perr_ui.charts.bars_html, in order."""
+    import re
+    return [float(w) for el in at.get("html") if "perr-bars" in el.proto.body
+            for w in re.findall(r'class="perr-bar" style="width:([0-9.]+)%"', el.proto.body)]
+
+
+def trend_columns(at) -> list[dict]:
+    """The trends drawn by perr_ui.charts.trend_html (st.html): for each, its description and
+    its columns in order as (label under the column, text above it, height in rem, is target)."""
+    import html as h
+    import re
+    out = []
+    for el in at.get("html"):
+        for label, body in re.findall(
+                r'<div class="perr-cols" role="img" aria-label="([^"]*)">(.*?)</div></div>',
+                el.proto.body + "</div>", re.S):
+            cols = [(h.unescape(year), h.unescape(text), float(height), bool(target))
+                    for target, text, height, year in re.findall(
+                        r'<div class="perr-colw( perr-target)?"><span class="perr-colv">([^<]*)'
+                        r'</span><span class="perr-colb" style="height:([0-9.]+)rem"></span>'
+                        r'<span class="perr-coly">([^<]*)</span>', body)]
+            out.append({"label": h.unescape(label), "columns": cols})
+    return out
 
 
 # --- fixtures shared by tests/test_page_*.py (imported by name in each file) -------------------

@@ -4,9 +4,11 @@ import shutil
 
 import pytest
 
-from page_support import PEMB, PTE, Page, demo_url, html_tables, on, sql, territory_id  # noqa: F401
+from page_support import (PEMB, PTE, Page, bar_widths, demo_url, html_tables, on,  # noqa: F401
+                          sql, sql_rows, territory_id)
 from perr_model import synthetic
 
+ACTIONS, MONEY = "Nombre d'actions", "Montants accordés aux actions (€)"
 LIVE = ("select id from action where territory_id=:t and not archived "
         "and year_start<=:y and coalesce(year_end, year_start)>=:y")
 
@@ -75,6 +77,37 @@ def test_measure_and_axis_drive_the_table_and_map(on, demo_url):
     legend = [h.proto.body for h in p.at.get("html")]
     assert any("Montants accordés aux actions (€)" in b and "aucun financement d&#x27;action saisi"
                in b for b in legend), legend
+
+
+def test_bars_per_axis_write_and_draw_each_axis_value(on, demo_url):
+    """The bars per axis (an HTML table, no chart library): each axis' count, then its funding,
+    written as text and drawn as a bar whose width is its share of the largest value."""
+    url = on(demo_url)
+    tid = territory_id(url, synthetic.SLUG)
+    p = Page(url, "pages/couverture.py", tid)
+    axes = sql_rows(url, "select id, coalesce(number, position), coalesce(short_title, title) "
+                         "from axis where territory_id=:t order by position", t=tid)
+    counts = [sql(url, "select count(distinct l.action_id) from action_axis l join action a on "
+                       "a.id=l.action_id where l.axis_id=:x and not a.archived", x=x)
+              for x, _, _ in axes]
+    bars = next(t for t in html_tables(p.at) if list(t.columns[:2]) == ["Axe", ACTIONS])
+    assert len(bars) == len(axes)
+    for shown, (_, number, title) in zip(bars["Axe"], axes):
+        assert shown.startswith(f"Axe {number} – {title[:20]}"), (shown, title)
+    assert list(bars[ACTIONS]) == [f"{n:,}".replace(",", "\u202f") for n in counts]
+    assert bar_widths(p.at)[:len(axes)] == pytest.approx(
+        [100 * n / max(counts) for n in counts], abs=0.1)
+    p.at.button_group(key="cov_measure").set_value("amount")
+    p.run()
+    amounts = [float(sql(url, "select coalesce(sum(f.amount_approved), 0) from funding_line f "
+                              "where f.action_id in (select l.action_id from action_axis l join "
+                              "action a on a.id=l.action_id where l.axis_id=:x and not "
+                              "a.archived)", x=x)) for x, _, _ in axes]
+    bars = next(t for t in html_tables(p.at) if list(t.columns[:2]) == ["Axe", MONEY])
+    assert [float(x.replace("\u202f", "").replace("\u00a0€", "").replace(",", "."))
+            for x in bars[MONEY]] == pytest.approx(amounts, abs=0.5)
+    assert bar_widths(p.at)[:len(axes)] == pytest.approx(
+        [100 * a / max(amounts) for a in amounts], abs=0.1)
 
 
 def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 
-from page_support import PEMB, PTE, Page, on, plotly_spec, sql, territory_id  # noqa: F401
+from page_support import PEMB, PTE, Page, on, sql, territory_id, trend_columns  # noqa: F401
 from perr_model.auth import Actor
 from perr_model.evaluation import exchange
 from perr_model.store import make_engine, write_session
@@ -32,10 +33,15 @@ def test_champigny_indicators_trend_and_words(embedded_sqlite, on):
     assert "Taux de chômage" not in shown  # Saint-Maur's figures are filtered out
     assert any(d.label == "Télécharger les valeurs des indicateurs (CSV)"
                for d in p.at.get("download_button"))
-    specs = [plotly_spec(p.at, i) for i in range(len(p.at.get("plotly_chart")))]
-    series = [(d["x"], d["y"]) for s in specs for d in s["data"]]
-    assert ([2000, 2009, 2014], [14, 15, 17]) in series
-    assert ([2000, 2009, 2014], [860, 1090, 1190]) in series
+    # the trends (HTML columns): each value written above its column, its year under it,
+    # the heights in proportion to the values (from zero)
+    trends = {tuple(c[1] for c in t["columns"]): t for t in trend_columns(p.at)}
+    for values in ((14, 15, 17), (860, 1090, 1190)):
+        t = trends[tuple(f"{x:,}".replace(",", "\u202f") for x in values)]
+        assert [c[0] for c in t["columns"]] == ["2000", "2009", "2014"]
+        heights = [c[2] for c in t["columns"]]
+        assert heights == pytest.approx([7.0 * x / max(values) for x in values], abs=0.01)
+        assert t["label"].startswith("Évolution de l'indicateur « ")
     captions = "\n".join(c.value for c in p.at.caption)
     assert "ligne 19" in captions and "Annexe 1" not in captions.replace("annexe 1", "")
     # planned vs achieved: the protocol's actions report no beneficiaries — said, not zero

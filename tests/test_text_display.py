@@ -1,5 +1,5 @@
 """perr_ui/text.py: data strings shown literally (the browser check is tests/e2e/test_text_from_data.py)."""
-from perr_ui.text import WJ, md, plain
+from perr_ui.text import WJ, md
 
 
 def test_markdown_constructs_are_escaped():
@@ -19,7 +19,3 @@ def test_line_starts_and_plain_words():
     assert md("Bois l'Abbé, Saint-Maur (94) : 12 %") == "Bois l'Abbé, Saint-Maur (94) : 12 %"
     assert md("a\x00b\nc", multiline=False) == "ab c"
     assert md(None) == "" and md(float("nan")) == ""
-
-
-def test_plain_escapes_html_for_plotly():
-    assert plain('<a href="http://x">x</a>') == "&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;"
