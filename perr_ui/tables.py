@@ -1,6 +1,5 @@
 """Tables for people: real HTML tables (readable by a screen reader, unlike the canvas of
-`st.dataframe`) that become one card per row on a phone, and a wide/narrow switch for the few
-grids that stay interactive.
+`st.dataframe`) that become one card per row on a phone.
 
 Every cell is text from data: it is HTML-escaped here (`html.escape`), never rendered as
 Markdown or HTML. Column labels and captions are written by the code, escaped all the same.
@@ -9,20 +8,20 @@ shown as an empty cell on a screen (a line left out of a card on a phone), never
 
 At most `PHONE_MAX` px wide (CSS media query, no JavaScript): `table()` shows each row as a
 card (its first or `title` column as the card's heading line, the others as "label : value"
-lines), and `wide_or_narrow()` shows the narrow variant instead of the wide one.
+lines).
 """
 from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
 
 from perr_model import vocabulary as v
 
-PHONE_MAX = 640  # px: below, tables become cards and wide grids give way to their narrow variant
+PHONE_MAX = 640  # px: below, tables become cards
 
 CSS = f"""<style>
 .perr-t{{border-collapse:collapse;width:100%;font-size:0.95rem;line-height:1.4;color:#1a1a1a}}
@@ -57,11 +56,6 @@ CSS = f"""<style>
 .perr-target .perr-colv,.perr-target .perr-coly{{color:#b35806}}
 @media (max-width:{PHONE_MAX}px){{.perr-bars td.perr-barcell{{width:100%}}}}
 div[class*="st-key-perr-detail"] h2{{font-size:1.5rem;line-height:1.3}}
-div[class*="st-key-perr-narrow"]{{display:none}}
-@media (max-width:{PHONE_MAX}px){{
-  div[class*="st-key-perr-narrow"]{{display:block}}
-  div[class*="st-key-perr-wide"]{{display:none}}
-}}
 </style>"""
 
 
@@ -126,13 +120,3 @@ def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | Non
 def table(df: pd.DataFrame, columns: Mapping[str, str], **options) -> None:
     """Show `table_html(df, columns, **options)` (its style sheet: `install_css`)."""
     st.html(table_html(df, columns, **options))
-
-
-def wide_or_narrow(key: str, wide: Callable[[], object], narrow: Callable[[], object]):
-    """`wide()` on a screen, `narrow()` on a phone (both are rendered; CSS shows one). Returns
-    what `wide()` returns (e.g. a dataframe's selection event)."""
-    with st.container(key=f"perr-wide-{key}"):
-        result = wide()
-    with st.container(key=f"perr-narrow-{key}"):
-        narrow()
-    return result

@@ -3,7 +3,8 @@ import io
 
 import pandas as pd
 
-from page_support import PEMB, Page, demo_url, on, sql, territory_id  # noqa: F401
+from page_support import (PEMB, Page, demo_url, html_tables, on, sql, sql_rows,  # noqa: F401
+                          territory_id)
 from perr_model import action_list as al, synthetic
 from perr_model.store import make_engine
 from sqlalchemy.orm import Session
@@ -15,13 +16,18 @@ def n(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
+def listed(p):
+    """The page's table of actions (an HTML table, first column « Titre »), as the text shown."""
+    return next(t for t in html_tables(p.at) if t.columns[0] == "Titre")
+
+
 def test_embedded_actions_are_listed(on, embedded_sqlite):
     url = on(embedded_sqlite)
     tid = territory_id(url, PEMB)
     p = Page(url, "pages/actions.py", tid)
     total = sql(url, "select count(*) from action where territory_id=:t and not archived", t=tid)
     assert p.metric(COUNT) == n(total)
-    assert len(p.at.dataframe[0].value) == min(total, 50)
+    assert len(listed(p)) == min(total, 50)
     quartier = sql(url, "select id from qpv where code='QN09424I'")  # protocol's Bois l'Abbé
     p.at.multiselect(key="act_quartiers").select(quartier)
     p.run()
@@ -43,7 +49,7 @@ def test_filters_combine_and_reset(on, demo_url):
                    t=tid, c=commune)
     assert 0 < expected < 2000
     assert p.metric(COUNT) == n(expected)
-    assert set(p.at.dataframe[0].value["statut"]) == {"En cours"}
+    assert set(listed(p)["Statut"]) == {"En cours"}
     p.at.text_input(key="act_text").input("MÉDIATION")
     p.run()
     with_text = sql(url, "select count(*) from action a where territory_id=:t and status="
@@ -67,13 +73,13 @@ def test_sorting_and_paging_happen_in_sql(on, demo_url):
     p.run()
     first = sql(url, "select title from action where territory_id=:t order by title desc, id "
                      "limit 1", t=tid)
-    assert p.at.dataframe[0].value.iloc[0]["titre"] == first
+    assert listed(p)["Titre"].iloc[0] == first
     p.at.number_input(key="act_page").set_value(3)
     p.run()
     third = sql(url, "select title from action where territory_id=:t order by title desc, id "
                      "limit 1 offset 100", t=tid)
-    assert p.at.dataframe[0].value.iloc[0]["titre"] == third
-    assert len(p.at.dataframe[0].value) == 50
+    assert listed(p)["Titre"].iloc[0] == third
+    assert len(listed(p)) == 50
 
 
 def test_export_has_the_import_columns_and_every_filtered_action(demo_url):
@@ -123,19 +129,21 @@ def test_export_is_accepted_back_by_the_spreadsheet_importer(demo_url, tmp_path)
     engine.dispose()
 
 
-def test_phone_cards_and_detail_picker(on, embedded_sqlite):
-    """On a phone the page's actions are cards (an HTML table, one row per action, the same
-    rows as the grid) and the picker opens an action's detail."""
-    from page_support import html_tables
+def test_table_and_detail_picker(on, embedded_sqlite):
+    """The page's actions are one HTML table (a card per action on a phone), in the order of
+    the SQL sort (reference, then id); the list above it opens an action's detail."""
     url = on(embedded_sqlite)
     tid = territory_id(url, PEMB)
     p = Page(url, "pages/actions.py", tid)
-    grid = p.at.dataframe[0].value
-    cards = next(t for t in html_tables(p.at) if t.columns[0] == "Titre")
-    assert list(cards["Titre"]) == list(grid["titre"])
-    assert "Statut" in cards.columns and (cards["Statut"] != "").all()
+    table = listed(p)
+    expected = [r[0] for r in sql_rows(
+        url, "select title from action where territory_id=:t and not archived "
+             "order by reference, id limit 50", t=tid)]
+    assert list(table["Titre"]) == expected
+    assert "Statut" in table.columns and (table["Statut"] != "").all()
+    assert not p.at.dataframe  # no canvas grid: a screen reader reads the table
     first = sql(url, "select id from action where territory_id=:t and not archived "
-                     "and title=:x", t=tid, x=grid["titre"].iloc[0])
+                     "and title=:x", t=tid, x=expected[0])
     p.at.selectbox(key="act_pick").set_value(first)
     p.run()
-    assert any(h.value.replace("\\", "") == grid["titre"].iloc[0] for h in p.at.header)
+    assert any(h.value.replace("\\", "") == expected[0] for h in p.at.header)

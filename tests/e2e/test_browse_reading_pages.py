@@ -1,13 +1,12 @@
 """Reading pages in a real browser beyond the tour of every page (test_accessibility.py): the
-demonstration territory, a click on an axis bar, a referential with objectives and examples.
+demonstration territory, the bars per axis and the map's axis, a referential with objectives and examples.
 Screenshots are saved for review."""
 import pytest
 
 from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
 
 
-def test_demo_territory_is_labelled_and_an_axis_bar_sets_the_map_axis(start_app, demo_db,
-                                                                      page):
+def test_demo_territory_is_labelled_and_its_bars_and_map_axis(start_app, demo_db, page):
     """One load of the demonstration's Couverture for both checks (formerly two tests)."""
     base = start_app(demo_db)
     goto(page, f"{base}/?territoire=demonstration")
@@ -15,14 +14,21 @@ def test_demo_territory_is_labelled_and_an_axis_bar_sets_the_map_axis(start_app,
     assert "démonstration" in page.locator('[data-testid="stAlert"]').first.inner_text()
     assert page.locator('[data-testid="stMetric"]').count() == 7   # two rows: coverage, money
     screenshot(page, "demo-couverture-1400")
-    # clicking an axis bar sets the map's axis
+    # the bars per axis are text: each axis with its count, as in the axis table's figures;
+    # the map's axis is chosen in its own list
+    bars = page.locator("table.perr-bars tbody tr")
+    assert bars.count() >= 2
+    assert bars.nth(1).locator("th").inner_text().startswith("Axe 2 –")
+    assert bars.nth(1).locator("td.n").inner_text().replace("\u202f", "").isdigit()
+    width = bars.nth(1).locator(".perr-bar").evaluate("e => e.getBoundingClientRect().width")
+    assert width > 0  # drawn, not only written
     assert any(v.startswith("Tous les axes") for v in select_values(page))
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    chart.scroll_into_view_if_needed()
-    bar = chart.locator("g.point").nth(1)
-    bar.click(force=True)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Axe de la carte").first
+    box.scroll_into_view_if_needed()
+    box.locator("input, [role=combobox]").first.click()
+    page.locator('[role="option"]').filter(has_text="Axe 2 –").first.click()
     wait_idle(page)
-    screenshot(page, "demo-couverture-axis-clicked-1400")
+    screenshot(page, "demo-couverture-axis-chosen-1400")
     assert page.locator('[data-testid="stException"]').count() == 0
     values = select_values(page)
     assert not any(v.startswith("Tous les axes") for v in values)

@@ -25,10 +25,13 @@ def test_evaluation_page_for_champigny(start_app, e2e_db, new_page, size, public
     assert "Dernière valeur : 17\u00a0points (2014)" in body
     assert "+3\u00a0points depuis 2000 (évolution défavorable)" in body
     assert "Taux de chômage" not in body  # Saint-Maur filtered out
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart = page.locator(".perr-cols").first
     chart.scroll_into_view_if_needed()
-    labels = chart.locator("g.textpoint text").all_text_contents()
-    assert labels[:3] == ["14", "15", "17"]
+    assert chart.locator(".perr-colv").all_text_contents()[:3] == ["14", "15", "17"]
+    assert chart.locator(".perr-coly").all_text_contents()[:3] == ["2000", "2009", "2014"]
+    heights = [b.evaluate("e => e.getBoundingClientRect().height")
+               for b in chart.locator(".perr-colb").all()[:3]]
+    assert heights[0] > 0 and heights[0] / heights[2] == pytest.approx(14 / 17, rel=0.03)
     overflow = page.evaluate(
         "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
         " return [document.documentElement.scrollWidth, window.innerWidth,"

@@ -131,15 +131,10 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     page.get_by_label("Recherche libre (titre, description, porteur, référence)").fill(mine)
     page.keyboard.press("Enter")
     wait_idle(page)
-    if _folded(page):  # a phone: cards, the action opens from the picker above them
-        page.locator('[data-testid="stSelectbox"]').filter(
-            has_text="Voir le détail d'une action").first.click()
-        page.get_by_role("option", name=mine).first.click()
-    else:
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # selection box of the only row
+    # the action opens from the list above the table (cards on a phone)
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Voir le détail d'une action").first.click()
+    page.get_by_role("option", name=mine).first.click()
     wait_idle(page)
     modify = page.get_by_role("button", name="Modifier")
     modify.scroll_into_view_if_needed()

@@ -97,25 +97,22 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
     _check(page, axe, "Quartier")
     screenshot(page, f"walk-resident-2-quartier-{w}")
 
-    # 3. Actions: on a phone, cards; one action opened from the list
+    # 3. Actions: one table (cards on a phone); one action opened from the list
     _menu(page, "Actions")
-    if w < 700:
-        cards = page.locator('div[class*="st-key-perr-narrow-actions"] table.perr-t tbody tr')
-        assert cards.count() == min(50, _sql(e2e_db, "select count(*) from action a join "
-                                                     "territory t on t.id = a.territory_id "
-                                                     "where t.slug = :s and not a.archived",
-                                             s=PEMB))
-        first = cards.first.locator("th").inner_text()
-        box = cards.first.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= w  # a whole card on screen
-        assert not page.locator('[data-testid="stDataFrame"]').first.is_visible()
-        page.locator('[data-testid="stSelectbox"]').filter(
-            has_text="Voir le détail d'une action").first.click()
-        page.get_by_role("option", name=first, exact=True).first.click()
-        wait_idle(page)
-        assert first in page.locator('[data-testid="stMain"] h2').first.inner_text()
-    else:
-        assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    rows = page.locator('[data-testid="stMain"] table.perr-t').filter(
+        has=page.locator("caption", has_text="Actions de cette page")).locator("tbody tr")
+    assert rows.count() == min(50, _sql(e2e_db, "select count(*) from action a join "
+                                                "territory t on t.id = a.territory_id "
+                                                "where t.slug = :s and not a.archived", s=PEMB))
+    first = rows.first.locator("th").inner_text()
+    box = rows.first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= w  # a whole row or card on screen
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Voir le détail d'une action").first.click()
+    page.get_by_role("option", name=first, exact=True).first.click()
+    wait_idle(page)
+    assert first in page.locator('[data-testid="stMain"] h2').first.inner_text()
     _check(page, axe, "Actions")
     screenshot(page, f"walk-resident-3-actions-{w}")
 
