@@ -123,7 +123,9 @@ def listing(f: al.ActionFilter, total: int) -> None:
                  format_func=lambda i: "Choisir une action de cette page" if not i else titles[i])
     if st.session_state.get("act_pick") in titles:
         detail(int(st.session_state["act_pick"]))
-    tables.table(rows, {c: label for c, label in CARD.items() if c in rows.columns},
+    shown = {c: label for c, label in CARD.items() if c in rows.columns and (
+        c == "titre" or rows[c].map(tables.cell).ne("").any())}  # no column empty on the page
+    tables.table(rows, shown,
                  title="titre", kinds={"montant_accorde": "euros"},
                  caption="Actions de cette page")
     st.caption(f"Lignes {(number - 1) * PAGE_SIZE + 1} à {min(number * PAGE_SIZE, total)} "

@@ -27,7 +27,8 @@ CSS = f"""<style>
 .perr-t{{border-collapse:collapse;width:100%;font-size:0.95rem;line-height:1.4;color:#1a1a1a}}
 .perr-t caption{{text-align:left;caption-side:top;padding:0 0 .3rem;color:#4a4a4a;font-size:.9rem}}
 .perr-t th,.perr-t td{{border-bottom:1px solid #d6d6d6;padding:.35rem .5rem;text-align:left;
-  vertical-align:top;overflow-wrap:anywhere}}
+  vertical-align:top;overflow-wrap:break-word}}
+.perr-t th[scope=col]{{white-space:nowrap}}
 .perr-t th{{background:#f0f2f6;font-weight:600}}
 .perr-t td.n,.perr-t th.n{{text-align:right;white-space:nowrap}}
 .perr-t th[scope=row]{{min-width:9rem}}
