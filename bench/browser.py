@@ -15,8 +15,11 @@ dropped at the end):
 - first render of each reading page of perr_ui/nav.py (new pages are picked up from the
   registry): a new browser context (a new Streamlit session) loads the page; the time runs
   from navigation start until the script is idle
-  (`[data-testid="stApp"][data-test-script-state="notRunning"]`) with every plotly chart and
-  pydeck map drawn, and stays idle for 0.5 s (a widget set on load may cause one more rerun);
+  (`[data-testid="stApp"][data-test-script-state="notRunning"]`, or its end read on the
+  websocket) with every chart, map and table drawn, and the page stays still for 0.5 s: no
+  node added or removed, no rerun (a widget set on load may cause one more), and no long task
+  of the page's main thread (deck.gl compiling its shaders and drawing, in software here: the
+  page does not answer a click meanwhile; counted since 2026-11-24, 07:20);
 - year change: another year is chosen in the sidebar's "Année" selectbox; time from the click
   on the option until idle with charts drawn;
 - websocket bytes received per render (sum of the payloads of the frames received by the
@@ -89,6 +92,15 @@ st.write("Une page Streamlit minimale :", st.session_state.year)
 PROBE = """
 (() => {
   const st = window.__perr = {idle: 0, lastIdle: 0, running: false, lastMut: 0, files: 0};
+  // Work of the page's main thread that changes no node (deck.gl compiling its shaders and
+  // drawing the map on the canvas, in software without a GPU): a page busy this way does not
+  // answer a click yet, so the end of the last long task (> 50 ms) counts as a change.
+  st.lastBusy = 0;
+  try {
+    new PerformanceObserver(list => { for (const e of list.getEntries())
+      st.lastBusy = Math.max(st.lastBusy, e.startTime + e.duration); })
+      .observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no long-task timing: node changes and script ends only */ }
   // The maps' files (app/static/, loaded by deck.gl with fetch): a page is not drawn while
   // one is on its way; its arrival counts as a change of the page.
   const fetch0 = window.fetch;
@@ -324,11 +336,11 @@ async def wait_done(page, wire: Wire, idle_before: int, finished_before: int,
                     timeout_s: float) -> tuple[float, float]:
     """Wait until the script ended since `idle_before` / `finished_before` (seen in the page or
     on the websocket), every chart is drawn and the page has not changed (no node added or
-    removed, no rerun) for SETTLE_MS; returns the page-clock times (ms since navigation start)
+    removed, no rerun, no long task of its main thread) for SETTLE_MS; returns the page-clock times (ms since navigation start)
     of the last change (the moment the page was complete) and of the script's end.
     (Charts are lazy elements: a map's canvas appears after the script's end.)"""
     snap = ("() => { const s = window.__perr; return s ? [performance.now(), s.idle, s.running,"
-            " window.__perrCharts(), s.lastMut, s.lastIdle] : null; }")
+            " window.__perrCharts(), Math.max(s.lastMut, s.lastBusy), s.lastIdle] : null; }")
     end = time.perf_counter() + timeout_s
     while True:
         before = time.perf_counter()

@@ -273,6 +273,7 @@ def published() -> dict[str, list[tuple[Callable, tuple]]]:
         ],
         "territory_year": [
             (progress.planned_vs_achieved, ()), (progress.by_year, ()),
+            (progress.planned_vs_achieved, ("axe",)),  # Évaluation's default grouping
         ],
         "once": [(places.territories, ()), (places.datasets, ()),
                  (places.action_years, ())],  # the sidebar's years, on every page
