@@ -45,11 +45,11 @@ else:
     context = df[df["axis_id"].isna()]
     if len(context):
         st.subheader("Contexte du territoire")
-        indicator_list(context, "ctx")
+        indicator_list(context)
     for axis_id in df["axis_id"].dropna().unique():  # axes in the order of the frame
         part = df[df["axis_id"] == axis_id]
         st.subheader(md(part["axis"].iloc[0]))
-        indicator_list(part, f"axis_{int(axis_id)}")
+        indicator_list(part)
 
     frame = w.cached(exchange.export_frame, tid)
     st.download_button("Télécharger les valeurs des indicateurs (CSV)",

@@ -32,7 +32,7 @@ def trend_chart(ind: dict) -> str | None:
         f"Évolution de l'indicateur « {ind['label']} » par année")
 
 
-def indicator_block(ind: dict, key: str, show_place: bool = True) -> None:
+def indicator_block(ind: dict, show_place: bool = True) -> None:
     """One indicator, stacked for a phone: name, place, reference → latest → target, words,
     trend chart, sources."""
     with st.container(border=True):
@@ -70,9 +70,9 @@ def indicator_block(ind: dict, key: str, show_place: bool = True) -> None:
             st.caption("« environ » : le document donne ce chiffre comme approximatif.")
 
 
-def indicator_list(df, key: str, show_place: bool = True) -> None:
-    for i, ind in enumerate(df.to_dict("records")):
-        indicator_block(ind, f"{key}_{ind['id']}_{i}", show_place)
+def indicator_list(df, show_place: bool = True) -> None:
+    for ind in df.to_dict("records"):
+        indicator_block(ind, show_place)
 
 
 def progress_block(row: dict) -> None:
@@ -88,6 +88,6 @@ def quartier_section(territory_id: int, qpv_id: int) -> None:
     if df.empty:
         st.caption("Aucun indicateur n'est enregistré pour ce quartier.")
         return
-    indicator_list(df, "qpv_ind", show_place=False)
+    indicator_list(df, show_place=False)
     st.page_link("pages/evaluation.py", label="Toute l'évaluation du territoire",
                  icon=":material/monitoring:")
