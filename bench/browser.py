@@ -96,11 +96,24 @@ PROBE = """
   // drawing the map on the canvas, in software without a GPU): a page busy this way does not
   // answer a click yet, so the end of the last long task (> 50 ms) counts as a change.
   st.lastBusy = 0;
+  const seen = entries => { for (const e of entries)
+    st.lastBusy = Math.max(st.lastBusy, e.startTime + e.duration); };
   try {
-    new PerformanceObserver(list => { for (const e of list.getEntries())
-      st.lastBusy = Math.max(st.lastBusy, e.startTime + e.duration); })
-      .observe({type: 'longtask', buffered: true});
-  } catch (e) { /* no long-task timing: node changes and script ends only */ }
+    st.obs = new PerformanceObserver(list => seen(list.getEntries()));
+    st.obs.observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no long-task timing: the heartbeat below still sees them */ }
+  // The observer's callback is a low-priority task: the bench's own look at the page can run
+  // first, right after a long task, and would miss it. So each look also takes the observer's
+  // pending entries, and a heartbeat (every 10 ms while the thread is free) tells a look that
+  // comes out of a long task: no beat for more than 50 ms = busy until now.
+  st.beat = performance.now();
+  setInterval(() => { st.beat = performance.now(); }, 10);
+  st.busy = () => {
+    const now = performance.now();
+    if (st.obs) seen(st.obs.takeRecords());
+    if (now - st.beat > 50) st.lastBusy = Math.max(st.lastBusy, now);
+    return st.lastBusy;
+  };
   // The maps' files (app/static/, loaded by deck.gl with fetch): a page is not drawn while
   // one is on its way; its arrival counts as a change of the page.
   const fetch0 = window.fetch;
@@ -111,6 +124,10 @@ PROBE = """
     return fetch0.apply(this, args).finally(() => {
       st.files -= 1; st.lastMut = performance.now(); });
   };
+  // Pictures (the maps drawn as SVG images, perr_model/svgmap.py): a page is not drawn while
+  // one is loading; its arrival counts as a change.
+  document.addEventListener('load', e => {
+    if (e.target && e.target.tagName === 'IMG') st.lastMut = performance.now(); }, true);
   // Charts, maps and tables are lazy elements: a skeleton first, then a frame whose chart
   // module is fetched, then the drawing. Ready = no skeleton, every shown frame holds a drawing.
   const charts = window.__perrCharts = () => {
@@ -123,7 +140,9 @@ PROBE = """
     return frames.every(f => f.querySelector(
       'canvas, svg.main-svg, img, table, .stDataFrameGlideDataEditor'))
         && plots.every(p => p.querySelector('.main-svg, canvas'))
-        && decks.every(d => d.querySelector('canvas')) && st.files === 0;
+        && decks.every(d => d.querySelector('canvas')) && st.files === 0
+        && [...document.querySelectorAll('[data-testid="stMain"] img')]
+             .every(i => i.complete);
   };
   // Mutation records carry the old value: a run that starts and ends between two callbacks
   // is still counted (a fast rerun would otherwise be missed).
@@ -340,7 +359,7 @@ async def wait_done(page, wire: Wire, idle_before: int, finished_before: int,
     of the last change (the moment the page was complete) and of the script's end.
     (Charts are lazy elements: a map's canvas appears after the script's end.)"""
     snap = ("() => { const s = window.__perr; return s ? [performance.now(), s.idle, s.running,"
-            " window.__perrCharts(), Math.max(s.lastMut, s.lastBusy), s.lastIdle] : null; }")
+            " window.__perrCharts(), Math.max(s.lastMut, s.busy()), s.lastIdle] : null; }")
     end = time.perf_counter() + timeout_s
     while True:
         before = time.perf_counter()
