@@ -73,9 +73,9 @@ def coverage_map(scope: Scope, axes, measure: str) -> None:
                    "sont pas rattachés aux actions ni aux axes.")
     empty = {"actions": "aucune action", "amount": "aucun financement d'action saisi",
              "posts": "aucun poste de l'État enregistré"}[measure]
-    panels.place_choice(w.coverage_map(scope.territory_id, by_commune, by_qpv,
-                                       v.MEASURE_LABELS[measure], "cov_map", empty),
-                        by_commune, by_qpv, v.MEASURE_LABELS[measure])
+    w.coverage_map(scope.territory_id, by_commune, by_qpv, v.MEASURE_LABELS[measure],
+                   "cov_map", empty, on_pick=lambda event: panels.place_choice(
+                       event, by_commune, by_qpv, v.MEASURE_LABELS[measure]))
 
 
 @st.fragment

@@ -10,7 +10,10 @@ The same content always gets the same name, so every session, every instance on 
 every data version whose geometry did not change share one file. When the folder cannot be
 written (a read-only deployment) or static serving is off, `publish` returns None and the pages
 send the map with its data, as before. Only public data goes there (official contours, names and
-codes of places), never a value, a person or an action.
+codes of places), never a person or an action.
+
+The maps' pictures (`publish_svg`, perr_model/svgmap.py) go there too, one file per picture:
+contours, names and the colour of each place, i.e. what every reader of the page sees drawn.
 """
 from __future__ import annotations
 
@@ -69,8 +72,35 @@ def publish(files: dict[str, object], folder: Path | None = None) -> dict[str, s
     return urls
 
 
-def _prune(folder: Path, keep: set[str]) -> None:
-    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+def publish_svg(text: str, folder: Path | None = None) -> str | None:
+    """Write a map picture (perr_model.svgmap) and return its URL, or None when it cannot be
+    served (the caller then sends it inline). Called at each drawing: a file removed since
+    (KEEP) is written again."""
+    if folder is None:
+        if not enabled():
+            return None
+        folder = STATIC_DIR / FOLDER
+    body = text.encode("utf-8")
+    name = hashlib.sha256(body).hexdigest()[:32] + ".svg"
+    path = folder / name
+    try:
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(body)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+            _prune(folder, {name}, "*.svg")
+    except OSError as exc:
+        log.warning("Image de carte non écrite (%s) : elle est envoyée avec la page.",
+                    exc.strerror or exc.__class__.__name__)
+        return None
+    return URL_PREFIX + name
+
+
+def _prune(folder: Path, keep: set[str], pattern: str = "*.json") -> None:
+    files = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
     for path in files[KEEP:]:
         if path.name not in keep:
             path.unlink(missing_ok=True)

@@ -29,6 +29,8 @@ TTL_SECONDS = 3600  # results stay exact by their version key; the TTL only free
 # Built elements: kept at most this long, and at most this many (a deck of a national
 # territory is ~1 MB in memory).
 RESOURCE_TTL_SECONDS, RESOURCE_ENTRIES = TTL_SECONDS, 64
+MAP_MAX_PX = 600   # a map picture is never drawn wider (its names would become posters)
+SUBJECT = {"communes", "qpv", "communes-cercles"}   # the layers a map picture is framed on
 DEMO_NOTICE = ("Territoire de **démonstration** : toutes les données affichées ici sont "
                "**fictives**, générées par programme. Elles ne décrivent aucun lieu réel.")
 
@@ -142,30 +144,61 @@ def _on_demand(label: str, key: str, build, args: tuple) -> None:
 
 
 def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[int, float],
-                 label: str, key: str, empty_label: str = "aucune donnée"):
-    """Draw the coverage map (geo.coverage_deck when available), its colour legend and its
-    text equivalent (on demand). Returns the selection event."""
+                 label: str, key: str, empty_label: str = "aucune donnée",
+                 on_pick=None) -> None:
+    """The coverage map as a picture (perr_model.svgmap: no WebGL, readable at once on any
+    screen), its colour legend, then on demand the interactive map (zoom, hover, a click on a
+    place: `on_pick(event)` shows it) and the map as text."""
     from perr_model import geo
-    deck, notice = _coverage_deck(database_url(), data_version(), territory_id, by_commune,
-                                  by_qpv, label)
+    svg, notice = _coverage_svg(database_url(), data_version(), territory_id, by_commune,
+                                by_qpv, label)
     notice = _for_readers(notice)
     t = territory()
     if t and t["is_synthetic"]:
         notice = ("Données fictives : cercles proportionnels placés sur une grille arbitraire, "
                   "sans contours ni fond de carte.")
-    if deck is None:
+    if svg is None:
         st.info(md(notice) if notice else "Aucune position connue pour dessiner la carte.")
-        return None
+        return
     if notice:
         st.caption(md(notice))  # geo notices name places from data
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
-                            height=420)
+    picture(svg, f"Carte : {label.lower()} par commune et par quartier prioritaire (couleur "
+                 "la plus foncée : valeur la plus élevée). Chaque valeur est dans « La carte "
+                 "en texte ».")
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
         st.html(legend)
+    on_demand("Carte interactive : zoomer, survoler, cliquer sur un lieu", f"{key}_deck",
+              _interactive_coverage, territory_id, by_commune, by_qpv, label, key, on_pick)
     on_demand("La carte en texte", f"{key}_text", map_as_text, territory_id, by_commune,
               by_qpv, label)
-    return event
+
+
+def picture(svg, alt: str) -> None:
+    """An SVG map (perr_model.svgmap.Svg) as an image: its alt text says what it shows; it
+    fills the column up to a readable size (never wider than the screen)."""
+    import base64
+    import html
+
+    from perr_ui import mapfiles
+    src = mapfiles.publish_svg(svg.text) or (  # by URL: loaded once, kept by the browser
+        "data:image/svg+xml;base64," + base64.b64encode(svg.text.encode("utf-8")).decode())
+    st.html(f'<figure class="perr-map" style="margin:0"><img src="{html.escape(src)}" '
+            f'alt="{html.escape(alt)}" width="{svg.width}" height="{svg.height}" '
+            f'style="display:block;width:100%;max-width:{MAP_MAX_PX}px;height:auto">'
+            '</figure>')
+
+
+def _interactive_coverage(territory_id: int, by_commune, by_qpv, label: str, key: str,
+                          on_pick) -> None:
+    deck, _ = _coverage_deck(database_url(), data_version(), territory_id, by_commune, by_qpv,
+                             label)
+    if deck is None:
+        return
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
+                            height=420)
+    if on_pick is not None:
+        on_pick(event)
 
 
 def map_as_text(territory_id: int, by_commune, by_qpv, label: str) -> None:
@@ -193,6 +226,21 @@ def _coverage_deck(url: str, version: int, territory_id: int, by_commune: dict,
     from perr_model import geo
     drawing, urls = _coverage_drawing(url, version, territory_id)
     return geo.painted(drawing, by_commune, by_qpv, label, urls).freeze(), drawing.notice
+
+
+@st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
+def _coverage_svg(url: str, version: int, territory_id: int, by_commune: dict, by_qpv: dict,
+                  label: str):
+    """(perr_model.svgmap.Svg of the coverage deck with its data, notice), once for every
+    session that draws the same values; (None, notice) when nothing can be placed."""
+    import json
+
+    from perr_model import geo, svgmap
+    drawing, _ = _coverage_drawing(url, version, territory_id)
+    if not drawing.parts:
+        return None, drawing.notice
+    deck = json.loads(geo.painted(drawing, by_commune, by_qpv, label).to_json())
+    return svgmap.deck_svg(deck, SUBJECT, label), drawing.notice
 
 
 @st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
@@ -247,8 +295,8 @@ def quartiers_map(quartiers, key: str) -> None:
     if quartiers is None or quartiers.empty:
         st.caption("Aucun quartier rattaché à cette action.")
         return
-    deck, notice, legend, sentence = _qpv_map(database_url(), data_version(),
-                                              int(quartiers.iloc[0]["id"]))
+    deck, svg, notice, legend, sentence = _qpv_map(database_url(), data_version(),
+                                                   int(quartiers.iloc[0]["id"]))
     notice = _for_readers(notice)
     if len(quartiers) > 1:
         st.caption(f"Carte du quartier « {md(quartiers.iloc[0]['name'], multiline=False)} » ; "
@@ -256,16 +304,24 @@ def quartiers_map(quartiers, key: str) -> None:
                    + md(", ".join(quartiers["name"].iloc[1:]), multiline=False) + ".")
     if notice:
         st.caption(md(notice))  # names the quartier (data)
-    st.pydeck_chart(deck, key=key, height=280)
+    picture(svg, sentence)
     if legend:  # legend and text equivalent (geo.qpv_text)
         st.html(legend)
         st.caption(md(sentence))  # names from data
+    on_demand("Carte interactive : zoomer, survoler", f"{key}_deck",
+              lambda: st.pydeck_chart(deck, key=key, height=280))
 
 
 @st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
 def _qpv_map(url: str, version: int, qpv_id: int):
-    """(deck, notice, legend, sentence) of one quartier's map, built once for every session."""
-    from perr_model import geo
+    """(deck, its picture, notice, legend, sentence) of one quartier's map, built once for
+    every session."""
+    import json
+
+    from perr_model import geo, svgmap
     with Session(common._engine(url, True)) as s:
         deck, notice = geo.qpv_deck(s, qpv_id)
-        return deck.freeze(), notice, geo.qpv_legend_html(s, qpv_id), geo.qpv_text(s, qpv_id)
+        deck.freeze()
+        sentence = geo.qpv_text(s, qpv_id)
+        svg = svgmap.deck_svg(json.loads(deck.to_json()), SUBJECT, sentence)
+        return deck, svg, notice, geo.qpv_legend_html(s, qpv_id), sentence

@@ -106,6 +106,42 @@ def trend_columns(at) -> list[dict]:
     return out
 
 
+def map_pictures(at) -> list[dict]:
+    """The maps drawn as pictures (perr_ui.widgets.picture): for each, its alt text, its size
+    and its SVG, read from the file it is served from (app/static/...) or from its data URL."""
+    import base64
+    import html as h
+    import re
+    root = Path(APP).parent
+    out = []
+    for el in at.get("html"):
+        for src, alt, width, height in re.findall(
+                r'<figure class="perr-map"[^>]*><img src="([^"]*)" alt="([^"]*)" '
+                r'width="(\d+)" height="(\d+)"', el.proto.body):
+            src = h.unescape(src)
+            if src.startswith("data:image/svg+xml;base64,"):
+                svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+            else:
+                assert src.startswith("app/static/"), src
+                svg = (root / "static" / src[len("app/static/"):]).read_text("utf-8")
+            out.append({"src": src, "alt": h.unescape(alt), "width": int(width),
+                        "height": int(height), "svg": svg})
+    return out
+
+
+def svg_groups(svg: str) -> dict[str, list[dict]]:
+    """The SVG's groups by class (the deck layer each draws): each element's attributes and
+    text, parsed as XML (so a name that was not escaped fails here)."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    out: dict[str, list[dict]] = {}
+    for g in root.iter(ns + "g"):
+        out[g.get("class", "")] = [{**el.attrib, "tag": el.tag.replace(ns, ""),
+                                    "text": el.text} for el in g]
+    return out
+
+
 # --- fixtures shared by tests/test_page_*.py (imported by name in each file) -------------------
 
 import shutil  # noqa: E402

@@ -4,9 +4,10 @@ import shutil
 
 import pytest
 
-from page_support import (PEMB, PTE, Page, bar_widths, demo_url, html_tables, on,  # noqa: F401
-                          sql, sql_rows, territory_id)
+from page_support import (PEMB, PTE, Page, bar_widths, demo_url, html_tables,  # noqa: F401
+                          map_pictures, on, sql, sql_rows, svg_groups, territory_id)
 from perr_model import synthetic
+from perr_model.geo import NO_DATA, PALETTE
 
 ACTIONS, MONEY = "Nombre d'actions", "Montants accordés aux actions (€)"
 LIVE = ("select id from action where territory_id=:t and not archived "
@@ -68,11 +69,13 @@ def test_measure_and_axis_drive_the_table_and_map(on, demo_url):
                      "x.id=l.axis_id where x.position=2 and a.territory_id=:t", t=tid)
     assert matrix_of(p).iloc[1]["Total territoire"] == float(total)
     axis2 = sql(url, "select id from axis where territory_id=:t and position=2", t=tid)
-    before = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
+    [before] = map_pictures(p.at)
     p.at.selectbox(key="cov_axis").set_value(axis2)
     p.run()
-    after = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
-    assert before != after
+    [after] = map_pictures(p.at)
+    assert before["svg"] != after["svg"] and before["src"] != after["src"]
+    assert "montants accordés aux actions (€)" in after["alt"]
+    assert not p.at.get("deck_gl_json_chart")  # the interactive map only when asked for
     assert "Axe 2" in str(p.at.selectbox(key="cov_axis").format_func(axis2))
     legend = [h.proto.body for h in p.at.get("html")]
     assert any("Montants accordés aux actions (€)" in b and "aucun financement d&#x27;action saisi"
@@ -134,16 +137,23 @@ def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url)
     assert p.metric("Financements des actions") == "aucun saisi"
     p.at.button_group(key="cov_measure").set_value("posts")
     p.run()
-    deck = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
+    [picture] = map_pictures(p.at)
     assert any("contrat de ville de chaque commune" in c.value for c in p.at.caption)
     legend = [h.proto.body for h in p.at.get("html")]
     # the map's scale goes up to the contrat's posts (21 254 + 7 164 €), its communes at the
     # top step; the other communes have none
     assert any(("Postes financés par l&#x27;État (€)" in b or "Postes financés par l'État (€)"
                 in b) and "28\u202f418" in b for b in legend), legend
+    # the picture: the contrat's communes in the darkest colour, the others without data
+    fills = {el["fill"] for el in svg_groups(picture["svg"])["communes"]}
+    top, grey = "rgb({},{},{})".format(*PALETTE[-1]), "rgb({},{},{})".format(*NO_DATA[:3])
+    assert top in fills and fills <= {top, grey}, fills
+    # the interactive map, opened: the same colours (one step per commune)
+    p.at.session_state["cov_map_deck"] = True
+    p.run()
+    deck = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
     communes = next(layer for layer in deck["layers"] if layer["id"] == "communes")
-    fill = communes["getFillColor"]
-    steps = fill.split('("')[1].split('")')[0]  # geo.painted: one step per commune
+    steps = communes["getFillColor"].split('("')[1].split('")')[0]  # one step per commune
     assert "8" in steps and set(steps) <= {"8", "9"}, steps
 
 
@@ -207,8 +217,10 @@ def test_closed_expanders_are_built_only_when_opened(on, demo_url):
     assert not any("Total territoire" in d.value.columns for d in p.at.dataframe)
     labels = {e.label for e in p.at.expander}
     assert {"Financements des actions et postes de l'État", "Tableau à trier (axe × commune)",
-            "La carte en texte"} <= labels
-    for key in ("cov_money", "cov_matrix_grid", "cov_map_text"):
+            "La carte en texte", "Carte interactive : zoomer, survoler, cliquer sur un lieu"
+            } <= labels
+    assert not p.at.get("deck_gl_json_chart") and len(map_pictures(p.at)) == 1
+    for key in ("cov_money", "cov_matrix_grid", "cov_map_text", "cov_map_deck"):
         p.at.session_state[key] = True
     p.run()
     shown = p.text()
@@ -218,3 +230,4 @@ def test_closed_expanders_are_built_only_when_opened(on, demo_url):
                  t=territory_id(url, synthetic.SLUG))
     assert f"La carte montre {places} commune(s)" in shown
     assert any("Total territoire" in d.value.columns for d in p.at.dataframe)
+    assert len(p.at.get("deck_gl_json_chart")) == 1

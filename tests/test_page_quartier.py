@@ -1,6 +1,8 @@
 """Quartier page: one QPV's figures, actions by axis and its commune's commitments."""
-from page_support import PEMB, Page, demo_url, html_tables, on, sql, territory_id  # noqa: F401
+from page_support import (PEMB, Page, demo_url, html_tables, map_pictures, on,  # noqa: F401
+                          sql, sql_rows, svg_groups, territory_id)
 from perr_model import synthetic
+from perr_model.geo import QPV_OUTLINE
 
 
 def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
@@ -14,6 +16,23 @@ def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
                                           q=qpv))
     assert any("Le Bois L'Abbé" in h.value for h in p.at.header)  # official 2024 name
     assert "QN09424I" in p.text()  # official 2024 code, from the embedded ANCT extract
+    # its map, a picture: the quartier's perimeter outlined, it and its communes named
+    [picture] = map_pictures(p.at)
+    communes = sorted(r[0] for r in sql_rows(
+        url, "select c.name from commune c join qpv_commune l on l.commune_id = c.id "
+             "where l.qpv_id = :q", q=qpv))
+    assert picture["alt"].startswith("La carte montre le périmètre du quartier « Le Bois "
+                                     "L'Abbé » (contour orange) sur sa ou ses communes : "
+                                     + ", ".join(communes))
+    groups = svg_groups(picture["svg"])
+    assert len(groups["qpv"]) == 1 and groups["qpv"][0]["tag"] == "path"
+    assert [el["text"] for el in groups["quartiers-noms"]] == ["Le Bois L'Abbé"]
+    assert set(communes) <= {el["text"] for el in groups["communes-noms"]}
+    assert 'stroke="rgb({},{},{})"'.format(*QPV_OUTLINE[:3]) in picture["svg"]
+    assert not p.at.get("deck_gl_json_chart")  # the interactive map only when asked for
+    p.at.session_state["qpv_map_deck"] = True
+    p.run()
+    assert len(p.at.get("deck_gl_json_chart")) == 1
 
 
 def test_choosing_another_quartier_and_year(on, demo_url):
@@ -27,7 +46,7 @@ def test_choosing_another_quartier_and_year(on, demo_url):
                  "qpv_id=:q and year_start<=2022 and coalesce(year_end,year_start)>=2022", q=qpv)
     assert p.metric("Actions") == str(n)
     # each axis's list is sent only once its expander is opened
-    axes = len(p.at.expander)
+    axes = len([e for e in p.at.expander if not e.label.startswith("Carte interactive")])
     assert axes and not [t for t in html_tables(p.at) if list(t.columns)[:2] == ["Titre", "Statut"]]
     for i in range(axes):
         p.at.session_state[f"qpv_axis_{i}"] = True

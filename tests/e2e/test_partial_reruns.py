@@ -12,7 +12,9 @@ PEMB = "paris-est-marne-et-bois"
 SUMMARY = b"perr-summary"            # the one-minute summary, at the top of the page
 MONEY = "Financements des actions, par financeur".encode()
 MAP_TEXT = "Valeurs de la carte, par lieu".encode()
-MAP = b'"id":"communes"'                # the coverage map's layer of communes (its JSON)
+MAP = b'<figure class="perr-map"'        # the coverage map's picture (perr_ui.widgets.picture)
+DECK = '[data-testid="stDeckGlJsonChart"]'
+PICTURE = 'figure.perr-map img'
 
 
 def _wire(page) -> list[bytes]:
@@ -78,23 +80,23 @@ def test_each_control_redraws_its_own_block(start_app, e2e_db, page):
     assert SUMMARY in _since(frames, start)
 
 
-def _map_pixels(page):
+def _map_pixels(page, selector: str = DECK):
     import io
 
     import numpy as np
     from PIL import Image
-    shot = page.locator('[data-testid="stDeckGlJsonChart"]').first.screenshot()
+    shot = page.locator(selector).first.screenshot()
     return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
 
 
-def _wait_drawn(page, timeout: float = 30.0) -> tuple[float, float, float]:
+def _wait_drawn(page, timeout: float = 30.0, selector: str = DECK) -> tuple[float, float, float]:
     """Shares of the map's pixels: drawn (not the page's white), blue (the palette's upper
     steps: blue well above red) and black (what deck.gl draws when a colour expression does
     not evaluate)."""
     import time
     end = time.time() + timeout
     while True:
-        px = _map_pixels(page)
+        px = _map_pixels(page, selector)
         drawn = float((px.min(axis=2) < 235).mean())
         if drawn > 0.05 or time.time() > end:
             return (drawn, float((px[:, :, 2] - px[:, :, 0] > 40).mean()),
@@ -102,27 +104,46 @@ def _wait_drawn(page, timeout: float = 30.0) -> tuple[float, float, float]:
         time.sleep(0.5)
 
 
-def test_the_map_contours_come_once_by_url_and_a_year_sends_its_colours(start_app, e2e_db,
-                                                                        page):
-    """The coverage map's contours and names are loaded once as a file (perr_ui/mapfiles.py);
-    a change of year sends only the colours: no coordinates on the wire, no new file."""
+def test_the_map_picture_and_the_interactive_map_come_by_url(start_app, e2e_db, page):
+    """The coverage map is first a picture (perr_model/svgmap.py) loaded as a file, never sent
+    on the websocket. Opened on demand, the interactive map's contours and names are loaded once
+    as a file (perr_ui/mapfiles.py); a change of year then sends only the colours: no
+    coordinates on the wire, no new file."""
     base = start_app(e2e_db)
     frames = _wire(page)
-    files: list[tuple[str, int, bytes]] = []
+    files: list[tuple[str, int, bytes, str]] = []
 
     def on_response(response):
         if "/app/static/cartes/" in response.url:
-            files.append((response.url, response.status, response.body()))
+            files.append((response.url, response.status, response.body(),
+                          response.headers.get("content-type", "")))
 
     page.on("response", on_response)
     goto(page, f"{base}/couverture?territoire={PEMB}")
-    page.locator('[data-testid="stDeckGlJsonChart"]').first.scroll_into_view_if_needed()
+    picture = page.locator(PICTURE).first
+    picture.scroll_into_view_if_needed()
+    page.wait_for_function("() => { const i = document.querySelector('figure.perr-map img');"
+                           " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
+    drawn, blue, _ = _wait_drawn(page, selector=PICTURE)
+    # Champigny-sur-Marne holds most of the actions: the palette's darkest blue
+    assert drawn > 0.05 and blue > 0.01, (drawn, blue)
+    svgs = [(status, body, kind) for url, status, body, kind in files if url.endswith(".svg")]
+    assert svgs and all(status == 200 and kind.startswith("image/svg+xml")
+                        for status, _, kind in svgs)
+    assert b"Champigny-sur-Marne" in svgs[0][1]
+    assert b"<path" not in _since(frames, 0)   # the picture's geometry never on the websocket
+    assert not page.locator(DECK).count()     # no WebGL map until asked for
+
+    # the interactive map, opened
+    page.locator('[data-testid="stExpander"] summary').filter(
+        has_text="Carte interactive").first.click()
+    page.locator(DECK).first.wait_for(timeout=30_000)
+    page.locator(DECK).first.scroll_into_view_if_needed()
     drawn, blue, black = _wait_drawn(page)
-    # the browser drew the contours it loaded, in the palette's colours (Champigny-sur-Marne
-    # holds most of the actions: the darkest blue), not in black
+    # the browser drew the contours it loaded, in the palette's colours, not in black
     assert drawn > 0.05 and blue > 0.01 and black < 0.01, (drawn, blue, black)
-    assert files and all(status == 200 for _, status, _ in files)
-    loaded = [json.loads(body) for _, _, body in files]
+    loaded = [json.loads(body) for url, status, body, _ in files if url.endswith(".json")]
+    assert loaded and all(status == 200 for _, status, _, _ in files)
     features = [f for data in loaded if isinstance(data, dict) for f in data["features"]]
     assert any(f["properties"].get("type") == "Quartier (QPV)" for f in features)
     assert b'"coordinates"' not in _since(frames, 0)   # geometry never on the websocket
@@ -133,7 +154,8 @@ def test_the_map_contours_come_once_by_url_and_a_year_sends_its_colours(start_ap
     page.get_by_role("option", name="2022", exact=True).click()
     wait_idle(page)
     year = _since(frames, start)
-    assert MAP in year and b'"coordinates"' not in year
-    assert len(files) == before  # the same files: nothing loaded again
+    assert b'"id":"communes"' in year and b'"coordinates"' not in year and b"<path" not in year
+    # the same contour files: nothing loaded again but, perhaps, the year's picture
+    assert all(url.endswith(".svg") for url, *_ in files[before:])
     drawn, _, black = _wait_drawn(page)
     assert drawn > 0.05 and black < 0.01

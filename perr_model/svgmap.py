@@ -1,0 +1,249 @@
+"""The pages' maps as a picture: an SVG drawn on the server from the same deck as the interactive
+map (perr_model.geo), shown as an image (no WebGL, no map library in the browser).
+
+Why: in a browser without a graphics card (this machine's Chromium, many phones) deck.gl's
+module, shader compilation and software drawing cost 1 to 3 s before a page can be read
+(docs/performance.md); a picture of the same map costs what an image costs. The interactive map
+(zoom, hover, a click to open a place) stays one click away on the pages.
+
+`deck_svg(deck_json, subject)` draws what `geo.painted(..., urls=None)` / `geo.qpv_deck` put in
+a deck, layer by layer and in the same order: polygons (GeoJsonLayer: each feature's fill or the
+layer's, the layer's outline), proportional circles (ScatterplotLayer: radius in metres as on
+the interactive map, bounded by the layer's radiusMin/MaxPixels, one unit for a pixel), names (TextLayer: size, colour and offset of the
+layer, a white halo instead of deck.gl's box). The frame is the bounding box of the `subject`
+layers (the places the map is about; neighbours are context and may be cut at the edge).
+
+Names that would cover an already written name are left out (commune names are written first):
+every place is named in the map's text equivalent. Everything written comes from the data and
+is XML-escaped; an SVG shown as an image runs no script and loads nothing.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+EARTH_RADIUS_M = 6378137.0
+WIDTH = 400            # viewBox width: ~1 unit per CSS pixel on a phone, scaled up on a screen
+HEIGHT_MIN, HEIGHT_MAX = 260, 520
+MARGIN = 14            # units around the subject
+LABEL_CHAR_WIDTH = 0.56          # average glyph width / font size (sans-serif, for collisions)
+FONT = "'Source Sans Pro','DejaVu Sans',Arial,sans-serif"
+
+
+@dataclass(frozen=True)
+class Svg:
+    """An SVG map: its text, its size in viewBox units, names written and left out."""
+    text: str
+    width: int
+    height: int
+    names_written: int
+    names_left_out: int
+
+
+def _merc_y(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+class _Frame:
+    """Web Mercator fitted to the subject's box, y down, in viewBox units."""
+
+    def __init__(self, west: float, south: float, east: float, north: float):
+        x0, x1 = math.radians(west), math.radians(east)
+        y0, y1 = _merc_y(south), _merc_y(north)
+        span_x, span_y = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+        inner = WIDTH - 2 * MARGIN
+        height = min(max(inner * span_y / span_x + 2 * MARGIN, HEIGHT_MIN), HEIGHT_MAX)
+        self.scale = min(inner / span_x, (height - 2 * MARGIN) / span_y)  # units per radian
+        self.width, self.height = WIDTH, int(round(height))
+        self.cx, self.cy = (x0 + x1) / 2, (y0 + y1) / 2
+        self.lat = (south + north) / 2
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return (self.width / 2 + (math.radians(lon) - self.cx) * self.scale,
+                self.height / 2 - (_merc_y(lat) - self.cy) * self.scale)
+
+    def metres(self, m: float) -> float:
+        """A length on the ground at the map's latitude, in units."""
+        return m * self.scale / (EARTH_RADIUS_M * math.cos(math.radians(self.lat)))
+
+    def visible(self, box: tuple[float, float, float, float]) -> bool:
+        x0, y0, x1, y1 = box
+        return x1 >= 0 and y1 >= 0 and x0 <= self.width and y0 <= self.height
+
+
+def _rings(geometry: dict) -> list[list]:
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return list(coords)
+    if kind == "MultiPolygon":
+        return [ring for polygon in coords for ring in polygon]
+    return []
+
+
+def _box_of(layers: list[dict]) -> tuple[float, float, float, float] | None:
+    xs, ys = [], []
+    for layer in layers:
+        for lon, lat in _positions(layer):
+            xs.append(lon)
+            ys.append(lat)
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _positions(layer: dict):
+    data = layer.get("data")
+    if layer.get("@@type") == "GeoJsonLayer" and isinstance(data, dict):
+        for feature in data.get("features", []):
+            for ring in _rings(feature.get("geometry") or {}):
+                yield from ((p[0], p[1]) for p in ring)
+    elif isinstance(data, list):
+        for row in data:
+            if row.get("lon") is not None and row.get("lat") is not None:
+                yield row["lon"], row["lat"]
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _path(frame: _Frame, geometry: dict) -> tuple[str, tuple[float, float, float, float]]:
+    parts, xs, ys = [], [], []
+    for ring in _rings(geometry):
+        last, points = None, []
+        for lon, lat, *_ in ring:
+            x, y = frame.xy(lon, lat)
+            if last is None or abs(x - last[0]) + abs(y - last[1]) >= 0.6:
+                points.append(f"{_fmt(x)} {_fmt(y)}")
+                last = (x, y)
+                xs.append(x)
+                ys.append(y)
+        if len(points) >= 3:
+            parts.append("M" + "L".join(points) + "Z")
+    if not xs:
+        return "", (0, 0, -1, -1)
+    return "".join(parts), (min(xs), min(ys), max(xs), max(ys))
+
+
+def _colour(rgba, default=(200, 200, 200, 255)) -> tuple[str, float]:
+    values = list(rgba) if isinstance(rgba, (list, tuple)) and len(rgba) >= 3 else list(default)
+    alpha = values[3] / 255 if len(values) > 3 else 1.0
+    return f"rgb({int(values[0])},{int(values[1])},{int(values[2])})", round(alpha, 2)
+
+
+def _fill_of(layer: dict, props: dict):
+    spec = layer.get("getFillColor")
+    if isinstance(spec, str):  # "@@=properties.fill" or "@@=fill": the object's own colour
+        return props.get("fill")
+    return spec
+
+
+def _cls(layer: dict) -> str:
+    """The group's class: the deck layer's id (what the group draws, for a reader of the file)."""
+    return escape(str(layer.get("id") or ""), {'"': "&quot;"})
+
+
+def _polygons(frame: _Frame, layer: dict) -> list[str]:
+    stroke, stroke_alpha = _colour(layer.get("getLineColor"), (0, 0, 0, 255))
+    width = layer.get("lineWidthMinPixels", 1) if layer.get("stroked", True) else 0
+    out = []
+    for feature in (layer.get("data") or {}).get("features", []):
+        d, box = _path(frame, feature.get("geometry") or {})
+        if not d or not frame.visible(box):
+            continue
+        fill, alpha = _colour(_fill_of(layer, feature.get("properties") or {}))
+        out.append(f'<path d="{d}" fill="{fill}"'
+                   + (f' fill-opacity="{alpha}"' if alpha < 1 else "") + "/>")
+    if not out:
+        return []
+    outline = (f' stroke="{stroke}" stroke-width="{width}" stroke-linejoin="round"'
+               + (f' stroke-opacity="{stroke_alpha}"' if stroke_alpha < 1 else "")
+               if width else "")
+    return [f'<g class="{_cls(layer)}" fill-rule="evenodd"{outline}>'] + out + ["</g>"]
+
+
+def _circles(frame: _Frame, layer: dict) -> list[str]:
+    stroke, _ = _colour(layer.get("getLineColor"), (0, 0, 0, 255))
+    # the radius on the ground, bounded on screen as the interactive map bounds it
+    low, high = layer.get("radiusMinPixels", 0), layer.get("radiusMaxPixels", math.inf)
+    out = []
+    for row in layer.get("data") or []:
+        if row.get("lon") is None or row.get("lat") is None:
+            continue
+        x, y = frame.xy(row["lon"], row["lat"])
+        r = min(max(frame.metres(float(row.get("radius") or 0)), low), high)
+        if not frame.visible((x - r, y - r, x + r, y + r)):
+            continue
+        fill, alpha = _colour(_fill_of(layer, row))
+        out.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="{fill}"'
+                   + (f' fill-opacity="{alpha}"' if alpha < 1 else "") + "/>")
+    if not out:
+        return []
+    return [f'<g class="{_cls(layer)}" stroke="{stroke}" stroke-width="1">'] + out + ["</g>"]
+
+
+def _labels(frame: _Frame, layer: dict, taken: list) -> tuple[list[str], int, int]:
+    colour, _ = _colour(layer.get("getColor"), (34, 34, 34, 255))
+    size = float(layer.get("getSize") or 13)
+    offset = layer.get("getPixelOffset") or [0, 0]
+    dy = float(offset[1]) if isinstance(offset, list) and len(offset) > 1 else 0.0
+    out, written, left = [], 0, 0
+    for row in layer.get("data") or []:
+        text = str(row.get("label") or "")
+        if not text or row.get("lon") is None:
+            continue
+        x, y = frame.xy(row["lon"], row["lat"])
+        y += dy
+        half_w, half_h = len(text) * size * LABEL_CHAR_WIDTH / 2 + 2, size * 0.6 + 1
+        if not (0 <= y <= frame.height and 0 <= x <= frame.width):
+            continue   # a place outside the frame: not named on this map
+        x = min(max(x, half_w), frame.width - half_w)   # a name near a side stays inside
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in taken):
+            left += 1
+            continue
+        taken.append(box)
+        written += 1
+        out.append(f'<text x="{_fmt(x)}" y="{_fmt(y)}">{escape(text)}</text>')
+    if not out:
+        return [], 0, left
+    head = (f'<g class="{_cls(layer)}" font-family="{FONT}" font-size="{_fmt(size)}" fill="{colour}" '
+            'text-anchor="middle" dominant-baseline="central" stroke="white" '
+            'stroke-width="3" stroke-linejoin="round" paint-order="stroke">')
+    return [head] + out + ["</g>"], written, left
+
+
+def deck_svg(deck: dict, subject: set[str], title: str = "") -> Svg:
+    """The SVG of a deck's JSON (see the module's docstring). `subject`: ids of the layers
+    that frame the map. `title`: the picture's title (also given as the image's alt text)."""
+    layers = [layer for layer in deck.get("layers", []) if isinstance(layer, dict)]
+    box = _box_of([layer for layer in layers if layer.get("id") in subject]) or _box_of(layers)
+    if box is None:
+        box = (-5.2, 42.3, 8.3, 51.1)   # nothing to place: mainland France
+    frame = _Frame(*box)
+    body: list[str] = []
+    # names are written last, commune names first: on top of everything, never covered
+    text_layers = sorted((layer for layer in layers if layer.get("@@type") == "TextLayer"),
+                         key=lambda layer: layer.get("id") != "communes-noms")
+    for layer in layers:
+        kind = layer.get("@@type")
+        if kind == "GeoJsonLayer":
+            body += _polygons(frame, layer)
+        elif kind == "ScatterplotLayer":
+            body += _circles(frame, layer)
+    taken: list = []
+    written = left = 0
+    for layer in text_layers:
+        lines, w, n = _labels(frame, layer, taken)
+        body += lines
+        written += w
+        left += n
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width} '
+            f'{frame.height}" width="{frame.width}" height="{frame.height}" role="img">'
+            + (f"<title>{escape(title)}</title>" if title else ""))
+    text = head + "".join(body) + "</svg>"
+    return Svg(text, frame.width, frame.height, written, left)

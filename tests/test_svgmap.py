@@ -1,0 +1,104 @@
+"""The maps as pictures (perr_model.svgmap): what the deck draws, drawn as SVG."""
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from page_support import svg_groups
+from perr_model import geo, svgmap
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def _square(lon, lat, d=0.01):
+    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat], [lon + d, lat + d],
+                                                [lon, lat + d], [lon, lat]]]}
+
+
+def _deck(labels):
+    features = [{"type": "Feature", "geometry": _square(2.40 + 0.02 * i, 48.80),
+                 "properties": {"id": i, "fill": [10 * i, 100, 200, 170]}} for i in range(3)]
+    return {"layers": [
+        {"@@type": "GeoJsonLayer", "id": "communes", "getFillColor": "@@=properties.fill",
+         "getLineColor": [90, 90, 90, 255], "lineWidthMinPixels": 1, "stroked": True,
+         "data": {"type": "FeatureCollection", "features": features}},
+        {"@@type": "GeoJsonLayer", "id": "communes-voisines", "getFillColor": [238, 238, 238, 255],
+         "getLineColor": [175, 175, 175, 255], "lineWidthMinPixels": 1,
+         "data": {"type": "FeatureCollection", "features": [
+             {"type": "Feature", "geometry": _square(2.39, 48.80), "properties": {}},
+             {"type": "Feature", "geometry": _square(9.0, 40.0), "properties": {}}]}},
+        {"@@type": "ScatterplotLayer", "id": "communes-cercles", "getFillColor": "@@=fill",
+         "radiusMinPixels": 5, "radiusMaxPixels": 40, "getLineColor": [90, 90, 90, 255],
+         "data": [{"lon": 2.405, "lat": 48.805, "radius": r, "fill": [1, 2, 3, 200]}
+                  for r in (100, 200, 1, 10**7)]},
+        {"@@type": "TextLayer", "id": "communes-noms", "getSize": 13, "getColor": [34, 34, 34],
+         "getPixelOffset": [0, 0],
+         "data": [{"lon": lon, "lat": 48.805, "label": label} for lon, label in labels]},
+    ]}
+
+
+def test_places_are_drawn_in_their_colours_inside_the_frame_and_in_proportion():
+    svg = svgmap.deck_svg(_deck([]), {"communes"}, "Carte d'essai")
+    root = ET.fromstring(svg.text)
+    assert root.find(NS + "title").text == "Carte d'essai"
+    groups = svg_groups(svg.text)
+    paths = groups["communes"]
+    assert [p["fill"] for p in paths] == [f"rgb({10 * i},100,200)" for i in range(3)]
+    assert {p["fill-opacity"] for p in paths} == {str(round(170 / 255, 2))}
+    # the subject fills the frame's width (margins aside); the far neighbour is not drawn
+    xs, ys = [], []
+    for p in paths:
+        nums = [float(n) for n in p["d"].replace("M", " ").replace("L", " ").replace(
+            "Z", " ").split()]
+        xs += nums[0::2]
+        ys += nums[1::2]
+    assert 0 <= min(xs) < 30 and svg.width - 30 < max(xs) <= svg.width
+    assert all(0 <= y <= svg.height for y in ys)
+    assert len(groups["communes-voisines"]) == 1
+    # Web Mercator: a square of 0.01° is taller than wide by 1/cos(lat) (about)
+    first = [float(n) for n in paths[0]["d"][1:-1].replace("L", " ").split()]
+    width = max(first[0::2]) - min(first[0::2])
+    height = max(first[1::2]) - min(first[1::2])
+    merc = (math.log(math.tan(math.pi / 4 + math.radians(48.81) / 2))
+            - math.log(math.tan(math.pi / 4 + math.radians(48.80) / 2)))
+    assert height / width == pytest.approx(merc / math.radians(0.01), rel=0.02)
+    # circles: radius on the ground (twice the metres, twice the radius), bounded as on the deck
+    radii = [float(c["r"]) for c in groups["communes-cercles"]]
+    assert radii[1] == pytest.approx(2 * radii[0], rel=0.01)
+    assert radii[2] == 5 and radii[3] == 40
+
+
+def test_names_are_text_and_never_cover_each_other():
+    odd = "Saint-Denis <b>&</b> « Quartier »"
+    svg = svgmap.deck_svg(_deck([(2.405, odd), (2.405, "Doublon"), (2.445, "Autre")]),
+                          {"communes"})
+    names = [el["text"] for el in svg_groups(svg.text)["communes-noms"]]
+    assert names == [odd, "Autre"]          # parsed back as the very string: escaped, not markup
+    assert "<b>" not in svg.text
+    assert (svg.names_written, svg.names_left_out) == (2, 1)
+
+
+def test_coverage_picture_of_a_real_territory(loaded_url):
+    """Every commune of Paris Terres d'Envol drawn once, in the colour of its value's step (the
+    step computed here from the values: 0 the palest, else ceil(value / max × 8))."""
+    engine = create_engine(loaded_url)
+    with Session(engine) as s:
+        tid = s.execute(text("select id from territory where slug='paris-terres-d-envol'")
+                        ).scalar_one()
+        communes = [r[0] for r in s.execute(text(
+            "select id from commune where territory_id=:t and geometry is not null "
+            "order by insee_code"), {"t": tid})]
+        values = {cid: float(i) for i, cid in enumerate(communes)}
+        drawing = geo.coverage_drawing(s, tid)
+    engine.dispose()
+    import json
+    deck = json.loads(geo.painted(drawing, values, {}, "Actions").to_json())
+    svg = svgmap.deck_svg(deck, {"communes", "qpv"})
+    paths = svg_groups(svg.text)["communes"]
+    assert len(paths) == len(communes) >= 8
+    top = max(values.values())
+    expected = [geo.PALETTE[0 if v == 0 else math.ceil(v / top * 8)] for v in values.values()]
+    assert [p["fill"] for p in paths] == ["rgb({},{},{})".format(*c) for c in expected]
