@@ -7,15 +7,17 @@ module, shader compilation and software drawing cost 1 to 3 s before a page can 
 (zoom, hover, a click to open a place) stays one click away on the pages.
 
 `deck_svg(deck_json, subject)` draws what `geo.painted(..., urls=None)` / `geo.qpv_deck` put in
-a deck, layer by layer and in the same order: polygons (GeoJsonLayer: each feature's fill or the
-layer's, the layer's outline), proportional circles (ScatterplotLayer: radius in metres as on
-the interactive map, bounded by the layer's radiusMin/MaxPixels, one unit for a pixel), names (TextLayer: size, colour and offset of the
-layer, a white halo instead of deck.gl's box). The frame is the bounding box of the `subject`
-layers (the places the map is about; neighbours are context and may be cut at the edge).
+a deck, layer by layer and in the same order: polygons (GeoJsonLayer: each feature's fill or
+the layer's, the layer's outline), proportional circles (ScatterplotLayer: radius in metres as
+on the interactive map, bounded by the layer's radiusMin/MaxPixels, a unit for a pixel), names
+(TextLayer: size, colour and offset of the layer, a white halo instead of deck.gl's box). The
+frame is the bounding box of the `subject` layers (the places the map is about; neighbours are
+context and may be cut at the edge).
 
-Names that would cover an already written name are left out (commune names are written first):
-every place is named in the map's text equivalent. Everything written comes from the data and
-is XML-escaped; an SVG shown as an image runs no script and loads nothing.
+Names that would cover an already written name are left out (commune names are written first,
+or the quartier's on its own map): every place is named in the map's text equivalent.
+Everything written comes from the data and is XML-escaped; an SVG shown as an image runs no
+script and loads nothing.
 """
 from __future__ import annotations
 
@@ -211,24 +213,26 @@ def _labels(frame: _Frame, layer: dict, taken: list) -> tuple[list[str], int, in
         out.append(f'<text x="{_fmt(x)}" y="{_fmt(y)}">{escape(text)}</text>')
     if not out:
         return [], 0, left
-    head = (f'<g class="{_cls(layer)}" font-family="{FONT}" font-size="{_fmt(size)}" fill="{colour}" '
-            'text-anchor="middle" dominant-baseline="central" stroke="white" '
+    head = (f'<g class="{_cls(layer)}" font-family="{FONT}" font-size="{_fmt(size)}" '
+            f'fill="{colour}" text-anchor="middle" dominant-baseline="central" stroke="white" '
             'stroke-width="3" stroke-linejoin="round" paint-order="stroke">')
     return [head] + out + ["</g>"], written, left
 
 
-def deck_svg(deck: dict, subject: set[str], title: str = "") -> Svg:
+def deck_svg(deck: dict, subject: set[str], title: str = "",
+             names_first: str = "communes-noms") -> Svg:
     """The SVG of a deck's JSON (see the module's docstring). `subject`: ids of the layers
-    that frame the map. `title`: the picture's title (also given as the image's alt text)."""
+    that frame the map. `title`: the picture's title (also given as the image's alt text).
+    `names_first`: the names layer written first (never left out for another name)."""
     layers = [layer for layer in deck.get("layers", []) if isinstance(layer, dict)]
     box = _box_of([layer for layer in layers if layer.get("id") in subject]) or _box_of(layers)
     if box is None:
         box = (-5.2, 42.3, 8.3, 51.1)   # nothing to place: mainland France
     frame = _Frame(*box)
     body: list[str] = []
-    # names are written last, commune names first: on top of everything, never covered
+    # names are written last (on top of everything), `names_first` first (never left out)
     text_layers = sorted((layer for layer in layers if layer.get("@@type") == "TextLayer"),
-                         key=lambda layer: layer.get("id") != "communes-noms")
+                         key=lambda layer: layer.get("id") != names_first)
     for layer in layers:
         kind = layer.get("@@type")
         if kind == "GeoJsonLayer":

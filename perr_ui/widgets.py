@@ -162,9 +162,9 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
         return
     if notice:
         st.caption(md(notice))  # geo notices name places from data
-    picture(svg, f"Carte : {label.lower()} par commune et par quartier prioritaire (couleur "
-                 "la plus foncée : valeur la plus élevée). Chaque valeur est dans « La carte "
-                 "en texte ».")
+    picture(svg, f"Carte « {label} » par commune et par quartier prioritaire (couleur la "
+                 "plus foncée : valeur la plus élevée). Chaque valeur est dans « La carte en "
+                 "texte ».")
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
         st.html(legend)
@@ -323,5 +323,6 @@ def _qpv_map(url: str, version: int, qpv_id: int):
         deck, notice = geo.qpv_deck(s, qpv_id)
         deck.freeze()
         sentence = geo.qpv_text(s, qpv_id)
-        svg = svgmap.deck_svg(json.loads(deck.to_json()), SUBJECT, sentence)
+        svg = svgmap.deck_svg(json.loads(deck.to_json()), SUBJECT, sentence,
+                              names_first=geo.LAYER_QPV_LABELS)  # the quartier's own name
         return deck, svg, notice, geo.qpv_legend_html(s, qpv_id), sentence

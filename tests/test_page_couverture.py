@@ -74,7 +74,7 @@ def test_measure_and_axis_drive_the_table_and_map(on, demo_url):
     p.run()
     [after] = map_pictures(p.at)
     assert before["svg"] != after["svg"] and before["src"] != after["src"]
-    assert "montants accordés aux actions (€)" in after["alt"]
+    assert after["alt"].startswith("Carte « Montants accordés aux actions (€) » par commune")
     assert not p.at.get("deck_gl_json_chart")  # the interactive map only when asked for
     assert "Axe 2" in str(p.at.selectbox(key="cov_axis").format_func(axis2))
     legend = [h.proto.body for h in p.at.get("html")]

@@ -102,3 +102,16 @@ def test_coverage_picture_of_a_real_territory(loaded_url):
     top = max(values.values())
     expected = [geo.PALETTE[0 if v == 0 else math.ceil(v / top * 8)] for v in values.values()]
     assert [p["fill"] for p in paths] == ["rgb({},{},{})".format(*c) for c in expected]
+
+
+def test_the_map_s_own_subject_is_named_first():
+    """On a quartier's map its own name wins over a commune's name at the same place."""
+    deck = _deck([(2.405, "Commune")])
+    deck["layers"].append({"@@type": "TextLayer", "id": "quartiers-noms", "getSize": 13,
+                           "data": [{"lon": 2.405, "lat": 48.805, "label": "Quartier"}]})
+    default = svg_groups(svgmap.deck_svg(deck, {"communes"}).text)
+    assert "quartiers-noms" not in default
+    assert [el["text"] for el in default["communes-noms"]] == ["Commune"]
+    own = svg_groups(svgmap.deck_svg(deck, {"communes"}, names_first="quartiers-noms").text)
+    assert [el["text"] for el in own["quartiers-noms"]] == ["Quartier"]
+    assert "communes-noms" not in own
