@@ -28,7 +28,8 @@ def change_year(at, ctx):
 
 
 def change_commune(at, ctx):
-    at.multiselect(key="act_communes").set_value(ctx["communes"][:1])
+    # the filters' lists exist while « Filtres » is open (pages/actions.py): the choice is kept
+    at.session_state["act_communes_kept"] = ctx["communes"][:1]
 
 
 def change_grouping(at, ctx):

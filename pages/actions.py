@@ -27,21 +27,36 @@ options = w.cached(al.filter_options, tid)
 
 def reset() -> None:
     for name in FILTERS:
-        st.session_state[f"act_{name}"] = []
+        st.session_state[f"act_{name}"] = st.session_state[f"act_{name}_kept"] = []
     st.session_state["act_text"], st.session_state["act_page"] = "", 1
+
+
+def keep(name: str) -> None:
+    """A filter's choice outlives its list: the lists are built only while « Filtres » is open
+    (at a national scale they hold thousands of quartiers and porteurs)."""
+    st.session_state[f"act_{name}_kept"] = list(st.session_state[f"act_{name}"])
 
 
 text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text",
                      max_chars=al.SEARCH_MAX_CHARS)
-active = sum(bool(st.session_state.get(f"act_{name}")) for name in FILTERS)
-with st.expander(f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres",
-                 expanded=bool(active), icon=":material/filter_list:"):
-    chosen, names = {}, list(FILTERS)
-    for start in range(0, len(names), 3):  # rows of three: they stack in order on a phone
-        for col, name in zip(st.columns(3), names[start:start + 3]):
-            opts = options[name]
-            chosen[name] = col.multiselect(FILTERS[name], list(opts), format_func=opts.get,
-                                           key=f"act_{name}", placeholder="Tous")
+chosen = {name: [o for o in st.session_state.get(f"act_{name}_kept", []) if o in options[name]]
+          for name in FILTERS}
+active = sum(bool(values) for values in chosen.values())
+box = st.expander(f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres",
+                  expanded=bool(active), icon=":material/filter_list:", key="act_filters",
+                  on_change="rerun")
+if box.open:
+    with box:
+        names = list(FILTERS)
+        for start in range(0, len(names), 3):  # rows of three: they stack in order on a phone
+            for col, name in zip(st.columns(3), names[start:start + 3]):
+                opts, key = options[name], f"act_{name}"
+                # the list shown again shows its kept choice (of this territory's options)
+                st.session_state[key] = [o for o in st.session_state.get(key, chosen[name])
+                                         if o in opts]
+                chosen[name] = col.multiselect(FILTERS[name], list(opts), format_func=opts.get,
+                                               key=key, placeholder="Tous", on_change=keep,
+                                               args=(name,))
 st.button("Réinitialiser les filtres", on_click=reset, icon=":material/restart_alt:")
 
 f = al.ActionFilter(territory_id=tid, year=year, commune_ids=tuple(chosen["communes"]),

@@ -14,8 +14,9 @@ on the interactive map, bounded by the layer's radiusMin/MaxPixels, a unit for a
 frame is the bounding box of the `subject` layers (the places the map is about; neighbours are
 context and may be cut at the edge).
 
-Names that would cover an already written name are left out (commune names are written first,
-or the quartier's on its own map): every place is named in the map's text equivalent.
+A name that would cover an already written one moves just under or above its place, else is left
+out (commune names are written first, or the quartier's on its own map): every place is named in
+the map's text equivalent.
 Everything written comes from the data and is XML-escaped; an SVG shown as an image runs no
 script and loads nothing.
 """
@@ -203,9 +204,15 @@ def _labels(frame: _Frame, layer: dict, taken: list) -> tuple[list[str], int, in
         if not (0 <= y <= frame.height and 0 <= x <= frame.width):
             continue   # a place outside the frame: not named on this map
         x = min(max(x, half_w), frame.width - half_w)   # a name near a side stays inside
-        box = (x - half_w, y - half_h, x + half_w, y + half_h)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-               for b in taken):
+        # on its place, else just under or above it, else left out
+        for shift in (0.0, 2 * half_h + 1, -2 * half_h - 1):
+            box = (x - half_w, y + shift - half_h, x + half_w, y + shift + half_h)
+            if box[1] >= 0 and box[3] <= frame.height and not any(
+                    box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                    for b in taken):
+                y += shift
+                break
+        else:
             left += 1
             continue
         taken.append(box)

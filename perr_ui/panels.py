@@ -141,7 +141,7 @@ def place_choice(event, by_commune: dict, by_qpv: dict, label: str) -> None:
         st.page_link("pages/quartier.py", label="Ouvrir la page du quartier",
                      icon=":material/location_city:")
     elif place:
-        st.session_state["act_communes"] = [place[1]]
+        st.session_state["act_communes"] = st.session_state["act_communes_kept"] = [place[1]]
         st.info(f"Commune sélectionnée : {v.number(by_commune.get(place[1], 0))} "
                 f"({label.lower()}).")
         st.page_link("pages/actions.py", label="Voir les actions de cette commune",

@@ -29,6 +29,9 @@ def test_embedded_actions_are_listed(on, embedded_sqlite):
     assert p.metric(COUNT) == n(total)
     assert len(listed(p)) == min(total, 50)
     quartier = sql(url, "select id from qpv where code='QN09424I'")  # protocol's Bois l'Abbé
+    assert not p.at.multiselect  # the filters' lists are built once « Filtres » is opened
+    p.at.session_state["act_filters"] = True
+    p.run()
     p.at.multiselect(key="act_quartiers").select(quartier)
     p.run()
     assert p.metric(COUNT) == n(sql(url, "select count(*) from action_qpv where qpv_id=:q",
@@ -40,6 +43,8 @@ def test_filters_combine_and_reset(on, demo_url):
     tid = territory_id(url, synthetic.SLUG)
     p = Page(url, "pages/actions.py", tid, 2021)
     commune = sql(url, "select id from commune where insee_code='Z0002'")
+    p.at.session_state["act_filters"] = True
+    p.run()
     p.at.multiselect(key="act_communes").select(commune)
     p.at.multiselect(key="act_statuts").select("en_cours")
     p.run()
@@ -50,6 +55,16 @@ def test_filters_combine_and_reset(on, demo_url):
     assert 0 < expected < 2000
     assert p.metric(COUNT) == n(expected)
     assert set(listed(p)["Statut"]) == {"En cours"}
+    # « Filtres » closed: its lists are gone, the choice stays (and is counted in its label)
+    p.at.session_state["act_filters"] = False
+    p.run()
+    assert not p.at.multiselect and p.metric(COUNT) == n(expected)
+    assert [e.label for e in p.at.expander if e.label.startswith("Filtres")] == [
+        "Filtres (2 actifs)"]
+    p.at.session_state["act_filters"] = True
+    p.run()
+    assert p.at.multiselect(key="act_communes").value == [commune]
+    assert p.at.multiselect(key="act_statuts").value == ["en_cours"]
     p.at.text_input(key="act_text").input("MÉDIATION")
     p.run()
     with_text = sql(url, "select count(*) from action a where territory_id=:t and status="

@@ -73,12 +73,17 @@ def test_places_are_drawn_in_their_colours_inside_the_frame_and_in_proportion():
 
 def test_names_are_text_and_never_cover_each_other():
     odd = "Saint-Denis <b>&</b> « Quartier »"
-    svg = svgmap.deck_svg(_deck([(2.405, odd), (2.405, "Doublon"), (2.445, "Autre")]),
-                          {"communes"})
-    names = [el["text"] for el in svg_groups(svg.text)["communes-noms"]]
-    assert names == [odd, "Autre"]          # parsed back as the very string: escaped, not markup
+    places = [(2.405, odd), (2.405, "Deux"), (2.405, "Trois"), (2.405, "Quatre"),
+              (2.445, "Autre")]
+    svg = svgmap.deck_svg(_deck(places), {"communes"})
+    names = svg_groups(svg.text)["communes-noms"]
+    # parsed back as the very string: escaped, not markup
+    assert [el["text"] for el in names] == [odd, "Deux", "Trois", "Autre"]
     assert "<b>" not in svg.text
-    assert (svg.names_written, svg.names_left_out) == (2, 1)
+    assert (svg.names_written, svg.names_left_out) == (4, 1)
+    # the second and third names of a place: just under, then just above it (a line apart)
+    y = [float(el["y"]) for el in names]
+    assert y[1] - y[0] == pytest.approx(y[0] - y[2]) and 13 <= y[1] - y[0] <= 20
 
 
 def test_coverage_picture_of_a_real_territory(loaded_url):
@@ -105,13 +110,16 @@ def test_coverage_picture_of_a_real_territory(loaded_url):
 
 
 def test_the_map_s_own_subject_is_named_first():
-    """On a quartier's map its own name wins over a commune's name at the same place."""
+    """On a quartier's map its own name takes the place, a commune's name at the same place goes
+    just under it."""
     deck = _deck([(2.405, "Commune")])
     deck["layers"].append({"@@type": "TextLayer", "id": "quartiers-noms", "getSize": 13,
                            "data": [{"lon": 2.405, "lat": 48.805, "label": "Quartier"}]})
-    default = svg_groups(svgmap.deck_svg(deck, {"communes"}).text)
-    assert "quartiers-noms" not in default
-    assert [el["text"] for el in default["communes-noms"]] == ["Commune"]
-    own = svg_groups(svgmap.deck_svg(deck, {"communes"}, names_first="quartiers-noms").text)
-    assert [el["text"] for el in own["quartiers-noms"]] == ["Quartier"]
-    assert "communes-noms" not in own
+    ys = {}
+    for first in ("communes-noms", "quartiers-noms"):
+        groups = svg_groups(svgmap.deck_svg(deck, {"communes"}, names_first=first).text)
+        ys[first] = {el["text"]: float(el["y"]) for g in ("communes-noms", "quartiers-noms")
+                     for el in groups[g]}
+    assert ys["communes-noms"]["Commune"] < ys["communes-noms"]["Quartier"]
+    assert ys["quartiers-noms"]["Quartier"] < ys["quartiers-noms"]["Commune"]
+    assert ys["communes-noms"]["Commune"] == ys["quartiers-noms"]["Quartier"]  # on the place
