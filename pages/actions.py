@@ -77,10 +77,10 @@ CARD = {"titre": "Titre", "statut": "Statut", "montant_accorde": "Accordé", "po
         "reference": "Référence"}
 
 
-def detail(action_id: int, suffix: str = "") -> None:
+def detail(action_id: int) -> None:
     """One action's detail (with "Modifier" for those who may edit it)."""
     d = w.cached(al.detail, action_id)
-    with st.container(border=True, key=f"perr-detail{suffix}"):
+    with st.container(border=True, key="perr-detail"):
         st.header(md(d["title"], multiline=False))  # h2 under the page title
         if d["is_synthetic"]:
             st.caption("Action fictive (démonstration).")
@@ -111,8 +111,8 @@ def detail(action_id: int, suffix: str = "") -> None:
             tables.table(fin, {c: c for c in fin.columns}, caption="Financements de l'action",
                          kinds={c: "euros" for c in fin.columns if c.startswith("Montant")})
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
-        w.quartiers_map(d["quartiers"], key=f"act_detail_map{suffix}")
-        auth.edit_button(action_id, key=f"act_edit{suffix}")  # editors only
+        w.quartiers_map(d["quartiers"], key="act_detail_map")
+        auth.edit_button(action_id, key="act_edit")  # editors only
 
 
 @st.fragment
