@@ -6,7 +6,7 @@ module, shader compilation and software drawing cost 1 to 3 s before a page can 
 (docs/performance.md); a picture of the same map costs what an image costs. The interactive map
 (zoom, hover, a click to open a place) stays one click away on the pages.
 
-`deck_svg(deck_json, subject)` draws what `geo.painted(..., urls=None)` / `geo.qpv_deck` put in
+`picture(deck)` / `deck_svg(deck_json, subject)` draw what `geo.painted(..., urls=None)` / `geo.qpv_deck` put in
 a deck, layer by layer and in the same order: polygons (GeoJsonLayer: each feature's fill or
 the layer's, the layer's outline), proportional circles (ScatterplotLayer: radius in metres as
 on the interactive map, bounded by the layer's radiusMin/MaxPixels, a unit for a pixel), names
@@ -22,9 +22,12 @@ script and loads nothing.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
+
+from .geo import LAYER_CIRCLES, LAYER_COMMUNES, LAYER_LABELS, LAYER_QPV
 
 EARTH_RADIUS_M = 6378137.0
 WIDTH = 400            # viewBox width: ~1 unit per CSS pixel on a phone, scaled up on a screen
@@ -32,6 +35,7 @@ HEIGHT_MIN, HEIGHT_MAX = 260, 520
 MARGIN = 14            # units around the subject
 LABEL_CHAR_WIDTH = 0.56          # average glyph width / font size (sans-serif, for collisions)
 FONT = "'Source Sans Pro','DejaVu Sans',Arial,sans-serif"
+SUBJECT = frozenset({LAYER_COMMUNES, LAYER_QPV, LAYER_CIRCLES})   # what a map is about
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,13 @@ def _labels(frame: _Frame, layer: dict, taken: list) -> tuple[list[str], int, in
     return [head] + out + ["</g>"], written, left
 
 
+def picture(deck, title: str = "", names_first: str = LAYER_LABELS) -> Svg:
+    """The SVG of a pydeck deck built by perr_model.geo (with its data), framed on its places."""
+    return deck_svg(json.loads(deck.to_json()), SUBJECT, title, names_first)
+
+
 def deck_svg(deck: dict, subject: set[str], title: str = "",
-             names_first: str = "communes-noms") -> Svg:
+             names_first: str = LAYER_LABELS) -> Svg:
     """The SVG of a deck's JSON (see the module's docstring). `subject`: ids of the layers
     that frame the map. `title`: the picture's title (also given as the image's alt text).
     `names_first`: the names layer written first (never left out for another name)."""

@@ -53,15 +53,7 @@ def publish(files: dict[str, object], folder: Path | None = None) -> dict[str, s
         folder.mkdir(parents=True, exist_ok=True)
         for layer_id, data in files.items():
             text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-            body = text.encode("utf-8")
-            name = hashlib.sha256(body).hexdigest()[:32] + ".json"
-            path = folder / name
-            if not path.exists():
-                handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-                with os.fdopen(handle, "wb") as out:
-                    out.write(body)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)  # a reader never sees half a file
+            name = _write(folder, text.encode("utf-8"), ".json")
             written.add(name)
             urls[layer_id] = URL_PREFIX + name
         _prune(folder, written)
@@ -80,23 +72,28 @@ def publish_svg(text: str, folder: Path | None = None) -> str | None:
         if not enabled():
             return None
         folder = STATIC_DIR / FOLDER
-    body = text.encode("utf-8")
-    name = hashlib.sha256(body).hexdigest()[:32] + ".svg"
-    path = folder / name
     try:
-        if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                out.write(body)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-            _prune(folder, {name}, "*.svg")
+        folder.mkdir(parents=True, exist_ok=True)
+        name = _write(folder, text.encode("utf-8"), ".svg")
+        _prune(folder, {name}, "*.svg")
     except OSError as exc:
         log.warning("Image de carte non écrite (%s) : elle est envoyée avec la page.",
                     exc.strerror or exc.__class__.__name__)
         return None
     return URL_PREFIX + name
+
+
+def _write(folder: Path, body: bytes, suffix: str) -> str:
+    """Write `body` as the file named by its content (unless it is there) and return its name."""
+    name = hashlib.sha256(body).hexdigest()[:32] + suffix
+    path = folder / name
+    if not path.exists():
+        handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(body)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)  # a reader never sees half a file
+    return name
 
 
 def _prune(folder: Path, keep: set[str], pattern: str = "*.json") -> None:

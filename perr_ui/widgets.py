@@ -30,7 +30,6 @@ TTL_SECONDS = 3600  # results stay exact by their version key; the TTL only free
 # territory is ~1 MB in memory).
 RESOURCE_TTL_SECONDS, RESOURCE_ENTRIES = TTL_SECONDS, 64
 MAP_MAX_PX = 600   # a map picture is never drawn wider (its names would become posters)
-SUBJECT = {"communes", "qpv", "communes-cercles"}   # the layers a map picture is framed on
 DEMO_NOTICE = ("Territoire de **démonstration** : toutes les données affichées ici sont "
                "**fictives**, générées par programme. Elles ne décrivent aucun lieu réel.")
 
@@ -193,8 +192,6 @@ def _interactive_coverage(territory_id: int, by_commune, by_qpv, label: str, key
                           on_pick) -> None:
     deck, _ = _coverage_deck(database_url(), data_version(), territory_id, by_commune, by_qpv,
                              label)
-    if deck is None:
-        return
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
                             height=420)
     if on_pick is not None:
@@ -233,14 +230,11 @@ def _coverage_svg(url: str, version: int, territory_id: int, by_commune: dict, b
                   label: str):
     """(perr_model.svgmap.Svg of the coverage deck with its data, notice), once for every
     session that draws the same values; (None, notice) when nothing can be placed."""
-    import json
-
     from perr_model import geo, svgmap
     drawing, _ = _coverage_drawing(url, version, territory_id)
     if not drawing.parts:
         return None, drawing.notice
-    deck = json.loads(geo.painted(drawing, by_commune, by_qpv, label).to_json())
-    return svgmap.deck_svg(deck, SUBJECT, label), drawing.notice
+    return svgmap.picture(geo.painted(drawing, by_commune, by_qpv, label), label), drawing.notice
 
 
 @st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
@@ -316,13 +310,10 @@ def quartiers_map(quartiers, key: str) -> None:
 def _qpv_map(url: str, version: int, qpv_id: int):
     """(deck, its picture, notice, legend, sentence) of one quartier's map, built once for
     every session."""
-    import json
-
     from perr_model import geo, svgmap
     with Session(common._engine(url, True)) as s:
         deck, notice = geo.qpv_deck(s, qpv_id)
         deck.freeze()
         sentence = geo.qpv_text(s, qpv_id)
-        svg = svgmap.deck_svg(json.loads(deck.to_json()), SUBJECT, sentence,
-                              names_first=geo.LAYER_QPV_LABELS)  # the quartier's own name
+        svg = svgmap.picture(deck, sentence, names_first=geo.LAYER_QPV_LABELS)  # its own name
         return deck, svg, notice, geo.qpv_legend_html(s, qpv_id), sentence
