@@ -7,7 +7,6 @@ import streamlit as st
 from perr_model import auth as model_auth
 from perr_model import forms
 from perr_model.errors import PerrError
-from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
@@ -36,14 +35,15 @@ with st.form("nouveau_compte", clear_on_submit=True):
                              type="password")
     if st.form_submit_button("Créer le compte", type="primary"):
         try:
-            with write_session(common.write_engine()) as s:
+            with common.write() as s:
                 model_auth.create_user(s, actor, username, role, password=password or None,
                                        commune_codes=chosen, email=email or None,
                                        territory=slug)
         except PerrError as exc:
             st.error(md(str(exc)))
         else:
-            st.success(f"Compte {md(username, multiline=False)} créé.")
+            # shown after the rerun (the list then holds the new account)
+            st.session_state.accounts_flash = f"Compte {md(username, multiline=False)} créé."
             st.rerun()
 
 if not users.empty:
@@ -52,7 +52,7 @@ if not users.empty:
     active = bool(users.set_index("identifiant").loc[who, "actif"])
     if st.button("Désactiver" if active else "Réactiver"):
         try:
-            with write_session(common.write_engine()) as s:
+            with common.write() as s:
                 model_auth.set_active(s, actor, who, not active)
         except PerrError as exc:
             st.error(md(str(exc)))

@@ -53,14 +53,13 @@ if submitted:
         path.write_bytes(upload.getvalue())
         try:
             with st.spinner("Vérification et import…"):
-                report = importer(common.write_engine(), path, display_name=upload.name,
+                report = importer(common.store(), path, display_name=upload.name,
                                   actor=actor)
         except PerrError as exc:
             st.error(md(str(exc)))
             for line in getattr(exc, "problems", []):
                 st.markdown(f"- {md(line, multiline=False)}")
             st.stop()
-    common.data_changed()
     lines = report.lines()
     st.success(md(lines[0] + " " + lines[1]))
     if len(lines) > 2:  # text from the file: shown as text, never as Markdown

@@ -3,7 +3,6 @@ import streamlit as st
 
 from perr_model.errors import ImportRefused, PerrError
 from perr_model.importers import posts
-from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
@@ -37,7 +36,6 @@ except PerrError as exc:
 st.subheader("Essai à blanc")
 st.text("\n".join(report.lines()))
 if st.button("Importer", type="primary", icon=":material/upload:"):
-    with write_session(common.write_engine()) as s:
+    with common.write() as s:
         done = posts.import_posts(s, actor, upload.getvalue(), kind, source=upload.name)
-    common.data_changed()
     st.success(md(done.lines()[-1]))

@@ -7,7 +7,6 @@ import streamlit as st
 
 from perr_model.errors import ImportRefused, PerrError
 from perr_model.importers import actions as importer
-from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
@@ -100,14 +99,13 @@ if report.problems:
 st.success("Essai à blanc : aucune ligne refusée.")
 if st.button("Importer", type="primary", icon=":material/upload:"):
     try:
-        with write_session(common.write_engine()) as s:
+        with common.write() as s:
             done = importer.import_actions(s, actor, table, mapping, territory_id=territory_id,
                                            source=upload.name)
     except ImportRefused as exc:
         st.error(md(str(exc)))
         st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in exc.problems))
     else:
-        common.data_changed()
         # start again empty: a new file field (new key), no stale preview or "Importer" button
         st.session_state.import_done = (done.lines()[-1], done.written_actions)
         st.session_state.import_round = st.session_state.get("import_round", 0) + 1

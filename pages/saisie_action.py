@@ -8,7 +8,6 @@ from perr_model import editing, forms
 from perr_model.errors import ConcurrentEdit, PerrError, ValidationFailed
 from perr_model.history import action_history
 from perr_model.schema import FUNDERS
-from perr_model.store import write_session
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
@@ -101,7 +100,7 @@ if saved:
     if action_id:
         data.pop("reference")
     try:
-        with write_session(common.write_engine()) as s:
+        with common.write() as s:
             if action_id:
                 result = editing.update_action(s, actor, action_id, data,
                                                expected_version=st.session_state.opened_version)
@@ -116,7 +115,6 @@ if saved:
     except PerrError as exc:
         st.error(md(str(exc)))
     else:
-        common.data_changed()
         st.session_state.opened, st.session_state.opened_version = saved_id, saved_version
         st.session_state.flash = "Action enregistrée."
         st.session_state[auth.EDIT_REQUEST_KEY] = saved_id
@@ -142,7 +140,7 @@ def confirm_archive(action_id: int, title: str, archive: bool) -> None:
     if c1.button("Archiver" if archive else "Désarchiver", type="primary", key="confirm_yes"):
         _close_confirm()
         try:
-            with write_session(common.write_engine()) as s:
+            with common.write() as s:
                 editing.set_archived(s, actor, action_id, archive,
                                      expected_version=st.session_state.opened_version)
         except PerrError as exc:
@@ -153,7 +151,6 @@ def confirm_archive(action_id: int, title: str, archive: bool) -> None:
         st.session_state.flash = (
             f"Action « {md(title, multiline=False)} » archivée : elle n'apparaît plus dans les tableaux." if archive
             else f"Action « {md(title, multiline=False)} » désarchivée : elle apparaît de nouveau dans les tableaux.")
-        common.data_changed()
         st.rerun()
     if c2.button("Annuler", key="confirm_no"):
         _close_confirm()
@@ -168,7 +165,7 @@ def confirm_restore(action_id: int, title: str, entry: int, when: str) -> None:
     if c1.button("Restaurer", type="primary", key="restore_yes"):
         _close_confirm()
         try:
-            with write_session(common.write_engine()) as s:
+            with common.write() as s:
                 editing.restore_version(s, actor, action_id, entry)
         except PerrError as exc:
             st.error(md(str(exc)))
@@ -176,7 +173,6 @@ def confirm_restore(action_id: int, title: str, entry: int, when: str) -> None:
         st.session_state.opened = None
         st.session_state[auth.EDIT_REQUEST_KEY] = action_id
         st.session_state.flash = f"Action « {md(title, multiline=False)} » restaurée à son état du {when}."
-        common.data_changed()
         st.rerun()
     if c2.button("Annuler", key="restore_no"):
         _close_confirm()

@@ -5,7 +5,6 @@ import streamlit as st
 
 from perr_model.errors import ConcurrentEdit, PerrError
 from perr_model.evaluation import exchange, model
-from perr_model.store import write_session
 from perr_ui import auth, common, widgets as w
 from perr_ui.frame import require_app_frame
 
@@ -53,9 +52,8 @@ if upload is not None:
             st.text(line)
         if check.ok and st.button("Enregistrer ces valeurs", type="primary"):
             try:
-                with write_session(common.write_engine()) as s:
+                with common.write() as s:
                     done = exchange.import_rows(s, actor, rows, territory=slug)
-                common.data_changed()
                 st.success(done.lines()[0].replace("seraient", "ont été"))
             except PerrError as exc:
                 st.error(str(exc))
@@ -116,9 +114,8 @@ if submitted:
                 and str(v["year"] or "") == year.strip()]
         version = same[0]["version"] if same else None
     try:
-        with write_session(common.write_engine()) as s:
+        with common.write() as s:
             done = exchange.save_value(s, actor, row, expected_version=version)
-        common.data_changed()
         st.success(done.lines()[0])
     except ConcurrentEdit as exc:
         st.error(str(exc))

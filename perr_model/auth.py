@@ -175,9 +175,9 @@ def authenticate(session: Session, username: str, password: str, client: str | N
 def sign_in(engine, username: str, password: str, client: str | None = None,  # noqa: ANN001
             now: datetime | None = None) -> Actor:
     """Check the credentials and record the attempt (failed ones too) in audit_log."""
-    from .store import write_session
+    from .store import writing
     refuse_on_public()
-    with write_session(engine) as session:
+    with writing(engine) as session:
         outcome = _attempt(session, username, password, client, now)
     if isinstance(outcome, AuthenticationFailed):
         raise outcome

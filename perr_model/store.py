@@ -21,12 +21,12 @@ import weakref
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from . import settings
 
@@ -175,16 +175,116 @@ def shared_engine(url: str | None = None, read_only: bool = True) -> Engine:
     return make_engine(url, read_only=read_only)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+_READ_ONLY_MESSAGE = "Cette instance est en lecture seule : aucune modification possible."
 
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit if the block succeeds, roll back everything otherwise."""
+    """One transaction on `engine`: commit if the block succeeds, roll back everything
+    otherwise. The low-level primitive under `Store.write` (which also refreshes the stored
+    figures): the app and the commands write through a Store."""
     if is_read_only(engine):
         from .errors import ReadOnlyStore
-        raise ReadOnlyStore("Cette instance est en lecture seule : aucune modification possible.")
+        raise ReadOnlyStore(_READ_ONLY_MESSAGE)
     with Session(engine, expire_on_commit=False) as session:
         with session.begin():
+            yield session
+
+
+class Store:
+    """One database: its read-only engine, its write engine, and the one write path.
+
+    `read()` gives a Session on the read-only engine (every guarantee of `make_engine`:
+    SQLite `mode=ro` + `query_only` + authorizer, PostgreSQL `default_transaction_read_only`).
+    `write()` gives a Session in one transaction (commit, or roll back everything); after a
+    commit that changed the data version it runs the hooks (`on_change`), the first of which
+    stores the figures of the new data in the background (`figures.stored.refresh_later`)
+    unless `refresh=False`. A Store built with `read_only=True` (the public instance) has no
+    write engine: `write()` raises ReadOnlyStore. Engines are made on first use."""
+
+    def __init__(self, url: str | None = None, *, read_only: bool = True,
+                 refresh: bool = True) -> None:
+        self.url = normalise_url(url or database_url())
+        self.read_only = read_only
+        self._refresh = refresh and not read_only
+        self._hooks: list[Callable[[], None]] = []
+        self._read_engine: Engine | None = None
+        self._write_engine: Engine | None = None
+
+    def __repr__(self) -> str:
+        where = make_url(self.url).render_as_string(hide_password=True)
+        return f"Store({where!r}, read_only={self.read_only})"
+
+    @property
+    def read_engine(self) -> Engine:
+        if self._read_engine is None:
+            self._read_engine = make_engine(self.url, read_only=True)
+        return self._read_engine
+
+    @property
+    def write_engine(self) -> Engine:
+        if self.read_only:
+            from .errors import ReadOnlyStore
+            raise ReadOnlyStore(_READ_ONLY_MESSAGE)
+        if self._write_engine is None:
+            self._write_engine = make_engine(self.url, read_only=False)
+        return self._write_engine
+
+    def on_change(self, hook: Callable[[], None]) -> None:
+        """Call `hook()` after every committed write that changed the data (the app: forget
+        its cached results). A hook that fails is logged; the write stays committed."""
+        self._hooks.append(hook)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.read_engine) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        engine = self.write_engine
+        before = self._version()
+        with write_session(engine) as session:
+            yield session
+        if before is None or self._version() != before:
+            self._changed()
+
+    def _version(self) -> int | None:
+        """The data version (figures.stored.current_version), None when it cannot be read
+        (a schema older than the stored figures): then every write counts as a change."""
+        from .figures.stored import current_version
+        try:
+            with Session(self.write_engine) as session:
+                return current_version(session)
+        except Exception:  # noqa: BLE001 - no version table: treat the write as a change
+            return None
+
+    def _changed(self) -> None:
+        import logging
+        if self._refresh:
+            from .figures.stored import refresh_later
+            refresh_later(self.url)
+        for hook in self._hooks:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - committed already: say so, do not undo
+                logging.getLogger(__name__).exception("Après une écriture : %r", hook)
+
+    def dispose(self) -> None:
+        for engine in (self._read_engine, self._write_engine):
+            if engine is not None:
+                engine.dispose()
+        self._read_engine = self._write_engine = None
+
+
+@contextmanager
+def writing(target: "Store | Engine") -> Iterator[Session]:
+    """One write transaction on a Store (its write path, hooks included) or on a bare engine
+    (`write_session`): for the library functions that open their own transaction (geographic
+    imports, sign-in), called by the app with its Store and by tests with an engine."""
+    if isinstance(target, Store):
+        with target.write() as session:
+            yield session
+    else:
+        with write_session(target) as session:
             yield session

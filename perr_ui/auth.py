@@ -47,7 +47,7 @@ def client_id() -> str:
 
 
 def sign_in(username: str, password: str) -> Actor:
-    actor = model_auth.sign_in(common.write_engine(), username, password, client_id())
+    actor = model_auth.sign_in(common.store(), username, password, client_id())
     _set(actor)
     return actor
 
@@ -90,8 +90,7 @@ def _adopt_oidc_user() -> None:
     if "actor" in st.session_state or not oidc_configured() or not _oidc_logged_in():
         return
     email = st.user.get("email") or ""
-    from perr_model.store import write_session
-    with write_session(common.write_engine()) as s:  # the mapping is recorded in audit_log
+    with common.write() as s:  # the mapping is recorded in audit_log
         _set(actor_for_email(s, email, client_id()), fallback_user=email)
 
 

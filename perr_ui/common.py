@@ -1,4 +1,5 @@
-"""Engine, role and the selectors that stay set across pages."""
+"""The app's Store (engines, the one write path), role and the selectors that stay set across
+pages."""
 from __future__ import annotations
 
 import streamlit as st
@@ -6,7 +7,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from perr_model import settings
-from perr_model.store import database_url, make_engine
+from perr_model.store import Store, database_url
 from perr_model.vocabulary import ALL_YEARS, euros as fr_euros, number as fr_number  # noqa: F401
 
 
@@ -16,32 +17,47 @@ def is_public() -> bool:
 
 
 @st.cache_resource(show_spinner=False)
+def _store(url: str, read_only: bool) -> Store:
+    """One Store per database (and mode) for the whole process, shared by every session.
+    After a write that changed the data it stores the figures in the background
+    (perr_model.figures.stored.refresh_later) and, through the hook registered here, forgets
+    this process's cached results (`st.cache_data`): the pages' caches are keyed by the data
+    version anyway, the clear frees them at once. perr_model never imports streamlit."""
+    store = Store(url, read_only=read_only)
+    store.on_change(st.cache_data.clear)
+    return store
+
+
+def store() -> Store:
+    """The app's Store; built read-only on the public instance (its write() is refused)."""
+    return _store(database_url(), is_public())
+
+
 def _engine(url: str, read_only: bool) -> Engine:
-    return make_engine(url, read_only=read_only)
+    store = _store(url, is_public())
+    return store.read_engine if read_only else store.write_engine
 
 
 def read_engine() -> Engine:
     """The read-only engine every reading page uses (public or not)."""
-    return _engine(database_url(), True)
-
-
-def write_engine() -> Engine:
-    """Read-write engine, for editing pages only; refused outright on the public instance."""
-    if is_public():
-        from perr_model.errors import ReadOnlyStore
-        raise ReadOnlyStore("Instance publique : lecture seule.")
-    return _engine(database_url(), False)
+    return store().read_engine
 
 
 def session() -> Session:
     return Session(read_engine())
 
 
+def write():
+    """`with common.write() as s:` one transaction (Store.write): committed or nothing; after
+    a change, the figures are stored again in the background and the caches are forgotten."""
+    return store().write()
+
+
 @st.cache_resource(show_spinner=False)
 def _warmed(url: str) -> bool:
     from perr_model.figures import stored
     try:
-        with Session(_engine(url, True)) as s:
+        with _store(url, is_public()).read() as s:
             fresh = stored.has_current(s)
     except Exception:  # noqa: BLE001 - no store yet: the page says so itself
         return False
@@ -55,16 +71,6 @@ def warm_figures() -> None:
     written by hand, or built before the figures were stored), store them in the background.
     The public instance cannot write: its writers (the private app, the commands) do it."""
     _warmed(database_url())
-
-
-def data_changed() -> None:
-    """After a write (form, import): forget this process's cached results and store the
-    figures of the new data in the background (perr_model.figures.stored). The pages stay
-    exact meanwhile: their cache is keyed by the data version, which the write changed."""
-    from perr_model.figures import stored
-    st.cache_data.clear()
-    if not is_public():
-        stored.refresh_later(database_url())
 
 
 def current_territory_id() -> int | None:

@@ -50,7 +50,7 @@ def _version(url: str) -> int:
 def data_version(url: str | None = None) -> int:
     """The database's data version (perr_model.figures.stored.current_version), read at most
     once a second per process (a page's reads share it; this session's own writes clear it
-    through common.data_changed)."""
+    through the Store's write hook, perr_ui.common._store)."""
     return _version(url or database_url())
 
 

@@ -68,3 +68,27 @@ def test_money_plural_labels_and_empty_values():
     assert v.status_label("en_cours") == "En cours" and v.status_label(None) == "non renseigné"
     assert v.axis_label(None, "Cohésion sociale", position=2) == "Axe 2 – Cohésion sociale"
     assert v.plain(None) == v.plain(float("nan")) == "non renseigné" and v.plain(2022.0) == "2022"
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules `path` imports ("perr_model.store" for `from perr_model import store`)."""
+    import ast
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"],
+                         ids=lambda p: p.name)
+def test_pages_write_through_the_apps_store_only(path):
+    """No page opens connections or transactions itself: it writes through perr_ui.common's
+    Store (`common.write()`), whose write refreshes the figures and the caches."""
+    assert not any(m == "perr_model.store" or m.startswith("perr_model.store.")
+                   for m in _imports(path))
+    body = path.read_text(encoding="utf-8")
+    assert "write_session" not in body and "data_changed" not in body

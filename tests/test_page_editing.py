@@ -59,7 +59,7 @@ def app(places_url, monkeypatch):
     open_as.url, open_as.tid = places_url, tid
     yield open_as
     from perr_ui import common
-    common._engine.clear()
+    common._store.clear()
 
 
 def _actions(url):

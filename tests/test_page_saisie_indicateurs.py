@@ -42,7 +42,7 @@ def editor_app(loaded_url, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     yield at, loaded_url
     from perr_ui import common
-    common._engine.clear()
+    common._store.clear()
 
 
 def field(at, label):

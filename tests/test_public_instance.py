@@ -49,8 +49,9 @@ def test_the_app_connection_refuses_writes(public):
     with pytest.raises(DBAPIError):
         with engine.begin() as c:
             c.execute(text("insert into pillar(code, name, position) values ('x', 'X', 9)"))
-    with pytest.raises(ReadOnlyStore):
-        common.write_engine()
+    with pytest.raises(ReadOnlyStore, match="lecture seule"):
+        with common.write():
+            pass
     assert sql(public, "select count(*) from pillar where code='x'") == 0
 
 

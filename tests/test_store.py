@@ -56,3 +56,102 @@ def test_missing_sqlite_file_gives_french_error(tmp_path):
 ])
 def test_normalise_url(given, expected):
     assert normalise_url(given) == expected
+
+
+# --- the Store: one read path, one write path (issue 23, item 2) --------------------------------
+
+def _wait_refreshed(url: str, timeout: float = 60.0) -> None:
+    """Until the background refresh of `url` (figures.stored.refresh_later) has finished."""
+    import time
+    deadline = time.monotonic() + timeout
+    while _refresh_running(url):
+        assert time.monotonic() < deadline, "le calcul des chiffres ne s'est pas terminé"
+        time.sleep(0.05)
+
+
+def _refresh_running(url: str) -> bool:
+    from perr_model.figures import stored
+    return stored.refresh_running(url)
+
+
+def _scalar(url: str, query: str):
+    from sqlalchemy import create_engine
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(query)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_store_write_commits_then_stores_the_figures_of_the_new_data(loaded_url):
+    from perr_model.store import Store
+    before = _scalar(loaded_url, "select n from data_version where id = 1")
+    assert _scalar(loaded_url, "select count(*) from figure_summary") == 0
+    store, changes = Store(loaded_url, read_only=False), []
+    store.on_change(lambda: changes.append(1))
+    try:
+        with store.write() as session:
+            session.add(Pillar(code="x", name="X", position=9))
+        _wait_refreshed(store.url)
+    finally:
+        store.dispose()
+    assert _scalar(loaded_url, "select name from pillar where code = 'x'") == "X"
+    after = _scalar(loaded_url, "select n from data_version where id = 1")
+    assert after > before and changes == [1]
+    # the figures are stored at the new version, and only there
+    assert _scalar(loaded_url, f"select count(*) from figure_summary where version = {after}") > 0
+    assert _scalar(loaded_url, f"select count(*) from figure_summary where version <> {after}") == 0
+
+
+def test_store_write_that_changes_no_data_refreshes_nothing(loaded_url):
+    from perr_model.store import Store
+    store, changes = Store(loaded_url, read_only=False), []
+    store.on_change(lambda: changes.append(1))
+    try:
+        with store.write() as session:
+            session.execute(text("select count(*) from pillar"))
+        assert not _refresh_running(store.url)
+    finally:
+        store.dispose()
+    assert changes == [] and _scalar(loaded_url, "select count(*) from figure_summary") == 0
+
+
+def test_failing_store_write_rolls_back_and_refreshes_nothing(loaded_url):
+    from perr_model.store import Store
+    before = _scalar(loaded_url, "select n from data_version where id = 1")
+    store, changes = Store(loaded_url, read_only=False), []
+    store.on_change(lambda: changes.append(1))
+    try:
+        with pytest.raises(ZeroDivisionError):
+            with store.write() as session:
+                session.add(Pillar(code="x", name="X", position=9))
+                session.flush()   # written in the transaction…
+                1 / 0             # … then the block fails
+        assert not _refresh_running(store.url)
+    finally:
+        store.dispose()
+    assert _scalar(loaded_url, "select count(*) from pillar where code = 'x'") == 0
+    assert _scalar(loaded_url, "select n from data_version where id = 1") == before
+    assert changes == [] and _scalar(loaded_url, "select count(*) from figure_summary") == 0
+
+
+def test_read_only_store_refuses_write_and_reads(loaded_url):
+    from perr_model.store import Store, is_read_only
+    store = Store(loaded_url)   # read-only is the default: the public instance's
+    try:
+        with pytest.raises(ReadOnlyStore, match="lecture seule"):
+            with store.write():
+                pass
+        with pytest.raises(ReadOnlyStore):
+            store.write_engine
+        with store.read() as session:
+            n = session.execute(text("select count(*) from pillar")).scalar_one()
+            assert is_read_only(session.get_bind())
+            with pytest.raises(DBAPIError):   # the connection itself refuses (mode=ro / PG)
+                session.execute(text("insert into pillar(code, name, position) "
+                                     "values ('y', 'Y', 9)"))
+    finally:
+        store.dispose()
+    assert n == _scalar(loaded_url, "select count(*) from pillar") > 0
+    assert _scalar(loaded_url, "select count(*) from pillar where code = 'y'") == 0

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..auth import Actor, require_admin
 from ..geo import geometry_columns
 from ..schema import Commune
-from ..store import write_session
+from ..store import Store, writing
 from ..textnorm import fold
 from .geofile import GeoTable, read_geo_file
 
@@ -97,14 +97,16 @@ def repair_summary(repaired: list[str]) -> str:
             "l'arrondi des coordonnées du fichier publié), liste dans le détail du rapport.")
 
 
-def import_communes(engine: Engine, path: str | Path, display_name: str | None = None, *,
+def import_communes(engine: Engine | Store, path: str | Path,
+                    display_name: str | None = None, *,
                     actor: Actor | None) -> GeoImportReport:
-    """Check `path` entirely, then store its communes in one transaction (or nothing).
+    """Check `path` entirely, then store its communes in one transaction (or nothing), through
+    the Store's write path (or on a bare engine: tests).
 
     Administrators only (`actor`; the CLI passes `Actor.system()`)."""
     require_admin(actor)
     table = read_geo_file(path, "communes", display_name)
-    with write_session(engine) as session:
+    with writing(engine) as session:
         report = load_communes(session, table)
         record_import(session, actor, "commune", report)
         return report

@@ -27,7 +27,7 @@ from .. import settings
 from ..auth import Actor, require_admin
 from ..errors import ImportRefused, PerrError, UnknownSchema
 from ..geo import department_of
-from ..store import write_session
+from ..store import Store, writing
 from .communes import GeoImportReport, load_communes, record_import
 from .geofile import GeoTable, read_geo_file
 from .qpv import load_qpv, qpv_department
@@ -146,11 +146,12 @@ def read_file(path: Path, kind: str, departments: set[str], display_name: str | 
     return table
 
 
-def load_tables(engine: Engine, tables: list[GeoTable], actor: Actor) -> list[GeoImportReport]:
+def load_tables(engine: Engine | Store, tables: list[GeoTable], actor: Actor
+                ) -> list[GeoImportReport]:
     """Write checked tables in ONE transaction: communes first, so QPV can link to them."""
     tables = sorted(tables, key=lambda t: t.schema.kind != "communes")
     reports = []
-    with write_session(engine) as session:
+    with writing(engine) as session:
         for t in tables:
             kind = t.schema.kind
             reports.append((load_communes if kind == "communes" else load_qpv)(session, t))
@@ -159,7 +160,8 @@ def load_tables(engine: Engine, tables: list[GeoTable], actor: Actor) -> list[Ge
     return reports
 
 
-def fetch(engine: Engine, departments: list[str], kind: str = "all", from_file: str | None = None,
+def fetch(engine: Engine | Store, departments: list[str], kind: str = "all",
+          from_file: str | None = None,
           cache: str | None = None, progress: TextIO | None = sys.stderr, *,
           actor: Actor | None) -> list[GeoImportReport]:
     """Download (or take `from_file`) the official files of `departments`, check them all,

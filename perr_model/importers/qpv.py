@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from ..auth import Actor, require_admin
 from ..geo import geometry_columns, parse
 from ..schema import Commune, Qpv, qpv_commune
-from ..store import write_session
+from ..store import Store, writing
 from ..textnorm import place_key
 from .communes import LICENCE, GeoImportReport, record_import
 from .geofile import GeoTable, read_geo_file, split_list
@@ -47,14 +47,14 @@ class Record:
     commune_ids: set[int] = field(default_factory=set)
 
 
-def import_qpv(engine: Engine, path, display_name: str | None = None, *,
+def import_qpv(engine: Engine | Store, path, display_name: str | None = None, *,
                actor: Actor | None) -> GeoImportReport:
     """Check `path` entirely, then store its QPV in one transaction (or nothing).
 
     Administrators only (`actor`; the CLI passes `Actor.system()`)."""
     require_admin(actor)
     table = read_geo_file(path, "qpv", display_name)
-    with write_session(engine) as session:
+    with writing(engine) as session:
         report = load_qpv(session, table)
         record_import(session, actor, "qpv", report)
         return report
