@@ -389,6 +389,9 @@ def refresh(engine: Engine, attempts: int = 3) -> RefreshReport:
 
 # --- refreshing after a write, in the background (the app) ---------------------------------
 
+import logging  # noqa: E402 - the refresher's log, kept in its section
+
+_log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _pending: dict[str, bool] = {}
 
@@ -396,31 +399,58 @@ _pending: dict[str, bool] = {}
 def refresh_later(url: str) -> None:
     """Refresh in a background thread (one at a time per database; a write during a refresh
     asks for one more). The figures stay exact meanwhile: the pages compute what is not
-    stored at the current version."""
+    stored at the current version. Whatever a refresh raises is logged and the next write
+    asks again: a failure never leaves the database marked as being refreshed."""
     with _lock:
         if url in _pending:
             _pending[url] = True
             return
         _pending[url] = False
+    try:
+        threading.Thread(target=_refresh_loop, args=(url,), name="perr-figures-refresh",
+                         daemon=True).start()
+    except BaseException:
+        with _lock:
+            _pending.pop(url, None)
+        raise
 
-    def run() -> None:
-        from ..store import make_engine
-        engine = make_engine(url, read_only=False)
-        try:
-            while True:
-                try:
-                    refresh(engine)
-                except (OperationalError, DBAPIError):
-                    pass  # busy or serialisation failure: the next write or start retries
-                with _lock:
-                    if not _pending.get(url):
-                        _pending.pop(url, None)
-                        return
-                    _pending[url] = False
-        finally:
-            engine.dispose()
 
-    threading.Thread(target=run, name="perr-figures-refresh", daemon=True).start()
+def _refresh_loop(url: str) -> None:
+    from ..store import Store
+    store, done = None, False
+    try:
+        while True:
+            try:
+                if store is None:
+                    store = Store(url, read_only=False, refresh=False)
+                refresh(store.write_engine)
+            except (OperationalError, DBAPIError) as exc:
+                # busy, or a serialisation failure: the next write or start retries
+                _log.warning("Chiffres enregistrés non recalculés (%s) : base occupée (%s).",
+                             _where(url), type(exc).__name__)
+            except Exception:  # noqa: BLE001 - a thread has nobody to raise to: log it
+                _log.exception("Chiffres enregistrés non recalculés (%s).", _where(url))
+            with _lock:
+                if not _pending.get(url):
+                    _pending.pop(url, None)
+                    done = True
+                    return
+                _pending[url] = False
+    finally:
+        if not done:
+            with _lock:
+                _pending.pop(url, None)
+        if store is not None:
+            store.dispose()
+
+
+def _where(url: str) -> str:
+    """The database's address for a log line, without its password."""
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "base"
 
 
 def refresh_running(url: str) -> bool:
