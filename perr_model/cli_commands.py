@@ -13,11 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from .auth import Actor
 from .errors import ImportRefused
-from .store import database_url, make_engine, sqlite_path, write_session
+from .store import Store, database_url, sqlite_path
 
 
 def _write_out(out: str | None, text: str, done: str | None = None) -> None:
@@ -29,29 +27,36 @@ def _write_out(out: str | None, text: str, done: str | None = None) -> None:
         sys.stdout.write(text)
 
 
+def _store(read_only: bool = False) -> Store:
+    """The command's Store on DATABASE_URL. Its writes do not refresh the stored figures
+    themselves: cli.main refreshes them once, after a command that changed the data version
+    (a command may write in several transactions, or outside a Store: migrations)."""
+    return Store(read_only=read_only, refresh=False)
+
+
 def _read(fn):
-    """fn(session) on a read-only engine."""
-    engine = make_engine()
+    """fn(session) on the read-only engine."""
+    store = _store(read_only=True)
     try:
-        with Session(engine) as session:
+        with store.read() as session:
             return fn(session)
     finally:
-        engine.dispose()
+        store.dispose()
 
 
 def _import(importer: str, path: str, actor: Actor | None = None, **options) -> int:
     """Any importer of `importers.registry`, in one write transaction; the report printed."""
     from .importers.registry import IMPORTERS
-    engine = make_engine(read_only=False)
+    store = _store()
     try:
-        with write_session(engine) as session:
+        with store.write() as session:
             report = IMPORTERS[importer](session, actor or Actor.system(), path, **options)
     except ImportRefused as exc:
         print("\n".join(f"  - {line}" if importer in ("communes", "qpv") else line
                         for line in exc.problems))
         raise
     finally:
-        engine.dispose()
+        store.dispose()
     ignored = getattr(report, "ignored_columns", None)
     if ignored:
         print("Colonnes ignorées (non reconnues) : " + ", ".join(ignored))
@@ -68,26 +73,23 @@ def data_version_or_none() -> int | None:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return None
+    store = Store(url, read_only=True)
     try:
-        engine = make_engine(url, read_only=True)
-    except Exception:  # noqa: BLE001 - no store yet: nothing to compare
-        return None
-    try:
-        with Session(engine) as s:
+        with store.read() as s:
             return current_version(s)
-    except Exception:  # noqa: BLE001 - schema older than 0007, or empty database
+    except Exception:  # noqa: BLE001 - no store yet, schema older than 0007, empty database
         return None
     finally:
-        engine.dispose()
+        store.dispose()
 
 
 def refresh_figures(_args: argparse.Namespace | None = None) -> int:
     from .figures.stored import refresh
-    engine = make_engine(database_url(), read_only=False)
+    store = _store()
     try:
-        print(refresh(engine).line())
+        print(refresh(store.write_engine).line())
     finally:
-        engine.dispose()
+        store.dispose()
     return 0
 
 
@@ -97,11 +99,11 @@ def init_db(args: argparse.Namespace) -> int:
     url = database_url()
     path = sqlite_path(url)
     if args.if_missing and path is not None and path.exists() and path.stat().st_size > 0:
-        engine = make_engine(url, read_only=False)
-        try:
-            migrate.upgrade(engine)  # a newer release may bring migrations: apply, lose nothing
+        store = _store()
+        try:  # a newer release may bring migrations: apply, lose nothing
+            migrate.upgrade(store.write_engine)
         finally:
-            engine.dispose()
+            store.dispose()
         print(f"Base déjà présente, schéma à jour : {path}")
         return 0
     counts = init_database(url, empty=args.empty)
@@ -167,16 +169,16 @@ def import_posts(args: argparse.Namespace) -> int:
 
 def geo_fetch(args: argparse.Namespace) -> int:
     from .importers.fetch import fetch
-    engine = make_engine(database_url(), read_only=False)
+    store = _store()
     try:
-        reports = fetch(engine, args.department, args.kind, args.from_file, args.cache,
+        reports = fetch(store, args.department, args.kind, args.from_file, args.cache,
                         actor=Actor.system())
     except ImportRefused as exc:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
         raise
     finally:
-        engine.dispose()
+        store.dispose()
     for report in reports:
         print("\n".join(report.lines()))
     return 0
@@ -255,13 +257,13 @@ def import_indicators(args: argparse.Namespace) -> int:
     from .evaluation.exchange import import_file
     path = Path(args.file)
     data = path.read_bytes()
-    engine = make_engine(read_only=False)
+    store = _store()
     try:
-        with write_session(engine) as s:
+        with store.write() as s:
             report = import_file(s, Actor.system(args.user), data, path.name,
                                  territory=args.territory, dry_run=args.dry_run)
     finally:
-        engine.dispose()
+        store.dispose()
     for line in report.lines():
         print(line, file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
@@ -274,9 +276,9 @@ def create_user(args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("PERR_NEW_PASSWORD")
     if password is None:
         password = getpass.getpass("Mot de passe : ")
-    engine = make_engine(read_only=False)
+    store = _store()
     try:
-        with write_session(engine) as session:
+        with store.write() as session:
             account = create(session, Actor.system(), args.username, args.role,
                              password=password, commune_codes=args.commune or [],
                              territory=args.territory)
@@ -284,7 +286,7 @@ def create_user(args: argparse.Namespace) -> int:
             print(f"Compte créé : {account.username} ({ROLE_LABELS[account.role]}, "
                   f"communes : {communes})")
     finally:
-        engine.dispose()
+        store.dispose()
     return 0
 
 

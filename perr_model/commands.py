@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from . import migrate
-from .store import database_url, make_engine, sqlite_path, write_session
+from .store import Store, database_url, sqlite_path
 
 
 def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, int]:
@@ -12,16 +12,16 @@ def init_database(url: str | None = None, *, empty: bool = False) -> dict[str, i
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url, read_only=False)
+    store = Store(url, read_only=False, refresh=False)  # cli.main refreshes the figures
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(store.write_engine)
         if empty:
             return {}
         from .importers.embedded import load_embedded
-        with write_session(engine) as session:
+        with store.write() as session:
             return load_embedded(session)
     finally:
-        engine.dispose()
+        store.dispose()
 
 
 def review_lines(url: str) -> list[str]:
@@ -29,13 +29,13 @@ def review_lines(url: str) -> list[str]:
     from sqlalchemy import select
 
     from .schema import Qpv
-    engine = make_engine(url, read_only=True)
+    store = Store(url, read_only=True)
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(Qpv.name).where(Qpv.named_in_protocol,
-                                                       Qpv.code.is_(None)).order_by(Qpv.name)).all()
+        with store.read() as session:
+            rows = session.execute(select(Qpv.name).where(
+                Qpv.named_in_protocol, Qpv.code.is_(None)).order_by(Qpv.name)).all()
     finally:
-        engine.dispose()
+        store.dispose()
     if not rows:
         return []
     return [f"{len(rows)} quartier(s) des protocoles sans périmètre officiel, à vérifier : "
