@@ -11,7 +11,7 @@ table the figures read, whoever writes), so a stored figure is always the defini
 for the data as it is: after a write, nothing stored is read until `refresh()` has run again.
 
 Who refreshes: `init-db` and every command that writes (perr_model/cli.py), and the app after
-a form or an import (perr_ui/common.data_changed, in a background thread). A read-only instance
+a form or an import (perr_model.store.Store.write, in a background thread). A read-only instance
 (the public one) never writes: it reads what the writers stored.
 
 Payloads are JSON (no pickle: a row of the database never becomes code): DataFrames column by
