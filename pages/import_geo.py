@@ -56,9 +56,7 @@ if submitted:
                 report = importer(common.store(), path, display_name=upload.name,
                                   actor=actor)
         except PerrError as exc:
-            st.error(md(str(exc)))
-            for line in getattr(exc, "problems", []):
-                st.markdown(f"- {md(line, multiline=False)}")
+            common.refused(exc)
             st.stop()
     lines = report.lines()
     st.success(md(lines[0] + " " + lines[1]))

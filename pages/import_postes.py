@@ -1,7 +1,7 @@
 """Importer les postes ANCT (adultes-relais, FONJEP): JSON files of Ci-VILLE → funding lines."""
 import streamlit as st
 
-from perr_model.errors import ImportRefused, PerrError
+from perr_model.errors import PerrError
 from perr_model.importers import posts
 from perr_ui import auth, common
 from perr_ui.frame import require_app_frame
@@ -26,12 +26,8 @@ try:
     with common.session() as s:
         report = posts.import_posts(s, actor, upload.getvalue(), kind, source=upload.name,
                                     dry_run=True)
-except ImportRefused as exc:
-    st.error(md(str(exc)))
-    st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in exc.problems[:200]))
-    st.stop()
-except PerrError as exc:
-    st.error(md(str(exc)))
+except PerrError as exc:   # ImportRefused too: with its problems
+    common.refused(exc, limit=200)
     st.stop()
 st.subheader("Essai à blanc")
 st.text("\n".join(report.lines()))

@@ -103,8 +103,7 @@ if st.button("Importer", type="primary", icon=":material/upload:"):
             done = importer.import_actions(s, actor, table, mapping, territory_id=territory_id,
                                            source=upload.name)
     except ImportRefused as exc:
-        st.error(md(str(exc)))
-        st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in exc.problems))
+        common.refused(exc)
     else:
         # start again empty: a new file field (new key), no stale preview or "Importer" button
         st.session_state.import_done = (done.lines()[-1], done.written_actions)

@@ -53,6 +53,16 @@ def write():
     return store().write()
 
 
+def refused(exc: Exception, limit: int | None = None) -> None:
+    """A refused write or import: its message, then its problems (text from the file, shown
+    literally) as one list (the first `limit` of them)."""
+    from perr_ui.text import md
+    st.error(md(str(exc)))
+    problems = getattr(exc, "problems", None)   # ImportRefused: one line per problem
+    if isinstance(problems, list) and problems:
+        st.markdown("\n".join(f"- {md(p, multiline=False)}" for p in problems[:limit]))
+
+
 @st.cache_resource(show_spinner=False)
 def _warmed(url: str) -> bool:
     from perr_model.figures import stored
