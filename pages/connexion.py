@@ -39,9 +39,9 @@ if submitted:
     try:
         auth.sign_in(username, password)
     except AuthenticationFailed as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     except PerrError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     else:
         st.rerun()
 

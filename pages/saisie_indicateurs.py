@@ -7,6 +7,7 @@ from perr_model.errors import ConcurrentEdit, PerrError
 from perr_model.evaluation import exchange, model
 from perr_ui import auth, common, widgets as w
 from perr_ui.frame import require_app_frame
+from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
@@ -44,7 +45,7 @@ if upload is not None:
             check = exchange.import_rows(s, actor, rows, territory=slug, dry_run=True,
                                          ignored=ignored)
         except PerrError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
     if check is not None:
         lines = check.lines()
         (st.success if check.ok else st.error)(lines[0])
@@ -56,7 +57,7 @@ if upload is not None:
                     done = exchange.import_rows(s, actor, rows, territory=slug)
                 st.success(done.lines()[0].replace("seraient", "ont été"))
             except PerrError as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
 
 st.subheader("Saisir une valeur")
 with common.session() as s:
@@ -118,8 +119,8 @@ if submitted:
             done = exchange.save_value(s, actor, row, expected_version=version)
         st.success(done.lines()[0])
     except ConcurrentEdit as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     except PerrError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         for p in getattr(exc, "problems", [])[1:]:
             st.text(p)
