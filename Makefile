@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# The app listens on this machine only; `make run ADDRESS=0.0.0.0` for every interface.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test db install install-dev e2e bench clean embedded
 
@@ -24,7 +26,8 @@ db: install
 	$(PY) -m perr_model init-db --if-missing
 
 run: db
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	@echo "Tableau de bord PERR : http://$(if $(filter 0.0.0.0 ::,$(ADDRESS)),localhost,$(ADDRESS)):$(PORT) (écoute sur $(ADDRESS) ; Ctrl+C pour l'arrêter)"
+	@$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # Two workers (pytest-xdist): the browser tests run in one of them, in order (one group, they
 # share their servers), the other tests are spread over both. `make test TEST_WORKERS=0` runs

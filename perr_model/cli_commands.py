@@ -1,21 +1,81 @@
 """Handlers of `python -m perr_model …`: the only place besides cli.py that knows argparse.
 
-Each handler opens the connection the command needs, calls one library function (which takes a
-session and an actor and returns a report object), prints the report, and returns the exit
-code. Library modules never print and never read command-line arguments.
+Each command is declared once, by `@command(...)` above its handler: its words, its help and its
+arguments; cli.py builds the parser from `COMMANDS`. Each handler opens the connection the
+command needs, calls one library function (which takes a session and an actor and returns a
+report object), prints the report, and returns the exit code. Library modules never print and
+never read command-line arguments.
+
+Building the parser (`--help`) imports this module for its declarations, so nothing heavy is
+imported at its top: SQLAlchemy and the schema behind the store and the accounts come in when a
+handler first uses one of their names (`_on_first_use`).
 """
 from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .auth import Actor
 from .errors import ImportRefused
-from .store import Store, database_url, sqlite_path
+
+
+class _on_first_use:  # noqa: N801 - stands for the name it imports
+    """`name` of `module`, imported at its first call or attribute (`Actor.system()`)."""
+
+    def __init__(self, module: str, name: str):
+        self._where = (module, name)
+
+    def _target(self):
+        module, name = self._where
+        return getattr(importlib.import_module(module, __package__), name)
+
+    def __call__(self, *args, **kwargs):
+        return self._target()(*args, **kwargs)
+
+    def __getattr__(self, attr: str):
+        return getattr(self._target(), attr)
+
+
+Store = _on_first_use(".store", "Store")
+Actor = _on_first_use(".auth", "Actor")
+database_url = _on_first_use(".store", "database_url")
+sqlite_path = _on_first_use(".store", "sqlite_path")
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]        # ("init-db",) or ("import", "actions")
+    help: str
+    arguments: tuple[tuple[tuple[str, ...], dict], ...]
+    handler: Callable[[argparse.Namespace], int]
+    writes: bool                 # may change the store: its figures are refreshed after it
+
+
+COMMANDS: list[Command] = []
+
+
+def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:
+    """One argument, as `argparse.ArgumentParser.add_argument(*flags, **options)` takes it."""
+    return flags, options
+
+
+def command(path: str, help: str, *arguments: tuple[tuple[str, ...], dict],  # noqa: A002
+            writes: bool = True):
+    """Declares the decorated handler as the command `path` ("import actions"). `writes=False`
+    for a command that never changes the store's data (main() then does not look whether its
+    figures must be refreshed)."""
+    def register(handler: Callable[[argparse.Namespace], int]):
+        COMMANDS.append(Command(tuple(path.split()), help, arguments, handler, writes))
+        return handler
+    return register
 
 
 def _write_out(out: str | None, text: str, done: str | None = None) -> None:
@@ -83,6 +143,10 @@ def data_version_or_none() -> int | None:
         store.dispose()
 
 
+@command("refresh-figures",
+         "recalcule les chiffres enregistrés des pages et du document COPIL (fait d'office après "
+         "chaque commande qui écrit ; utile après une modification faite directement en SQL)",
+         writes=False)
 def refresh_figures(_args: argparse.Namespace | None = None) -> int:
     from .figures.stored import refresh
     store = _store()
@@ -93,6 +157,11 @@ def refresh_figures(_args: argparse.Namespace | None = None) -> int:
     return 0
 
 
+@command("init-db",
+         "crée le schéma et charge le référentiel embarqué de data/ (--empty : schéma nu)",
+         arg("--empty", action="store_true", help="schéma seul, sans données"),
+         arg("--if-missing", action="store_true",
+             help="ne rien faire si la base SQLite existe déjà"))
 def init_db(args: argparse.Namespace) -> int:
     from . import migrate
     from .commands import init_database
@@ -123,6 +192,14 @@ def init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("build-embedded",
+         "reconstruit les extraits embarqués de data/ depuis les fichiers officiels",
+         arg("--from", dest="from_dir", metavar="DOSSIER", required=True,
+             help="dossier des fichiers officiels (comme ../shared/data)"),
+         arg("--out", metavar="DOSSIER", help="dossier de sortie (défaut : data/)"),
+         arg("--fixtures", metavar="DOSSIER",
+             help="écrit aussi les petites données d'essai (tests/fixtures)"),
+         writes=False)
 def build_embedded(args: argparse.Namespace) -> int:
     from .embedded_build import build_embedded as build
     from .settings import PROJECT_ROOT
@@ -135,10 +212,19 @@ def build_embedded(args: argparse.Namespace) -> int:
 
 # --- imports ----------------------------------------------------------------------------------
 
+@command("import protocol", "importe un protocole (PERR) rédigé comme ceux de shared/seeds",
+         arg("file", metavar="FICHIER", help="fichier du protocole (Markdown)"),
+         arg("--territory", metavar="TERRITOIRE", required=True, help="territoire (slug ou nom)"))
 def import_protocol(args: argparse.Namespace) -> int:
     return _import("protocol", args.file, territory=args.territory)
 
 
+@command("parse protocol",
+         "lit un protocole et écrit le référentiel en YAML (sans toucher à la base)",
+         arg("file", metavar="FICHIER", help="fichier du protocole (Markdown)"),
+         arg("--territory", metavar="TERRITOIRE", required=True, help="territoire (slug ou nom)"),
+         arg("--out", metavar="FICHIER", help="fichier YAML de sortie (défaut : sortie standard)"),
+         writes=False)
 def parse_protocol(args: argparse.Namespace) -> int:
     from .importers.protocol import (
         ProtocolReport, context_from_data, dump_yaml, parse_protocol as parse, read_document,
@@ -150,23 +236,44 @@ def parse_protocol(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("import communes", "importe des contours de communes (GeoJSON, Shapefile ADMIN EXPRESS)",
+         arg("file", metavar="FICHIER", help="fichier GeoJSON, .shp ou .zip"))
 def import_communes(args: argparse.Namespace) -> int:
     return _import("communes", args.file)
 
 
+@command("import qpv", "importe des périmètres QPV officiels (ANCT 2015 ou 2024)",
+         arg("file", metavar="FICHIER", help="fichier GeoJSON, Shapefile zippé ou GeoPackage"))
 def import_qpv(args: argparse.Namespace) -> int:
     return _import("qpv", args.file)
 
 
+@command("import actions", "importe une programmation annuelle (XLSX ou CSV)",
+         arg("file", metavar="FICHIER", help="fichier XLSX ou CSV"),
+         arg("--territory", metavar="TERRITOIRE", help="territoire (slug ou nom)"),
+         arg("--dry-run", action="store_true", help="vérifie sans rien écrire"),
+         arg("--user", metavar="AUTEUR", default="cli", help="auteur inscrit dans l'historique"))
 def import_actions(args: argparse.Namespace) -> int:
     return _import("actions", args.file, Actor.system(args.user), territory=args.territory,
                    dry_run=args.dry_run)
 
 
+@command("import posts", "importe les postes adultes-relais ou FONJEP (fichiers JSON de l'ANCT)",
+         arg("file", metavar="FICHIER", help="fichier JSON de l'ANCT"),
+         arg("--kind", choices=["adultes-relais", "fonjep"],
+             help="type de poste (deviné du nom de fichier sinon)"))
 def import_posts(args: argparse.Namespace) -> int:
     return _import("posts", args.file, kind=args.kind)
 
 
+@command("geo fetch",
+         "télécharge les fichiers officiels d'un département (ou prend --from FICHIER)",
+         arg("--department", metavar="CODE", action="append", required=True,
+             help="code département"),
+         arg("--kind", choices=["communes", "qpv", "all"], default="all"),
+         arg("--from", dest="from_file", metavar="FICHIER",
+             help="fichier local à utiliser au lieu du réseau"),
+         arg("--cache", metavar="DOSSIER", help="dossier de cache"))
 def geo_fetch(args: argparse.Namespace) -> int:
     from .importers.fetch import fetch
     store = _store()
@@ -186,6 +293,11 @@ def geo_fetch(args: argparse.Namespace) -> int:
 
 # --- exports ----------------------------------------------------------------------------------
 
+@command("export referential",
+         "exporte le référentiel complet (territoires → axes → objectifs ; communes → engagements)",
+         arg("--format", choices=["json"], default="json"),
+         arg("--out", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)"),
+         writes=False)
 def export_referential(args: argparse.Namespace) -> int:
     from .exports.referential import referential
     data = _read(referential)
@@ -202,16 +314,28 @@ def _export_geo(args: argparse.Namespace, writer, what: str) -> int:
     return 0
 
 
+@command("export communes", "exporte les communes stockées en GeoJSON (WGS84)",
+         arg("--format", choices=["geojson"], default="geojson"),
+         arg("--out", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)"),
+         writes=False)
 def export_communes(args: argparse.Namespace) -> int:
     from .exports.geo import write_communes
     return _export_geo(args, write_communes, "commune(s)")
 
 
+@command("export qpv", "exporte les QPV stockés en GeoJSON (WGS84)",
+         arg("--format", choices=["geojson"], default="geojson"),
+         arg("--out", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)"),
+         writes=False)
 def export_qpv(args: argparse.Namespace) -> int:
     from .exports.geo import write_qpv
     return _export_geo(args, write_qpv, "QPV")
 
 
+@command("export funding", "liste toutes les lignes de financement",
+         arg("--format", choices=["csv"], default="csv"),
+         arg("--out", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)"),
+         writes=False)
 def export_funding(args: argparse.Namespace) -> int:
     from .exports.funding import funding_lines, to_csv
     text = _read(lambda s: to_csv(funding_lines(s)))
@@ -223,6 +347,16 @@ def export_funding(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("export actions",
+         "exporte les actions au format de la page Actions (réimportable, formules neutralisées)",
+         arg("--format", choices=["csv", "xlsx"], default="csv"),
+         arg("--territory", metavar="TERRITOIRE", help="territoire (slug ou nom ; défaut : tous)"),
+         arg("--year", metavar="ANNÉE", help="année (défaut : toutes)"),
+         arg("--public", action="store_true",
+             help="colonnes de l'instance publique (les mêmes : aucune donnée personnelle "
+                  "n'est exportée)"),
+         arg("--out", metavar="FICHIER", help="fichier de sortie (obligatoire pour xlsx)"),
+         writes=False)
 def export_actions(args: argparse.Namespace) -> int:
     from .errors import PerrError
     from .exports.actions import export_actions as export
@@ -238,6 +372,13 @@ def export_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("export indicators",
+         "exporte les valeurs des indicateurs d'évaluation (CSV ou XLSX, réimportable)",
+         arg("--format", choices=["csv", "xlsx"], default="csv"),
+         arg("--territory", metavar="TERRITOIRE", help="territoire (slug ou nom ; défaut : tous)"),
+         arg("--out", metavar="FICHIER",
+             help="fichier de sortie (défaut : sortie standard, CSV seulement)"),
+         writes=False)
 def export_indicators(args: argparse.Namespace) -> int:
     from .evaluation.exchange import _territory, export_frame, to_csv_bytes, to_xlsx_bytes
     if args.format == "xlsx" and not args.out:
@@ -253,6 +394,13 @@ def export_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("import indicators",
+         "importe des valeurs d'indicateurs (CSV ou XLSX) : tout ou rien, rapport ligne par ligne",
+         arg("file", metavar="FICHIER", help="fichier CSV ou XLSX"),
+         arg("--territory", metavar="TERRITOIRE",
+             help="territoire des lignes sans colonne territoire"),
+         arg("--dry-run", action="store_true", help="vérifie sans rien écrire"),
+         arg("--user", metavar="AUTEUR", default="cli", help="auteur inscrit dans l'historique"))
 def import_indicators(args: argparse.Namespace) -> int:
     from .evaluation.exchange import import_file
     path = Path(args.file)
@@ -271,6 +419,14 @@ def import_indicators(args: argparse.Namespace) -> int:
 
 # --- accounts, COPIL --------------------------------------------------------------------------
 
+@command("user create", "crée un compte local (mot de passe haché)",
+         arg("username", metavar="IDENTIFIANT"),
+         arg("--role", choices=["admin", "editor", "reader"], required=True),
+         arg("--commune", metavar="INSEE", action="append",
+             help="code INSEE d'une commune (éditeur)"),
+         arg("--territory", metavar="TERRITOIRE", help="territoire (slug ou nom)"),
+         arg("--password", metavar="MOT_DE_PASSE",
+             help="mot de passe (sinon demandé, ou PERR_NEW_PASSWORD)"))
 def create_user(args: argparse.Namespace) -> int:
     from .auth import ROLE_LABELS, create_user as create
     password = args.password or os.environ.get("PERR_NEW_PASSWORD")
@@ -290,6 +446,14 @@ def create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("report copil", "produit le document du COPIL (PDF et XLSX des tableaux)",
+         arg("--territory", metavar="TERRITOIRE", required=True),
+         arg("--year", metavar="ANNÉE", required=True,
+             help="année (ex. 2022), ou « toutes » : toutes les années, actions sans année "
+                  "comprises"),
+         arg("--commune", metavar="INSEE", help="code INSEE pour un document d'une seule commune"),
+         arg("--out", metavar="FICHIER", required=True, help="fichier PDF de sortie"),
+         writes=False)
 def report_copil(args: argparse.Namespace) -> int:
     from .figures.scope import parse_year
     from .reports import build_copil
