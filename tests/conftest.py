@@ -116,6 +116,18 @@ def _fill_embedded(url: str) -> None:
         engine.dispose()
 
 
+def _fill_embedded_with_figures(url: str) -> None:
+    """The embedded default with its figures stored, as `make run` leaves it (init-db stores
+    them): pages opened on it find them current and never write into the shared file."""
+    from perr_model.figures import stored
+    _fill_embedded(url)
+    engine = make_engine(url, read_only=False)
+    try:
+        stored.refresh(engine)
+    finally:
+        engine.dispose()
+
+
 def _template_fill(load):
     """What a template holds after migration: nothing (False), the embedded default (True), or
     whatever `load(url)` writes into the migrated store (a module-level function, so that the
@@ -219,8 +231,10 @@ def loaded_url(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def embedded_sqlite(sqlite_templates) -> Path:
-    """Read-only use: the embedded default in SQLite, built once. Copy it before writing."""
-    return sqlite_templates(True)
+    """Read-only use: the embedded default in SQLite with its figures stored, built once (its
+    own template: a page that warmed the figures of `loaded_url`'s template would write into a
+    file other tests copy). Copy it before writing."""
+    return sqlite_templates(_fill_embedded_with_figures)
 
 
 @pytest.fixture
