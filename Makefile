@@ -6,7 +6,7 @@ PORT   ?= 8501
 # The app listens on this machine only; `make run ADDRESS=0.0.0.0` for every interface.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test db install install-dev e2e bench clean embedded
+.PHONY: run test db install install-dev e2e bench bench-check clean embedded
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ e2e: install-dev
 
 bench: install-dev
 	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/scale.py; $(PY) bench/browser.py
+
+bench-check: install-dev
+	$(PY) -m pytest -p no:randomly bench/test_browser_smoke.py
 
 # Rebuilds the extracts of data/ and the small fixtures of tests/fixtures from the official files
 # (SHARED defaults to ../shared/data; only maintainers need it, users never do).

@@ -35,6 +35,12 @@ def pytest_configure(config):  # noqa: ANN001
     os.environ.setdefault("PERR_TEST", "1")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001
+    from suite_scheduling import make_scheduler   # browser tests on one worker (make test)
+    return make_scheduler(config, log)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
 

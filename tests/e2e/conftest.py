@@ -9,6 +9,9 @@ Reusable by every e2e test file:
 - `browser` one Chromium for the session; `page` a fresh desktop page (1400×900), and
   `new_page(width, height)` for other sizes (phone: 390×844);
 - `goto(page, url)` loads a URL and waits until the script has finished running;
+- `rerun(page, act, expect=None)` does `act()` (a click, a key press), waits until the app has
+  started a new run because of it and finished it, then (if given) until `expect` is on the
+  page: never "click, then hope the page is already idle";
 - `e2e_db` a copy of the embedded database (real data, read-only use), `demo_db` the same plus
   a generated demonstration territory.
 """
@@ -37,9 +40,7 @@ def pytest_collection_modifyitems(items):  # noqa: ANN001
     here = str(Path(__file__).resolve().parent)
     for item in items:
         if str(item.fspath).startswith(here):
-            item.add_marker(pytest.mark.e2e)
-            # one worker for them all (make test runs two): they share their servers
-            item.add_marker(pytest.mark.xdist_group("navigateur"))
+            item.add_marker(pytest.mark.e2e)  # one worker runs them all: tests/conftest.py
 
 
 def free_port() -> int:
@@ -161,6 +162,35 @@ def page(new_page):
 def goto(page, url: str, timeout: float = 60_000) -> None:
     """Load `url` and wait until Streamlit has finished running the script."""
     page.goto(url)
+    wait_idle(page, timeout)
+
+
+_COUNT_RUNS = """() => {
+    if (window.__perrRuns !== undefined) return;
+    window.__perrRuns = 0;   // changes of the script state: a run started (and maybe ended)
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(records => { window.__perrRuns += records.length; })
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def rerun(page, act, expect: str | None = None, timeout: float = 60_000) -> None:
+    """`act()`, then wait for the run it starts (a change of the app's script state, seen by an
+    observer installed before the act: the page is idle before, so any change is that run), its
+    end, and `expect` (a text of the page) if given."""
+    page.evaluate(_COUNT_RUNS)
+    before = page.evaluate("() => window.__perrRuns")
+    act()
+    page.wait_for_function("(n) => window.__perrRuns > n", arg=before, timeout=timeout)
+    if expect is not None:
+        wait_for_text(page, expect, timeout)
+    wait_idle(page, timeout)
+
+
+def wait_for_text(page, needle: str, timeout: float = 60_000) -> None:
+    """Until `needle` is in the page's text, then until the page is idle."""
+    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=needle,
+                           timeout=timeout)
     wait_idle(page, timeout)
 
 

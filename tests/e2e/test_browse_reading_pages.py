@@ -3,7 +3,7 @@ demonstration territory, the bars per axis and the map's axis, a referential wit
 Screenshots are saved for review."""
 import pytest
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_for_text, wait_idle
 
 
 def test_demo_territory_is_labelled_and_its_bars_and_map_axis(start_app, demo_db, page):
@@ -26,8 +26,7 @@ def test_demo_territory_is_labelled_and_its_bars_and_map_axis(start_app, demo_db
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Axe de la carte").first
     box.scroll_into_view_if_needed()
     box.locator("input, [role=combobox]").first.click()
-    page.locator('[role="option"]').filter(has_text="Axe 2 –").first.click()
-    wait_idle(page)
+    rerun(page, page.locator('[role="option"]').filter(has_text="Axe 2 –").first.click)
     screenshot(page, "demo-couverture-axis-chosen-1400")
     assert page.locator('[data-testid="stException"]').count() == 0
     values = select_values(page)
@@ -49,8 +48,8 @@ def test_referential_with_objectives_and_examples(start_app, e2e_db, new_page, s
     base = start_app(e2e_db)
     page = new_page(*size)
     goto(page, f"{base}/referentiel?territoire=paris-terres-d-envol")
-    page.locator('[data-testid="stExpander"] summary').first.click()
-    wait_idle(page)
+    page.locator('[data-testid="stExpander"] summary').first.click()  # opens without a run
+    wait_for_text(page, "aucune action")
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "Paris Terres d'Envol" in text and "aucune action" in text
     screenshot(page, f"normal-referentiel-pte-{size[0]}")

@@ -3,7 +3,7 @@ its employment-gap trend drawn, nothing scrolls sideways at 390 px; screenshots 
 390 px (tests/e2e/screenshots/evaluation-champigny-*.png) for review."""
 import pytest
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_idle
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -15,8 +15,7 @@ def test_evaluation_page_for_champigny(start_app, e2e_db, new_page, size, public
     assert page.locator("h1").first.inner_text() == "Évaluation"
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Commune").first
     box.click()
-    page.get_by_role("option", name="Champigny-sur-Marne").click()
-    wait_idle(page)
+    rerun(page, page.get_by_role("option", name="Champigny-sur-Marne").click)
     main = page.locator('[data-testid="stMain"]')
     body = main.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from conftest import PHONE, goto, screenshot, wait_idle
+from conftest import PHONE, goto, rerun, screenshot, wait_idle
 from perr_model.store import make_engine
 
 EMAIL, NAME = "josiane.temoin@exemple.fr", "Josiane Témoin-Privé"
@@ -47,8 +47,8 @@ def test_action_detail_and_export_without_personal_data(start_app, private_db, n
     # on a phone the list is cards; an action opens from the picker above them
     page.locator('[data-testid="stSelectbox"]').filter(
         has_text="Voir le détail d'une action").first.click()
-    page.get_by_role("option").nth(1).click()  # the first action (0 is "Choisir une action")
-    wait_idle(page)
+    # the first action (0 is "Choisir une action")
+    rerun(page, page.get_by_role("option").nth(1).click)
     assert page.locator('[data-testid="stMain"] h2').count() >= 1, "détail non affiché"
     screenshot(page, "public-action-detail-390")
     body = page.locator('[data-testid="stMain"]').inner_text()

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import text
 
-from conftest import PHONE, goto, screenshot, wait_idle
+from conftest import PHONE, goto, rerun, screenshot, wait_idle
 from perr_model.store import make_engine
 
 HOST = "piege.invalid"
@@ -82,8 +82,8 @@ def test_planted_markup_stays_text_on_public_pages(start_app, planted_db, new_pa
     # on a phone the list is cards; an action opens from the picker above them
     page.locator('[data-testid="stSelectbox"]').filter(
         has_text="Voir le détail d'une action").first.click()
-    page.get_by_role("option").nth(1).click()  # the first action (0 is "Choisir une action")
-    wait_idle(page)
+    # the first action (0 is "Choisir une action")
+    rerun(page, page.get_by_role("option").nth(1).click)
     main = page.locator('[data-testid="stMain"]')
     assert main.locator("h2").count() >= 1, "détail non affiché"
     body = main.inner_text().replace("\u2060", "")  # invisible word joiner (perr_ui/text.py)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_for_text, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from editing_support import PASSWORD, add_accounts  # noqa: E402
@@ -63,8 +63,7 @@ def _menu(page, label):
     if _folded(page):  # the menu slides in: the click waits until the link stands still
         page.locator('[data-testid="stExpandSidebarButton"]').click()
         link.wait_for(state="visible")
-    link.click()
-    wait_idle(page)
+    rerun(page, link.click)
     if _folded(page):  # fold it again, until it is off screen, to reach the page
         page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
         page.wait_for_function(
@@ -74,12 +73,6 @@ def _menu(page, label):
 
 def _alerts(page) -> str:
     return " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
-
-
-def _wait_for_text(page, needle, timeout=20_000):
-    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=needle,
-                           timeout=timeout)
-    wait_idle(page)
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1400", "390"])
@@ -92,8 +85,7 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     goto(page, f"{base}/connexion?territoire=paris-est-marne-et-bois")
     page.get_by_label("Identifiant").fill("chef-champigny")
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    _wait_for_text(page, "Connecté")
+    rerun(page, page.get_by_role("button", name="Se connecter").click, "Connecté")
     assert "Connecté" in page.locator('[data-testid="stAlert"]').first.inner_text()
     screenshot(page, f"walk-chef-1-connexion-{w}")
 
@@ -121,7 +113,7 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Enregistrer").click()
-    _wait_for_text(page, "Action enregistrée")
+    wait_for_text(page, "Action enregistrée")
     assert "Action enregistrée" in _alerts(page)
     assert _db(walk_db, "select count(*) from action where title = :t", t=created)[0] == 1
     screenshot(page, f"editor-saisie-{w}")
@@ -129,18 +121,15 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     # 2. Actions page: their action's detail has "Modifier", which opens it in the form
     _menu(page, "Actions")
     page.get_by_label("Recherche libre (titre, description, porteur, référence)").fill(mine)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    rerun(page, lambda: page.keyboard.press("Enter"))
     # the action opens from the list above the table (cards on a phone)
     page.locator('[data-testid="stSelectbox"]').filter(
         has_text="Voir le détail d'une action").first.click()
-    page.get_by_role("option", name=mine).first.click()
-    wait_idle(page)
+    rerun(page, page.get_by_role("option", name=mine).first.click)
     modify = page.get_by_role("button", name="Modifier")
     modify.scroll_into_view_if_needed()
     screenshot(page, f"walk-chef-3-detail-{w}")
-    modify.click()
-    wait_idle(page)
+    rerun(page, modify.click, "Saisir une action")
     assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Saisir une action"
     chosen = page.locator('[data-testid="stSelectbox"]').filter(
         has_text="Action").first.locator("input").input_value()
@@ -149,8 +138,7 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     # 3. the required start year cannot be emptied
     assert page.get_by_role("button", name="Aide : Année de début *").count() == 1  # French
     page.get_by_role("textbox", name="Année de début *").fill("")
-    page.get_by_role("button", name="Enregistrer").click()
-    wait_idle(page)
+    rerun(page, page.get_by_role("button", name="Enregistrer").click)
     assert "année de début est obligatoire" in _alerts(page)
     assert _db(walk_db, "select year_start from action where title = :t", t=mine)[0] == 2022
     screenshot(page, f"walk-chef-4-annee-obligatoire-{w}")
@@ -163,12 +151,12 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     screenshot(page, f"walk-chef-5-confirmer-{w}")
     assert _db(walk_db, "select archived from action where title = :t", t=mine)[0] in (0, False)
     dialog.get_by_role("button", name="Archiver", exact=True).click()
-    _wait_for_text(page, f"Action « {mine} » archivée")
+    wait_for_text(page, f"Action « {mine} » archivée")
     assert _db(walk_db, "select archived from action where title = :t", t=mine)[0] in (1, True)
     screenshot(page, f"walk-chef-6-archivee-{w}")
     page.get_by_role("button", name="Désarchiver…").click()
     page.get_by_role("dialog").get_by_role("button", name="Désarchiver", exact=True).click()
-    _wait_for_text(page, f"Action « {mine} » désarchivée")
+    wait_for_text(page, f"Action « {mine} » désarchivée")
     assert _db(walk_db, "select archived from action where title = :t", t=mine)[0] in (0, False)
 
     # 5. import: the mapping is in French; after writing the page is empty again and lists them
@@ -178,13 +166,12 @@ def test_chef_de_projet_of_champigny_edits_and_imports(start_app, walk_db, new_p
     csv_path.write_bytes(("reference;titre;communes;annee_debut;financeur_1;montant_accorde_1\n"
                           f"W-{w}-1;Chantier éducatif {w};94017;2023;Commune;1 500\n"
                           f"W-{w}-2;Jardin partagé {w};94017;2023;;\n").encode("cp1252"))
-    page.locator('input[type="file"]').set_input_files(str(csv_path))
-    wait_idle(page)
+    rerun(page, lambda: page.locator('input[type="file"]').set_input_files(str(csv_path)))
     screenshot(page, f"walk-chef-7-import-apercu-{w}")
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "group:" not in body and "funding:" not in body
     page.get_by_role("button", name="Importer").click()
-    _wait_for_text(page, "Actions écrites")
+    wait_for_text(page, "Actions écrites")
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "2 créée(s)" in main
     for title in (f"Chantier éducatif {w}", f"Jardin partagé {w}"):  # each written once

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_idle
 from test_accessibility import AXE_TAGS, ENGLISH, ENGLISH_RE
 from perr_model.store import make_engine
 
@@ -33,8 +33,7 @@ def _menu(page, label: str) -> None:
     folded = page.viewport_size["width"] < 700
     if folded:
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
-    wait_idle(page)
+    rerun(page, page.locator('[data-testid="stSidebarNav"] a', has_text=label).click)
     if folded:
         page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
         page.wait_for_function(
@@ -81,8 +80,7 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
     _menu(page, "Quartier")
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
         has_text="Quartier").first.click()
-    page.get_by_role("option", name=re.compile(r"Bois L'Abbé")).first.click()
-    wait_idle(page)
+    rerun(page, page.get_by_role("option", name=re.compile(r"Bois L'Abbé")).first.click)
     assert "Bois L'Abbé" in page.locator('[data-testid="stMain"] h2').first.inner_text()
     n = _sql(e2e_db, "select count(*) from action_qpv where qpv_id = "
                      "(select id from qpv where code = 'QN09424I')")
@@ -113,8 +111,7 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
     page.locator('[data-testid="stSelectbox"]').filter(
         has_text="Voir le détail d'une action").first.click()
-    page.get_by_role("option", name=first, exact=True).first.click()
-    wait_idle(page)
+    rerun(page, page.get_by_role("option", name=first, exact=True).first.click)
     assert first in page.locator('[data-testid="stMain"] h2').first.inner_text()
     _check(page, axe, "Actions")
     screenshot(page, f"walk-resident-3-actions-{w}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from perr_model.store import make_engine  # noqa: E402
@@ -62,8 +62,7 @@ def _choose_year(page, year: str) -> None:
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
         has_text="Année").first
     box.click()
-    page.get_by_role("option", name=year, exact=True).click()
-    wait_idle(page)
+    rerun(page, page.get_by_role("option", name=year, exact=True).click)
     _sidebar(page, False)
 
 
@@ -122,8 +121,7 @@ def test_vice_president_prepares_the_copil(start_app, e2e_db, new_page, size, tm
 
     # 4. Document COPIL for 2022: the PDF's first page repeats the summary's figures
     _sidebar(page, True)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Document COPIL").click()
-    wait_idle(page)
+    rerun(page, page.locator('[data-testid="stSidebarNav"] a', has_text="Document COPIL").click)
     _sidebar(page, False)
     year_box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
         has_text="Année du document").first

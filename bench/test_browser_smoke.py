@@ -1,4 +1,5 @@
-"""Smoke test of the browser benchmark (bench/browser.py): it starts its own servers, drives
+"""Smoke test of the browser benchmark (bench/browser.py; `make bench-check`, not part of
+`make test`): it starts its own servers, drives
 Chromium and prints its result tables. Only what it prints is checked, never a duration."""
 import os
 import shutil
@@ -7,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_browser_bench_prints_its_tables():

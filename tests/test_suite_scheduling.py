@@ -1,0 +1,43 @@
+"""make test's `--dist loadgroup` keeps the browser tests on one worker (tests/suite_scheduling)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+RECORD = """import os
+def _record(name):
+    with open(os.environ["WHERE"], "a") as f:
+        f.write(name + " " + os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+"""
+
+
+def test_browser_tests_run_on_one_worker_the_others_on_both(tmp_path):
+    tests = tmp_path / "tests"
+    (tests / "e2e").mkdir(parents=True)
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
+    (tests / "conftest.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(HERE)!r})\n"
+        "import pytest\n\n@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_xdist_make_scheduler(config, log):\n"
+        "    from suite_scheduling import make_scheduler\n"
+        "    return make_scheduler(config, log)\n")
+    for folder, prefix in ((tests / "e2e", "browser"), (tests, "unit")):
+        for f in range(3):
+            body = RECORD + "".join(
+                f"def test_{i}():\n    import time; time.sleep(0.2); _record('{prefix}')\n"
+                for i in range(4))
+            (folder / f"test_{prefix}_{f}.py").write_text(body)
+    where = tmp_path / "where.txt"
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
+                          "-p", "no:randomly", "-p", "no:cacheprovider"], cwd=tmp_path,
+                         env={**os.environ, "WHERE": str(where)}, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    runs = [line.split() for line in where.read_text().splitlines()]
+    browser = {w for kind, w in runs if kind == "browser"}
+    unit = {w for kind, w in runs if kind == "unit"}
+    assert len(runs) == 24
+    assert len(browser) == 1                    # every browser test on the same worker
+    assert unit == {"gw0", "gw1"}               # the others shared between both
