@@ -147,7 +147,7 @@ def new_page(browser):
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
                                   accept_downloads=True)
         contexts.append(ctx)
-        return ctx.new_page()
+        return _count_frames(ctx.new_page())
 
     yield make
     for ctx in contexts:
@@ -165,23 +165,30 @@ def goto(page, url: str, timeout: float = 60_000) -> None:
     wait_idle(page, timeout)
 
 
-_COUNT_RUNS = """() => {
-    if (window.__perrRuns !== undefined) return;
-    window.__perrRuns = 0;   // changes of the script state: a run started (and maybe ended)
-    const app = document.querySelector('[data-testid="stApp"]');
-    new MutationObserver(records => { window.__perrRuns += records.length; })
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
+def _count_frames(page):
+    """Count the messages the server sends the page (every run sends some; an idle page none).
+    Attached when the page is made, before its first connection."""
+    page.perr_frames = [0]
+
+    def on_socket(ws):
+        ws.on("framereceived", lambda _payload: page.perr_frames.__setitem__(
+            0, page.perr_frames[0] + 1))
+
+    page.on("websocket", on_socket)
+    return page
 
 
 def rerun(page, act, expect: str | None = None, timeout: float = 60_000) -> None:
-    """`act()`, then wait for the run it starts (a change of the app's script state, seen by an
-    observer installed before the act: the page is idle before, so any change is that run), its
-    end, and `expect` (a text of the page) if given."""
-    page.evaluate(_COUNT_RUNS)
-    before = page.evaluate("() => window.__perrRuns")
+    """`act()`, then wait for the run it starts (the server's messages to the page: an idle
+    page receives none, so the wait cannot end on the page as it was before), the end of that
+    run, and `expect` (a text of the page) if given. The script state in the page cannot tell:
+    a short run can go from "running" back to "notRunning" in one rendering."""
+    before = page.perr_frames[0]
     act()
-    page.wait_for_function("(n) => window.__perrRuns > n", arg=before, timeout=timeout)
+    end = time.monotonic() + timeout / 1000
+    while page.perr_frames[0] == before:
+        assert time.monotonic() < end, "aucune exécution de la page après l'action"
+        page.wait_for_timeout(50)
     if expect is not None:
         wait_for_text(page, expect, timeout)
     wait_idle(page, timeout)
