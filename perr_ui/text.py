@@ -34,9 +34,13 @@ _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # GitHub-flavoured "autolink literals" (http://…, www.…, name@host) are found in the text
 # *after* escapes are resolved, so escaping cannot stop them: an invisible WORD JOINER (U+2060)
-# is put where the pattern needs contiguity.
+# is put where the pattern needs contiguity — before every `@` (an e-mail's local part may end
+# with `.`, `-`, `+`, `_`) and after every `www` before a dot (`_www.x` is a link too).
+# Streamlit's own short codes (`:material/home:`, `:smile:`, `:streamlit:`, `:red[…]`) are
+# also read after escapes are resolved: a word joiner after a `:` glued to a word breaks them.
 WJ = "\u2060"
-_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp)(?=:)|\b(www)(?=\.)|(?<=\w)(@)(?=\w)")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp)(?=:)|(www)(?=\.)|(@)")
+_SHORTCODE = re.compile(r":(?=[\w/])")
 
 
 def _to_str(value) -> str:
@@ -52,6 +56,7 @@ def md(value, *, multiline: bool = True) -> str:
     text = _to_str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + WJ + (m.group(3) or ""),
                          text)
+    text = _SHORTCODE.sub(":" + WJ, text)
     lines = [_line(line.strip()) for line in text.split("\n")]
     if not multiline:
         return " ".join(line for line in lines if line)

@@ -19,10 +19,12 @@ HOST = "piege.invalid"
 PAYLOADS = {
     "title": f"![pixel](http://{HOST}/titre.png) Titre **gras**",
     "description": f"<img src=\"http://{HOST}/desc.png\"> [clic](http://{HOST}/desc) "
-                   f"http://{HOST}/nu www.{HOST} :red[rouge] $x^2$\n# Titre\n- liste",
+                   f"http://{HOST}/nu www.{HOST} :red[rouge] $x^2$ :material/home: :smile: "
+                   f":streamlit:\n# Titre\n- liste",
     "holder_name": f"[Porteur](http://{HOST}/porteur)",
     "holder_siret": "<a href=x>",
-    "target_public": f"<a href=\"http://{HOST}/public\">public</a> contact@{HOST}",
+    "target_public": f"<a href=\"http://{HOST}/public\">public</a> contact@{HOST} "
+                     f"_www.{HOST} x-@{HOST} x.@{HOST} x+@{HOST}",
     "source": f"![s](http://{HOST}/source.svg)",
 }
 COMMITMENT = f"Engagement ![e](http://{HOST}/engagement.png) [lien](http://{HOST}/eng)"
@@ -91,8 +93,12 @@ def test_planted_markup_stays_text_on_public_pages(start_app, planted_db, new_pa
     # shown literally: the Markdown / HTML source, character for character
     for value in (PAYLOADS["title"], PAYLOADS["holder_name"], PAYLOADS["source"],
                   PAYLOADS["target_public"], f"[clic](http://{HOST}/desc)", "$x^2$",
-                  ":red[rouge]", "# Titre", "- liste"):
+                  ":red[rouge]", "# Titre", "- liste", ":material/home:", ":smile:",
+                  ":streamlit:"):
         assert value in body, value
+    # no icon, emoji or logo drawn from a short code of the data (issue 28)
+    assert main.locator('[data-testid="stIconMaterial"]', has_text="home").count() == 0
+    assert "\U0001f604" not in body   # :smile:
     _no_link_or_image_from_data(page)
 
     for slug in ("quartier", "engagements", "referentiel", "territoires", ""):
