@@ -14,10 +14,12 @@ The rule, exact both ways so that export → import gives back the stored value:
 - CSV export (`neutralise`): a formula-like or escaped text is written with one more quote in
   front (spreadsheets show a leading quote as text); every other text is written unchanged.
 - XLSX export (`text_cell`): a text is written as a text-typed cell (inline string, number format
-  `@`), which no spreadsheet runs, whatever it starts with: `+3,0 pts` is shown as `+3,0 pts`.
-  One more quote goes in front (`xlsx_text`) only of an escaped text, so that the import's rule
+  `@`), which no spreadsheet runs, whatever it starts with: `+3 points` is shown as `+3 points`.
+  In a file meant to be imported again (`xlsx_bytes`: the Actions and indicators exports), one
+  more quote goes in front (`xlsx_text`) only of an escaped text, so that the import's rule
   stays one for both formats, and of a formula-like text starting with a white space (space,
-  tab, CR, LF), which the quote keeps through the import's stripping, as in CSV.
+  tab, CR, LF), which the quote keeps through the import's stripping, as in CSV. A document
+  (the COPIL workbook) shows every text as it is.
 - Import (`import_text`): the cell is stripped of surrounding white space (`strip`: never of a
   control character, so that `control_refusal` sees it), then an escaped cell loses its first
   quote (`restore`); every other cell is kept as is. White space around a value that no quote
@@ -148,9 +150,10 @@ def csv_text(df: pd.DataFrame, **to_csv_kwargs) -> str:
     return out.to_csv(index=False, **to_csv_kwargs)
 
 
-def text_cell(cell, value: str) -> None:  # noqa: ANN001 - openpyxl cell
-    """Write `value` into an openpyxl cell as text: never a formula, shown as it is."""
-    cell.value = xlsx_text(value)
+def text_cell(cell, value: str, *, read_back: bool = False) -> None:  # noqa: ANN001
+    """Write `value` into an openpyxl cell as text: never a formula, shown as it is (without
+    its control characters). `read_back`: a file meant to be imported again (`xlsx_text`)."""
+    cell.value = xlsx_text(value) if read_back else CONTROL.sub("", value)
     cell.data_type = "s"  # openpyxl makes "=…" a formula: the type is set after the value
     cell.number_format = TEXT_FORMAT
 
@@ -165,30 +168,32 @@ def _xlsx_value(value):
             value = value.item()
         except (AttributeError, ValueError):
             pass
-    return CONTROL.sub("", value) if isinstance(value, str) else value
+    return value
 
 
-def append_row(ws, values: Iterable) -> None:  # noqa: ANN001 - openpyxl worksheet
-    """Append one row to an openpyxl sheet: text cells typed as text, never as formulas."""
+def append_row(ws, values: Iterable, *, read_back: bool = False) -> None:  # noqa: ANN001
+    """Append one row to an openpyxl sheet: text cells typed as text (`text_cell`), never as
+    formulas; numbers as numbers."""
     cleaned = [_xlsx_value(v) for v in values]
     ws.append([None if isinstance(v, str) else v for v in cleaned])
     for cell, value in zip(ws[ws.max_row], cleaned):
         if isinstance(value, str):
-            text_cell(cell, value)
+            text_cell(cell, value, read_back=read_back)
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
-    """One sheet: a bold header row, then the rows of `df` (text as text, numbers as numbers)."""
+    """One sheet meant to be imported again (the Actions and indicators exports): a bold header
+    row, then the rows of `df` (text as text, numbers as numbers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
-    append_row(ws, [str(c) for c in df.columns])
+    append_row(ws, [str(c) for c in df.columns], read_back=True)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in df.itertuples(index=False, name=None):
-        append_row(ws, row)
+        append_row(ws, row, read_back=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
