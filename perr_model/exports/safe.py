@@ -52,7 +52,7 @@ LEADING_SPACE = (" ", "\t", "\r", "\n")
 TEXT_FORMAT = "@"  # a spreadsheet's "Text" number format: editing the cell keeps it text
 
 
-# --- the rule ------------------------------------------------------------------------------------
+# --- the rule -------------------------------------------------------------------------------------
 
 def formula_like(text: str) -> bool:
     """The first character other than a space is one a spreadsheet would start a formula with."""
@@ -91,7 +91,7 @@ def restore(value):
     return value[1:] if isinstance(value, str) and escaped(value) else value
 
 
-# --- reading a cell --------------------------------------------------------------------------------
+# --- reading a cell -------------------------------------------------------------------------------
 
 _EDGE = re.compile(r"^[^\S\x0b\x0c\x1c-\x1f]+|[^\S\x0b\x0c\x1c-\x1f]+$")
 
@@ -126,7 +126,7 @@ def control_refusal(row: dict, columns: Iterable | None = None) -> str | None:
             "le tableur")
 
 
-# --- writing ---------------------------------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------------------
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells (and column names) are neutralised."""
