@@ -1,5 +1,6 @@
 """Spreadsheet safety end to end for the indicators (issue 23, item 1): a user file with control
-characters is refused row by row (line and column named, nothing written); a file with
+characters is refused row by row (line and column named, nothing written; one stored by another
+route is dropped from the exports and the COPIL workbook); a file with
 formula-like cells is imported as text, exported (CSV, XLSX) with every cell inert, shown as
 stored in the COPIL workbook (text-typed cells, no quote) and PDF, and the export imported again
 changes nothing (rows compared by raw SQL). SQLite and PostgreSQL."""
@@ -105,6 +106,20 @@ def test_control_characters_refuse_their_rows_and_nothing_is_written(loaded_url,
     assert "ligne 3 : colonne « source » : caractère de contrôle invisible" in done.stderr
     assert "Traceback" not in done.stderr and "\x01" not in done.stderr
     assert snapshot(engine) == before
+    # stored by another route (raw SQL): the exports and the COPIL workbook drop it
+    with write_session(engine) as s:
+        s.execute(text("update indicator_value set source = :v where id = (select min(id) "
+                       "from indicator_value)"), {"v": "cloche\x07 source"})
+    with Session(engine) as s:
+        tid = s.execute(text("select id from territory where slug = :s"), {"s": SLUG}).scalar()
+        _, xlsx, _ = copil_bytes(s, tid, None)
+        frame = exchange.export_frame(s)
+    texts = [c.value for w in load_workbook(io.BytesIO(xlsx)).worksheets for c in _cells(w)]
+    texts += [c.value for c in _cells(load_workbook(io.BytesIO(
+        exchange.to_xlsx_bytes(frame))).active)]
+    assert any("cloche source" in str(v) for v in texts)
+    assert not [v for v in texts if "\x07" in str(v)]
+    assert "\x07" not in exchange.to_csv_bytes(frame).decode("utf-8-sig")
 
 
 def _cells(ws) -> list:
