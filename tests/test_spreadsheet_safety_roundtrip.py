@@ -1,9 +1,9 @@
 """Spreadsheet safety end to end for the indicators (issue 23, item 1): a user file with control
-characters is refused row by row (line and column named, nothing written; one stored by another
-route is dropped from the exports and the COPIL workbook); a file with
-formula-like cells is imported as text, exported (CSV, XLSX) with every cell inert, shown as
-stored in the COPIL workbook (text-typed cells, no quote) and PDF, and the export imported again
-changes nothing (rows compared by raw SQL). SQLite and PostgreSQL."""
+characters is refused row by row (line and column named, nothing written), and one stored by
+another route is dropped from the exports and the COPIL workbook; a file with formula-like cells
+is imported as text, exported (CSV, XLSX) with every cell inert, shown as stored in the COPIL
+workbook (text-typed cells, no quote) and PDF, and the export imported again changes nothing
+(rows compared by raw SQL). SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
