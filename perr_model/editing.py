@@ -26,7 +26,7 @@ from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
     OperationalObjective, Qpv, StrategicObjective, Territory,
 )
-from .textnorm import fold, same_place_name
+from .textnorm import CONTROL, fold, same_place_name
 
 YEAR_MIN, YEAR_MAX = 2014, 2035
 from .vocabulary import STATUS_LABELS, axis_label  # noqa: E402
@@ -192,24 +192,13 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     return clean
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def refuse_controls(data: dict) -> None:
-    """ValidationFailed when a value of `data` holds a control character (see below)."""
-    problems: dict[str, str] = {}
-    _refuse_controls(data, problems)
-    if problems:
-        raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
-
-
 def _refuse_controls(data: dict, problems: dict) -> None:
     """NUL and the other invisible control characters (tab and line breaks allowed) are refused
     in every field, so SQLite and PostgreSQL (which cannot store NUL) behave alike and no export
     breaks on them."""
     def bad(value) -> bool:  # noqa: ANN001
         if isinstance(value, str):
-            return bool(_CONTROL.search(value))
+            return bool(CONTROL.search(value))
         if isinstance(value, dict):
             return any(bad(v) for v in value.values())
         if isinstance(value, (list, tuple, set)):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Invisible control characters refused in every value (forms, spreadsheet imports) and dropped
+# from every export: C0 but tab, LF and CR, and DEL.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ARTICLES = {"le", "la", "les", "l", "du", "de", "des", "d", "quartier", "cite", "cites"}
 _NUMBERS = {"1": "un", "2": "deux", "3": "trois", "4": "quatre", "5": "cinq"}
 

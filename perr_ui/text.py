@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 import re
 
+from perr_model.textnorm import CONTROL
+
 # Escaped wherever they are: they can open emphasis, code, links/images (`[`), HTML (`<`),
 # entities (`&`), strikethrough, LaTeX, directives and emoji short codes (`:`), tables.
 _INLINE = frozenset("\\`*_[]<>~$|{}")
@@ -31,7 +33,6 @@ _GLUED = re.compile(r"([:&])(?=[\w#])")
 # Escaped at the start of a line only: lists, headings, quotes, setext and thematic breaks.
 _LINE_START = frozenset("-+*#>=|")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # GitHub-flavoured "autolink literals" (http://…, www.…, name@host) are found in the text
 # *after* escapes are resolved, so escaping cannot stop them: an invisible WORD JOINER (U+2060)
 # is put where the pattern needs contiguity — before every `@` (an e-mail's local part may end
@@ -48,7 +49,7 @@ def _to_str(value) -> str:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    return _CONTROL.sub("", str(value))
+    return CONTROL.sub("", str(value))
 
 
 def md(value, *, multiline: bool = True) -> str:

@@ -1,6 +1,7 @@
-"""Exports safe to open (issue 13, items 2 and 3): formulas neutralised in CSV and XLSX, XLSX text
-cells typed as text, exact export → import round trip, control characters refused at import and
-in forms alike on SQLite and PostgreSQL, and an already-stored bad value cannot break an export."""
+"""Exports safe to open (issue 13, items 2 and 3; issue 23): formulas made inert in CSV (a quote)
+and XLSX (text-typed cells, no quote shown), exact export → import round trip, control
+characters refused at import and in forms alike on SQLite and PostgreSQL, and an already-stored
+bad value cannot break an export."""
 import csv
 import io
 import subprocess
@@ -17,7 +18,7 @@ from perr_model.auth import Actor
 from perr_model.editing import create_action, update_action
 from perr_model.errors import ImportRefused, ValidationFailed
 from perr_model.exports import funding
-from perr_model.exports.safe import needs_quote, neutralise, restore
+from perr_model.exports.safe import import_text, needs_quote, neutralise, restore, xlsx_text
 from perr_model.importers import actions as importer
 from perr_model.schema import Action, Territory
 from perr_model.store import write_session
@@ -41,6 +42,26 @@ def test_rule_is_exact_both_ways():
     assert restore("'déjà cité'") == "'déjà cité'"         # … and survives an import
     assert restore("'=x") == "=x" and neutralise("=x") == "'=x"
     assert neutralise(-12.5) == -12.5 and not needs_quote("12")
+    # after leading spaces too; the quote goes in front of the spaces
+    assert neutralise("  =1+1") == "'  =1+1" and restore("'  =1+1") == "  =1+1"
+    assert neutralise(" \tx") == "' \tx" and neutralise("  x") == "  x"
+    assert neutralise("' =x") == "'' =x" and restore("' x") == "' x"
+
+
+# Hand-worked: what a text-typed XLSX cell holds for each value (a quote only before a genuine
+# quote the import would take away, or before a leading white space the import would strip;
+# XML, hence XLSX, stores a CR as LF)
+XLSX_SHOWN = {"\t=tab": "'\t=tab", "\r=cr": "'\n=cr", "'=quote puis formule":
+              "''=quote puis formule", "''deux": "'''deux"}
+
+
+def test_xlsx_text_is_exact_through_the_import():
+    for v in VALUES + ["  =x", "'  +1", "+3,0 pts"]:
+        assert import_text(xlsx_text(v)) == v, v
+    assert import_text(xlsx_text(" x ")) == "x"  # white space no quote keeps is not kept
+    assert xlsx_text("+3,0 pts") == "+3,0 pts" and xlsx_text("=1+1") == "=1+1"
+    assert xlsx_text("  =x") == "'  =x" and xlsx_text("'abc") == "'abc"
+    assert xlsx_text("a\x01b\x7f") == "ab"
 
 
 def _plant(engine, values):
@@ -79,11 +100,13 @@ def test_csv_and_xlsx_neutralise_and_round_trip(loaded_url, rw_engine):
 
     wb = load_workbook(io.BytesIO(al.to_xlsx_bytes(frame)))
     ws = wb["actions"]
+    shown = {}
     for row in ws.iter_rows(min_row=2):
+        shown[row[0].value] = row[1].value  # reference, titre
         for cell in row:
-            if isinstance(cell.value, str):
-                assert cell.data_type == "s", cell.value
-                assert cell.value[:1] not in DANGEROUS_START, cell.value
+            if isinstance(cell.value, str):  # text-typed: inert whatever it starts with
+                assert (cell.data_type, cell.number_format) == ("s", "@"), cell.value
+    assert shown == {f"INJ-{i:02d}": XLSX_SHOWN.get(v, v) for i, v in enumerate(VALUES)}
 
     for data, name in ((al.to_csv_bytes(frame), "a.csv"), (al.to_xlsx_bytes(frame), "a.xlsx")):
         table = importer.read_table(data, name)
@@ -125,8 +148,8 @@ def test_funding_csv_and_copil_xlsx_neutralised(loaded_url, rw_engine):
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.value)
                 if isinstance(cell.value, str):
-                    assert cell.value[:1] not in DANGEROUS_START, (ws.title, cell.value)
-                    seen += "-2+3 engagement" in cell.value
+                    assert (cell.data_type, cell.number_format) == ("s", "@"), cell.value
+                    seen += cell.value.startswith("-2+3 engagement")  # shown as stored
     assert seen
 
 
@@ -145,8 +168,9 @@ def test_control_characters_refused_at_import_and_in_forms(loaded_url, rw_engine
         importer.import_actions(s, Actor.system("test"), table,
                                 importer.guess_mapping(list(table.columns)), territory_id=tid)
     lines = "\n".join(info.value.problems)
-    assert "Ligne 3 (NUL-1) refusée : Titre : caractère invisible interdit" in lines, lines
-    assert "Ligne 4" in lines and "Référence : caractère invisible interdit" in lines, lines
+    assert ("Ligne 3 (NUL-1) refusée : colonne « titre » : caractère de contrôle invisible"
+            in lines), lines
+    assert "Ligne 4" in lines and "colonne « reference » : caractère de contrôle" in lines, lines
     assert "Erreur" not in lines and "DataError" not in lines and "\x00" not in lines
     with pytest.raises(ValidationFailed) as form, write_session(engine) as s:
         create_action(s, Actor.system("test"), {"title": "x", "description": value,

@@ -1,10 +1,17 @@
 """The Actions export of the real embedded data goes back through the spreadsheet importer:
-the protocol's actions under way have no year, and an update may keep it empty."""
-from sqlalchemy import func, select
+the protocol's actions under way have no year, and an update may keep it empty; a user file
+with control characters is refused by line and column, one with formula-like cells is imported as
+text and its export comes back unchanged (raw SQL), CSV and XLSX."""
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from perr_model import action_list as al
 from perr_model.auth import Actor
+from perr_model.errors import ImportRefused
 from perr_model.importers import actions as importer
 from perr_model.schema import Action, Territory
 from perr_model.store import write_session
@@ -45,3 +52,78 @@ def test_a_new_action_still_needs_a_year(loaded_url, rw_engine):
     assert [why for _, ref, why in report.problems if ref == "NOUVELLE-1"]
     assert "année de début est obligatoire" in report.problems[0][2].lower()
     assert report.created == 0 and not report.to_create
+
+
+# Spreadsheet safety (issue 23): (cell in the user's file, value stored), hand-worked from the
+# rule of exports/safe.py (stripped, the quote before a formula-like text or another quote taken
+# away) and the form's rule (text fields stripped)
+CELLS = [("=1+1", "=1+1"), ("+33", "+33"), ("-x", "-x"), ("@a", "@a"), ("\tx", "x"),
+         ("'=x", "=x"), ("''=x", "'=x"), ("' =x", "=x")]
+HEADER = ["reference", "titre", "description", "porteur", "public_cible", "communes",
+          "annee_debut"]
+SNAPSHOT = ("select reference, title, description, holder_name, target_public, year_start, "
+            "version, territory_id from action where reference like 'SAFE-%' order by reference")
+
+
+def _file(rows) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+    writer.writerows([HEADER, *rows])
+    return buf.getvalue().encode("utf-8")
+
+
+def _import(engine, tid, data: bytes, name: str):
+    table = importer.read_table(data, name)
+    with write_session(engine) as s:
+        return importer.import_actions(s, Actor.system("test"), table,
+                                       importer.guess_mapping(list(table.columns)),
+                                       territory_id=tid)
+
+
+def _snapshot(engine):
+    with Session(engine) as s:
+        return ([tuple(r) for r in s.execute(text(SNAPSHOT))],
+                s.execute(text("select count(*) from audit_log")).scalar_one())
+
+
+def _commune(engine, tid) -> str:
+    with Session(engine) as s:
+        return s.execute(text("select min(insee_code) from commune where territory_id = :t"),
+                         {"t": tid}).scalar()
+
+
+def test_control_characters_refuse_their_rows_by_line_and_column(loaded_url, rw_engine):
+    engine = rw_engine(loaded_url)
+    tid, _ = _export(engine, "paris-est-marne-et-bois")
+    c = _commune(engine, tid)
+    before = _snapshot(engine)
+    data = _file([["SAFE-1", "Bonne action", "", "", "", c, "2024"],
+                  ["SAFE-2", "Titre", "avec\x01", "", "", c, "2024"],
+                  ["SAFE-3", "Titre", "", "porteur\x1f", "public\x0c", c, "2024"],
+                  ["SAFE-4", "Tabulation", "a\tb", "", "", c, "2024"]])
+    with pytest.raises(ImportRefused) as info:
+        _import(engine, tid, data, "p.csv")
+    lines = "\n".join(info.value.problems)
+    assert ("Ligne 3 (SAFE-2) refusée : colonne « description » : caractère de contrôle "
+            "invisible") in lines, lines
+    assert ("Ligne 4 (SAFE-3) refusée : colonnes « porteur », « public_cible » : caractère "
+            "de contrôle invisible") in lines, lines
+    assert "Ligne 2 " not in lines and "Ligne 5 " not in lines  # a tab inside is allowed
+    assert _snapshot(engine) == before
+
+
+def test_formula_like_cells_are_text_and_come_back_unchanged(loaded_url, rw_engine):
+    engine = rw_engine(loaded_url)
+    tid, _ = _export(engine, "paris-est-marne-et-bois")
+    c = _commune(engine, tid)
+    rows = [[f"SAFE-{i}", cell, cell, cell, cell, c, "2024"] for i, (cell, _) in enumerate(CELLS)]
+    report = _import(engine, tid, _file(rows), "p.csv")
+    assert report.created == len(CELLS), report.lines()
+    first = _snapshot(engine)
+    assert [r[1:5] for r in first[0]] == [(v, v, v, v) for _, v in CELLS]
+    _, frame = _export(engine, "paris-est-marne-et-bois")
+    frame = frame[frame["reference"].str.startswith("SAFE-")]
+    for data, name in ((al.to_csv_bytes(frame), "a.csv"), (al.to_xlsx_bytes(frame), "a.xlsx")):
+        again = _import(engine, tid, data, name)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, len(CELLS)), name
+        assert _snapshot(engine) == first, name  # same rows, not even an audit entry

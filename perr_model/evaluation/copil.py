@@ -151,7 +151,8 @@ def write_evaluation_sheets(wb, data: EvaluationSection | None) -> None:  # noqa
     if data is None:
         return
     from openpyxl.styles import Font
-    from .exchange import neutralise
+
+    from ..exports.safe import append_row
     sheets = [
         ("Évaluation – indicateurs",
          ["Indicateur", "Commune / quartier", "Référence ou première mesure",
@@ -171,8 +172,8 @@ def write_evaluation_sheets(wb, data: EvaluationSection | None) -> None:  # noqa
     ]
     for title, header, rows in sheets:
         ws = wb.create_sheet(title[:31])
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([neutralise(v) for v in row])
+            append_row(ws, row)  # text cells typed as text: « +3,0 pts » shown as it is

@@ -3,9 +3,9 @@
 Import: every row is read and checked first (node, commune, quartier, numbers in French, the
 user's scope), then everything is written in the caller's transaction, or nothing when a single
 row is refused; the report lists each refused row with its reason in French. Re-importing the
-same file changes nothing (values are matched on indicator, type and year). Export: the same
-columns; cells starting with = + - @ get a leading apostrophe (spreadsheet formulas are
-neutralised) and the import removes it again.
+same file changes nothing (values are matched on indicator, type and year). A cell holding an
+invisible control character refuses its row. Export: the same columns, made safe to open and
+read back by perr_model/exports/safe.py (formulas made inert, the one rule of every export).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from .. import history
 from ..auth import Actor, require_writer
 from ..errors import ConcurrentEdit, ImportRefused, PermissionDenied
+from ..exports.safe import control_refusal, csv_text, import_text, looks_binary, xlsx_bytes
 from ..schema import Commune, Indicator, IndicatorValue, Qpv, Territory
 from ..textnorm import fold, same_place_name
 from .model import Node, node_text, parse_node, parse_number
@@ -35,7 +36,6 @@ DIRECTIONS = {"hausse": "hausse", "baisse": "baisse", "": None, "neutre": None,
 AGGREGATIONS = {"somme": "somme", "": None, "aucune": None, "non": None}
 YES = {"oui", "o", "vrai", "x", "1", "yes", "true"}
 NO = {"non", "n", "faux", "0", "", "no", "false"}
-FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -74,27 +74,12 @@ class ImportReport:
 
 # --- cells ------------------------------------------------------------------------------------
 
-def neutralise(value):  # noqa: ANN001
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def restore(value):  # noqa: ANN001
-    """Inverse of `neutralise` (on import)."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and \
-            value[1] in FORMULA_START:
-        return value[1:]
-    return value
-
-
 def _text(value) -> str:  # noqa: ANN001
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(restore(value) if isinstance(value, str) else value).strip()
+    return import_text(value) if isinstance(value, str) else str(value).strip()
 
 
 # --- reading files ------------------------------------------------------------------------------
@@ -117,7 +102,7 @@ def read_rows(data: bytes, name: str) -> tuple[list[dict], list[str]]:
             except UnicodeDecodeError:
                 raise ImportRefused("Fichier illisible : ni un tableur XLSX ni un texte CSV "
                                     "(UTF-8 ou Windows-1252).") from None
-        if "\x00" in text:
+        if looks_binary(data):
             raise ImportRefused("Fichier illisible : ce n'est pas un texte CSV (caractères "
                                 "binaires).")
         first = text.split("\n", 1)[0]
@@ -334,6 +319,10 @@ def import_rows(session: Session, actor: Actor, rows: list[dict], *,
             raise ImportRefused(str(exc)[0].upper() + str(exc)[1:] + ".") from None
     cleans: list[tuple[int, Clean]] = []
     for n, row in enumerate(rows, first_line):
+        refused = control_refusal(row, [c for c in COLUMNS if c in row])
+        if refused:  # before any query (PostgreSQL cannot compare NUL)
+            report.problems.append((n, refused))
+            continue
         try:
             cleans.append((n, check_row(session, actor, row, default)))
         except (ValueError, PermissionDenied) as exc:
@@ -523,24 +512,18 @@ def territory_slug(session: Session, territory_id: int) -> str:
     return session.get(Territory, territory_id).slug
 
 
-def _safe(df: pd.DataFrame) -> pd.DataFrame:
-    return df.map(neutralise) if len(df) else df
-
-
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, ';' separator, decimal comma (as the Actions export)."""
     out = df.copy()
     out["valeur"] = out["valeur"].map(
         lambda v: "" if v is None or v != v else (str(int(v)) if float(v).is_integer()
                                                   else repr(float(v)).replace(".", ",")))
-    return _safe(out).to_csv(index=False, sep=";").encode("utf-8-sig")
+    return csv_text(out, sep=";").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        _safe(df).to_excel(writer, index=False, sheet_name="indicateurs")
-    return buf.getvalue()
+    """Text cells typed as text, numbers as numbers (perr_model/exports/safe.py)."""
+    return xlsx_bytes(df, "indicateurs")
 
 
 def import_file(session: Session, actor: Actor, data: bytes, name: str, *,

@@ -1,27 +1,39 @@
-"""Spreadsheet exports that are safe to open: the one helper every CSV/XLSX export goes through.
+"""Spreadsheet safety, in one place: what every CSV/XLSX export writes and what every spreadsheet
+import reads back (formulas made inert, control characters refused).
 
 Formula injection (OWASP "CSV injection"): a text cell that starts with `=`, `+`, `-`, `@`, a tab
-or a carriage return can be run as a formula by Excel or LibreOffice. Such a cell is written
-with a leading single quote, which spreadsheets show as text.
+or a carriage return — after optional leading spaces — can be run as a formula by Excel or
+LibreOffice.
 
 The rule, exact both ways so that export → import gives back the stored value:
 
-- D = {`=`, `+`, `-`, `@`, tab, CR, LF} (LF too, because XML, hence XLSX, turns a CR into
-  an LF: in XLSX a leading CR comes back as LF, the only change a round trip can make). A text *needs a quote* when its first character is in D,
-  or when it starts with a single quote followed by a character of D or by another quote.
-- Export (`neutralise`): a text that needs a quote is written with one more quote in front;
-  every other text is written unchanged.
-- Import (`restore`, perr_model.importers.actions): a cell that starts with a quote followed by
-  a character of D or by another quote loses that first quote; every other cell is kept as is.
+- D = {`=`, `+`, `-`, `@`, tab, CR, LF} (LF too: XML, hence XLSX, turns a CR into an LF, and an
+  older XLSX export holds `'` + LF for a leading CR). A text is *formula-like* when its first
+  character other than a space is in D. A text is *escaped* when it starts with a single quote
+  followed by a formula-like text or by another quote.
+- CSV export (`neutralise`): a formula-like or escaped text is written with one more quote in
+  front (spreadsheets show a leading quote as text); every other text is written unchanged.
+- XLSX export (`text_cell`): a text is written as a text-typed cell (inline string, number format
+  `@`), which no spreadsheet runs, whatever it starts with: `+3 points` is shown as `+3 points`.
+  In a file meant to be imported again (`xlsx_bytes`: the Actions and indicators exports), one
+  more quote goes in front (`xlsx_text`) only of an escaped text, so that the import's rule
+  stays one for both formats, and of a formula-like text starting with a white space (space,
+  tab, CR, LF), which the quote keeps through the import's stripping, as in CSV. A document
+  (the COPIL workbook) shows every text as it is.
+- Import (`import_text`): the cell is stripped of surrounding white space (`strip`: never of a
+  control character, so that `control_refusal` sees it), then an escaped cell loses its first
+  quote (`restore`); every other cell is kept as is. White space around a value that no quote
+  keeps is therefore not part of it (`  x` comes back `x`, and so does a tab then `x`).
 
 So a genuine leading quote survives (`'abc` is exported and re-imported as `'abc`; `'=x` is
-exported as `''=x` and re-imported as `'=x`), and `=x` goes out as `'=x` and comes back `=x`.
-Only text cells are touched: numbers stay numbers (a negative amount is not a formula).
+exported as `''=x` and re-imported as `'=x`), and `=x` goes out as `'=x` in CSV, `=x` in a text
+cell in XLSX, and comes back `=x`. Only text cells are touched: numbers stay numbers (a negative
+amount is not a formula).
 
-XLSX cells holding text are written with the text data type (never a formula), and C0 control
-characters that the XLSX format cannot carry (everything below U+0020 but tab, LF, CR) are
-dropped from exported text: one bad value stored by some other route cannot break the file
-for everyone (imports and forms refuse them in the first place, see perr_model.editing).
+Control characters (`textnorm.CONTROL`: C0 but tab, LF and CR, and DEL): a spreadsheet import
+refuses a row holding one, naming its line and column (`control_refusal`, used by the actions and
+the indicators imports), as forms do (perr_model.editing); an export drops them, so that one bad
+value stored by some other route cannot break the file for everyone (XLSX cannot carry them).
 """
 from __future__ import annotations
 
@@ -32,34 +44,89 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..textnorm import CONTROL
+
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")  # LF: what XLSX (XML) makes of a CR
 QUOTE = "'"
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LEADING_SPACE = (" ", "\t", "\r", "\n")
+TEXT_FORMAT = "@"  # a spreadsheet's "Text" number format: editing the cell keeps it text
+
+
+# --- the rule -------------------------------------------------------------------------------------
+
+def formula_like(text: str) -> bool:
+    """The first character other than a space is one a spreadsheet would start a formula with."""
+    return text.lstrip(" ")[:1] in DANGEROUS
+
+
+def escaped(text: str) -> bool:
+    """A quote `restore` takes away: before a formula-like text or before another quote."""
+    return text[:1] == QUOTE and (formula_like(text[1:]) or text[1:2] == QUOTE)
 
 
 def needs_quote(text: str) -> bool:
-    if not text:
-        return False
-    if text[0] in DANGEROUS:
-        return True
-    return text[0] == QUOTE and len(text) > 1 and (text[1] in DANGEROUS or text[1] == QUOTE)
+    """A CSV cell needs one more quote in front (module doc)."""
+    return formula_like(text) or escaped(text)
 
 
 def neutralise(value):
-    """A cell value for an export: text cleaned of illegal controls and quoted when needed."""
+    """A CSV cell value: text cleaned of control characters and quoted when needed."""
     if not isinstance(value, str):
         return value
-    text = ILLEGAL.sub("", value)
+    text = CONTROL.sub("", value)
     return QUOTE + text if needs_quote(text) else text
 
 
-def restore(value):
-    """The imported value of a cell written by `neutralise` (or by hand): see the module doc."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == QUOTE and (
-            value[1] in DANGEROUS or value[1] == QUOTE):
-        return value[1:]
-    return value
+def xlsx_text(value: str) -> str:
+    """What a text-typed XLSX cell holds: the text without control characters, with one more
+    quote in front only when it is escaped, or formula-like after a leading white space that
+    the import would strip (module doc)."""
+    text = CONTROL.sub("", value)
+    guarded = escaped(text) or (formula_like(text) and text[:1] in LEADING_SPACE)
+    return QUOTE + text if guarded else text
 
+
+def restore(value):
+    """The imported value of a cell written by `neutralise` or `xlsx_text` (or by hand)."""
+    return value[1:] if isinstance(value, str) and escaped(value) else value
+
+
+# --- reading a cell -------------------------------------------------------------------------------
+
+_EDGE = re.compile(r"^[^\S\x0b\x0c\x1c-\x1f]+|[^\S\x0b\x0c\x1c-\x1f]+$")
+
+
+def strip(text: str) -> str:
+    """`text` without surrounding white space, but with its control characters (Python counts
+    some of them as white space): `control_refusal` must see them."""
+    return _EDGE.sub("", text)
+
+
+def import_text(text: str) -> str:
+    """A text cell of a spreadsheet import as a value: stripped, then the export's quote removed
+    (what that quote kept, a leading tab for instance, is kept)."""
+    return restore(strip(text))
+
+
+def looks_binary(data: bytes) -> bool:
+    """Not a CSV at all (a stray NUL is one cell's problem, refused on its row)."""
+    return data[:4096].count(b"\x00") > 8
+
+
+def control_refusal(row: dict, columns: Iterable | None = None) -> str | None:
+    """Why a spreadsheet row is refused for control characters (French, naming the columns),
+    or None. `columns`: the ones the import reads (default: all of `row`)."""
+    bad = [CONTROL.sub("", str(c)) for c in (row if columns is None else columns)
+           if isinstance(row.get(c), str) and CONTROL.search(row[c])]
+    if not bad:
+        return None
+    named = ", ".join(f"« {c} »" for c in bad)
+    return (f"{'colonnes' if len(bad) > 1 else 'colonne'} {named} : caractère de contrôle "
+            "invisible (par exemple un octet nul ou un saut de page) ; retapez la valeur dans "
+            "le tableur")
+
+
+# --- writing --------------------------------------------------------------------------------------
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells (and column names) are neutralised."""
@@ -83,6 +150,14 @@ def csv_text(df: pd.DataFrame, **to_csv_kwargs) -> str:
     return out.to_csv(index=False, **to_csv_kwargs)
 
 
+def text_cell(cell, value: str, *, read_back: bool = False) -> None:  # noqa: ANN001
+    """Write `value` into an openpyxl cell as text: never a formula, shown as it is (without
+    its control characters). `read_back`: a file meant to be imported again (`xlsx_text`)."""
+    cell.value = xlsx_text(value) if read_back else CONTROL.sub("", value)
+    cell.data_type = "s"  # openpyxl makes "=…" a formula: the type is set after the value
+    cell.number_format = TEXT_FORMAT
+
+
 def _xlsx_value(value):
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -93,31 +168,32 @@ def _xlsx_value(value):
             value = value.item()
         except (AttributeError, ValueError):
             pass
-    return neutralise(value)
+    return value
 
 
-def append_row(ws, values: Iterable) -> None:  # noqa: ANN001 - openpyxl worksheet
-    """Append one row to an openpyxl sheet: text cells typed as text, never as formulas."""
+def append_row(ws, values: Iterable, *, read_back: bool = False) -> None:  # noqa: ANN001
+    """Append one row to an openpyxl sheet: text cells typed as text (`text_cell`), never as
+    formulas; numbers as numbers."""
     cleaned = [_xlsx_value(v) for v in values]
-    ws.append(cleaned)
+    ws.append([None if isinstance(v, str) else v for v in cleaned])
     for cell, value in zip(ws[ws.max_row], cleaned):
         if isinstance(value, str):
-            cell.value = value
-            cell.data_type = "s"
+            text_cell(cell, value, read_back=read_back)
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
-    """One sheet: a bold header row, then the rows of `df` (text as text, numbers as numbers)."""
+    """One sheet meant to be imported again (the Actions and indicators exports): a bold header
+    row, then the rows of `df` (text as text, numbers as numbers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
-    append_row(ws, [str(c) for c in df.columns])
+    append_row(ws, [str(c) for c in df.columns], read_back=True)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in df.itertuples(index=False, name=None):
-        append_row(ws, row)
+        append_row(ws, row, read_back=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

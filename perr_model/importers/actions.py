@@ -12,15 +12,15 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import Actor, check_scope
-from ..editing import create_action, refuse_controls, update_action, validate
+from ..editing import create_action, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
+from ..exports.safe import control_refusal, import_text, looks_binary
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold
 
@@ -133,7 +133,7 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     if name.endswith((".xlsx", ".xlsm")):
         df = _read_workbook(data)
     elif name.endswith((".csv", ".txt")):
-        if data[:4096].count(b"\x00") > 8:  # a stray NUL is refused on its row, below
+        if looks_binary(data):  # a stray NUL is refused on its row, below
             raise ImportRefused("Ce fichier n'est pas un CSV (contenu binaire) : enregistrez-le "
                                 "en CSV ou en XLSX depuis votre tableur.")
         try:
@@ -160,8 +160,7 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
                             + ". Chaque colonne doit avoir un en-tête différent.")
     df.columns = names
     df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
-    from ..exports.safe import restore  # the quote our exports put before =, +, -, @ …
-    return df.astype(object).map(_cell).map(restore).dropna(how="all")
+    return df.astype(object).map(_cell).dropna(how="all")
 
 
 def _read_workbook(data: bytes) -> pd.DataFrame:
@@ -183,15 +182,18 @@ def _read_workbook(data: bytes) -> pd.DataFrame:
 
 
 def _cell(value):  # noqa: ANN001
+    """A cell as read from the file: text stripped, the quote our exports put before =, +, -,
+    @ … removed (exports/safe.py); numbers and dates as they are."""
+    if isinstance(value, str):
+        return import_text(value) or None
+    return _value(value)
+
+
+def _value(value):  # noqa: ANN001
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    if isinstance(value, (datetime, date)):
-        return value
     return value
 
 
@@ -231,7 +233,7 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
     for header, target in mapping.items():
         if not target or header not in row:
             continue
-        value = _cell(row[header])  # pandas may hand NaN back for an empty cell
+        value = _value(row[header])  # pandas may hand NaN back for an empty cell
         if target.startswith("funding:"):
             _, funder, kind = target.split(":")
             funding.setdefault(funder, {"funder": funder})[f"amount_{kind}"] = value
@@ -260,7 +262,9 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
         try:
-            refuse_controls(data)  # before any query (PostgreSQL cannot compare NUL)
+            refused = control_refusal(row, [h for h, t in mapping.items() if t and h in row])
+            if refused:  # before any query (PostgreSQL cannot compare NUL)
+                raise ValidationFailed(refused + ".")
             if ref and ref in seen:
                 raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
             existing = session.scalars(select(Action).where(Action.reference == ref)
