@@ -325,6 +325,9 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> N
     if account.username == actor.username and not active:
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
     account.active = active
+    if not active:  # its signed-in browsers too, at once (perr_model/session_tokens.py)
+        from .session_tokens import revoke_account
+        revoke_account(session, account.id)
     from .history import record
     record(session, actor, "update", "user_account", account.id,
            f"Compte {username} {'réactivé' if active else 'désactivé'}")
