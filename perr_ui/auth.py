@@ -100,9 +100,10 @@ def _set(actor: Actor | None, fallback_user: str | None = None) -> None:
 
 def _cookie() -> str | None:
     try:
-        return st.context.cookies.get(session_tokens.COOKIE_NAME)
+        value = st.context.cookies.get(session_tokens.COOKIE_NAME)
     except Exception:  # noqa: BLE001 - AppTest has no HTTP request behind its session
         return None
+    return value if isinstance(value, str) else None
 
 
 def _adopt_cookie() -> None:
