@@ -106,9 +106,16 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) else None
 
 
+def restore_session() -> None:
+    """app.py, before it lists the pages of the role: a new session (reload, new tab) signed
+    in from the browser's cookie, so that a link to an editing page opens it."""
+    if not common.is_public():
+        _adopt_cookie()
+
+
 def _adopt_cookie() -> None:
-    """A new session (reload, new tab): signed in from the browser's cookie if its token is
-    still valid. Read once per session; never on the public instance."""
+    """Signed in from the browser's cookie if its token is still valid. Read once per
+    session; never on the public instance."""
     if "actor" in st.session_state or st.session_state.get(COOKIE_READ_KEY):
         return
     st.session_state[COOKIE_READ_KEY] = True
