@@ -93,16 +93,29 @@ def test_signed_in_across_reload_and_new_tab_until_sign_out(start_app, signin_db
     goto(tab, f"{base}/saisie{TERRITORY}")
     assert "Saisir une action" in tab.locator("h1").first.inner_text()
     assert "réservée" not in _main(tab)
-    # Enter in the title field saves nothing (it used to save, twice)
+    # Enter in the title field of a complete form saves nothing (it used to save, twice);
+    # the button saves it, once
     audits = _scalar(signin_db, "select count(*) from audit_log where entity = 'action'")
+    tab.get_by_role("textbox", name="Année de début *").fill("2022")
+    communes = tab.locator('[data-testid="stMultiSelect"]').filter(has_text="Communes *")
+    communes.locator("input").click()
+    tab.keyboard.type("Champigny")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Escape")
     title = tab.get_by_label("Titre *")
     title.fill("Action validée par Entrée")
     title.press("Enter")
     wait_idle(tab)
     assert "Action enregistrée" not in _main(tab)
-    assert _scalar(signin_db, "select count(*) from action where title = :t",
-                   t="Action validée par Entrée") == 0
+    saved = "select count(*) from action where title = 'Action validée par Entrée'"
+    assert _scalar(signin_db, saved) == 0
     assert _scalar(signin_db, "select count(*) from audit_log where entity = 'action'") == audits
+    tab.get_by_role("button", name="Enregistrer").click()
+    tab.wait_for_function("() => document.body.innerText.includes('Action enregistrée')")
+    wait_idle(tab)
+    assert _scalar(signin_db, saved) == 1
+    assert _scalar(signin_db, "select count(*) from audit_log where entity = 'action'") == (
+        audits + 1)
 
     # sign out in the first tab: the cookie is cleared and its token revoked
     page.get_by_role("button", name="Se déconnecter").click()
