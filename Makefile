@@ -40,7 +40,7 @@ e2e: install-dev
 	$(PY) -m pytest tests/e2e
 
 bench: install-dev
-	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/scale.py; $(PY) bench/browser.py
+	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/save_action.py; $(PY) bench/scale.py; $(PY) bench/browser.py
 
 # Rebuilds the extracts of data/ and the small fixtures of tests/fixtures from the official files
 # (SHARED defaults to ../shared/data; only maintainers need it, users never do).
