@@ -53,6 +53,12 @@ def _cookie(context, present=True, timeout=20):
         time.sleep(0.1)
 
 
+def _put_back(context, cookie) -> None:
+    """The cookie set by hand in a browser, as someone who copied it would."""
+    context.add_cookies([{k: cookie[k] for k in (
+        "name", "value", "domain", "path", "httpOnly", "sameSite", "expires")}])
+
+
 def _main(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
@@ -132,8 +138,7 @@ def test_signed_in_across_reload_and_new_tab_until_sign_out(start_app, signin_db
     wait_idle(tab)
     assert "Votre session a pris fin" in _main(tab)
     # the old cookie, put back by hand, signs nobody in: the token is revoked on the server
-    page.context.add_cookies([{k: cookie[k] for k in (
-        "name", "value", "domain", "path", "httpOnly", "sameSite", "expires")}])
+    _put_back(page.context, cookie)
     goto(page, f"{base}/connexion{TERRITORY}")
     assert page.get_by_role("button", name="Se connecter").count() == 1
 
@@ -144,8 +149,7 @@ def test_a_deactivated_accounts_cookie_is_refused(start_app, signin_db, new_page
     cookie = _sign_in(page, base, "chef-fontenay")
     # the same cookie in another browser signs in: it is the sign-in
     other = new_page()
-    other.context.add_cookies([{k: cookie[k] for k in (
-        "name", "value", "domain", "path", "httpOnly", "sameSite", "expires")}])
+    _put_back(other.context, cookie)
     goto(other, f"{base}/connexion{TERRITORY}")
     assert _signed_in_as(other, "chef-fontenay")
 
