@@ -27,7 +27,7 @@ db: install
 
 run: db
 	@echo "Tableau de bord PERR : http://$(if $(filter 0.0.0.0 ::,$(ADDRESS)),localhost,$(ADDRESS)):$(PORT) (écoute sur $(ADDRESS) ; Ctrl+C pour l'arrêter)"
-	@$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	@$(VENV)/bin/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # Two workers (pytest-xdist): the browser tests run in one of them, in order (one group, they
 # share their servers), the other tests are spread over both. `make test TEST_WORKERS=0` runs
@@ -40,7 +40,7 @@ e2e: install-dev
 	$(PY) -m pytest tests/e2e
 
 bench: install-dev
-	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/scale.py; $(PY) bench/browser.py
+	$(PY) bench/geo_import.py; $(PY) bench/pages.py; $(PY) bench/save_action.py; $(PY) bench/scale.py; $(PY) bench/browser.py
 
 bench-check: install-dev
 	$(PY) -m pytest -p no:randomly bench/test_browser_smoke.py

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from perr_model.figures import places
-from perr_ui import common, frame, i18n, nav, tables, widgets
+from perr_ui import auth, common, frame, i18n, nav, tables, widgets
 
 # A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).
 st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FAVICON),
@@ -11,6 +11,7 @@ st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FA
 public = common.is_public()
 if public:  # residents see a plain message, never a traceback (whatever config.toml says)
     st.set_option("client.showErrorDetails", "none")
+auth.restore_session()  # a reload or a new tab: signed in again from the cookie (docs/auth.md)
 role = None if public else st.session_state.get("role")
 
 sections: dict[str, list] = {}

@@ -24,7 +24,7 @@ if flash:
     st.success(flash, icon=":material/check_circle:")
 st.dataframe(users, hide_index=True, width="stretch")
 
-with st.form("nouveau_compte", clear_on_submit=True):
+with st.form("nouveau_compte", clear_on_submit=True, enter_to_submit=False):
     st.markdown("**Nouveau compte**")
     username = st.text_input("Identifiant")
     role = st.selectbox("Rôle", list(model_auth.ROLE_LABELS),

@@ -14,6 +14,7 @@ if common.is_public():
     st.stop()
 
 actor = auth.current_actor()
+auth.send_cookie_request()  # after a sign-in or a sign-out: the cookie set or cleared (docs/auth.md)
 if st.session_state.get("signed_out_notice"):
     st.error(st.session_state.pop("signed_out_notice"))
 if actor is not None:
@@ -32,8 +33,10 @@ if st.session_state.get("user") and st.session_state.get("role") == "reader":
             "lecture seule. Demandez un compte à l'administrateur du territoire.")
 
 with st.form("connexion"):
-    username = st.text_input("Identifiant")
-    password = st.text_input("Mot de passe", type="password")
+    # what the browser's password manager looks for (Streamlit's default for a password:
+    # "new-password", which it never fills)
+    username = st.text_input("Identifiant", autocomplete="username")
+    password = st.text_input("Mot de passe", type="password", autocomplete="current-password")
     submitted = st.form_submit_button("Se connecter", type="primary")
 if submitted:
     try:

@@ -42,7 +42,7 @@ flash = st.session_state.pop("flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 k = f"_{choice}"
-with st.form(f"action{k}"):
+with st.form(f"action{k}", enter_to_submit=False):  # Enter never saves: only the button
     data = {"title": st.text_input("Titre *", values.get("title") or "", key="title" + k),
             "reference": st.text_input("Référence (vide : attribuée)",
                                        values.get("reference") or "", disabled=bool(action_id)),

@@ -74,7 +74,7 @@ NEW = 0
 choice = st.selectbox("Indicateur", [NEW] + list(labels), key="ind_choice",
                       format_func=lambda i: "Nouvel indicateur" if i == NEW else labels[i])
 current = existing[existing["id"] == choice].iloc[0].to_dict() if choice != NEW else None
-with st.form("ind_form"):
+with st.form("ind_form", enter_to_submit=False):  # only the button saves
     if current is None:
         node = st.text_input("Rattachement", placeholder="axe 3, objectif 1.2.3, "
                              "engagement 94017-4-1 ou territoire")

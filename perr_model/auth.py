@@ -256,6 +256,13 @@ def check_scope(session: Session, actor: Actor, territory_id: int | None,
     require_writer(actor)
     actor = fresh_actor(session, actor)
     require_writer(actor)
+    check_fresh_scope(session, actor, territory_id, commune_ids)
+
+
+def check_fresh_scope(session: Session, actor: Actor, territory_id: int | None,
+                      commune_ids: set[int] | frozenset[int]) -> None:
+    """`check_scope` for an actor already read again in this transaction (a list of actions
+    checked one by one reads the account once, not once per action)."""
     if actor.is_admin:
         if actor.territory_id is not None and territory_id != actor.territory_id:
             raise PermissionDenied("Ce territoire n'est pas le vôtre : modification refusée.")
@@ -325,6 +332,9 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> N
     if account.username == actor.username and not active:
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
     account.active = active
+    if not active:  # its signed-in browsers too, at once (perr_model/session_tokens.py)
+        from .session_tokens import revoke_account
+        revoke_account(session, account.id)
     from .history import record
     record(session, actor, "update", "user_account", account.id,
            f"Compte {username} {'réactivé' if active else 'désactivé'}")

@@ -16,11 +16,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import history
-from .auth import Actor, check_scope, fresh_actor, require_admin, require_writer
+from .auth import (Actor, check_fresh_scope, check_scope, fresh_actor, require_admin,
+                   require_writer)
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
@@ -533,12 +534,17 @@ def _new_reference(session: Session, clean: dict) -> str:
 
 def editable_actions(session: Session, actor: Actor, territory_id: int) -> list[Action]:
     """Actions of the territory this actor may edit (archived ones included, last)."""
+    try:  # the account read again once for the whole list (bench/save_action.py)
+        actor = require_writer(fresh_actor(session, actor))
+    except PermissionDenied:
+        return []
     actions = session.scalars(select(Action).where(Action.territory_id == territory_id)
+                              .options(selectinload(Action.communes))
                               .order_by(Action.archived, Action.title)).all()
     out = []
     for a in actions:
         try:
-            check_scope(session, actor, a.territory_id, {c.id for c in a.communes})
+            check_fresh_scope(session, actor, a.territory_id, {c.id for c in a.communes})
         except PermissionDenied:
             continue
         out.append(a)

@@ -117,7 +117,7 @@ figure_summary = Table(
 # Tables without a version trigger: these two, the accounts and the audit log (no figure reads
 # them), and the derived link tables (written only by triggers of tables that have one).
 UNVERSIONED_TABLES = frozenset({"data_version", "figure_summary", "alembic_version",
-                                "audit_log", "user_account", "user_commune",
+                                "audit_log", "user_account", "user_commune", "session_token",
                                 "action_axis_served", "action_commune_reached"})
 
 user_commune = Table(
@@ -469,6 +469,23 @@ class UserAccount(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     communes: Mapped[list[Commune]] = relationship(secondary=user_commune)
+
+
+class SessionToken(Base):
+    """A browser signed in to an account (docs/auth.md): only the sha256 of the token its
+    cookie holds is kept. `pending`: the row's hash is still that of the one-time code the page
+    exchanges for the cookie (perr_model/session_tokens.py)."""
+    __tablename__ = "session_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    account: Mapped[UserAccount] = relationship()
 
 
 class AuditLog(Base):

@@ -34,6 +34,10 @@ SETTINGS: list[tuple[str, str, str]] = [
      "https://www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/",
      "ANCT QPV perimeters: a data.gouv.fr dataset API URL (the GeoJSON resource of the latest "
      "generation is picked) or the URL of the file itself."),
+    ("PERR_SESSION_HOURS", "12",
+     "Durée, en heures, pendant laquelle un éditeur reste connecté sur un navigateur (après "
+     "un rechargement de la page ou dans un nouvel onglet) ; ensuite il se reconnecte. La "
+     "déconnexion et la désactivation du compte y mettent fin aussitôt."),
     ("PERR_MAP_STYLE_URL", "",
      "Background map of the screen maps: URL of a MapLibre style, e.g. the IGN Géoplateforme "
      "plan (no key): https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/"

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def listening_addresses(port: int) -> set[str]:
                 found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6,
                                            words))
     return found
+
+
+def _post_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST", data=b""),
+                                    timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
 
 
 class Sink:
@@ -126,6 +136,7 @@ def test_make_run_listens_on_loopback_only_and_calls_nobody(embedded_sqlite, tmp
                 time.sleep(0.2)
         time.sleep(1.5)  # the start's own work (the welcome, the IP lookup) is done by then
         listening = listening_addresses(port)
+        session_route = _post_status(f"http://127.0.0.1:{port}/api/session")
     finally:
         proc.terminate()
         try:
@@ -136,7 +147,9 @@ def test_make_run_listens_on_loopback_only_and_calls_nobody(embedded_sqlite, tmp
         sink.close()
     out = log.read_text()
     assert sink.calls == [], out
-    assert f"started on 127.0.0.1:{port}" in out  # Streamlit's own log of where it listens
+    # make run serves the sign-in cookie's route (serve.py, docs/auth.md): a POST without a
+    # code is refused (403), it is not an unknown address (404) or Streamlit's page (200)
+    assert session_route == 403
     for english in ("external IP", "External URL", "Network URL", "Collecting usage statistics",
                     "Email", "You can now view"):
         assert english not in out

@@ -2,10 +2,11 @@
 
 Reusable by every e2e test file:
 
-- `start_app(database_url, public=False, env=None)` starts `streamlit run app.py` on a free
-  port with that environment (DATABASE_URL, PERR_PUBLIC, ...), waits for /_stcore/health and
-  returns the base URL; the same environment is started once per session, all are stopped at
-  the end;
+- `start_app(database_url, public=False, env=None, script="app.py")` starts `streamlit run
+  app.py` on a free port with that environment (DATABASE_URL, PERR_PUBLIC, ...), waits for
+  /_stcore/health and returns the base URL; the same environment is started once per session,
+  all are stopped at the end; `script="serve.py"`: `make run`'s server, with the sign-in
+  cookie's routes (docs/auth.md);
 - `browser` one Chromium for the session; `page` a fresh desktop page (1400×900), and
   `new_page(width, height)` for other sizes (phone: 390×844);
 - `goto(page, url)` loads a URL and waits until the script has finished running;
@@ -50,13 +51,13 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, script: str = "app.py"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=full, stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -96,12 +97,13 @@ def start_app(tmp_path_factory):
     servers: dict[tuple, AppServer] = {}
     logs = tmp_path_factory.mktemp("streamlit-logs")
 
-    def start(database_url: str, public: bool = False, env: dict | None = None) -> str:
+    def start(database_url: str, public: bool = False, env: dict | None = None,
+              script: str = "app.py") -> str:
         full = {"DATABASE_URL": database_url, "PERR_PUBLIC": "1" if public else "0",
                 **(env or {})}
-        key = tuple(sorted(full.items()))
+        key = (script, *sorted(full.items()))
         if key not in servers:
-            servers[key] = AppServer(full, logs / f"app-{len(servers)}.log")
+            servers[key] = AppServer(full, logs / f"app-{len(servers)}.log", script)
         return servers[key].url
 
     yield start
