@@ -1,12 +1,13 @@
-"""Browser fixtures: the real app (`streamlit run app.py`) in Debian's Chromium via Playwright.
+"""Browser fixtures: the real app (`streamlit run serve.py`, what `make run` starts) in Debian's
+Chromium via Playwright.
 
 Reusable by every e2e test file:
 
-- `start_app(database_url, public=False, env=None, script="app.py")` starts `streamlit run
-  app.py` on a free port with that environment (DATABASE_URL, PERR_PUBLIC, ...), waits for
+- `start_app(database_url, public=False, env=None, script="serve.py")` starts `streamlit run
+  serve.py` on a free port with that environment (DATABASE_URL, PERR_PUBLIC, ...), waits for
   /_stcore/health and returns the base URL; the same environment is started once per session,
-  all are stopped at the end; `script="serve.py"`: `make run`'s server, with the sign-in
-  cookie's routes (docs/auth.md);
+  all are stopped at the end (serve.py: `make run`'s server, app.py with the sign-in cookie's
+  routes, docs/auth.md; `script="app.py"` for the bare app);
 - `browser` one Chromium for the session; `page` a fresh desktop page (1400×900), and
   `new_page(width, height)` for other sizes (phone: 390×844);
 - `goto(page, url)` loads a URL and waits until the script has finished running;
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, env: dict[str, str], log: Path, script: str = "app.py"):
+    def __init__(self, env: dict[str, str], log: Path, script: str = "serve.py"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
@@ -98,7 +99,7 @@ def start_app(tmp_path_factory):
     logs = tmp_path_factory.mktemp("streamlit-logs")
 
     def start(database_url: str, public: bool = False, env: dict | None = None,
-              script: str = "app.py") -> str:
+              script: str = "serve.py") -> str:
         full = {"DATABASE_URL": database_url, "PERR_PUBLIC": "1" if public else "0",
                 **(env or {})}
         key = (script, *sorted(full.items()))
