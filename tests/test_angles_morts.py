@@ -16,7 +16,7 @@ action) for the whole territory and for Champigny-sur-Marne, several years.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from perr_model.figures import Scope, coverage, gaps
@@ -25,57 +25,14 @@ from perr_model.schema import (
     Territory,
 )
 from perr_model.store import make_engine, write_session
+from sql_support import commitment_coverage, counted_sql, dead_objectives, has_objectives
 from store_support import champigny
-
-RUNS = ("a.year_start <= {y} and coalesce(a.year_end, a.year_start) >= {y}")
-REACHES = ("a.id in (select action_id from action_commune where commune_id = {c} union "
-           "select aq.action_id from action_qpv aq join qpv_commune qc on qc.qpv_id = aq.qpv_id "
-           "where qc.commune_id = {c})")
-
-
-def counted_sql(territory_id: int, year, commune_id=None) -> str:
-    """Plain SQL for "a counted action", on the alias `a` (written here, not taken from the
-    code under test)."""
-    conds = [f"a.territory_id = {int(territory_id)}", "a.archived = false"]
-    if year is not None:
-        conds.append(RUNS.format(y=int(year)))
-    if commune_id is not None:
-        conds.append(REACHES.format(c=int(commune_id)))
-    return " and ".join(conds)
-
-
-def dead_objectives(conn, territory_id: int, year) -> list[str]:
-    return sorted(r[0] for r in conn.execute(text(
-        "select o.text from operational_objective o "
-        "join objective_group g on g.id = o.group_id "
-        "join strategic_objective so on so.id = g.strategic_objective_id "
-        "join axis ax on ax.id = so.axis_id where ax.territory_id = :t and not exists ("
-        "select 1 from action_objective ao join action a on a.id = ao.action_id "
-        f"where ao.objective_id = o.id and {counted_sql(territory_id, year)})"),
-        {"t": territory_id}))
-
-
-def dead_commitments(conn, territory_id: int, year, commune_id=None) -> list[str]:
-    only = "" if commune_id is None else f" and k.commune_id = {int(commune_id)}"
-    return sorted(r[0] for r in conn.execute(text(
-        f"select k.text from commitment k where k.territory_id = :t{only} and not exists ("
-        "select 1 from action_commitment ac join action a on a.id = ac.action_id "
-        f"where ac.commitment_id = k.id and {counted_sql(territory_id, year, commune_id)})"),
-        {"t": territory_id}))
-
-
-def has_objectives(conn, territory_id: int) -> bool:
-    return conn.execute(text(
-        "select count(*) from operational_objective o join objective_group g on g.id = o.group_id"
-        " join strategic_objective so on so.id = g.strategic_objective_id "
-        "join axis ax on ax.id = so.axis_id where ax.territory_id = :t"),
-        {"t": territory_id}).scalar() > 0
 
 
 def expected_dead(conn, scope: Scope) -> list[str]:
     if has_objectives(conn, scope.territory_id):
         return dead_objectives(conn, scope.territory_id, scope.year)
-    return dead_commitments(conn, scope.territory_id, scope.year, scope.commune_id)
+    return commitment_coverage(conn, scope.territory_id, scope.year, scope.commune_id)[1]
 
 
 def check(engine, scope: Scope) -> list[str]:
