@@ -57,11 +57,20 @@ def sqlite_path(url: str) -> Path | None:
     return Path(db)
 
 
-def _read_only_url(url: str) -> str:
+# The read-only layers, each applicable alone (tests/test_public_connection.py checks that each
+# one by itself refuses a write, and that make_engine applies all of them).
+
+def sqlite_read_only_url(url: str) -> str:
+    """SQLite layer 1: the file opened through a `file:` URI with `mode=ro`."""
     path = sqlite_path(url)
     if path is None:
         return url
     return f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true"
+
+
+# PostgreSQL's layer: every transaction of the session read-only (a role that cannot write is
+# the public instance's second one, `check_public_role`).
+PG_READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
 
 
 def make_engine(url: str | None = None, *, read_only: bool = True) -> Engine:
@@ -74,12 +83,12 @@ def make_engine(url: str | None = None, *, read_only: bool = True) -> Engine:
         if read_only and path is not None and not path.exists():
             raise FileNotFoundError(
                 f"Base introuvable : {path}. Lancez « python -m perr_model init-db » d'abord.")
-        engine = create_engine(_read_only_url(url) if read_only else url)
+        engine = create_engine(sqlite_read_only_url(url) if read_only else url)
         _sqlite_pragmas(engine, read_only, timeout_ms)
     elif backend == "postgresql":
         options = f"-c statement_timeout={timeout_ms}"
         if read_only:
-            options += " -c default_transaction_read_only=on"
+            options += " " + PG_READ_ONLY_OPTIONS
         engine = create_engine(url, connect_args={"options": options}, pool_pre_ping=True)
         if read_only and settings.is_public():
             try:
@@ -104,11 +113,22 @@ def _sqlite_pragmas(engine: Engine, read_only: bool, timeout_ms: int) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={timeout_ms}")
-        if read_only:
-            cur.execute("PRAGMA query_only=ON")
         cur.close()
         if read_only:
-            dbapi_conn.set_authorizer(read_only_authorizer)
+            sqlite_query_only(dbapi_conn)
+            sqlite_reads_only(dbapi_conn)
+
+
+def sqlite_query_only(dbapi_conn) -> None:  # noqa: ANN001 - DB-API connection
+    """SQLite layer 2: `PRAGMA query_only` on the connection."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def sqlite_reads_only(dbapi_conn) -> None:  # noqa: ANN001 - DB-API connection
+    """SQLite layer 3: the authorizer that allows reading only (below)."""
+    dbapi_conn.set_authorizer(read_only_authorizer)
 
 
 # PRAGMAs that only read, as SQLAlchemy and the pages use them: those whose argument names a

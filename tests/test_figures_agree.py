@@ -4,8 +4,8 @@ figures for the same scope — actions, coverage, angles morts, money and State 
 1. A small hand-built territory with answers worked out by hand below (not by the code under
    test), for one year and for all years, plus a territory whose coverage is carried by its
    communes' commitments (no operational objectives); SQLite and PostgreSQL.
-2. The embedded data (Paris Est Marne & Bois, Paris Terres d'Envol), all years and 2022: what the
-   screen shows equals what the PDF and the XLSX say, for every shared figure.
+2. The embedded data (Paris Est Marne & Bois), all years and its latest year: the screen, the
+   PDF and the XLSX say what plain SQL says (tests/sql_support.py), for every shared figure.
 """
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import subprocess
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from page_support import Page, on  # noqa: F401
+import sql_support as sql
 from perr_model import cli
-from perr_model.figures import Scope, coverage, places
 from perr_model.schema import (
     Action, Axis, Commitment, Commune, ContratDeVille, FundingLine, ObjectiveGroup,
     OperationalObjective, Qpv, StrategicObjective, Territory, qpv_commune,
@@ -270,46 +270,52 @@ def test_page_pdf_and_xlsx_give_the_worked_out_figures(loaded_url, on, slug, yea
 @pytest.mark.parametrize("which", ["toutes", "dernière"])
 def test_embedded_data_screen_and_document_agree(loaded_url, on, which, tmp_path,  # noqa: F811
                                                  monkeypatch):
-    """Paris Est Marne & Bois, all years and the latest year an action starts in."""
+    """Paris Est Marne & Bois, all years and the latest year an action runs in: the screen, the
+    PDF and the XLSX say what plain SQL says (tests/sql_support.py, not perr_model.figures)."""
     slug = "paris-est-marne-et-bois"
     engine = make_engine(loaded_url)
-    with Session(engine) as s:
-        tid = s.scalar(select(Territory.id).where(Territory.slug == slug))
-        year = None if which == "toutes" else places.action_years(s)[0]
-        h = coverage.headline(s, Scope(tid, year))
-        matrix = coverage.axis_commune_matrix(s, Scope(tid, year))
+    with engine.connect() as c:
+        tid = c.execute(text("select id from territory where slug = :s"), {"s": slug}).scalar()
+        year = None if which == "toutes" else c.execute(text(
+            "select max(coalesce(year_end, year_start)) from action "
+            "where territory_id = :t and not archived"), {"t": tid}).scalar()
+        assert not sql.has_objectives(c, tid)   # the communes' commitments carry coverage
+        covered, uncovered = sql.commitment_coverage(c, tid, year)
+        actions = sql.count_actions(c, tid, year)
+        amount = sql.action_amount(c, tid, year)
+        n_posts, posts_amount = sql.state_posts(c, tid, year)
+        matrix = sql.axis_commune_counts(c, tid, year)
     engine.dispose()
-    assert h["basis"] == "commitments" and h["commitments_total"] > 0
+    assert covered and uncovered and actions
     txt, sheets = copil(loaded_url, slug, year, tmp_path, monkeypatch)
     key = {r[0]: r[1] for r in sheets["Chiffres clés"][1:]}
     seen = screen(on(loaded_url), tid, year)
 
     angles = "Angles morts (engagements des communes sans action)"
     assert int(pdf_value(txt, angles)) == key[angles] == int(seen["metrics"]["Angles morts"]) \
-        == h["commitments_total"] - h["commitments_covered"]
+        == len(uncovered)
     assert pdf_value(txt, "Actions comptées") == str(key["Actions comptées"]) \
-        == seen["metrics"]["Actions"] == str(h["actions"])
-    covered = f"{h['commitments_covered']} / {h['commitments_total']}"
-    assert seen["metrics"]["Engagements avec action"] == covered
+        == seen["metrics"]["Actions"] == str(actions)
+    shown = f"{len(covered)} / {len(covered) + len(uncovered)}"
+    assert seen["metrics"]["Engagements avec action"] == shown
     assert pdf_value(txt, "Engagements des communes avec au moins une action") == \
-        covered.replace("/", "sur")
+        shown.replace("/", "sur")
     posts = "Postes adultes-relais et FONJEP de l'État (montant)"
-    assert key[posts] == pytest.approx(h["posts_amount"])
-    if h["posts_count"]:
-        euros = f"{round(h['posts_amount']):,d} €".replace(",", " ")
+    assert key[posts] == pytest.approx(posts_amount)
+    if n_posts:
+        euros = f"{round(posts_amount):,d} €".replace(",", " ")
         assert pdf_value(txt, posts) == euros
-        short = round(h["posts_amount"] / 1e6, 1) if h["posts_amount"] >= 1e6 else None
+        short = round(posts_amount / 1e6, 1) if posts_amount >= 1e6 else None
         assert seen["metrics"]["Postes financés par l'État"] == (
             f"{short:.1f} M€".replace(".", ",") if short else
-            f"{round(h['posts_amount'] / 1e3, 1):.1f} k€".replace(".", ","))
+            f"{round(posts_amount / 1e3, 1):.1f} k€".replace(".", ","))
     else:
         assert pdf_value(txt, posts) == "aucun poste enregistré"
         assert seen["metrics"]["Postes financés par l'État"] == "aucun enregistré"
     money = "Montants accordés aux actions"
-    assert key[money] == pytest.approx(h["amount_approved"])
+    assert key[money] == pytest.approx(amount)
     summary = pdf_summary(txt)
     assert summary == sheets["Synthèse"][1][0].translate(NB)
     assert html.escape(summary) in seen["summary"].translate(NB)
-    communes = [c for c in matrix.columns if c != "Total territoire"]
-    assert pdf_matrix(txt, communes) == {c: list(matrix[c]) for c in communes} == \
-        {c: list(seen["matrix"][c]) for c in communes}
+    assert pdf_matrix(txt, matrix) == matrix == \
+        {c: list(seen["matrix"][c]) for c in matrix}

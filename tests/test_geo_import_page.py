@@ -34,17 +34,28 @@ def test_administrator_sees_the_import_form(db):
     assert [r.label for r in at.radio] == ["Type de fichier"]
 
 
-@pytest.mark.parametrize("actor", [None, Actor("lecteur", "reader"), Actor("cdp", "editor")])
-def test_others_are_refused(db, actor):
+EDITORS_ONLY = ("Cette page est réservée aux éditeurs connectés (chefs de projet) et aux "
+                "administrateurs.")
+
+
+@pytest.mark.parametrize("actor, message", [
+    (None, EDITORS_ONLY), (Actor("lecteur", "reader"), EDITORS_ONLY),
+    (Actor("cdp", "editor"), "Cette page est réservée aux administrateurs.")])
+def test_others_are_refused(db, actor, message):
     at = _run(actor)
-    assert not at.title or at.title[0].value != "Importer les périmètres officiels"
-    assert not at.radio
+    assert not at.exception, [e.value for e in at.exception]  # refused, not crashed
+    assert [t.value for t in at.title] == ["Accès réservé"]
+    assert [w.value for w in at.warning] == [message]
+    assert not at.radio and not at.get("file_uploader")
 
 
 def test_refused_on_the_public_instance(db, monkeypatch):
     monkeypatch.setenv("PERR_PUBLIC", "1")
     at = _run(Actor("admin", "admin"))
-    assert not at.radio
+    assert not at.exception, [e.value for e in at.exception]
+    assert [w.value for w in at.warning] == [
+        "Instance publique, en lecture seule : la saisie est impossible."]
+    assert not at.radio and not at.get("file_uploader")
 
 
 def test_a_real_file_report_is_summarised_as_text_with_the_details_on_demand(db):

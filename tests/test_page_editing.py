@@ -70,6 +70,16 @@ def _actions(url):
     return rows
 
 
+EDITORS_ONLY = ("Cette page est réservée aux éditeurs connectés (chefs de projet) et aux "
+                "administrateurs.")
+ADMINS_ONLY = "Cette page est réservée aux administrateurs."
+PUBLIC = "Instance publique, en lecture seule : la saisie est impossible."
+
+
+def _warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
 def _alerts(at) -> str:
     return " ".join(e.value for e in list(at.error) + list(at.warning) + list(at.success)
                     + list(at.info))
@@ -78,21 +88,21 @@ def _alerts(at) -> str:
 @pytest.mark.parametrize("path", ["pages/saisie_action.py", "pages/import_programmation.py",
                                   "pages/import_postes.py", "pages/comptes.py"])
 def test_editing_pages_refuse_anonymous_visitors(app, path):
-    at = app.direct(path)
-    assert "réservée" in _alerts(at) and not at.text_area and not at.file_uploader
+    at = app.direct(path)   # (direct/rerun: no exception, the page refused and stopped)
+    assert _warnings(at) == [EDITORS_ONLY] and not at.text_area and not at.file_uploader
 
 
 @pytest.mark.parametrize("path", ["pages/import_postes.py", "pages/comptes.py"])
 def test_administration_pages_refuse_editors(app, path):
     at = app.direct(path, "chef-champigny")
-    assert "administrateurs" in _alerts(at) and not at.file_uploader
+    assert _warnings(at) == [ADMINS_ONLY] and not at.file_uploader
 
 
 def test_reader_account_cannot_reach_the_form(app):
     at = app("lecteur", "pages/connexion.py")
     assert at.session_state["role"] == "reader"
     at = app.direct("pages/saisie_action.py", "lecteur")
-    assert "réservée" in _alerts(at) and not at.text_area
+    assert _warnings(at) == [EDITORS_ONLY] and not at.text_area
 
 
 def test_wrong_password_is_refused(app):
@@ -100,8 +110,10 @@ def test_wrong_password_is_refused(app):
     at.text_input[0].input("chef-champigny")
     at.text_input[1].input("pas-le-bon-mot")
     at.button[0].click()
-    at.run()
-    assert "incorrect" in _alerts(at) and "role" not in at.session_state
+    at = app.rerun(at)
+    assert [e.value for e in at.error] == [
+        "Identifiant ou mot de passe incorrect (ou compte désactivé)."]
+    assert "role" not in at.session_state
 
 
 def test_sign_in_sets_role_and_user(app):
@@ -115,10 +127,12 @@ def test_public_instance_refuses_sign_in_and_editing(app, monkeypatch):
     assert at.text_area  # the form is there for an administrator
     monkeypatch.setenv("PERR_PUBLIC", "1")
     at = app.rerun(at)  # even with a role left in the session, by URL
-    assert "Instance publique" in _alerts(at) and not at.text_area
+    assert _warnings(at) == [PUBLIC] and not at.text_area
     at.switch_page("pages/connexion.py")
     at = app.rerun(at)
-    assert "connexion est impossible" in _alerts(at) and not at.text_input
+    assert [i.value for i in at.info] == [
+        "Instance publique, en lecture seule : la connexion est impossible ici."]
+    assert not at.text_input
 
 
 def _fill(at, title, year, communes):
@@ -186,6 +200,7 @@ def test_import_page_dry_run_then_import(app):
     at.file_uploader[0].set_value(("prog.csv", bad.encode("cp1252"), "text/csv"))
     at = app.rerun(at)
     assert "Fontenay" in at.dataframe[-1].value.to_csv() and not at.button
+    assert any(e.value.startswith("Lignes refusées : corrigez le fichier") for e in at.error)
     at.file_uploader[0].set_value(("prog.csv", good.encode("cp1252"), "text/csv"))
     at = app.rerun(at)
     assert _actions(app.url) == []

@@ -117,5 +117,8 @@ def test_editing_page_refuses_a_reader(embedded_sqlite, on):
     p.at.switch_page("pages/saisie_indicateurs.py")
     p.run()
     assert not p.at.get("file_uploader")
-    assert any("Connectez-vous" in (e.value or "") or "connect" in (e.value or "").lower()
-               for e in list(p.at.warning) + list(p.at.error) + list(p.at.info))
+    assert [w.value for w in p.at.warning] == [
+        "Cette page est réservée aux éditeurs connectés (chefs de projet) et aux "
+        "administrateurs."]
+    assert any(m.value.startswith("Connectez-vous depuis la page **Connexion**")
+               for m in p.at.markdown)

@@ -59,6 +59,7 @@ def fill(at, commune: str, value: str) -> None:
     field(at, "Source (document, observatoire, enquête)").input("Bilan mission locale")
     next(b for b in at.button if b.label == "Enregistrer").click()
     at.run()
+    assert not at.exception, [e.value for e in at.exception]
 
 
 def stored(url) -> tuple[int, int]:

@@ -3,7 +3,9 @@
 SQLite: the read-only engine's authorizer denies every way round `PRAGMA query_only` (switching
 it off, ATTACH, VACUUM INTO, VACUUM, CREATE). PostgreSQL: `SET TRANSACTION READ WRITE` undoes
 `default_transaction_read_only`, so the public instance refuses to start unless its role cannot
-write; with a real read-only role created in the throw-away database, every bypass fails."""
+write; with a real read-only role created in the throw-away database, every bypass fails.
+Each layer (SQLite `mode=ro`, `query_only`, the authorizer; PostgreSQL's read-only
+transactions) refuses a write on its own, and the read-only engine applies every one."""
 import uuid
 
 import pytest
@@ -112,3 +114,74 @@ def test_public_instance_refuses_a_role_that_can_write(loaded_url, monkeypatch, 
 def test_public_role_check_accepts_a_reader(reader_url):
     engine = make_engine(reader_url)  # no exception: the role only reads
     engine.dispose()
+
+
+# --- each layer alone (issue 23, item 6): any one of them refuses a write, and the read-only
+# engine applies every one (removing one, or two together, fails here) ------------------------
+
+def _sqlite_engine(url, layer=None):
+    """A plain engine on the SQLite file with at most one of store's read-only layers."""
+    from sqlalchemy import create_engine, event
+
+    from perr_model import store
+    if layer == "mode=ro":
+        return create_engine(store.sqlite_read_only_url(url))
+    engine = create_engine(url)
+    apply = {"query_only": store.sqlite_query_only, "authorizer": store.sqlite_reads_only,
+             None: lambda _c: None}[layer]
+    event.listen(engine, "connect", lambda conn, _record: apply(conn))
+    return engine
+
+
+def _pg_engine(url, read_only: bool):
+    from sqlalchemy import create_engine
+
+    from perr_model import store
+    return create_engine(url, connect_args={"options": store.PG_READ_ONLY_OPTIONS}
+                         if read_only else {})
+
+
+def test_each_read_only_layer_alone_refuses_a_write(empty_url, rw_engine):
+    sqlite = empty_url.startswith("sqlite")
+    layers = ["mode=ro", "query_only", "authorizer"] if sqlite else ["read_only"]
+    make = (lambda layer: _sqlite_engine(empty_url, layer)) if sqlite else \
+        (lambda layer: _pg_engine(empty_url, layer is not None))
+    for layer in layers:
+        engine = make(layer)
+        try:
+            with pytest.raises(DBAPIError):
+                with engine.begin() as c:
+                    c.execute(text(INSERT))
+        finally:
+            engine.dispose()
+        assert _count(empty_url, rw_engine) == 0, layer
+    control = make(None)   # the same engine without the layer writes: the layer refused it
+    with control.begin() as c:
+        c.execute(text(INSERT))
+    control.dispose()
+    assert _count(empty_url, rw_engine) == 1
+
+
+def test_the_read_only_engine_applies_every_layer(empty_url, rw_engine):
+    engine = make_engine(empty_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            with engine.connect() as c:
+                assert c.execute(text("show default_transaction_read_only")).scalar() == "on"
+            return
+        with engine.connect() as c:
+            assert c.execute(text("PRAGMA query_only")).scalar() == 1
+        raw = engine.raw_connection()
+        try:
+            sqlite_conn = raw.driver_connection
+            with pytest.raises(Exception, match="not authorized"):  # the authorizer
+                sqlite_conn.execute("PRAGMA query_only=0")
+            sqlite_conn.set_authorizer(None)          # without the authorizer,
+            sqlite_conn.execute("PRAGMA query_only=0")  # and without query_only:
+            with pytest.raises(Exception, match="readonly database"):  # mode=ro still refuses
+                sqlite_conn.execute(INSERT)
+        finally:
+            raw.invalidate()
+    finally:
+        engine.dispose()
+    assert _count(empty_url, rw_engine) == 0

@@ -69,8 +69,9 @@ def test_editing_pages_refuse_even_by_direct_url(public, path):
     p.at.session_state["role"] = "admin"
     p.at.switch_page(path)
     p.at.run()
-    shown = p.text()
-    assert "lecture seule" in shown
+    assert not p.at.exception, [e.value for e in p.at.exception]  # refused, not crashed
+    assert [w.value for w in p.at.warning] == [
+        "Instance publique, en lecture seule : la saisie est impossible."]
     assert not p.at.text_input and not p.at.text_area and not p.at.number_input
 
 
