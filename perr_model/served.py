@@ -23,7 +23,7 @@ from .schema import (
 )
 from .vocabulary import axis_label, commitment_reference, objective_reference
 
-_WRITTEN = re.compile(r"(?:E|ENGAGEMENT)[\s-]*(\d[0-9AB]\d{3})[\s-]+(\d+)[\s-]+(\d+)", re.I)
+_WRITTEN = re.compile(r"(?:E|ENGAGEMENT)[\s-]*([0-9A-Z]{5})[\s-]+(\d+)[\s-]+(\d+)", re.I)
 FORMAT_HINT = "référence attendue comme E-94017-1-3, voir la page Engagements"
 
 

@@ -86,9 +86,6 @@ def axis_label(number: int | None, title: str | None, width: int = 60,
 
 # --- stable references of what an action serves (perr_model/served.py) --------------------------
 
-COMMITMENT_REFERENCE = re.compile(r"E-(\d[0-9AB]\d{3})-(\d+)-(\d+)")
-
-
 def commitment_reference(insee_code: str, theme_position: int, position: int) -> str:
     """'E-94017-1-3': the 3rd engagement of the 1st theme of commune 94017 in the protocol's
     annex, in the protocol's order (its actions under way are PERR-94017-1-3-n). Stable: the
