@@ -21,7 +21,7 @@ from .schema import (
     Axis, Commitment, Commune, ObjectiveGroup, OperationalObjective, StrategicObjective,
     action_commitment, action_objective,
 )
-from .vocabulary import axis_label, commitment_reference, objective_reference
+from .vocabulary import axis_code, commitment_reference, objective_reference
 
 _WRITTEN = re.compile(r"(?:E|ENGAGEMENT)[\s-]*([0-9A-Z]{5})[\s-]+(\d+)[\s-]+(\d+)", re.I)
 FORMAT_HINT = "référence attendue comme E-94017-1-3, voir la page Engagements"
@@ -37,13 +37,20 @@ def commitment_ref(c: Commitment) -> str:
     return commitment_reference(c.commune.insee_code, c.theme_position, c.position)
 
 
-def commitment_label(c: Commitment, width: int = 90) -> str:
-    """'Champigny-sur-Marne · Axe 1 – Cohésion sociale · n° 2 : Poursuivre … (E-94017-1-3)'."""
-    axis = axis_label(c.axis.number, c.axis.short_title or c.axis.title, 40, c.axis.position
-                      ) if c.axis else c.theme
-    text = c.text if len(c.text) <= width else c.text[: width - 1].rstrip() + "…"
+def commitment_label(c: Commitment) -> str:
+    """'E-94017-1-3 · Champigny-sur-Marne · Axe 1 · Réussite éducative et prévention… · n° 2 :
+    Poursuivre les actions…': the reference first (what the angles-morts lists show, and what
+    stays visible when a list cuts the end), then where the protocol puts it: commune, axis,
+    theme, number, text (theme and text shortened so that the whole fits a line of the form)."""
+    axis = axis_code(c.axis.number, c.axis.position) if c.axis else None
     number = f"n° {c.number} : " if c.number is not None else ""
-    return f"{c.commune.name} · {axis} · {number}{text} ({commitment_ref(c)})"
+    parts = [commitment_ref(c), c.commune.name, axis, _short(c.theme, 45),
+             number + _short(c.text, 70)]
+    return " · ".join(p for p in parts if p)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def commitments_of(session: Session, territory_id: int | None,

@@ -174,8 +174,14 @@ def test_the_form_offers_the_editors_engagements_grouped(env):
     mine = sql(engine, """SELECT count(*) FROM commitment m JOIN commune c ON c.id = m.commune_id
                           WHERE c.insee_code = '94017'""")
     assert len(options) == mine and all(r.startswith("E-94017-") for r in options)
-    label = options[angle_mort_of(engine, tid, "94017")]
-    assert label.startswith("Champigny-sur-Marne · Axe ")
+    ref = angle_mort_of(engine, tid, "94017")
+    _, _, theme_position, position = ref.split("-")
+    theme = sql(engine, """SELECT theme FROM commitment m JOIN commune c ON c.id = m.commune_id
+                           WHERE c.insee_code = '94017' AND m.theme_position = :t
+                           AND m.position = :p""", t=int(theme_position), p=int(position))
+    label = options[ref]
+    assert label.startswith(f"{ref} · Champigny-sur-Marne · Axe ")
+    assert theme[:20] in label
 
 
 def csv_of(rows: list[dict]) -> bytes:

@@ -1,0 +1,142 @@
+"""The chef de projet of Champigny makes an angle mort go down (issue 22, item 1), in a real
+browser (`streamlit run`): reads the angles morts and their references on Couverture, adds an
+action serving one of them in the form (engagements offered by commune, axis and number), sees
+the count drop by one on Couverture; imports a CSV naming another reference shown in the list,
+sees it drop again. Screenshots: tests/e2e/screenshots/engagement-*."""
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from editing_support import PASSWORD, add_accounts  # noqa: E402
+from perr_model.store import make_engine  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def engage_db(embedded_sqlite, tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e-engage") / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    add_accounts(url)
+    return url
+
+
+def _scalar(url, sql, **params):
+    engine = make_engine(url)
+    with engine.connect() as c:
+        value = c.execute(text(sql), params).scalar()
+    engine.dispose()
+    return value
+
+
+def _raw_angles_morts(url) -> set[str]:
+    """References, written from the tables, of the PEMB commitments no live action serves."""
+    engine = make_engine(url)
+    with engine.connect() as c:
+        rows = c.execute(text("""
+            SELECT co.insee_code, m.theme_position, m.position FROM commitment m
+            JOIN commune co ON co.id = m.commune_id JOIN territory t ON t.id = m.territory_id
+            WHERE t.slug = 'paris-est-marne-et-bois' AND NOT EXISTS (
+                SELECT 1 FROM action_commitment ac JOIN action a ON a.id = ac.action_id
+                WHERE ac.commitment_id = m.id AND NOT a.archived)""")).all()
+    engine.dispose()
+    return {f"E-{i}-{t}-{p}" for i, t, p in rows}
+
+
+def _menu(page, label):
+    """Follow a menu link (a reload would start a new, signed-out session)."""
+    if page.viewport_size["width"] < 700:
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
+    wait_idle(page)
+    if page.viewport_size["width"] < 700:
+        page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+            ".getBoundingClientRect().right <= 0", timeout=10_000)
+
+
+def _wait_for_text(page, needle, timeout=20_000):
+    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=needle,
+                           timeout=timeout)
+    wait_idle(page)
+
+
+def _couverture(page) -> tuple[int, list[str]]:
+    """The headline's angles morts and the Champigny references of the angles-morts list."""
+    _menu(page, "Couverture")
+    value = page.locator('[data-testid="stMetric"]').filter(has_text="Angles morts").locator(
+        '[data-testid="stMetricValue"]').inner_text()
+    listed = re.findall(r"E-94017-\d+-\d+", page.locator('[data-testid="stMain"]').inner_text())
+    return int(value.replace("\u202f", "")), listed
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1400", "390"])
+def test_champigny_editor_makes_an_angle_mort_go_down(start_app, engage_db, new_page, size,
+                                                      tmp_path):
+    w = size[0]
+    base = start_app(engage_db)
+    page = new_page(*size)
+    goto(page, f"{base}/connexion?territoire=paris-est-marne-et-bois")
+    page.get_by_label("Identifiant").fill("chef-champigny")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    _wait_for_text(page, "Connecté")
+
+    count, listed = _couverture(page)
+    assert count == len(_raw_angles_morts(engage_db))
+    assert listed and set(listed) <= _raw_angles_morts(engage_db)
+    served = listed[0]
+
+    _menu(page, "Saisir une action")
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Objectifs opérationnels" not in main  # PEMB has none: no empty list offered
+    title = f"Café des parents {w}"
+    page.get_by_label("Titre *").fill(title)
+    page.get_by_role("textbox", name="Année de début *").fill("2024")
+    communes = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Communes *")
+    communes.locator("input").click()
+    page.keyboard.type("Champigny")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    engagements = page.locator('[data-testid="stMultiSelect"]').filter(
+        has_text="Engagements des communes servis")
+    engagements.locator("input").click()
+    screenshot(page, f"engagement-1-choix-{w}")
+    options = [o for o in page.locator('[role="option"]').all_inner_texts() if "E-" in o]
+    assert options and all(re.match(r"E-94017-\d+-\d+ · Champigny-sur-Marne · Axe \d · ", o)
+                           for o in options), options
+    page.keyboard.type(served)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    screenshot(page, f"engagement-2-saisie-{w}")
+    page.get_by_role("button", name="Enregistrer").click()
+    _wait_for_text(page, "Action enregistrée")
+    assert _scalar(engage_db, """SELECT count(*) FROM action_commitment ac
+                                 JOIN action a ON a.id = ac.action_id WHERE a.title = :t""",
+                   t=title) == 1
+
+    after, listed_after = _couverture(page)
+    assert after == count - 1 == len(_raw_angles_morts(engage_db))
+    assert served not in listed_after
+    screenshot(page, f"engagement-3-couverture-{w}")
+
+    # the same through a CSV import, with a reference read in the list
+    other = listed_after[0]
+    _menu(page, "Importer une programmation")
+    csv_path = tmp_path / "programmation.csv"
+    csv_path.write_text("Titre;Communes;Année de début;Engagements\n"
+                        f"Permanence numérique {w};94017;2024;{other}\n", encoding="utf-8")
+    page.locator('input[type="file"]').set_input_files(str(csv_path))
+    wait_idle(page)
+    page.get_by_role("button", name="Importer").click()
+    _wait_for_text(page, "Actions écrites")
+    last, listed_last = _couverture(page)
+    assert last == count - 2 == len(_raw_angles_morts(engage_db))
+    assert other not in listed_last
