@@ -130,7 +130,8 @@ def angles_morts(h: dict, dead: pd.DataFrame) -> None:
                "action comptée. " + ANGLE_HELP[h["basis"]])
     tables.table(dead, {"element": second, "reference": "Référence", "axe": "Axe",
                         "groupe": first, "numero": "N°"},
-                 title="element", caption=f"Angles morts : {plural_what} sans action")
+                 title="element", kinds={"reference": "code"},
+                 caption=f"Angles morts : {plural_what} sans action")
 
 
 def place_choice(event, by_commune: dict, by_qpv: dict, label: str) -> None:

@@ -140,3 +140,18 @@ def test_champigny_editor_makes_an_angle_mort_go_down(start_app, engage_db, new_
     last, listed_last = _couverture(page)
     assert last == count - 2 == len(_raw_angles_morts(engage_db))
     assert other not in listed_last
+
+    # the detail says what the action serves, by the same reference
+    _menu(page, "Actions")
+    page.get_by_label("Recherche libre (titre, description, porteur, référence)").fill(title)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="Voir le détail d'une action").first.click()
+    page.get_by_role("option", name=title).first.click()
+    _wait_for_text(page, "Sert")
+    assert f"{served} – Champigny-sur-Marne" in page.locator('[data-testid="stMain"]').inner_text()
+    screenshot(page, f"engagement-4-detail-{w}")
+    _menu(page, "Engagements des communes")
+    assert served in page.locator('[data-testid="stMain"]').inner_text()
+    screenshot(page, f"engagement-5-engagements-{w}")
