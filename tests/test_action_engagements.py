@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -101,7 +103,7 @@ def headline_angles(engine, tid: int) -> int:
 NEW = {"title": "Café des parents du Bois l'Abbé", "year_start": "2024", "communes": ["94017"]}
 
 
-def test_saving_an_action_for_an_angle_mort_removes_it_everywhere(env):
+def test_saving_an_action_for_an_angle_mort_removes_it_everywhere(env, tmp_path):
     engine, actors, tid = env
     before = raw_angles_morts(engine, tid)
     assert before > 0 and headline_angles(engine, tid) == before
@@ -119,11 +121,18 @@ def test_saving_an_action_for_an_angle_mort_removes_it_everywhere(env):
         assert ref not in set(gaps.angles_morts(s, Scope(tid, None))["reference"])
         assert any(line.startswith(f"{ref} – Champigny-sur-Marne")
                    for line in al.detail(s, aid)["sert"])
-        _, xlsx, _ = copil_bytes(s, tid, None)
+        pdf, xlsx, _ = copil_bytes(s, tid, None)
     sheet = load_workbook(io.BytesIO(xlsx))["Angles morts"]
     header = [c.value for c in sheet[1]]
     refs = [row[header.index("Référence")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(refs) == before - 1 and ref not in refs
+    (tmp_path / "copil.pdf").write_bytes(pdf)
+    words = subprocess.run(["pdftotext", "-layout", str(tmp_path / "copil.pdf"), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    section = words[words.index("4. Angles morts"):words.index("5. Engagements des communes")]
+    assert f"{before - 1} engagements des communes sans aucune action" in section
+    listed = set(re.findall(r"E-\d{5}-\d+-\d+", section))
+    assert len(listed) == before - 1 and ref not in listed
 
 
 def test_the_store_write_refreshes_the_stored_angles_morts(env):
