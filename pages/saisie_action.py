@@ -83,7 +83,10 @@ with st.form(f"action{k}"):
             "Engagements des communes servis", list(options["commitments"]), [
                 c for c in values.get("commitments", []) if c in options["commitments"]],
             format_func=options["commitments"].get,
-            placeholder="Choisir par commune, axe ou référence (E-94017-1-3)…",
+            # typed words or a reference match as typed (a fuzzy match of E-94017-4-2 also
+            # found E-94017-5-4 … Axe 2, and Enter then picked « select both »)
+            filter_mode="contains", select_all=False,
+            placeholder="Choisir par commune, axe, mots ou référence (E-94017-1-3)…",
             help="Les engagements pris par vos communes dans le protocole, classés par commune, "
                  "axe et thème. Seuls ceux des communes de l'action sont acceptés. Une action "
                  "qui en sert un le retire des angles morts.")

@@ -202,8 +202,8 @@ def csv_of(rows: list[dict]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def run_import(engine, actor: Actor, data: bytes, tid: int):
-    table = importer.read_table(data, "programmation.csv")
+def run_import(engine, actor: Actor, data: bytes, tid: int, name: str = "programmation.csv"):
+    table = importer.read_table(data, name)
     with write_session(engine) as s:
         return importer.import_actions(s, actor, table, importer.guess_mapping(
             list(table.columns)), territory_id=tid)
@@ -258,11 +258,7 @@ def test_export_then_reimport_changes_nothing(env):
     versions = sql(engine, "SELECT sum(version) FROM action")
     for name, data in (("actions.csv", al.to_csv_bytes(frame)),
                        ("actions.xlsx", al.to_xlsx_bytes(frame))):
-        table = importer.read_table(data, name)
-        with write_session(engine) as s:
-            report = importer.import_actions(s, actors["admin-pemb"], table,
-                                             importer.guess_mapping(list(table.columns)),
-                                             territory_id=tid)
+        report = run_import(engine, actors["admin-pemb"], data, tid, name)
         assert (report.created, report.updated, report.unchanged) == (0, 0, len(frame)), name
     assert sql(engine, "SELECT count(*) FROM action_commitment") == links
     assert sql(engine, "SELECT sum(version) FROM action") == versions

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, SCREENSHOTS, goto, screenshot, wait_idle
+from test_walkthrough_chef_de_projet import _db, _menu, _wait_for_text  # same helpers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from editing_support import PASSWORD, add_accounts  # noqa: E402
@@ -27,14 +28,6 @@ def engage_db(embedded_sqlite, tmp_path_factory):
     return url
 
 
-def _scalar(url, sql, **params):
-    engine = make_engine(url)
-    with engine.connect() as c:
-        value = c.execute(text(sql), params).scalar()
-    engine.dispose()
-    return value
-
-
 def _raw_angles_morts(url) -> set[str]:
     """References, written from the tables, of the PEMB commitments no live action serves."""
     engine = make_engine(url)
@@ -47,25 +40,6 @@ def _raw_angles_morts(url) -> set[str]:
                 WHERE ac.commitment_id = m.id AND NOT a.archived)""")).all()
     engine.dispose()
     return {f"E-{i}-{t}-{p}" for i, t, p in rows}
-
-
-def _menu(page, label):
-    """Follow a menu link (a reload would start a new, signed-out session)."""
-    if page.viewport_size["width"] < 700:
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
-    wait_idle(page)
-    if page.viewport_size["width"] < 700:
-        page.locator('[data-testid="stSidebarCollapseButton"] button').click(force=True)
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"stSidebar\"]')"
-            ".getBoundingClientRect().right <= 0", timeout=10_000)
-
-
-def _wait_for_text(page, needle, timeout=20_000):
-    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=needle,
-                           timeout=timeout)
-    wait_idle(page)
 
 
 def _couverture(page) -> tuple[int, list[str]]:
@@ -107,20 +81,26 @@ def test_champigny_editor_makes_an_angle_mort_go_down(start_app, engage_db, new_
     page.keyboard.press("Escape")
     engagements = page.locator('[data-testid="stMultiSelect"]').filter(
         has_text="Engagements des communes servis")
-    engagements.locator("input").click()
-    screenshot(page, f"engagement-1-choix-{w}")
+    # focused, not clicked: on a phone the list may open above the field, under the pointer
+    engagements.locator("input").focus()
+    page.keyboard.type(served[:8])                 # "E-94017-": Champigny's engagements
+    page.get_by_role("option").filter(has_text=served[:8]).first.wait_for()
     options = [o for o in page.locator('[role="option"]').all_inner_texts() if "E-" in o]
     assert options and all(re.match(r"E-94017-\d+-\d+ · Champigny-sur-Marne · Axe \d · ", o)
                            for o in options), options
-    page.keyboard.type(served)
+    page.screenshot(path=str(SCREENSHOTS / f"engagement-1-choix-{w}.png"))  # as it is: no resize
+    page.keyboard.type(served[8:])
+    page.get_by_role("option", name=served).wait_for()
+    shown = page.locator('[role="option"]').all_inner_texts()  # the reference typed, only
+    assert len(shown) == 1 and shown[0].startswith(served + " · "), shown
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     screenshot(page, f"engagement-2-saisie-{w}")
     page.get_by_role("button", name="Enregistrer").click()
     _wait_for_text(page, "Action enregistrée")
-    assert _scalar(engage_db, """SELECT count(*) FROM action_commitment ac
-                                 JOIN action a ON a.id = ac.action_id WHERE a.title = :t""",
-                   t=title) == 1
+    assert _db(engage_db, """SELECT count(*) FROM action_commitment ac
+                             JOIN action a ON a.id = ac.action_id WHERE a.title = :t""",
+               t=title)[0] == 1
 
     after, listed_after = _couverture(page)
     assert after == count - 1 == len(_raw_angles_morts(engage_db))
@@ -155,3 +135,4 @@ def test_champigny_editor_makes_an_angle_mort_go_down(start_app, engage_db, new_
     _menu(page, "Engagements des communes")
     assert served in page.locator('[data-testid="stMain"]').inner_text()
     screenshot(page, f"engagement-5-engagements-{w}")
+
