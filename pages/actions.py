@@ -101,9 +101,13 @@ def detail(action_id: int) -> None:
             ("Bénéficiaires", ", ".join(p for p in people if p)),
             ("Communes", md(", ".join(d["communes"]), multiline=False)),
             ("Axes", md(" ; ".join(d["axes"]), multiline=False)),
-            ("Objectifs", md(" ; ".join(d["objectifs"]), multiline=False)),
             ("Source", md(human_source(d["source"]), multiline=False))]
         st.markdown("  \n".join(f"**{label}** : {value}" for label, value in lines if value))
+        if d["sert"]:  # objectives and engagements, by the references of the referential
+            st.markdown("**Sert** :\n" + "\n".join(f"- {md(x, multiline=False)}"
+                                                   for x in d["sert"]))
+        else:
+            st.markdown("**Sert** : aucun objectif ni engagement du protocole indiqué.")
         if d["description"]:
             st.markdown(md(d["description"]))
         if len(d["financements"]):

@@ -63,6 +63,7 @@ for group in groups:
             for r in mine.itertuples():
                 number = f"{md(r.numero)}\\. " if r.numero else ""
                 st.markdown(f"{number}{md(r.engagement)}")
+                st.caption(f"Référence : {md(r.reference, multiline=False)}")
                 if r.titres:
                     short = [t if len(t) <= 110 else t[:109].rstrip() + "…" for t in r.titres[:8]]
                     st.caption(f"{len(r.titres)} action(s) : " + md(" ; ".join(short))

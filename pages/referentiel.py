@@ -49,7 +49,8 @@ for axis in tree:
             if only_empty and not objectives:
                 continue
             st.markdown(f"**{md(g['label'], multiline=False)}** {badge(g['actions'])}")
-            st.markdown("\n".join(f"- {md(o['label'], multiline=False)} {badge(o['actions'])}" for o in objectives))
+            st.markdown("\n".join(f"- {md(o['reference'])} – {md(o['label'], multiline=False)} "
+                                  f"{badge(o['actions'])}" for o in objectives))
             if g["examples"] and not only_empty:
                 st.caption("Exemples d'actions cités par le protocole (pas des actions "
                            "enregistrées) : " + md(" · ".join(e["label"] for e in g["examples"]),
@@ -63,5 +64,5 @@ for axis in tree:
             for commune in sorted(set(mine["commune"])):
                 part = mine[mine["commune"] == commune]
                 st.markdown(f"**{md(commune, multiline=False)}**")
-                st.markdown("\n".join(f"- {md(r.engagement, multiline=False)} {badge(r.actions)}"
-                                      for r in part.itertuples()))
+                st.markdown("\n".join(f"- {md(r.reference)} – {md(r.engagement, multiline=False)} "
+                                      f"{badge(r.actions)}" for r in part.itertuples()))

@@ -72,11 +72,24 @@ with st.form(f"action{k}", enter_to_submit=False):  # Enter never saves: only th
     data["axes"] = st.multiselect("Axes", list(options["axes"]), [
         a for a in values.get("axes", []) if a in options["axes"]],
         format_func=options["axes"].get, placeholder="Choisir par numéro (Axe 2)…")
-    data["objectives"] = st.multiselect(
-        "Objectifs opérationnels", list(options["objectives"]), [
-            o for o in values.get("objectives", []) if o in options["objectives"]],
-        format_func=options["objectives"].get, placeholder="Choisir par numéro (2.1.3)…",
-        help="Numérotés axe.objectif stratégique.objectif opérationnel, comme le référentiel.")
+    if options["objectives"]:  # a protocol without operational objectives has engagements
+        data["objectives"] = st.multiselect(
+            "Objectifs opérationnels", list(options["objectives"]), [
+                o for o in values.get("objectives", []) if o in options["objectives"]],
+            format_func=options["objectives"].get, placeholder="Choisir par numéro (2.1.3)…",
+            help="Numérotés axe.objectif stratégique.objectif opérationnel, comme le référentiel.")
+    if options["commitments"]:  # communes whose protocol lists engagements
+        data["commitments"] = st.multiselect(
+            "Engagements des communes servis", list(options["commitments"]), [
+                c for c in values.get("commitments", []) if c in options["commitments"]],
+            format_func=options["commitments"].get,
+            # typed words or a reference match as typed (a fuzzy match of E-94017-4-2 also
+            # found E-94017-5-4 … Axe 2, and Enter then picked « select both »)
+            filter_mode="contains", select_all=False,
+            placeholder="Choisir par commune, axe, mots ou référence (E-94017-1-3)…",
+            help="Les engagements pris par vos communes dans le protocole, classés par commune, "
+                 "axe et thème. Seuls ceux des communes de l'action sont acceptés. Une action "
+                 "qui en sert un le retire des angles morts.")
     data["target_public"] = st.text_input("Public cible", values.get("target_public") or "")
     c1, c2 = st.columns(2)
     data["beneficiaries_planned"] = c1.text_input("Bénéficiaires prévus", str(

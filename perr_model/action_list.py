@@ -20,8 +20,9 @@ from .schema import (
     StrategicObjective, action_axis, action_axis_served, action_commune, action_commune_reached,
     action_objective, action_qpv, qpv_commune,
 )
+from .served import references_by_action, served_lines
 from .textnorm import fold
-from .vocabulary import STATUS_LABELS, axis_label
+from .vocabulary import STATUS_LABELS, axis_label, objective_reference
 
 STATUSES = STATUS_LABELS
 SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
@@ -164,8 +165,10 @@ def filter_options(session: Session, territory_id: int) -> dict[str, dict]:
     axes = {a: axis_label(n, t, 200, p) for a, n, p, t in session.execute(
         select(Axis.id, Axis.number, Axis.position, func.coalesce(Axis.short_title, Axis.title))
         .where(Axis.territory_id == territory_id).order_by(Axis.position))}
-    objectives = {o: f"{ap}.{gp}.{op} {t[:90]}" for o, ap, gp, op, t in session.execute(
-        select(OperationalObjective.id, Axis.position, ObjectiveGroup.position,
+    objectives = {o: f"{objective_reference(ap, gp, op)} {t[:90]}"
+                  for o, ap, gp, op, t in session.execute(
+        select(OperationalObjective.id, func.coalesce(Axis.number, Axis.position),
+               func.coalesce(ObjectiveGroup.number, ObjectiveGroup.position),
                OperationalObjective.position, OperationalObjective.text)
         .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
         .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
@@ -195,7 +198,8 @@ PUBLIC_ACTION_COLUMNS = [
 
 
 def detail(session: Session, action_id: int) -> dict | None:
-    """All non-personal fields of one action, with its places, axes, objectives and funding."""
+    """All non-personal fields of one action, with its places, axes, objectives, what it
+    serves (`sert`: objectives and engagements with their references) and funding."""
     row = session.execute(select(*PUBLIC_ACTION_COLUMNS).where(Action.id == action_id)).first()
     if row is None:
         return None
@@ -217,6 +221,7 @@ def detail(session: Session, action_id: int) -> dict | None:
     d["objectifs"] = session.scalars(select(OperationalObjective.text).join(
         action_objective, action_objective.c.objective_id == OperationalObjective.id)
         .where(action_objective.c.action_id == action_id)).all()
+    d["sert"] = served_lines(session, action_id)
     d["financements"] = pd.DataFrame([
         (FUNDERS.get(f, f), y, _f(r), _f(a)) for f, y, r, a in session.execute(
             select(FundingLine.funder, FundingLine.year, FundingLine.amount_requested,
@@ -233,7 +238,7 @@ def _f(v):
 # --- export (the import format: docs/actions-format.md) ---------------------------------------
 
 EXPORT_COLUMNS = ["reference", "titre", "description", "porteur", "siret_porteur", "communes",
-                  "quartiers", "axes", "objectifs", "statut", "annee_debut", "annee_fin",
+                  "quartiers", "axes", "objectifs", "engagements", "statut", "annee_debut", "annee_fin",
                   "date_debut", "date_fin", "public_cible", "beneficiaires_prevus",
                   "beneficiaires_realises"]
 
@@ -248,10 +253,12 @@ def export_frame(session: Session, f: ActionFilter) -> pd.DataFrame:
                Action.year_end, Action.start_date, Action.end_date, Action.target_public,
                Action.beneficiaries_planned, Action.beneficiaries_achieved)
         .where(Action.id.in_(select(ids.c.id))).order_by(Action.reference)).all()
-    df = pd.DataFrame(rows, columns=["id"] + EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[9:])
+    df = pd.DataFrame(rows, columns=["id"] + EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[10:])
     joined = _joined_codes(session, ids)
     for col in ("communes", "quartiers", "axes", "objectifs"):
         df[col] = [joined[col].get(int(i), "") for i in df["id"]]
+    engagements = references_by_action(session, select(ids.c.id))
+    df["engagements"] = [" ; ".join(engagements.get(int(i), [])) for i in df["id"]]
     for col in ("date_debut", "date_fin"):
         df[col] = df[col].map(lambda d: d.isoformat() if d is not None else None)
     lines: dict[int, list[tuple]] = {}
@@ -299,7 +306,7 @@ def _joined_codes(session: Session, ids) -> dict[str, dict[int, str]]:
             .join(Axis, Axis.id == StrategicObjective.axis_id)
             .where(action_objective.c.action_id.in_(select(ids.c.id)))
             .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position)):
-        out["objectifs"].setdefault(aid, []).append(f"{ap}.{gp}.{op}")
+        out["objectifs"].setdefault(aid, []).append(objective_reference(ap, gp, op))
     return {k: {a: "|".join(v) for a, v in d.items()} for k, d in out.items()}
 
 

@@ -278,6 +278,26 @@ def check_fresh_scope(session: Session, actor: Actor, territory_id: int | None,
                                f"hors de votre périmètre : {', '.join(names)}.")
 
 
+def check_commitment_scope(session: Session, actor: Actor, commitments) -> None:  # noqa: ANN001
+    """May `actor` link an action to these commune engagements (schema.Commitment rows)?
+    Administrators: those of their territory. Editors: only their communes' engagements."""
+    from .vocabulary import commitment_reference
+    require_writer(actor)
+    actor = fresh_actor(session, actor)
+    require_writer(actor)
+    if actor.is_admin:
+        outside = [c for c in commitments
+                   if actor.territory_id is not None and c.territory_id != actor.territory_id]
+    else:
+        outside = [c for c in commitments if c.commune_id not in actor.commune_ids]
+    if outside:
+        names = ", ".join(
+            f"{commitment_reference(c.commune.insee_code, c.theme_position, c.position)} "
+            f"({c.commune.name})" for c in outside)
+        raise PermissionDenied("Vous ne pouvez rattacher une action qu'aux engagements de vos "
+                               f"communes ; engagement hors de votre périmètre : {names}.")
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 def create_user(session: Session, actor: Actor, username: str, role: str, *,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import history
+from . import history, served
 from .auth import (Actor, check_fresh_scope, check_scope, fresh_actor, require_admin,
                    require_writer)
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
@@ -39,14 +39,15 @@ FIELD_LABELS = {
     "start_date": "Date de début", "end_date": "Date de fin", "target_public": "Public cible",
     "beneficiaries_planned": "Bénéficiaires prévus",
     "beneficiaries_achieved": "Bénéficiaires réalisés", "communes": "Communes",
-    "qpvs": "Quartiers (QPV)", "axes": "Axes", "objectives": "Objectifs opérationnels",
+    "qpvs": "Quartiers (QPV)", "axes": "Axes", "objectives": "Objectifs opérationnels", "commitments": "Engagements",
     "funding": "Financements", "archived": "Archivée", "version": "Version",
 }
 TEXT_FIELDS = ("reference", "title", "description", "holder_name", "holder_siret",
                "contact_name", "contact_email", "contact_phone", "target_public")
 SCALAR_FIELDS = TEXT_FIELDS + ("status", "year_start", "year_end", "start_date", "end_date",
                                "beneficiaries_planned", "beneficiaries_achieved")
-LIST_FIELDS = ("communes", "qpvs", "axes", "objectives", "funding")
+LIST_FIELDS = ("communes", "qpvs", "axes", "objectives", "commitments", "funding")
+LINKS = ("communes", "qpvs", "axes", "objectives", "commitments")  # relationships of Action
 
 
 # --- parsing of French input ---------------------------------------------------------------------
@@ -296,10 +297,15 @@ def _validate_referential(session, data, territory_id, clean, problems) -> None:
         for item in _items(data["objectives"]):
             match = [o for o in objectives if (isinstance(item, int) and o.id == item) or (
                 isinstance(item, str) and (fold(item) == fold(o.text)
-                                            or item.strip() == _numbering(o)))]
+                                            or item.strip() == served.objective_ref(o)))]
             if not match:
                 problems["objectives"] = f"Objectif opérationnel inconnu : « {item} »."
             clean["objectives"] += match[:1]
+    if "commitments" in data:  # their communes and the editor's scope: served.check_commitments
+        clean["commitments"], unknown = served.find_commitments(
+            session, territory_id, _items(data["commitments"]))
+        if unknown:
+            problems["commitments"] = " ".join(unknown)
 
 
 def _funder_key(value) -> str | None:  # noqa: ANN001
@@ -308,13 +314,6 @@ def _funder_key(value) -> str | None:  # noqa: ANN001
     key = fold(str(value))
     return next((k for k, label in FUNDERS.items()
                  if key in (k, k.replace("_", " "), fold(label))), str(value))
-
-
-def _numbering(o: OperationalObjective) -> str:
-    """'axis.group.objective' numbers, as the Actions export writes them (e.g. '1.2.3')."""
-    g = o.group
-    a = g.strategic_objective.axis
-    return f"{a.number or a.position}.{g.number or g.position}.{o.position}"
 
 
 def _validate_funding(lines: list[dict], clean: dict, problems: dict) -> list[dict]:
@@ -355,6 +354,7 @@ def snapshot(action: Action) -> dict:
     snap["qpvs"] = sorted(q.name for q in action.qpvs)
     snap["axes"] = sorted(a.id for a in action.axes)
     snap["objectives"] = sorted(o.id for o in action.objectives)
+    snap["commitments"] = served.sorted_refs(action.commitments)
     snap["funding"] = sorted(
         [f.funder, f.year, _money(f.amount_requested), _money(f.amount_approved)]
         for f in action.funding_lines if f.origin != "anct")
@@ -382,6 +382,7 @@ def create_action(session: Session, actor: Actor, data: dict, *, territory_id: i
         data.setdefault(required, None)
     clean = validate(session, data, territory_id)
     check_scope(session, actor, territory_id, {c.id for c in clean["communes"]})
+    check_links(session, actor, clean)
     reference = clean.get("reference") or _new_reference(session, clean)
     if session.scalars(select(Action.id).where(Action.reference == reference)).first():
         raise ValidationFailed(f"La référence « {reference} » existe déjà.",
@@ -412,6 +413,7 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict, *,
                      year_required=action.year_start is not None)
     if "communes" in clean:
         check_scope(session, actor, action.territory_id, {c.id for c in clean["communes"]})
+    check_links(session, actor, clean, action)
     before = snapshot(action)
     _check_version(session, action, expected_version, before)
     _apply(action, clean)
@@ -452,7 +454,7 @@ def restore_version(session: Session, actor: Actor, action_id: int, audit_id: in
     if entry is None:
         raise ValidationFailed("Version introuvable dans l'historique de cette action.")
     old = json.loads(entry.snapshot)
-    data = {k: old[k] for k in SCALAR_FIELDS + ("communes", "qpvs", "axes", "objectives")}
+    data = {k: old[k] for k in SCALAR_FIELDS + LINKS if k in old}  # older ones: no engagements
     data["funding"] = [{"funder": f, "year": y, "amount_requested": r, "amount_approved": a}
                        for f, y, r, a in old["funding"]]
     action = update_action(session, actor, action_id, data, expected_version=None,
@@ -460,6 +462,18 @@ def restore_version(session: Session, actor: Actor, action_id: int, audit_id: in
     if action.archived != old["archived"]:
         set_archived(session, actor, action_id, old["archived"], expected_version=None)
     return action
+
+
+def check_links(session: Session, actor: Actor, clean: dict,
+                action: Action | None = None) -> None:
+    """The engagements an action will serve (`clean`'s, else its own), against the editor's
+    scope and the communes it will name (`clean`'s, else its own): served.check_commitments.
+    Unchanged links of an action left alone are not checked again."""
+    if "commitments" not in clean and "communes" not in clean:
+        return
+    commitments = clean.get("commitments", action.commitments if action else [])
+    communes = clean.get("communes", action.communes if action else [])
+    served.check_commitments(session, actor, commitments, communes)
 
 
 def _get(session: Session, action_id: int) -> Action:
@@ -504,7 +518,7 @@ def _apply(action: Action, clean: dict) -> None:
             setattr(action, name, clean[name])
     if clean.get("reference"):
         action.reference = clean["reference"]
-    for name in ("communes", "qpvs", "axes", "objectives"):
+    for name in LINKS:
         if name in clean:
             setattr(action, name, clean[name])
     if "funding" in clean:

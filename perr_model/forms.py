@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import editing
+from . import editing, served
 from .auth import Actor, check_scope, require_admin
 from .errors import PermissionDenied
 from .schema import (
@@ -17,22 +17,22 @@ from .schema import (
 )
 
 
-def objective_number(o: OperationalObjective) -> str:
-    """'2.1.3': axis . strategic group . objective, as the referential and the export number
-    them (the same rule as `editing._numbering`, which accepts these numbers back)."""
-    return editing._numbering(o)
-
-
 def form_choices(session: Session, actor: Actor, territory_id: int) -> dict:
-    """`editing.form_options` plus the operational objectives, each shown by its number:
-    {"communes": {insee: name}, "qpvs": {...}, "axes": {id: "Axe 2 – …"},
-    "objectives": {id: "2.1.3 – text"}} (in the referential's order)."""
+    """`editing.form_options` plus the operational objectives, each shown by its reference,
+    and the engagements of the communes this actor may use: {"communes": {insee: name},
+    "qpvs": {...}, "axes": {id: "Axe 2 – …"}, "objectives": {id: "2.1.3 – text"},
+    "commitments": {"E-94017-1-3": "Champigny-sur-Marne · Axe 1 – … · n° 2 : text (E-…)"}}
+    (in the referential's order)."""
     options = editing.form_options(session, actor, territory_id)
     objectives = session.scalars(
         select(OperationalObjective).join(ObjectiveGroup).join(StrategicObjective).join(Axis)
         .where(Axis.territory_id == territory_id)
         .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position)).all()
-    options["objectives"] = {o.id: f"{objective_number(o)} – {o.text}"[:110] for o in objectives}
+    options["objectives"] = {o.id: f"{served.objective_ref(o)} – {o.text}"[:110]
+                             for o in objectives}
+    communes = session.scalars(select(Commune.id).where(
+        Commune.insee_code.in_(list(options["communes"]) or ["-"]))).all()
+    options["commitments"] = served.commitment_choices(session, territory_id, communes)
     return options
 
 

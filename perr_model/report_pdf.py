@@ -225,11 +225,11 @@ def _angles_morts(pdf: FPDF, data: CopilData) -> None:
         part = df[df["axe"] == axe]
         pdf.ln(1)
         _para(pdf, f"{axe} ({len(part)})", size=9.5, style="B")
-        rows = [[r.groupe, (f"{r.numero}. " if r.numero else "") + r.element]
+        rows = [[r.reference, r.groupe, (f"{r.numero}. " if r.numero else "") + r.element]
                 for r in part.itertuples()]
-        _table(pdf, ["Rubrique" if basis == "objectives" else "Commune",
+        _table(pdf, ["Référence", "Rubrique" if basis == "objectives" else "Commune",
                      "Objectif opérationnel" if basis == "objectives" else "Engagement"],
-               rows, (60, 120), ("LEFT", "LEFT"), size=7.5)
+               rows, (24, 50, 106), ("LEFT", "LEFT", "LEFT"), size=7.5)
 
 
 def _commitments(pdf: FPDF, data: CopilData) -> None:
@@ -251,7 +251,8 @@ def _commitments(pdf: FPDF, data: CopilData) -> None:
             more = len(r.details) - len(shown)
             body = "\n".join(f"• {a}" for a in shown) + (f"\n… et {more} autre(s)" if more else "")
             num = f"{r.numero}. " if r.numero else ""
-            rows.append([f"{num}{r.engagement}", fr_number(r.actions), body or "aucune action"])
+            rows.append([f"{num}{r.engagement} ({r.reference})", fr_number(r.actions),
+                         body or "aucune action"])
         _table(pdf, ["Engagement", "Actions", "Actions en cours"], rows, (82, 14, 84),
                ("LEFT", "RIGHT", "LEFT"), size=7.5)
 

@@ -194,12 +194,14 @@ def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
            r.commitments_covered, r.actions, r.amount_approved) for r in data.axes.itertuples()]),
         ("Axes x communes", ["Axe"] + list(data.matrix.columns),
          [(idx, *map(int, row)) for idx, row in zip(data.matrix.index, data.matrix.values)]),
-        ("Angles morts", ["Nature", "Axe", "Rubrique ou commune", "N°", "Élément sans action"],
-         [(r.kind, r.axe, r.groupe, r.numero, r.element)
+        ("Angles morts", ["Nature", "Référence", "Axe", "Rubrique ou commune", "N°",
+                          "Élément sans action"],
+         [(r.kind, r.reference, r.axe, r.groupe, r.numero, r.element)
           for r in data.angles_morts.itertuples()]),
-        ("Engagements", ["Commune", "Axe ou thème", "N°", "Engagement", "Actions",
+        ("Engagements", ["Référence", "Commune", "Axe ou thème", "N°", "Engagement", "Actions",
                          "Détail des actions"],
-         [(r.commune, r.axe, r.numero, r.engagement, r.actions, "\n".join(r.details))
+         [(r.reference, r.commune, r.axe, r.numero, r.engagement, r.actions,
+           "\n".join(r.details))
           for r in data.commitments.itertuples()]),
         ("Financements des actions", ["Financeur", "Lignes", "Actions", "Montant demandé (€)",
                                       "Montant accordé (€)"],

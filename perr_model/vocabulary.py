@@ -84,6 +84,21 @@ def axis_label(number: int | None, title: str | None, width: int = 60,
     return f"{axis_code(number, position)} – {text}" if text else axis_code(number, position)
 
 
+# --- stable references of what an action serves (perr_model/served.py) --------------------------
+
+def commitment_reference(insee_code: str, theme_position: int, position: int) -> str:
+    """'E-94017-1-3': the 3rd engagement of the 1st theme of commune 94017 in the protocol's
+    annex, in the protocol's order (its actions under way are PERR-94017-1-3-n). Stable: the
+    protocol loader keys commitments by (commune, theme, position), never by their id."""
+    return f"E-{insee_code}-{int(theme_position)}-{int(position)}"
+
+
+def objective_reference(axis: int, group: int, position: int) -> str:
+    """'2.1.3': an operational objective by the protocol's numbers, axis . group . objective
+    (the axis's and group's numbers, else their positions)."""
+    return f"{int(axis)}.{int(group)}.{int(position)}"
+
+
 def number(value, decimals: int = 0, empty: str = "aucune donnée") -> str:
     """12 345 / 12 345,6 (narrow no-break space for thousands, comma for decimals)."""
     if is_empty(value):

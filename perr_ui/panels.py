@@ -128,8 +128,10 @@ def angles_morts(h: dict, dead: pd.DataFrame) -> None:
         "engagement des", "engagements des")
     st.caption(f"{v.number(len(dead))} {what if len(dead) < 2 else plural_what} sans aucune "
                "action comptée. " + ANGLE_HELP[h["basis"]])
-    tables.table(dead, {"element": second, "axe": "Axe", "groupe": first, "numero": "N°"},
-                 title="element", caption=f"Angles morts : {plural_what} sans action")
+    tables.table(dead, {"element": second, "reference": "Référence", "axe": "Axe",
+                        "groupe": first, "numero": "N°"},
+                 title="element", kinds={"reference": "code"},
+                 caption=f"Angles morts : {plural_what} sans action")
 
 
 def place_choice(event, by_commune: dict, by_qpv: dict, label: str) -> None:

@@ -31,6 +31,7 @@ CSS = f"""<style>
 .perr-t th[scope=col]{{white-space:nowrap}}
 .perr-t th{{background:#f0f2f6;font-weight:600}}
 .perr-t td.n,.perr-t th.n{{text-align:right;white-space:nowrap}}
+.perr-t td.code{{white-space:nowrap}}
 .perr-t th[scope=row]{{min-width:9rem}}
 .perr-wrap{{max-height:36rem;overflow:auto}}
 @media (max-width:{PHONE_MAX}px){{
@@ -91,7 +92,8 @@ def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | Non
                hide_empty: bool = True) -> str:
     """An escaped HTML table of `df[columns]` (labels = values of `columns`). `title`: the
     column that heads each row (a row header, the card's first line on a phone). `kinds`:
-    column → "euros" | "number" | "date" formatting. Empty cells are left out of a card."""
+    column → "euros" | "number" | "date" formatting, or "code" (a reference: never broken
+    across lines). Empty cells are left out of a card."""
     kinds = dict(kinds or {})
     title = title or next(iter(columns))
     esc = html.escape
@@ -107,7 +109,8 @@ def table_html(df: pd.DataFrame, columns: Mapping[str, str], *, title: str | Non
                 cells.append(f'<th scope="row">{text}</th>')
             else:
                 cls = " ".join(x for x in ("n" if num else "", "vide" if hide_empty and not text
-                                           else "") if x)
+                                           else "", "code" if kinds.get(c) == "code" else "")
+                               if x)
                 cells.append(f'<td data-label="{esc(label)}"'
                              + (f' class="{cls}"' if cls else "") + f">{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

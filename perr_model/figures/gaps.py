@@ -15,28 +15,32 @@ from ..schema import (
     Action, Axis, Commitment, Commune, ExampleAction, ObjectiveGroup, OperationalObjective,
     Pillar, StrategicObjective, action_commitment, action_objective,
 )
-from ..vocabulary import axis_label, plain, status_label
+from ..vocabulary import (
+    axis_label, commitment_reference, objective_reference, plain, status_label,
+)
 from .coverage import axis_labels, scope_commitments
 from .definitions import axis_served, coverage_basis, on_counted
 from .scope import Scope
 
-ANGLE_COLUMNS = ["kind", "axis_id", "axe", "groupe", "numero", "element"]
+ANGLE_COLUMNS = ["kind", "axis_id", "axe", "groupe", "numero", "reference", "element"]
 
 
 def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
     rows = session.execute(
         select(Axis.id, Axis.position, Axis.number, Axis.title, ObjectiveGroup.id,
                ObjectiveGroup.number, ObjectiveGroup.title, OperationalObjective.id,
-               OperationalObjective.text)
+               OperationalObjective.text, ObjectiveGroup.position,
+               OperationalObjective.position)
         .join(StrategicObjective, StrategicObjective.axis_id == Axis.id)
         .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
         .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
         .where(Axis.territory_id == territory_id)
         .order_by(Axis.position, StrategicObjective.position, ObjectiveGroup.position,
                   OperationalObjective.position)).all()
-    return pd.DataFrame(rows, columns=[
+    return pd.DataFrame([(*r[:9], objective_reference(r[2] or r[1], r[5] or r[9], r[10]))
+                         for r in rows], columns=[
         "axis_id", "axis_position", "axis_number", "axis_title", "group_id", "group_number",
-        "group_title", "objective_id", "objective"])
+        "group_title", "objective_id", "objective", "reference"])
 
 
 def _group_label(number, title) -> str:
@@ -52,12 +56,14 @@ def objective_action_counts(session: Session, scope: Scope) -> dict[int, int]:
 
 def commitments(session: Session, scope: Scope) -> pd.DataFrame:
     """The scope's commune commitments with their counted actions: commitment_id, commune_id,
-    commune, axis_id, axe (label, else the protocol's theme), theme, numero, engagement,
-    actions (count), titres (action titles), details ("titre (porteur) – statut")."""
+    commune, axis_id, axe (label, else the protocol's theme), theme, numero, reference
+    ("E-94017-1-3"), engagement, actions (count), titres (action titles), details
+    ("titre (porteur) – statut")."""
     rows = session.execute(
         select(Commitment.id, Commitment.commune_id, Commune.name, Commitment.axis_id,
                Axis.number, Axis.position, Axis.short_title, Axis.title, Commitment.theme,
-               Commitment.number, Commitment.text)
+               Commitment.number, Commitment.text, Commune.insee_code,
+               Commitment.theme_position, Commitment.position)
         .join(Commune, Commune.id == Commitment.commune_id)
         .outerjoin(Axis, Axis.id == Commitment.axis_id)
         .where(Commitment.id.in_(scope_commitments(scope)))
@@ -78,11 +84,13 @@ def commitments(session: Session, scope: Scope) -> pd.DataFrame:
     return pd.DataFrame([
         (cid, com_id, commune, axis_id,
          axis_label(an, ast or at, 80, ap) if axis_id is not None else plain(theme),
-         plain(theme, ""), "" if num is None else str(num), body,
+         plain(theme, ""), "" if num is None else str(num),
+         commitment_reference(insee, tpos, pos), body,
          len(titles.get(cid, [])), titles.get(cid, []), details.get(cid, []))
-        for cid, com_id, commune, axis_id, an, ap, ast, at, theme, num, body in rows],
+        for cid, com_id, commune, axis_id, an, ap, ast, at, theme, num, body, insee, tpos, pos
+        in rows],
         columns=["commitment_id", "commune_id", "commune", "axis_id", "axe", "theme", "numero",
-                 "engagement", "actions", "titres", "details"])
+                 "reference", "engagement", "actions", "titres", "details"])
 
 
 def commitments_without_action(session: Session, scope: Scope) -> pd.DataFrame:
@@ -103,12 +111,14 @@ def angles_morts(session: Session, scope: Scope) -> pd.DataFrame:
             "axe": [axis_label(n, t, 60, p) for n, p, t in
                     zip(df["axis_number"], df["axis_position"], df["axis_title"])],
             "groupe": [_group_label(n, t) for n, t in zip(df["group_number"], df["group_title"])],
-            "numero": "", "element": df["objective"]}, columns=ANGLE_COLUMNS
+            "numero": "", "reference": df["reference"], "element": df["objective"]},
+            columns=ANGLE_COLUMNS
         ).reset_index(drop=True)
     df = commitments_without_action(session, scope)
     return pd.DataFrame({"kind": "engagement", "axis_id": df["axis_id"], "axe": df["axe"],
                          "groupe": df["commune"], "numero": df["numero"],
-                         "element": df["engagement"]}, columns=ANGLE_COLUMNS)
+                         "reference": df["reference"], "element": df["engagement"]},
+                        columns=ANGLE_COLUMNS)
 
 
 def referential_tree(session: Session, scope: Scope) -> list[dict]:
@@ -149,6 +159,7 @@ def referential_tree(session: Session, scope: Scope) -> list[dict]:
                 "group_id": int(gid), "label": _group_label(first.group_number, first.group_title),
                 "actions": int(group_counts.get(gid, 0)),
                 "objectives": [{"objective_id": int(o.objective_id), "label": o.objective,
+                                "reference": o.reference,
                                 "actions": counts.get(int(o.objective_id), 0)}
                                for o in g.itertuples()],
                 "examples": [{"kind": "exemple", "label": t} for t in examples.get(gid, [])]})
@@ -159,8 +170,8 @@ def referential_tree(session: Session, scope: Scope) -> list[dict]:
 def commune_commitments(session: Session, scope: Scope, commune_ids: list[int],
                         group_by: str = "axis") -> pd.DataFrame:
     """Commitments of the given communes with their counted actions, grouped by axis (or by
-    pillar): commune_id, commune, axis_id, groupe, groupe_position, numero, engagement,
-    actions, titres."""
+    pillar): commune_id, commune, axis_id, groupe, groupe_position, numero, reference,
+    engagement, actions, titres."""
     frames = [commitments(session, Scope(scope.territory_id, scope.year, cid, scope.qpv_id))
               for cid in commune_ids]
     df = pd.concat(frames, ignore_index=True) if frames else commitments(session, scope).iloc[:0]
@@ -179,7 +190,7 @@ def commune_commitments(session: Session, scope: Scope, commune_ids: list[int],
                                  for a in df["axis_id"]]
     df = df.sort_values("groupe_position", kind="stable").reset_index(drop=True)
     return df[["commune_id", "commune", "axis_id", "groupe", "groupe_position", "numero",
-               "engagement", "actions", "titres"]]
+               "reference", "engagement", "actions", "titres"]]
 
 
 def commitment_counts(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:

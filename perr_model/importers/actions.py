@@ -18,11 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import Actor, check_scope
-from ..editing import create_action, update_action, validate
+from ..editing import check_links, create_action, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
 from ..exports.safe import control_refusal, import_text, looks_binary
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold
+
+# The engagements column (docs/actions-format.md): references "E-94017-1-3" separated by " ; ".
+ENGAGEMENT_HEADERS = ("engagements", "engagement", "engagements des communes",
+                      "engagement de commune", "engagements de la commune", "engagements servis",
+                      "references engagements", "reference engagement")
 
 # Field → accepted headers (folded: no accents, lower case, punctuation as spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -42,6 +47,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "quartiers qpv"),
     "axes": ("axes", "axe", "axe du perr", "axe prioritaire", "axes prioritaires"),
     "objectives": ("objectifs", "objectif", "objectifs operationnels", "objectif operationnel"),
+    "commitments": ENGAGEMENT_HEADERS,
     "status": ("statut", "etat", "etat d avancement", "avancement"),
     "year_start": ("annee debut", "annee", "annee de debut", "exercice", "annee programmation",
                    "millesime"),
@@ -285,6 +291,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
                                        "communes (ou choisissez le territoire).")
             if "communes" in clean:
                 check_scope(session, actor, terr, {c.id for c in clean["communes"]})
+            check_engagements(session, actor, clean, existing)
         except PerrError as exc:
             shown = re.sub(r"[\x00-\x1f\x7f]", "", ref or "")
             report.problems.append((line, shown, str(exc).replace("Saisie refusée : ", "")))
@@ -294,6 +301,13 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         (report.to_update if existing else report.to_create).append(ref or data.get("title"))
         plan.append((line, data, terr, existing.id if existing else None))
     return report, plan
+
+
+def check_engagements(session: Session, actor: Actor, clean: dict,
+                      existing: Action | None) -> None:
+    """The row's engagements (read by editing.validate: unknown reference refused) against
+    the editor's communes and the row's communes (PermissionDenied / ValidationFailed)."""
+    check_links(session, actor, clean, existing)
 
 
 def _territory(session, data, existing, territory_id) -> int | None:  # noqa: ANN001
@@ -372,7 +386,8 @@ def to_csv_template() -> str:
     """An empty file with the expected headers (offered for download in the UI)."""
     buf = io.StringIO()
     headers = [h for h in ("reference", "titre", "description", "porteur", "siret_porteur",
-                           "communes", "quartiers", "axes", "objectifs", "statut",
+                           "communes", "quartiers", "axes", "objectifs", "engagements",
+                           "statut",
                            "annee_debut", "annee_fin", "date_debut", "date_fin",
                            "public_cible", "beneficiaires_prevus", "beneficiaires_realises")]
     headers += [f"financement_{k}" for k in FUNDERS if not k.startswith("etat_a")
