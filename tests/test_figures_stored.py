@@ -300,3 +300,24 @@ def test_a_write_committed_during_a_refresh_is_not_stored_as_current(engine, loa
     assert stored.refresh(engine).stored > 100   # the next one stores them
     with Session(engine) as s:
         assert stored.has_current(s)
+
+
+def test_figures_stored_by_another_version_of_the_code_are_not_read(engine):
+    """After an upgrade, what the previous code stored (same data version, other definitions or
+    columns) is not read; the app sees it has nothing current and the refresh drops it."""
+    stored.refresh(engine)
+    with Session(engine) as s:
+        tid = s.scalars(select(Territory.id).order_by(Territory.id)).first()
+        expected = coverage.headline(s, Scope(tid))
+        assert stored.has_current(s)
+    planted = stored.dumps({**expected, "actions": 999_999})
+    with engine.begin() as c:   # as the previous code left them: another fingerprint, a payload
+        c.execute(text("UPDATE figure_summary SET name = substr(name, 1, length(name) - 10) "
+                       "|| 'ancien0000', payload = :p"), {"p": planted})
+    with Session(engine) as s:
+        assert not stored.has_current(s)
+        assert stored.read(s, coverage.headline, Scope(tid))["actions"] == expected["actions"]
+    report = stored.refresh(engine)
+    with Session(engine) as s:
+        names = s.scalars(select(figure_summary.c.name)).all()
+        assert len(names) == report.stored and all(n.endswith("@" + stored.CODE) for n in names)

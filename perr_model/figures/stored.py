@@ -14,12 +14,18 @@ Who refreshes: `init-db` and every command that writes (perr_model/cli.py), and 
 a form or an import (perr_model.store.Store.write, in a background thread). A read-only instance
 (the public one) never writes: it reads what the writers stored.
 
+A stored figure is also the answer of one version of the code: its row's name carries a short
+hash of perr_model's source (`CODE`). After an upgrade (a definition changed, a column added),
+the rows stored by the previous code are not read, `has_current` is false so the app stores the
+figures again at its first run, and the next refresh drops them.
+
 Payloads are JSON (no pickle: a row of the database never becomes code): DataFrames column by
 column with their dtypes and index, dicts with their keys' types, tuples, Decimal, dates.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import inspect
 import json
 import math
@@ -27,6 +33,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -55,8 +62,25 @@ def current_version(session: Session) -> int:
 
 # --- keys ----------------------------------------------------------------------------------------
 
+def _code_fingerprint() -> str:
+    """A short hash of perr_model's Python source (paths and contents)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+CODE = _code_fingerprint()
+
+
 def figure_name(fn: Callable) -> str:
-    return f"{fn.__module__}.{fn.__qualname__}"
+    return f"{fn.__module__}.{fn.__qualname__}@{CODE}"
+
+
+def _of_this_code():
+    return figure_summary.c.name.like(f"%@{CODE}")
 
 
 def _arg(value: Any) -> Any:
@@ -228,9 +252,10 @@ def read(session: Session, fn: Callable, *args, **kwargs) -> Any:
 
 
 def has_current(session: Session) -> bool:
-    """Whether any figure is stored at the current data version."""
+    """Whether any figure is stored at the current data version, by this version of the code."""
     return session.execute(select(figure_summary.c.name).where(
-        figure_summary.c.version == current_version(session)).limit(1)).first() is not None
+        figure_summary.c.version == current_version(session), _of_this_code()).limit(1)
+    ).first() is not None
 
 
 def stored_at(session: Session, fn: Callable, *args, **kwargs) -> int | None:
@@ -361,7 +386,7 @@ def _compute(session: Session, version: int) -> tuple[list[dict], int]:
 
 def refresh(engine: Engine, attempts: int = 3) -> RefreshReport:
     """Compute every published figure, then store them at the data version they describe and
-    drop the rows of older versions.
+    drop the rows of older versions (and those another version of the code stored).
 
     The computing does not block writers: it reads (PostgreSQL: in one REPEATABLE READ
     snapshot; SQLite: statement by statement, without holding a lock), then a short write
@@ -382,7 +407,8 @@ def refresh(engine: Engine, attempts: int = 3) -> RefreshReport:
             if current_version(session) != version:
                 continue   # the data changed while computing: these figures are not current
             _upsert(session, rows)
-            session.execute(delete(figure_summary).where(figure_summary.c.version < version))
+            session.execute(delete(figure_summary).where(
+                (figure_summary.c.version < version) | ~_of_this_code()))
             return RefreshReport(version, len(rows), skipped, time.perf_counter() - started)
     return RefreshReport(version, 0, skipped, time.perf_counter() - started)
 
