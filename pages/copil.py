@@ -1,7 +1,7 @@
 """Document COPIL: one click → the PDF to hand out and the XLSX of its tables."""
 import streamlit as st
 
-from perr_model import reports
+from perr_model.copil import document
 from perr_model.figures import scope as figure_scope
 from perr_ui import common
 from perr_ui.frame import require_app_frame
@@ -24,7 +24,7 @@ if territory_id is None:
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def build(territory_id: int, year: int, insee: str | None) -> tuple[bytes, bytes, str]:
     with common.session() as s:
-        return reports.copil_bytes(s, territory_id, year, insee)
+        return document.copil_bytes(s, territory_id, year, insee)
 
 
 with common.session() as s:

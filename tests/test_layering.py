@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # functions exist: auth.account_form_options, editing.action_form_values); not listed here yet.
 EDITING_PAGES = {"comptes.py", "saisie_action.py"}
 LAYOUT_ONLY = [*sorted(p for p in (ROOT / "pages").glob("*.py") if p.name not in EDITING_PAGES),
-               ROOT / "perr_model" / "reports.py", ROOT / "perr_model" / "report_pdf.py"]
+               *sorted((ROOT / "perr_model" / "copil").glob("*.py"))]
 # SQL (select(, func., SQLAlchemy's text() — bare or as sqlalchemy.text/sa.text) and pandas
 # grouping; a method called text( on something else (st.text, a column's .text, matplotlib's
 # fig.text) is not SQL
