@@ -29,18 +29,7 @@ from .schema import (
 from .textnorm import fold, same_place_name
 
 YEAR_MIN, YEAR_MAX = 2014, 2035
-from .vocabulary import STATUS_LABELS, axis_label  # noqa: E402
-FIELD_LABELS = {
-    "reference": "Référence", "title": "Titre", "description": "Description",
-    "holder_name": "Porteur", "holder_siret": "SIRET du porteur", "contact_name": "Contact",
-    "contact_email": "Courriel du contact", "contact_phone": "Téléphone du contact",
-    "status": "Statut", "year_start": "Année de début", "year_end": "Année de fin",
-    "start_date": "Date de début", "end_date": "Date de fin", "target_public": "Public cible",
-    "beneficiaries_planned": "Bénéficiaires prévus",
-    "beneficiaries_achieved": "Bénéficiaires réalisés", "communes": "Communes",
-    "qpvs": "Quartiers (QPV)", "axes": "Axes", "objectives": "Objectifs opérationnels",
-    "funding": "Financements", "archived": "Archivée", "version": "Version",
-}
+from .vocabulary import FIELD_LABELS, STATUS_LABELS, axis_label, changes_text  # noqa: E402
 TEXT_FIELDS = ("reference", "title", "description", "holder_name", "holder_siret",
                "contact_name", "contact_email", "contact_phone", "target_public")
 SCALAR_FIELDS = TEXT_FIELDS + ("status", "year_start", "year_end", "start_date", "end_date",
@@ -119,19 +108,6 @@ def parse_status(value) -> str | None:  # noqa: ANN001
             return code
     raise ValueError(f"statut « {value} » inconnu (attendus : "
                      f"{', '.join(STATUS_LABELS.values())})")
-
-
-def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
-    if name == "funding" and isinstance(value, list) and value:
-        return ", ".join(f"{FUNDERS.get(f, f)} {y or ''} : {a or r or 0} €".replace("  ", " ")
-                         for f, y, r, a in value)
-    if value in (None, "", []):
-        return "(vide)"
-    if isinstance(value, list):
-        return ", ".join(format_value(v) if isinstance(v, list) else str(v) for v in value)
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    return STATUS_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -488,8 +464,7 @@ def _check_version(session: Session, action: Action, expected: int | None,
     changes = diff(seen, current) if seen else {}
     last = history.entries(session, "action", action.id)[-1:]
     who = f" par {last[0].username}" if last and last[0].username else ""
-    detail = "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k)} → {format_value(n, k)}"
-                       for k, (o, n) in sorted(changes.items()))
+    detail = changes_text(changes)
     raise ConcurrentEdit(
         f"Cette action a été enregistrée{who} depuis que vous l'avez ouverte : rien n'a été "
         f"écrasé. Modifications faites entre-temps : {detail or 'voir l’historique'}. "

@@ -92,3 +92,23 @@ def test_pages_write_through_the_apps_store_only(path):
                    for m in _imports(path))
     body = path.read_text(encoding="utf-8")
     assert "write_session" not in body and "data_changed" not in body
+
+
+def test_stored_figures_declare_themselves():
+    """figures.stored names no figure: each definition is decorated `@stored_figure`, and
+    perr_model/stored_figures.py imports every module that has one (else its figures would
+    silently not be stored). The store does not import the evaluation layer above it."""
+    from test_import_cycles import import_graph
+    graph = import_graph()
+    declaring = {m for m, p in _module_paths().items()
+                 if "\n@stored_figure(" in p.read_text(encoding="utf-8")}
+    assert declaring == graph["perr_model.stored_figures"]
+    assert {"perr_model.figures.coverage", "perr_model.evaluation.progress"} <= declaring
+    assert not any(m.startswith("perr_model.evaluation") for m in graph["perr_model.figures.stored"])
+    body = (ROOT / "perr_model" / "figures" / "stored.py").read_text(encoding="utf-8")
+    assert "__name__ !=" not in body and "__name__ ==" not in body and " is coverage." not in body
+
+
+def _module_paths() -> dict:
+    from test_import_cycles import module_files
+    return module_files()

@@ -59,7 +59,7 @@ _FUNDER_PREFIXES = ("financement", "montant", "subvention", "credits")
 
 def field_choices() -> dict[str, str]:
     """Every target of a column, with its French label (for the mapping editor)."""
-    from ..editing import FIELD_LABELS
+    from ..vocabulary import FIELD_LABELS
     choices = {k: FIELD_LABELS[k] for k in SYNONYMS}
     for key, label in FUNDERS.items():
         choices[f"funding:{key}:approved"] = f"{label} (accordé)"
