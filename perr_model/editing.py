@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import history
-from .auth import Actor, check_scope, fresh_actor, require_admin, require_writer
+from .auth import Actor, check_scope, fresh_actor, require_admin
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
-    OperationalObjective, Qpv, StrategicObjective, Territory,
+    OperationalObjective, Qpv, StrategicObjective,
 )
 from .textnorm import fold, same_place_name
 
@@ -34,7 +34,6 @@ TEXT_FIELDS = ("reference", "title", "description", "holder_name", "holder_siret
                "contact_name", "contact_email", "contact_phone", "target_public")
 SCALAR_FIELDS = TEXT_FIELDS + ("status", "year_start", "year_end", "start_date", "end_date",
                                "beneficiaries_planned", "beneficiaries_achieved")
-LIST_FIELDS = ("communes", "qpvs", "axes", "objectives", "funding")
 
 
 # --- parsing of French input ---------------------------------------------------------------------
@@ -529,20 +528,6 @@ def editable_actions(session: Session, actor: Actor, territory_id: int) -> list[
             continue
         out.append(a)
     return out
-
-
-def action_form_values(session: Session, actor: Actor, action_id: int | None) -> dict:
-    """The values the action form opens with (empty for a new action), for an action this actor
-    may edit; the page needs no ORM load of its own."""
-    if not action_id:
-        return {}
-    require_writer(actor)
-    return snapshot(_get(session, action_id))
-
-
-def territory_of(session: Session, slug_or_name: str) -> Territory | None:
-    from .figures.scope import find_territory   # the one territory look-up
-    return find_territory(session, slug_or_name)
 
 
 def form_options(session: Session, actor: Actor, territory_id: int) -> dict:

@@ -14,7 +14,7 @@ from ..schema import (
     action_axis_served, action_commitment, action_commune_reached, action_objective, action_qpv,
     qpv_commune,
 )
-from ..vocabulary import MEASURE_LABELS, axis_code, axis_label
+from ..vocabulary import axis_code, axis_label
 from . import money
 from .definitions import (
     action_amounts, axis_served, counted, coverage_basis, on_counted, territory_objective_ids,
@@ -23,7 +23,6 @@ from .definitions import (
 from .registry import stored_figure
 from .scope import Scope
 
-MEASURES = MEASURE_LABELS
 TOTAL = "Total territoire"      # the matrix's last column: each action once
 OTHERS = "Autres communes"      # top_communes: the communes left out, added up
 

@@ -113,7 +113,6 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
 MAX_FILE_MB = 10         # a yearly programming is a few hundred rows: kilobytes
 MAX_UNZIPPED_MB = 100    # an XLSX is a zip: its content is bounded too (zip bombs)
 MAX_ROWS = 20_000
-MAX_CELL_CHARS = 32_767  # what a spreadsheet cell can hold
 
 
 def check_size(n_bytes: int) -> None:
