@@ -23,7 +23,6 @@ def territories(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "slug", "name", "is_synthetic"])
 
 
-@stored_figure("once")
 @stored_figure("territory")
 def action_years(session: Session, territory_id: int | None = None) -> list[int]:
     """The years a person can choose (newest first): every year some action runs (from its
