@@ -37,7 +37,6 @@ common.warm_figures()  # once per process: store the figures if the store has no
 
 try:  # read from the stored figures, cached per data version: every rerun of every page
     terr = widgets.cached(places.territories)
-    years = widgets.cached(places.action_years)  # years actions run, of funding, of posts
 except FileNotFoundError as exc:
     st.error(f"{exc}")
     st.stop()
@@ -64,6 +63,7 @@ with st.sidebar:
     st.selectbox("Territoire", options=list(labels), format_func=labels.get, key="territory_id")
     st.session_state._perr_territoire_param = slug_of[st.session_state.territory_id]
     st.query_params["territoire"] = st.session_state._perr_territoire_param
+    years = widgets.years_offered(st.session_state.territory_id)  # the COPIL page's too
     year_options = [common.ALL_YEARS] + [str(y) for y in years]
     if st.session_state.get("year") not in year_options:
         st.session_state.year = common.ALL_YEARS

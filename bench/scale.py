@@ -181,7 +181,7 @@ def time_queries(url: str, runs: int) -> dict[str, dict[str, float]]:
 
 
 def time_copil(session: Session) -> float:
-    from perr_model.reports import build_copil
+    from perr_model.copil.document import build_copil
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         build_copil(session, synthetic.SLUG, YEAR, Path(tmp) / "copil.pdf")

@@ -1,9 +1,9 @@
 """Document COPIL: one click → the PDF to hand out and the XLSX of its tables."""
 import streamlit as st
 
-from perr_model import reports
+from perr_model.copil import document
 from perr_model.figures import scope as figure_scope
-from perr_ui import common
+from perr_ui import common, widgets
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -22,22 +22,22 @@ if territory_id is None:
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def build(territory_id: int, year: int, insee: str | None) -> tuple[bytes, bytes, str]:
+def build(url: str, version: int, territory_id: int, year: int, insee: str | None
+          ) -> tuple[bytes, bytes, str]:
+    """The document of the data as it is: keyed by the database and its data version, so a
+    write by anyone (a form, the CLI, another process) gives a new document at once."""
     with common.session() as s:
-        return reports.copil_bytes(s, territory_id, year, insee)
+        return document.copil_bytes(s, territory_id, year, insee)
 
 
 with common.session() as s:
-    years = figure_scope.year_choices(s, territory_id)
     communes = figure_scope.commune_choices(s, territory_id)
 
 sidebar_year = common.current_year()
-if sidebar_year is not None and sidebar_year not in years:
-    years = sorted({*years, sidebar_year}, reverse=True)
-options = [None, *years]   # None: every year, actions without a year included
+options = [None, *widgets.years_offered(territory_id)]   # None: every year, undated included
 col1, col2 = st.columns(2)
 year = col1.selectbox("Année du document", options, key="copil_year",
-                      index=options.index(sidebar_year),
+                      index=options.index(sidebar_year) if sidebar_year in options else 0,
                       format_func=lambda y: "Toutes les années" if y is None else str(y),
                       help="Reprend l'année du menu latéral. « Toutes les années » compte aussi "
                            "les actions sans année renseignée (par exemple les actions en cours "
@@ -51,7 +51,7 @@ if st.button("Préparer le document", type="primary", icon=":material/picture_as
     st.session_state.copil_request = request
 if st.session_state.get("copil_request") == request:
     with st.spinner("Préparation du document…"):
-        pdf, xlsx, stem = build(*request)
+        pdf, xlsx, stem = build(*widgets.data_key(), *request)
     st.success(f"Document prêt : {md(stem + '.pdf')} et {md(stem + '.xlsx')}")
     c1, c2 = st.columns(2)
     c1.download_button("Télécharger le PDF", pdf, file_name=f"{stem}.pdf",

@@ -234,17 +234,6 @@ def require_admin(actor: Actor | None) -> Actor:
     return actor
 
 
-def account_form_options(session: Session, actor: Actor, territory_id: int | None) -> dict:
-    """What the Comptes page offers: the territory's communes (INSEE → name) and the slug of
-    the territory new accounts belong to (the administrator's, else the one chosen)."""
-    require_admin(actor)
-    tid = actor.territory_id or territory_id
-    communes = {c.insee_code: c.name for c in session.scalars(
-        select(Commune).where(Commune.territory_id == tid).order_by(Commune.name))}
-    slug = session.scalar(select(Territory.slug).where(Territory.id == tid)) if tid else None
-    return {"communes": communes, "territory": slug}
-
-
 def check_scope(session: Session, actor: Actor, territory_id: int | None,
                 commune_ids: set[int] | frozenset[int]) -> None:
     """May `actor` write an action of `territory_id` placed in `commune_ids`?

@@ -456,7 +456,7 @@ def create_user(args: argparse.Namespace) -> int:
          writes=False)
 def report_copil(args: argparse.Namespace) -> int:
     from .figures.scope import parse_year
-    from .reports import build_copil
+    from .copil.document import build_copil
     year = parse_year(args.year)
     pdf, xlsx = _read(lambda s: build_copil(s, args.territory, year, Path(args.out),
                                             args.commune))

@@ -25,28 +25,16 @@ from .auth import (Actor, check_fresh_scope, check_scope, fresh_actor, require_a
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup,
-    OperationalObjective, Qpv, StrategicObjective, Territory,
+    OperationalObjective, Qpv, StrategicObjective,
 )
 from .textnorm import CONTROL, fold, same_place_name
 
 YEAR_MIN, YEAR_MAX = 2014, 2035
-from .vocabulary import STATUS_LABELS, axis_label  # noqa: E402
-FIELD_LABELS = {
-    "reference": "Référence", "title": "Titre", "description": "Description",
-    "holder_name": "Porteur", "holder_siret": "SIRET du porteur", "contact_name": "Contact",
-    "contact_email": "Courriel du contact", "contact_phone": "Téléphone du contact",
-    "status": "Statut", "year_start": "Année de début", "year_end": "Année de fin",
-    "start_date": "Date de début", "end_date": "Date de fin", "target_public": "Public cible",
-    "beneficiaries_planned": "Bénéficiaires prévus",
-    "beneficiaries_achieved": "Bénéficiaires réalisés", "communes": "Communes",
-    "qpvs": "Quartiers (QPV)", "axes": "Axes", "objectives": "Objectifs opérationnels", "commitments": "Engagements",
-    "funding": "Financements", "archived": "Archivée", "version": "Version",
-}
+from .vocabulary import FIELD_LABELS, STATUS_LABELS, axis_label, changes_text  # noqa: E402
 TEXT_FIELDS = ("reference", "title", "description", "holder_name", "holder_siret",
                "contact_name", "contact_email", "contact_phone", "target_public")
 SCALAR_FIELDS = TEXT_FIELDS + ("status", "year_start", "year_end", "start_date", "end_date",
                                "beneficiaries_planned", "beneficiaries_achieved")
-LIST_FIELDS = ("communes", "qpvs", "axes", "objectives", "commitments", "funding")
 LINKS = ("communes", "qpvs", "axes", "objectives", "commitments")  # relationships of Action
 
 
@@ -121,19 +109,6 @@ def parse_status(value) -> str | None:  # noqa: ANN001
             return code
     raise ValueError(f"statut « {value} » inconnu (attendus : "
                      f"{', '.join(STATUS_LABELS.values())})")
-
-
-def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
-    if name == "funding" and isinstance(value, list) and value:
-        return ", ".join(f"{FUNDERS.get(f, f)} {y or ''} : {a or r or 0} €".replace("  ", " ")
-                         for f, y, r, a in value)
-    if value in (None, "", []):
-        return "(vide)"
-    if isinstance(value, list):
-        return ", ".join(format_value(v) if isinstance(v, list) else str(v) for v in value)
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    return STATUS_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -492,8 +467,7 @@ def _check_version(session: Session, action: Action, expected: int | None,
     changes = diff(seen, current) if seen else {}
     last = history.entries(session, "action", action.id)[-1:]
     who = f" par {last[0].username}" if last and last[0].username else ""
-    detail = "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k)} → {format_value(n, k)}"
-                       for k, (o, n) in sorted(changes.items()))
+    detail = changes_text(changes)
     raise ConcurrentEdit(
         f"Cette action a été enregistrée{who} depuis que vous l'avez ouverte : rien n'a été "
         f"écrasé. Modifications faites entre-temps : {detail or 'voir l’historique'}. "
@@ -563,20 +537,6 @@ def editable_actions(session: Session, actor: Actor, territory_id: int) -> list[
             continue
         out.append(a)
     return out
-
-
-def action_form_values(session: Session, actor: Actor, action_id: int | None) -> dict:
-    """The values the action form opens with (empty for a new action), for an action this actor
-    may edit; the page needs no ORM load of its own."""
-    if not action_id:
-        return {}
-    require_writer(actor)
-    return snapshot(_get(session, action_id))
-
-
-def territory_of(session: Session, slug_or_name: str) -> Territory | None:
-    from .figures.scope import find_territory   # the one territory look-up
-    return find_territory(session, slug_or_name)
 
 
 def form_options(session: Session, actor: Actor, territory_id: int) -> dict:

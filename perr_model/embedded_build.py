@@ -31,8 +31,8 @@ from pathlib import Path
 import yaml
 
 from .errors import ImportRefused
+from .importers.datasets import LICENCE
 
-LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 DEPARTMENTS = ("93", "94")
 POST_FILES = [(f"{prefix}-{year}.json", kind, year)
               for prefix, kind in (("adultes-relais", "adultes-relais"),

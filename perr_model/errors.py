@@ -33,10 +33,6 @@ class ConcurrentEdit(PerrError):
         self.changes = changes or {}
 
 
-class InvalidGeometry(PerrError):
-    """A geometry that is empty, invalid and not repairable, or outside any plausible place."""
-
-
 class UnknownSchema(PerrError):
     """A file whose columns/properties match no known official schema."""
 

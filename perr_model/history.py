@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .schema import AuditLog
+from .vocabulary import changes_text
 
 OPERATION_LABELS = {"create": "Création", "update": "Modification", "archive": "Archivage",
                     "unarchive": "Désarchivage", "restore": "Restauration", "import": "Import"}
@@ -44,13 +45,10 @@ def entries(session: Session, entity: str, entity_id: int) -> list[AuditLog]:
 
 def action_history(session: Session, action_id: int, *, public: bool = False) -> pd.DataFrame:
     """One row per change of an action, newest first. `public`: without the author's name."""
-    from .editing import FIELD_LABELS, format_value
     rows = []
     for e in reversed(entries(session, "action", action_id)):
         changes = json.loads(e.changes) if e.changes else {}
-        detail = "; ".join(
-            f"{FIELD_LABELS.get(k, k)} : {format_value(old, k)} → {format_value(new, k)}"
-            for k, (old, new) in sorted(changes.items()))
+        detail = changes_text(changes)
         row = {"id": e.id, "date": e.at, "opération": OPERATION_LABELS.get(e.operation,
                                                                            e.operation),
                "résumé": e.summary or "", "détail": detail}

@@ -250,6 +250,11 @@ class Store:
             self._write_engine = make_engine(self.url, read_only=False)
         return self._write_engine
 
+    def background_writer(self) -> "Store":
+        """A writable Store of the same database that does not refresh: the background
+        refresher's own (its engines are its thread's, disposed when it is done)."""
+        return Store(self.url, read_only=False, refresh=False)
+
     def on_change(self, hook: Callable[[], None]) -> None:
         """Call `hook()` after every committed write that changed the data (the app: forget
         its cached results). A hook that fails is logged; the write stays committed."""
@@ -283,7 +288,7 @@ class Store:
         import logging
         if self._refresh:
             from .figures.stored import refresh_later
-            refresh_later(self.url)
+            refresh_later(self.url, self.background_writer)
         for hook in self._hooks:
             try:
                 hook()

@@ -48,6 +48,21 @@ MEASURE_LABELS = {"actions": "Nombre d'actions", "amount": "Montants accordés a
                   "posts": "Postes financés par l'État (€)"}
 
 
+# the fields of an action, as the forms, the imports and the history name them
+FIELD_LABELS = {
+    "reference": "Référence", "title": "Titre", "description": "Description",
+    "holder_name": "Porteur", "holder_siret": "SIRET du porteur", "contact_name": "Contact",
+    "contact_email": "Courriel du contact", "contact_phone": "Téléphone du contact",
+    "status": "Statut", "year_start": "Année de début", "year_end": "Année de fin",
+    "start_date": "Date de début", "end_date": "Date de fin", "target_public": "Public cible",
+    "beneficiaries_planned": "Bénéficiaires prévus",
+    "beneficiaries_achieved": "Bénéficiaires réalisés", "communes": "Communes",
+    "qpvs": "Quartiers (QPV)", "axes": "Axes", "objectives": "Objectifs opérationnels",
+    "commitments": "Engagements",
+    "funding": "Financements", "archived": "Archivée", "version": "Version",
+}
+
+
 def is_empty(value) -> bool:
     if value is None:
         return True
@@ -164,6 +179,26 @@ def plain(value, empty: str = EMPTY) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
+    """A value of an action's field (`name`) as the history and the edit conflicts show it."""
+    if name == "funding" and isinstance(value, list) and value:
+        return ", ".join(f"{FUNDER_LABELS.get(f, f)} {y or ''} : {a or r or 0} €".replace("  ", " ")
+                         for f, y, r, a in value)
+    if value in (None, "", []):
+        return "(vide)"
+    if isinstance(value, list):
+        return ", ".join(format_value(v) if isinstance(v, list) else str(v) for v in value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return STATUS_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def changes_text(changes: dict) -> str:
+    """{field: (old, new)} as "Titre : old → new; …", fields in a stable order."""
+    return "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k)} → {format_value(n, k)}"
+                     for k, (o, n) in sorted(changes.items()))
 
 
 def origin_label(key: str | None) -> str:

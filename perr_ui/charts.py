@@ -18,8 +18,8 @@ import html
 import math
 from collections.abc import Sequence
 
-BAR_COLOUR = "#2c7fb8"      # ColorBrewer YlGnBu (the maps' palette): 4.5:1 on white
-TARGET_COLOUR = "#b35806"   # the target's outlined column and label: orange, 4.6:1 on white
+# colours: perr_ui/tables.py's style sheet (bars #2c7fb8, the maps' palette, 4.5:1 on white;
+# the target's outlined column and label #b35806, 4.6:1 on white)
 COLUMN_REM = 7.0            # the tallest column of a trend, in rem
 
 

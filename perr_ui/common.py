@@ -72,7 +72,7 @@ def _warmed(url: str) -> bool:
     except Exception:  # noqa: BLE001 - no store yet: the page says so itself
         return False
     if not fresh and not is_public():
-        stored.refresh_later(url)
+        stored.refresh_later(url, _store(url, False).background_writer)
     return True
 
 

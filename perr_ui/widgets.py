@@ -54,12 +54,27 @@ def data_version(url: str | None = None) -> int:
     return _version(url or database_url())
 
 
+def data_key() -> tuple[str, int]:
+    """(database URL, data version): what a page's own `st.cache_data` is keyed by, so that it
+    never serves what another database, or older data, gave (a write by this process, the CLI
+    or another process changes the version)."""
+    url = database_url()
+    return url, data_version(url)
+
+
 def cached(fn, *args, **kwargs):
     """fn(session, *args, **kwargs) on the read-only engine, read from the stored figures or
     computed, cached per data version."""
     url = database_url()
     return _call(url, data_version(url), fn.__module__, fn.__name__, args,
                  tuple(sorted(kwargs.items())))
+
+
+def years_offered(territory_id: int) -> list[int]:
+    """The years the selectors offer for a territory, newest first (figures.places.action_years:
+    every year its actions run, every year of its funding lines and State posts): the sidebar's
+    and the COPIL page's."""
+    return cached(places.action_years, territory_id)
 
 
 def prefetch(*calls: tuple) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from perr_model.evaluation import model, progress
-from perr_model.reports import copil_bytes, copil_data
+from perr_model.copil.data import copil_data
+from perr_model.copil.document import copil_bytes
 from perr_model.store import make_engine
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,

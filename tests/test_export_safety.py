@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from perr_model import action_list as al, reports
+from perr_model import action_list as al
+from perr_model.copil import document
 from perr_model.auth import Actor
 from perr_model.editing import create_action, update_action
 from perr_model.errors import ImportRefused, ValidationFailed
@@ -140,7 +141,7 @@ def test_funding_csv_and_copil_xlsx_neutralised(loaded_url, rw_engine):
         assert "=1+1" in out
         cells = [c for row in csv.reader(io.StringIO(out)) for c in row]
         assert not [c for c in cells if c[:1] in DANGEROUS_START]
-        _, xlsx, _ = reports.copil_bytes(s, tid, None, None)
+        _, xlsx, _ = document.copil_bytes(s, tid, None, None)
     wb = load_workbook(io.BytesIO(xlsx))
     seen = 0
     for ws in wb.worksheets:
@@ -196,7 +197,7 @@ def test_a_stored_control_character_does_not_break_the_exports(tmp_path, loaded_
     with Session(engine) as s:
         tid = s.scalar(select(Territory.id).where(Territory.slug == SLUG))
         frame = al.export_frame(s, al.ActionFilter(territory_id=tid))
-        _, xlsx, _ = reports.copil_bytes(s, tid, None, None)
+        _, xlsx, _ = document.copil_bytes(s, tid, None, None)
     wb = load_workbook(io.BytesIO(al.to_xlsx_bytes(frame)))
     assert wb["actions"]["B2"].value in ("nul cloche", "cloche et  échappement")
     load_workbook(io.BytesIO(xlsx))

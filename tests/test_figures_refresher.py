@@ -7,6 +7,7 @@ import time
 from sqlalchemy import create_engine, text
 
 from perr_model.figures import stored
+from perr_model.store import Store
 
 
 def _wait(url: str, timeout: float = 60.0) -> None:
@@ -37,14 +38,15 @@ def test_refresher_survives_an_exception_and_runs_the_next_refresh(loaded_url, m
 
     monkeypatch.setattr(stored, "refresh", refresh_failing_once)
     caplog.set_level(logging.ERROR, logger=stored.__name__)
-    stored.refresh_later(loaded_url)
+    writer = Store(loaded_url, read_only=False).background_writer
+    stored.refresh_later(loaded_url, writer)
     _wait(loaded_url)                       # the failure cleared the flag
     assert calls == [1]
     assert _scalar(loaded_url, "select count(*) from figure_summary") == 0
     failures = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
     assert len(failures) == 1 and r"panne plantée" in str(failures[0].exc_info[1])
 
-    stored.refresh_later(loaded_url)        # the next write's request is not dropped
+    stored.refresh_later(loaded_url, writer)  # the next write's request is not dropped
     _wait(loaded_url)
     assert calls == [1, 1]
     version = _scalar(loaded_url, "select n from data_version where id = 1")

@@ -1,16 +1,22 @@
 """The Document COPIL page: loads, and one click gives the PDF and XLSX download buttons."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
+import io
+import shutil
+import time
+
 import pytest
-from sqlalchemy import select
+from openpyxl import load_workbook
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from perr_model.schema import Territory
 from perr_model.store import make_engine
+from page_support import APP, Page, sql_rows, territory_id
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "copil.py")
 
@@ -54,7 +60,8 @@ def test_changing_the_year_hides_the_previous_document(page):
     page.run()
     page.button[0].click().run()
     assert len(page.get("download_button")) == 2
-    page.selectbox(key="copil_year").set_value(date.today().year).run()
+    other = next(y for y in page.selectbox(key="copil_year").options[1:] if y != "2021")
+    page.selectbox(key="copil_year").set_value(int(other)).run()
     assert not page.exception
     assert page.get("download_button") == []
 
@@ -68,3 +75,84 @@ def test_every_year_is_a_choice_and_names_the_file(page):
     stem = "copil-paris-est-marne-et-bois-toutes-annees"
     assert page.success[0].value == f"Document prêt : {stem}.pdf et {stem}.xlsx"
     assert "y compris celles sans année renseignée" in page.caption[-1].value
+
+
+# --- the years offered: the sidebar's and this page's are one list (issue 23, item 3) -------------
+
+def _years_by_sql(url: str, territory_id: int) -> list[str]:
+    """Every year an action of the territory runs (not archived, first to last year) and every
+    year of a funding line of its actions or of its contrats de ville (State posts)."""
+    spans = sql_rows(url, "select year_start, coalesce(year_end, year_start) from action "
+                          "where territory_id = :t and year_start is not null and not archived",
+                     t=territory_id)
+    money = sql_rows(url, "select distinct f.year from funding_line f "
+                          "left join action a on a.id = f.action_id "
+                          "left join contrat_de_ville c on c.id = f.contrat_de_ville_id "
+                          "where f.year is not null and coalesce(a.territory_id, c.territory_id)"
+                          " = :t", t=territory_id)
+    years = {y for a, b in spans for y in range(a, max(a, b) + 1)} | {y for (y,) in money}
+    return ["Toutes les années"] + [str(y) for y in sorted(years, reverse=True)]
+
+
+def test_sidebar_and_copil_page_offer_the_same_years_for_each_territory(embedded_sqlite,
+                                                                        monkeypatch):
+    url = f"sqlite:///{embedded_sqlite}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    territories = sql_rows(url, "select id, slug from territory order by id")
+    assert len(territories) >= 2
+    for tid, slug in territories:
+        expected = _years_by_sql(url, tid)
+        assert len(expected) > 1, slug
+        sidebar = AppTest.from_file(APP, default_timeout=60)
+        sidebar.session_state["territory_id"] = tid
+        sidebar.run()
+        assert not sidebar.exception
+        assert sidebar.sidebar.selectbox(key="year").options == expected, slug
+        copil = Page(url, "pages/copil.py", tid)
+        assert copil.at.selectbox(key="copil_year").options == expected, slug
+
+
+# --- the document is the data's as it is (issue 23, item 4) --------------------------------------
+
+def test_a_write_by_another_process_gives_a_new_document_at_once(embedded_sqlite, tmp_path,
+                                                                  monkeypatch):
+    db = tmp_path / "copie.sqlite"
+    shutil.copy(embedded_sqlite, db)
+    url = f"sqlite:///{db}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    served = []   # (file name, bytes) of every file the page hands to the browser
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, data, mimetype, kind, filename=None):  # noqa: ANN001
+        served.append((filename, data))
+        return real(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    tid = territory_id(url, "paris-est-marne-et-bois")
+    page = Page(url, "pages/copil.py", tid, 2021)
+    page.at.button[0].click()
+    page.run()
+    first = _sources(served)
+    assert first and not any("Protocole réécrit" in line for line in first)
+    served.clear()
+    page.run()                            # same data: the same document, from the cache
+    assert _sources(served) == first
+
+    engine = create_engine(url)           # another process: raw SQL, no hook of this app
+    with engine.begin() as c:
+        c.execute(text("update territory set protocol_title = 'Protocole réécrit par le test' "
+                       "where id = :t"), {"t": tid})
+    engine.dispose()
+    time.sleep(1.1)                       # the data version is read at most once a second
+    served.clear()
+    page.run()
+    assert any("Protocole réécrit par le test" in line for line in _sources(served))
+
+
+def _sources(served) -> list[str]:
+    """The "Sources" sheet of the last XLSX served."""
+    data = [d for name, d in served if name and name.endswith(".xlsx")][-1:]
+    if not data:
+        return []
+    ws = load_workbook(io.BytesIO(data[0]))["Sources"]
+    return [str(r[0]) for r in ws.iter_rows(min_row=2, values_only=True)]

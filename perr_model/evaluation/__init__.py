@@ -7,8 +7,9 @@
               rolled up to objective, axis, commune and quartier, by year;
 - `exchange`  one file format both ways (CSV/XLSX) for indicator values: import with a row by
               row report (all or nothing), export with spreadsheet formulas neutralised;
-- `embedded`  the protocols' quoted figures (data/referential/indicators.yaml) loaded by init-db;
-- `copil`     the "Évaluation" section of the COPIL document (PDF and XLSX).
+- `embedded`  the protocols' quoted figures (data/referential/indicators.yaml) loaded by init-db.
+
+The "Évaluation" section of the COPIL document (PDF and XLSX) is `perr_model.copil.evaluation`.
 
 See docs/evaluation.md.
 """

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import Actor
 from ..errors import MalformedDocument
+from ..importers.datasets import upsert_dataset
 from .exchange import import_rows
 
 DATASET_KEY = "indicators-protocols"
@@ -43,7 +44,6 @@ def load_indicators(session: Session, folder: Path) -> dict[str, int]:
                 f"valeur {n} : {m}" for n, m in report.problems))
         total += len(rows)
     if paths:
-        from ..importers.embedded import upsert_dataset
         upsert_dataset(
             session, DATASET_KEY, title="Indicateurs chiffrés cités par les protocoles",
             source="Protocoles d'engagements réciproques et renforcés de Paris Terres d'Envol et "

@@ -26,11 +26,6 @@ from ..schema import (
 from ..textnorm import fold
 
 KIND_LABELS = {"reference": "référence", "cible": "cible", "mesure": "mesure"}
-DIRECTION_LABELS = {"hausse": "plus haut, mieux c'est", "baisse": "plus bas, mieux c'est",
-                    None: "indicateur de contexte"}
-NODE_LABELS = {"territory": "Territoire", "axis": "Axe", "strategic_objective":
-               "Objectif stratégique", "operational_objective": "Objectif opérationnel",
-               "commitment": "Engagement de commune"}
 NOT_AGGREGABLE = ("{label} : valeur non additionnable ({unit}) ; elle n'est pas agrégée, "
                   "aucune moyenne n'est calculée sans les effectifs.")
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..figures import definitions as d
 from ..figures.places import action_years
+from ..figures.registry import stored_figure
 from ..figures.scope import Scope
 from ..schema import (
     Action, Axis, Commune, ObjectiveGroup, OperationalObjective, Qpv, StrategicObjective,
@@ -50,6 +51,7 @@ def _links(territory_id: int, year: int | None, by: str):
         *d.counted(Scope(territory_id, year)))
 
 
+@stored_figure("territory_year", (), ("axe",))  # ("axe",): Évaluation's default grouping
 def planned_vs_achieved(session: Session, territory_id: int, year: int | None = None,
                         by: str = "total", commune_id: int | None = None,
                         qpv_id: int | None = None, weight: str | None = None) -> pd.DataFrame:
@@ -141,6 +143,7 @@ def _labels(session: Session, territory_id: int, by: str, ids: list[int]) -> dic
     return {0: "Ensemble des actions"}
 
 
+@stored_figure("territory")
 def by_year(session: Session, territory_id: int, commune_id: int | None = None,
             qpv_id: int | None = None, weight: str | None = None) -> pd.DataFrame:
     """The "total" row for each year in which actions run (figures.places.action_years)."""

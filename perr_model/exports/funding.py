@@ -18,7 +18,6 @@ from ..vocabulary import funder_label
 COLUMNS = ["contrat_de_ville", "annee", "financeur", "porteur", "siret_porteur",
            "montant_demande", "montant_accorde", "origine", "reference_externe",
            "reference_action", "source"]
-EXTRA = ["financeur_libelle", "nature"]
 
 
 def funding_lines(session: Session) -> pd.DataFrame:

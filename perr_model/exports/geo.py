@@ -6,9 +6,7 @@ the 35,000 communes of France export in constant memory. No personal field is in
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 from sqlalchemy import select
@@ -63,10 +61,3 @@ def write_qpv(session: Session, out: TextIO) -> int:
         for qid, code, name, generation, geometry, named, synthetic in rows))
 
 
-@contextmanager
-def _output(path: str | None):
-    if not path or path == "-":
-        yield sys.stdout
-    else:
-        with open(path, "w", encoding="utf-8") as fh:
-            yield fh

@@ -14,15 +14,15 @@ from ..schema import (
     action_axis_served, action_commitment, action_commune_reached, action_objective, action_qpv,
     qpv_commune,
 )
-from ..vocabulary import MEASURE_LABELS, axis_code, axis_label
+from ..vocabulary import axis_code, axis_label
 from . import money
 from .definitions import (
     action_amounts, axis_served, counted, coverage_basis, on_counted, territory_objective_ids,
     undated_actions,
 )
+from .registry import stored_figure
 from .scope import Scope
 
-MEASURES = MEASURE_LABELS
 TOTAL = "Total territoire"      # the matrix's last column: each action once
 OTHERS = "Autres communes"      # top_communes: the communes left out, added up
 
@@ -52,6 +52,7 @@ def scope_communes(scope: Scope):
     return q if scope.commune_id is None else q.where(Commune.id == scope.commune_id)
 
 
+@stored_figure("scope")
 def headline(session: Session, scope: Scope) -> dict:
     """The figures at the top of Couverture and of the COPIL document (one dict).
 
@@ -125,6 +126,7 @@ def axis_labels(session: Session, territory_id: int) -> pd.DataFrame:
     return df
 
 
+@stored_figure("scope")
 def axis_table(session: Session, scope: Scope) -> pd.DataFrame:
     """One row per axis: the axis_labels columns, objectives, objectives_covered,
     commitments, commitments_covered, actions (distinct counted actions serving it),
@@ -171,6 +173,7 @@ def least_covered_axis(axes: pd.DataFrame) -> dict | None:
     return {"axis_id": int(row["axis_id"]), "label": row["label"], "actions": int(row["actions"])}
 
 
+@stored_figure("scope", ("actions",), ("amount",))
 def axis_commune_matrix(session: Session, scope: Scope, measure: str = "actions"
                         ) -> pd.DataFrame:
     """Axis × commune (rows: axis labels in order; columns: the territory's communes, then
@@ -256,6 +259,7 @@ def top_communes(matrix: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     return out
 
 
+@stored_figure("scope", (None, "actions"), (None, "amount"), (None, "posts"))
 def metric_by_place(session: Session, scope: Scope, axis_id: int | None = None,
                     measure: str = "actions") -> tuple[dict[int, float], dict[int, float]]:
     """(by commune id, by quartier id): counted actions serving `axis_id` (all axes if None),
@@ -268,6 +272,8 @@ def metric_by_place(session: Session, scope: Scope, axis_id: int | None = None,
             {int(k): float(v or 0) for k, v in qpvs})
 
 
+@stored_figure("axis", ("actions",), ("amount",), batch_of=metric_by_place,
+              absent=({}, {}))
 def metric_by_place_by_axis(session: Session, scope: Scope, measure: str = "actions"
                             ) -> dict[int, tuple[dict[int, float], dict[int, float]]]:
     """`metric_by_place(scope, axis, measure)` for every axis at once (two queries instead of

@@ -102,11 +102,6 @@ def counted(scope: Scope, table=None) -> list:
     return conds
 
 
-def counted_actions(scope: Scope):
-    """SELECT Action.id of the counted actions."""
-    return select(Action.id).where(*counted(scope))
-
-
 def on_counted(query, action_col, scope: Scope):
     """`query` restricted to counted actions, by a join on Action (much faster than IN)."""
     return query.join(Action, Action.id == action_col).where(*counted(scope))

@@ -20,6 +20,7 @@ from ..vocabulary import (
 )
 from .coverage import axis_labels, scope_commitments
 from .definitions import axis_served, coverage_basis, on_counted
+from .registry import stored_figure
 from .scope import Scope
 
 ANGLE_COLUMNS = ["kind", "axis_id", "axe", "groupe", "numero", "reference", "element"]
@@ -54,6 +55,7 @@ def objective_action_counts(session: Session, scope: Scope) -> dict[int, int]:
     return {int(o): int(n) for o, n in session.execute(q).all()}
 
 
+@stored_figure("scope")
 def commitments(session: Session, scope: Scope) -> pd.DataFrame:
     """The scope's commune commitments with their counted actions: commitment_id, commune_id,
     commune, axis_id, axe (label, else the protocol's theme), theme, numero, reference
@@ -93,11 +95,13 @@ def commitments(session: Session, scope: Scope) -> pd.DataFrame:
                  "reference", "engagement", "actions", "titres", "details"])
 
 
+@stored_figure("scope")
 def commitments_without_action(session: Session, scope: Scope) -> pd.DataFrame:
     df = commitments(session, scope)
     return df.loc[df["actions"] == 0].reset_index(drop=True)
 
 
+@stored_figure("scope")
 def angles_morts(session: Session, scope: Scope) -> pd.DataFrame:
     """The angles morts of the scope (see the module docstring), columns ANGLE_COLUMNS:
     kind ("objectif" | "engagement"), axis_id, axe, groupe (rubrique or commune), numero,
@@ -121,6 +125,7 @@ def angles_morts(session: Session, scope: Scope) -> pd.DataFrame:
                         columns=ANGLE_COLUMNS)
 
 
+@stored_figure("scope")
 def referential_tree(session: Session, scope: Scope) -> list[dict]:
     """Axis → group → objective, with `actions` at every node rolled up without double counts:
     an objective counts the counted actions linked to it; a group the distinct actions linked
@@ -204,6 +209,7 @@ def commitment_counts(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return out
 
 
+@stored_figure("territory")
 def communes_with_commitments(session: Session, territory_id: int) -> list[int]:
     return list(session.scalars(select(Commitment.commune_id).distinct()
                                 .where(Commitment.territory_id == territory_id)))

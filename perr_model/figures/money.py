@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..schema import Commune, ContratDeVille, FundingLine
 from ..vocabulary import FUNDER_LABELS, POST_FUNDERS, funder_label
 from .definitions import funding_year_clause, on_counted
+from .registry import stored_figure
 from .scope import Scope
 
 _ORDER = {k: i for i, k in enumerate(FUNDER_LABELS)}
@@ -25,6 +26,7 @@ def _f(value) -> float:
     return 0.0 if value is None else float(value)
 
 
+@stored_figure("scope")
 def funding_by_funder(session: Session, scope: Scope) -> pd.DataFrame:
     """Action funding per funder: funder, label, lines, actions, requested, approved (funder
     order of the vocabulary)."""
@@ -56,6 +58,7 @@ def _post_lines(scope: Scope) -> list:
     return conds
 
 
+@stored_figure("scope")
 def state_posts(session: Session, scope: Scope) -> pd.DataFrame:
     """State posts per funder: funder, label, posts (lines: one per post and year), amount."""
     rows = session.execute(
@@ -66,6 +69,7 @@ def state_posts(session: Session, scope: Scope) -> pd.DataFrame:
                         columns=["funder", "label", "posts", "amount"])
 
 
+@stored_figure("scope")
 def state_posts_by_contrat(session: Session, scope: Scope) -> pd.DataFrame:
     """Per contrat de ville of the scope: code, name, communes, adultes-relais (posts, €),
     FONJEP (posts, €), total (€). Contrats without any post are listed with zeros."""

@@ -12,15 +12,18 @@ from ..vocabulary import axis_label, fr_date, status_label, plain
 from . import money
 from .coverage import metric_by_place
 from .definitions import axis_served, counted, funding_year_clause
+from .registry import stored_figure
 from .scope import Scope
 
 
+@stored_figure("once")
 def territories(session: Session) -> pd.DataFrame:
     rows = session.execute(select(Territory.id, Territory.slug, Territory.name,
                                   Territory.is_synthetic).order_by(Territory.name)).all()
     return pd.DataFrame(rows, columns=["id", "slug", "name", "is_synthetic"])
 
 
+@stored_figure("territory")
 def action_years(session: Session, territory_id: int | None = None) -> list[int]:
     """The years a person can choose (newest first): every year some action runs (from its
     first to its last year, not only the years actions start) and every year of a funding line
@@ -41,6 +44,7 @@ def action_years(session: Session, territory_id: int | None = None) -> list[int]
     return sorted(years, reverse=True)
 
 
+@stored_figure("territory")
 def territory_summary(session: Session, territory_id: int) -> dict:
     """Communes, contrats de ville and protocol date of a territory, as a one-line caption."""
     t = session.get(Territory, territory_id)
@@ -55,6 +59,7 @@ def territory_summary(session: Session, territory_id: int) -> dict:
             "axes_from_pillars": bool(t.axes_from_pillars)}
 
 
+@stored_figure("scope")
 def commune_frame(session: Session, scope: Scope) -> pd.DataFrame:
     """The territory's communes with the scope's counted actions reaching each: id, insee,
     name, lon, lat, geometry, actions, selected (the scope's commune, or all)."""
@@ -69,6 +74,7 @@ def commune_frame(session: Session, scope: Scope) -> pd.DataFrame:
     return df
 
 
+@stored_figure("territory")
 def territory_qpvs(session: Session, territory_id: int) -> pd.DataFrame:
     rows = session.execute(
         select(Qpv.id, Qpv.code, Qpv.name, Commune.name)
@@ -120,6 +126,7 @@ def qpv_profile(session: Session, scope: Scope) -> dict | None:
             "posts_amount": float(posts["total"].sum()) if len(posts) else 0.0}
 
 
+@stored_figure("scope")
 def action_origins(session: Session, scope: Scope) -> dict[str, int]:
     """Counted actions of the scope per origin (protocole, import, saisie…), for the sources."""
     return {o: int(n) for o, n in session.execute(
@@ -134,6 +141,7 @@ def qpv_points(session: Session, qpv_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "code", "name", "lon", "lat", "has_perimeter"])
 
 
+@stored_figure("once")
 def datasets(session: Session) -> pd.DataFrame:
     """Provenance of every loaded dataset, for the À propos page and the COPIL sources."""
     rows = session.execute(select(Dataset.title, Dataset.source, Dataset.licence,

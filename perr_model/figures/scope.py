@@ -10,13 +10,12 @@ the accents, case and punctuation; every command and page goes through it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import PerrError
-from ..schema import Action, Commune, Territory
+from ..schema import Commune, Territory
 from ..textnorm import fold
 
 
@@ -84,18 +83,6 @@ def parse_year(value: str | int | None) -> int | None:
     except ValueError:
         raise PerrError(f"Année invalide : « {value} » (une année comme 2022, ou « toutes »)."
                         ) from None
-
-
-def year_choices(session: Session, territory_id: int, today: date | None = None) -> list[int]:
-    """Years an action of the territory runs in, plus the current year; most recent first."""
-    rows = session.execute(
-        select(Action.year_start, func.max(Action.year_end))
-        .where(Action.territory_id == territory_id, Action.year_start.is_not(None))
-        .group_by(Action.year_start)).all()
-    years = {(today or date.today()).year}
-    for start, end in rows:
-        years.update(range(int(start), int(end or start) + 1))
-    return sorted(years, reverse=True)
 
 
 def commune_choices(session: Session, territory_id: int) -> list[tuple[str, str]]:

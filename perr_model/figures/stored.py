@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from decimal import Decimal
+from functools import cache
 from typing import Any, Callable
 
 import numpy as np
@@ -44,7 +45,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from .. import stored_figures  # noqa: F401 - the modules that declare the stored figures
 from ..schema import Axis, Territory, data_version, figure_summary, utcnow
+from . import places, registry
+from .registry import Published
 from .scope import Scope
 
 
@@ -269,40 +273,15 @@ def stored_at(session: Session, fn: Callable, *args, **kwargs) -> int | None:
 
 
 # --- what is stored --------------------------------------------------------------------------
+# Each figure says so above its definition (`@stored_figure`, figures/registry.py); the modules
+# that declare some are imported by perr_model/stored_figures.py.
 
-def published() -> dict[str, list[tuple[Callable, tuple]]]:
-    """The figures `refresh` stores: per territory × year (and all years), per territory, and
-    once. These are what the reading pages and the COPIL document show for a whole territory;
-    other calls (a commune, a quartier, one axis on the map) are computed when asked."""
-    from ..evaluation import progress
-    from . import coverage, gaps, money, places
-    return {
-        "scope": [
-            (coverage.headline, ()), (coverage.axis_table, ()),
-            (coverage.axis_commune_matrix, ("actions",)),
-            (coverage.axis_commune_matrix, ("amount",)),
-            (coverage.metric_by_place, (None, "actions")),
-            (coverage.metric_by_place, (None, "amount")),
-            (coverage.metric_by_place, (None, "posts")),
-            (gaps.angles_morts, ()), (gaps.commitments_without_action, ()),
-            (gaps.referential_tree, ()), (gaps.commitments, ()),
-            (money.state_posts_by_contrat, ()), (money.funding_by_funder, ()),
-            (money.state_posts, ()), (places.commune_frame, ()), (places.action_origins, ()),
-        ],
-        "territory": [
-            (places.territory_summary, ()), (places.territory_qpvs, ()),
-            (gaps.communes_with_commitments, ()), (places.action_years, ()),
-        ],
-        "axis": [  # per axis of the territory (the map's axis selector)
-            (coverage.metric_by_place, ("actions",)), (coverage.metric_by_place, ("amount",)),
-        ],
-        "territory_year": [
-            (progress.planned_vs_achieved, ()), (progress.by_year, ()),
-            (progress.planned_vs_achieved, ("axe",)),  # Évaluation's default grouping
-        ],
-        "once": [(places.territories, ()), (places.datasets, ()),
-                 (places.action_years, ())],  # the sidebar's years, on every page
-    }
+def published(per: str) -> list[Published]:
+    """The figures `refresh` stores, per territory × year (and all years) as a `Scope` or as
+    (territory, year), per axis, per territory, and once. These are what the reading pages and
+    the COPIL document show for a whole territory; other calls (a commune, a quartier) are
+    computed when asked."""
+    return registry.published(per)
 
 
 @dataclass
@@ -319,28 +298,37 @@ class RefreshReport:
 
 
 def _calls(session: Session):
-    from . import places
-    groups = published()
-    for fn, extra in groups["once"]:
-        yield fn, extra
+    """(fn, args) of every stored figure: `fn(session, *args)` is its definition."""
+    for fn, args, _ in _jobs(session):
+        yield fn, args
+
+
+def _jobs(session: Session):
+    """(fn, args, compute) of every stored figure; `compute()` gives `fn(session, *args)`
+    (per axis: from the batch that computes every axis at once)."""
+    for p in published("once"):
+        yield _job(session, p.fn, p.extra)
     for tid in session.execute(select(Territory.id).order_by(Territory.id)).scalars():
         tid = int(tid)
-        for fn, extra in groups["territory"]:
-            yield fn, (tid, *extra)
+        for p in published("territory"):
+            yield _job(session, p.fn, (tid, *p.extra))
         axes = session.execute(select(Axis.id).where(Axis.territory_id == tid)
                                .order_by(Axis.position, Axis.id)).scalars().all()
         for year in [None, *sorted(places.action_years(session, tid))]:
-            for fn, extra in groups["scope"]:
-                yield fn, (Scope(tid, year), *extra)
-            for axis_id in axes:
-                for fn, extra in groups["axis"]:
-                    yield fn, (Scope(tid, year), int(axis_id), *extra)
-            for fn, extra in groups["territory_year"]:
-                if fn.__name__ != "by_year":
-                    yield fn, (tid, year, *extra)
-        for fn, extra in groups["territory_year"]:
-            if fn.__name__ == "by_year":
-                yield fn, (tid, *extra)
+            scope = Scope(tid, year)
+            for p in published("scope"):
+                yield _job(session, p.fn, (scope, *p.extra))
+            for p in published("territory_year"):
+                yield _job(session, p.fn, (tid, year, *p.extra))
+            for p in published("axis"):
+                batch = cache(lambda p=p, scope=scope: p.batch(session, scope, *p.extra))
+                for axis_id in axes:
+                    yield (p.fn, (scope, int(axis_id), *p.extra),
+                           lambda b=batch, a=int(axis_id), absent=p.absent: b().get(a, absent))
+
+
+def _job(session: Session, fn: Callable, args: tuple):
+    return fn, args, lambda: fn(session, *args)
 
 
 def _upsert(session: Session, rows: list[dict]) -> None:
@@ -360,21 +348,11 @@ def _upsert(session: Session, rows: list[dict]) -> None:
 
 
 def _compute(session: Session, version: int) -> tuple[list[dict], int]:
-    from . import coverage
     rows, skipped, now = [], 0, utcnow()
-    by_axis: dict = {}   # map metrics of every axis, two queries per scope and measure
-    for fn, args in _calls(session):
+    for fn, args, compute in _jobs(session):
         try:
             k = key(fn, args)
-            if fn is coverage.metric_by_place and args[1] is not None:
-                scope, axis_id, measure = args
-                if (scope, measure) not in by_axis:
-                    by_axis[(scope, measure)] = coverage.metric_by_place_by_axis(
-                        session, scope, measure)
-                value = by_axis[(scope, measure)].get(axis_id, ({}, {}))
-            else:
-                value = fn(session, *args)
-            payload = dumps(value)
+            payload = dumps(compute())
         except NotStorable:
             skipped += 1
             continue
@@ -422,33 +400,34 @@ _lock = threading.Lock()
 _pending: dict[str, bool] = {}
 
 
-def refresh_later(url: str) -> None:
-    """Refresh in a background thread (one at a time per database; a write during a refresh
-    asks for one more). The figures stay exact meanwhile: the pages compute what is not
-    stored at the current version. Whatever a refresh raises is logged and the next write
-    asks again: a failure never leaves the database marked as being refreshed."""
+def refresh_later(url: str, open_store: Callable[[], Any]) -> None:
+    """Refresh the database `url` in a background thread (one at a time per database; a write
+    during a refresh asks for one more). `open_store()` gives the thread its own writable Store
+    of that database (`Store.background_writer`: this module opens no connection). The figures
+    stay exact meanwhile: the pages compute what is not stored at the current version.
+    Whatever a refresh raises is logged and the next write asks again: a failure never leaves
+    the database marked as being refreshed."""
     with _lock:
         if url in _pending:
             _pending[url] = True
             return
         _pending[url] = False
     try:
-        threading.Thread(target=_refresh_loop, args=(url,), name="perr-figures-refresh",
-                         daemon=True).start()
+        threading.Thread(target=_refresh_loop, args=(url, open_store),
+                         name="perr-figures-refresh", daemon=True).start()
     except BaseException:
         with _lock:
             _pending.pop(url, None)
         raise
 
 
-def _refresh_loop(url: str) -> None:
-    from ..store import Store
+def _refresh_loop(url: str, open_store: Callable[[], Any]) -> None:
     store, done = None, False
     try:
         while True:
             try:
                 if store is None:
-                    store = Store(url, read_only=False, refresh=False)
+                    store = open_store()
                 refresh(store.write_engine)
             except (OperationalError, DBAPIError) as exc:
                 # busy, or a serialisation failure: the next write or start retries

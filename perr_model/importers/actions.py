@@ -65,7 +65,7 @@ _FUNDER_PREFIXES = ("financement", "montant", "subvention", "credits")
 
 def field_choices() -> dict[str, str]:
     """Every target of a column, with its French label (for the mapping editor)."""
-    from ..editing import FIELD_LABELS
+    from ..vocabulary import FIELD_LABELS
     choices = {k: FIELD_LABELS[k] for k in SYNONYMS}
     for key, label in FUNDERS.items():
         choices[f"funding:{key}:approved"] = f"{label} (accordé)"
@@ -119,7 +119,6 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
 MAX_FILE_MB = 10         # a yearly programming is a few hundred rows: kilobytes
 MAX_UNZIPPED_MB = 100    # an XLSX is a zip: its content is bounded too (zip bombs)
 MAX_ROWS = 20_000
-MAX_CELL_CHARS = 32_767  # what a spreadsheet cell can hold
 
 
 def check_size(n_bytes: int) -> None:

@@ -24,9 +24,9 @@ from ..geo import geometry_columns
 from ..schema import Commune
 from ..store import Store, writing
 from ..textnorm import fold
+from .datasets import LICENCE, record_import, upsert_dataset
 from .geofile import GeoTable, read_geo_file
 
-LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 SHOWN_PER_SECTION = 10
 
 
@@ -112,13 +112,6 @@ def import_communes(engine: Engine | Store, path: str | Path,
         return report
 
 
-def record_import(session: Session, actor: Actor, entity: str, report: GeoImportReport) -> None:
-    from .. import history
-    history.record(session, actor, "import", entity, None,
-                   f"Import de « {report.file} » ({report.schema}) : {report.inserted} ajouté(s), "
-                   f"{report.updated} mis à jour")
-
-
 def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
     """Upsert the checked communes of `table` (bulk insert/update). Caller owns the commit."""
     report = GeoImportReport(table.file, "communes", table.schema.label, table.crs,
@@ -147,7 +140,6 @@ def load_communes(session: Session, table: GeoTable) -> GeoImportReport:
     if changed:
         session.execute(update(Commune), changed)
     report.inserted, report.updated = len(new_rows), len(changed)
-    from .embedded import upsert_dataset
     upsert_dataset(session, "geo-communes", title="Contours des communes",
                    source=f"{table.schema.label} – « {table.file} »", licence=LICENCE,
                    rows=session.scalar(select(func.count()).select_from(Commune)

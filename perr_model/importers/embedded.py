@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import settings
-from ..schema import Commune, ContratDeVille, Dataset, Pillar, Qpv, Territory
+from ..schema import Commune, ContratDeVille, Pillar, Qpv, Territory
+from .datasets import upsert_dataset
 
 
 def data_dir() -> Path:
@@ -200,16 +201,3 @@ def find_qpv_by_name(session: Session, name: str, commune: Commune) -> Qpv | Non
         if any(same_place_name(name, n) for n in names):
             return q
     return None
-
-
-def upsert_dataset(session: Session, key: str, **fields) -> Dataset:
-    row = session.scalars(select(Dataset).filter_by(key=key)).one_or_none()
-    if row is None:
-        row = Dataset(key=key, title=fields.get("title", key))
-        session.add(row)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    from ..schema import utcnow
-    row.loaded_at = utcnow()
-    session.flush()
-    return row

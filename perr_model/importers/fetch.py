@@ -28,7 +28,8 @@ from ..auth import Actor, require_admin
 from ..errors import ImportRefused, PerrError, UnknownSchema
 from ..geo import department_of
 from ..store import Store, writing
-from .communes import GeoImportReport, load_communes, record_import
+from .communes import GeoImportReport, load_communes
+from .datasets import record_import
 from .geofile import GeoTable, read_geo_file
 from .qpv import load_qpv, qpv_department
 

@@ -26,6 +26,7 @@ from .. import history
 from ..auth import Actor, require_admin
 from ..errors import ImportRefused
 from ..schema import ContratDeVille, FundingLine
+from .datasets import upsert_dataset
 
 KINDS = {"adultes-relais": "etat_adultes_relais", "fonjep": "etat_fonjep"}
 KIND_LABELS = {"adultes-relais": "postes adultes-relais", "fonjep": "postes FONJEP"}
@@ -283,7 +284,6 @@ def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *
          "amount_approved": r["amount"], "holder_name": r["holder_name"],
          "holder_siret": r["holder_siret"], "external_ref": r["id_poste"], "origin": "anct",
          "source": source, "is_synthetic": False} for r in rows])
-    from .embedded import upsert_dataset
     for year in years:
         upsert_dataset(session, f"anct_{kind}_{year}",
                        title=f"ANCT – {KIND_LABELS[kind]} {year}",

@@ -29,7 +29,8 @@ from ..geo import geometry_columns, parse
 from ..schema import Commune, Qpv, qpv_commune
 from ..store import Store, writing
 from ..textnorm import place_key
-from .communes import LICENCE, GeoImportReport, record_import
+from .communes import GeoImportReport
+from .datasets import LICENCE, record_import, upsert_dataset
 from .geofile import GeoTable, read_geo_file, split_list
 
 MIN_SHARE_FALLBACK = 0.2
@@ -100,7 +101,6 @@ def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:
             target.update(session.execute(select(Qpv.code, Qpv.id).where(Qpv.code.in_(chunk))).all())
     _write_links(session, records, target, set(protocol_rows))
     report.inserted, report.updated = len(inserts), len(updates)
-    from .embedded import upsert_dataset
     upsert_dataset(session, f"geo-qpv-{generation}", title=f"Périmètres des QPV ({generation})",
                    source=source, licence=LICENCE,
                    rows=session.scalar(select(func.count()).select_from(Qpv)

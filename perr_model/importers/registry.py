@@ -16,7 +16,8 @@ from ..errors import ImportRefused
 
 
 def communes(session: Session, actor: Actor, path, *, display_name: str | None = None):
-    from .communes import load_communes, record_import
+    from .communes import load_communes
+    from .datasets import record_import
     from .geofile import read_geo_file
     require_admin(actor)
     report = load_communes(session, read_geo_file(path, "communes", display_name))
@@ -25,7 +26,7 @@ def communes(session: Session, actor: Actor, path, *, display_name: str | None =
 
 
 def qpv(session: Session, actor: Actor, path, *, display_name: str | None = None):
-    from .communes import record_import
+    from .datasets import record_import
     from .geofile import read_geo_file
     from .qpv import load_qpv
     require_admin(actor)

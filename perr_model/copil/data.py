@@ -2,26 +2,24 @@
 commune), as a PDF to hand out and an XLSX of the same tables.
 
 No SQL and no aggregation here: `copil_data()` calls `perr_model.figures` (the same functions
-as the Couverture page) and this module only names and lays out what they return;
-`report_pdf.render_pdf()` draws the PDF, `render_xlsx()` writes the tables. Public-safe by
-construction: the figures never select a personal field.
+as the Couverture page) and this module only names what they return; `copil.pdf.render_pdf()`
+draws the PDF, `copil.xlsx.render_xlsx()` writes the tables. Public-safe by construction: the
+figures never select a personal field.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from .figures import Scope, coverage, gaps, money, places, summary
-from .figures.scope import resolve_commune, resolve_territory
-from .figures.stored import read
-from .schema import Territory
-from .textnorm import slugify
-from .vocabulary import origin_label, euros, fr_date, number, period_title
+from ..figures import Scope, coverage, gaps, money, places, summary
+from ..figures.scope import resolve_commune, resolve_territory
+from ..figures.stored import read
+from ..schema import Territory
+from ..vocabulary import origin_label, euros, fr_date, number, period_title
+from .evaluation import EvaluationSection, copil_evaluation
 
 YEAR_RULE = ("Année {year} : sont comptées les actions dont la période (année de début à "
              "année de fin) comprend {year}, non archivées. Les actions sans année renseignée "
@@ -69,7 +67,7 @@ class CopilData:
     @property
     def synthetic(self) -> bool:
         return bool(self.figures.get("synthetic"))
-    evaluation: object = None         # evaluation.copil.EvaluationSection (issue 15)
+    evaluation: EvaluationSection | None = None   # copil.evaluation (issue 15)
 
     @property
     def period(self) -> str:
@@ -156,7 +154,6 @@ def copil_data(session: Session, territory: str | int, year: int | None,
 
 def _evaluation(session: Session, scope):
     """The Évaluation section (perr_model.evaluation), for the same scope."""
-    from .evaluation.copil import copil_evaluation
     return copil_evaluation(session, scope.territory_id, scope.year, scope.commune_id)
 
 
@@ -178,90 +175,3 @@ def _sources(t: Territory, datasets: pd.DataFrame, origins: dict[str, int]) -> l
         out.append("Actions de la base : " + ", ".join(
             f"{number(n)} {origin_label(o)}" for o, n in origins.items()))
     return out
-
-
-# --- files ------------------------------------------------------------------------------------
-
-def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
-    """(sheet title, header, rows): the document's tables, numbers kept as numbers."""
-    return [
-        ("Synthèse", ["Synthèse"], [(data.summary,)]),
-        ("Chiffres clés", ["Indicateur", "Valeur"], [(lbl, raw) for lbl, _, raw in data.headline]),
-        ("Couverture par axe",
-         ["Axe", "Intitulé", "Objectifs opérationnels", "Objectifs couverts", "Engagements",
-          "Engagements avec action", "Actions", "Financements accordés aux actions (€)"],
-         [(r.code, r.title, r.objectives, r.objectives_covered, r.commitments,
-           r.commitments_covered, r.actions, r.amount_approved) for r in data.axes.itertuples()]),
-        ("Axes x communes", ["Axe"] + list(data.matrix.columns),
-         [(idx, *map(int, row)) for idx, row in zip(data.matrix.index, data.matrix.values)]),
-        ("Angles morts", ["Nature", "Référence", "Axe", "Rubrique ou commune", "N°",
-                          "Élément sans action"],
-         [(r.kind, r.reference, r.axe, r.groupe, r.numero, r.element)
-          for r in data.angles_morts.itertuples()]),
-        ("Engagements", ["Référence", "Commune", "Axe ou thème", "N°", "Engagement", "Actions",
-                         "Détail des actions"],
-         [(r.reference, r.commune, r.axe, r.numero, r.engagement, r.actions,
-           "\n".join(r.details))
-          for r in data.commitments.itertuples()]),
-        ("Financements des actions", ["Financeur", "Lignes", "Actions", "Montant demandé (€)",
-                                      "Montant accordé (€)"],
-         [(r.label, r.lines, r.actions, r.requested, r.approved)
-          for r in data.funding.itertuples()]),
-        ("Postes de l'État", ["Contrat de ville", "Nom", "Communes", "Adultes-relais (postes)",
-                              "Adultes-relais (€)", "FONJEP (postes)", "FONJEP (€)",
-                              "Total (€)"],
-         [(r.code, r.name, r.communes, r.adultes_relais_posts, r.adultes_relais,
-           r.fonjep_posts, r.fonjep, r.total) for r in data.posts.itertuples()]),
-        ("Sources", ["Source"], [(s,) for s in [data.year_rule, *data.sources]]),
-    ]
-
-
-def render_xlsx(data: CopilData, path) -> object:
-    """The document's tables, one sheet each."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from .exports.safe import append_row
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, header, rows in xlsx_sheets(data):
-        ws = wb.create_sheet(title)
-        append_row(ws, header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            append_row(ws, row)  # text as text, neutralised against formulas
-        for col in ws.iter_cols(min_row=2):
-            for cell in col:
-                if isinstance(cell.value, float):
-                    cell.number_format = "#,##0.00"
-    from .evaluation.copil import write_evaluation_sheets  # issue 15
-    write_evaluation_sheets(wb, data.evaluation)
-    wb.properties.title = f"COPIL {data.territory} {data.period.lower()}"
-    wb.properties.creator = "Tableau de bord PERR"
-    wb.save(path)
-    return path
-
-
-def build_copil(session: Session, territory: str | int, year: int | None, out: Path,
-                commune: str | None = None) -> tuple[Path, Path]:
-    """Write OUT.pdf and OUT.xlsx (same stem). Returns both paths."""
-    from .report_pdf import render_pdf
-    out = Path(out)
-    data = copil_data(session, territory, year, commune)
-    pdf_path = out if out.suffix.lower() == ".pdf" else out.with_suffix(".pdf")
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    pdf_path.write_bytes(render_pdf(data))
-    return pdf_path, render_xlsx(data, pdf_path.with_suffix(".xlsx"))
-
-
-def copil_bytes(session: Session, territory_id: int, year: int | None,
-                commune: str | None = None) -> tuple[bytes, bytes, str]:
-    """(pdf, xlsx, file stem) in memory, for the app's download buttons."""
-    from .report_pdf import render_pdf
-    data = copil_data(session, territory_id, year, commune)
-    buf = io.BytesIO()
-    render_xlsx(data, buf)
-    stem = (f"copil-{data.territory_slug}-{year or 'toutes-annees'}"
-            + (f"-{slugify(data.commune)}" if data.commune else ""))
-    return render_pdf(data), buf.getvalue(), stem

@@ -2,7 +2,7 @@
 functions as the Évaluation page (`model.indicators`, `progress.planned_vs_achieved`).
 
 Self-contained: `copil_evaluation` gathers the figures, `render_evaluation_section(pdf, data)`
-lays them out in the fpdf2 document (font "DejaVu", registered by report_pdf.render_pdf), and
+lays them out in the fpdf2 document (font "DejaVu", registered by copil.pdf.render_pdf), and
 `write_evaluation_sheets(wb, data)` adds two sheets to the workbook.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from . import model, progress
+from ..evaluation import model, progress
 
 FONT = "DejaVu"
 

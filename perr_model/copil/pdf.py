@@ -14,8 +14,9 @@ import matplotlib
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
-from .reports import ACTIONS_PER_COMMITMENT, ANGLE_TITLES, CopilData
-from .vocabulary import euros as fr_euros, fr_date, number as fr_number, plural
+from ..vocabulary import euros as fr_euros, fr_date, number as fr_number, plural
+from .data import ACTIONS_PER_COMMITMENT, ANGLE_TITLES, CopilData
+from .evaluation import render_evaluation_section
 
 matplotlib.use("Agg")
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -50,7 +51,7 @@ def render_pdf(data: CopilData) -> bytes:
     pdf.footer_text = f"COPIL {period} – {place} – document produit le {fr_date(data.generated)}"
     pdf.set_title(f"Document COPIL {period} – {place}")
     pdf.set_author("Tableau de bord PERR")
-    pdf.set_creator("perr_model.reports")
+    pdf.set_creator("Tableau de bord PERR")
     _cover(pdf, data, place)
     _headline(pdf, data)
     _axes(pdf, data)
@@ -58,7 +59,6 @@ def render_pdf(data: CopilData) -> bytes:
     _angles_morts(pdf, data)
     _commitments(pdf, data)
     _funding(pdf, data)
-    from .evaluation.copil import render_evaluation_section  # issue 15
     render_evaluation_section(pdf, data.evaluation)
     _sources(pdf, data)
     return bytes(pdf.output())

@@ -1,0 +1,66 @@
+"""The COPIL workbook: the document's tables, one sheet each, numbers kept as numbers, text
+neutralised against formulas; then the Évaluation sheets (`copil.evaluation`)."""
+from __future__ import annotations
+
+from ..exports.safe import append_row
+from .data import CopilData
+from .evaluation import write_evaluation_sheets
+
+
+def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
+    """(sheet title, header, rows): the document's tables, numbers kept as numbers."""
+    return [
+        ("Synthèse", ["Synthèse"], [(data.summary,)]),
+        ("Chiffres clés", ["Indicateur", "Valeur"], [(lbl, raw) for lbl, _, raw in data.headline]),
+        ("Couverture par axe",
+         ["Axe", "Intitulé", "Objectifs opérationnels", "Objectifs couverts", "Engagements",
+          "Engagements avec action", "Actions", "Financements accordés aux actions (€)"],
+         [(r.code, r.title, r.objectives, r.objectives_covered, r.commitments,
+           r.commitments_covered, r.actions, r.amount_approved) for r in data.axes.itertuples()]),
+        ("Axes x communes", ["Axe"] + list(data.matrix.columns),
+         [(idx, *map(int, row)) for idx, row in zip(data.matrix.index, data.matrix.values)]),
+        ("Angles morts", ["Nature", "Référence", "Axe", "Rubrique ou commune", "N°",
+                          "Élément sans action"],
+         [(r.kind, r.reference, r.axe, r.groupe, r.numero, r.element)
+          for r in data.angles_morts.itertuples()]),
+        ("Engagements", ["Référence", "Commune", "Axe ou thème", "N°", "Engagement", "Actions",
+                         "Détail des actions"],
+         [(r.reference, r.commune, r.axe, r.numero, r.engagement, r.actions,
+           "\n".join(r.details))
+          for r in data.commitments.itertuples()]),
+        ("Financements des actions", ["Financeur", "Lignes", "Actions", "Montant demandé (€)",
+                                      "Montant accordé (€)"],
+         [(r.label, r.lines, r.actions, r.requested, r.approved)
+          for r in data.funding.itertuples()]),
+        ("Postes de l'État", ["Contrat de ville", "Nom", "Communes", "Adultes-relais (postes)",
+                              "Adultes-relais (€)", "FONJEP (postes)", "FONJEP (€)",
+                              "Total (€)"],
+         [(r.code, r.name, r.communes, r.adultes_relais_posts, r.adultes_relais,
+           r.fonjep_posts, r.fonjep, r.total) for r in data.posts.itertuples()]),
+        ("Sources", ["Source"], [(s,) for s in [data.year_rule, *data.sources]]),
+    ]
+
+
+def render_xlsx(data: CopilData, path) -> object:
+    """The document's tables, one sheet each."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, header, rows in xlsx_sheets(data):
+        ws = wb.create_sheet(title)
+        append_row(ws, header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            append_row(ws, row)  # text as text, neutralised against formulas
+        for col in ws.iter_cols(min_row=2):
+            for cell in col:
+                if isinstance(cell.value, float):
+                    cell.number_format = "#,##0.00"
+    write_evaluation_sheets(wb, data.evaluation)
+    wb.properties.title = f"COPIL {data.territory} {data.period.lower()}"
+    wb.properties.creator = "Tableau de bord PERR"
+    wb.save(path)
+    return path
