@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import bcrypt
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import settings
 from .errors import AuthenticationFailed, PermissionDenied, ValidationFailed
-from .schema import ROLES, AuditLog, Commune, Territory, UserAccount
+from .schema import ROLES, AuditLog, Commune, SessionToken, Territory, UserAccount, utcnow
 
 ROLE_LABELS = {"admin": "Administrateur", "editor": "Éditeur (chef de projet)",
                "reader": "Lecteur"}
@@ -104,7 +104,6 @@ FAILED_MESSAGE = "Identifiant ou mot de passe incorrect (ou compte désactivé).
 
 
 def _now() -> datetime:
-    from .schema import utcnow
     return utcnow()
 
 
@@ -335,6 +334,16 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
     return account
 
 
+def revoke_account(session: Session, account_id: int, now: datetime | None = None) -> int:
+    """Every browser signed in to this account is signed out (a deactivated account): its
+    session tokens (perr_model/session_tokens.py) revoked."""
+    refuse_on_public()
+    done = session.execute(update(SessionToken).where(
+        SessionToken.account_id == account_id, SessionToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()))
+    return done.rowcount
+
+
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> None:
     actor = require_admin(fresh_actor(session, actor))
     account = _account(session, username)
@@ -342,7 +351,6 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> N
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
     account.active = active
     if not active:  # its signed-in browsers too, at once (perr_model/session_tokens.py)
-        from .session_tokens import revoke_account
         revoke_account(session, account.id)
     from .history import record
     record(session, actor, "update", "user_account", account.id,

@@ -111,10 +111,3 @@ def revoke(session: Session, *, token_id: int | None = None, token: str | None =
                     .values(revoked_at=now or utcnow()))
 
 
-def revoke_account(session: Session, account_id: int, now: datetime | None = None) -> int:
-    """Every browser signed in to this account is signed out (a deactivated account)."""
-    refuse_on_public()
-    done = session.execute(update(SessionToken).where(
-        SessionToken.account_id == account_id, SessionToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow()))
-    return done.rowcount

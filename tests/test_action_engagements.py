@@ -26,7 +26,7 @@ from perr_model.figures import Scope, coverage, gaps, stored
 from perr_model.history import action_history
 from perr_model.importers import actions as importer
 from perr_model.importers.embedded import load_embedded
-from perr_model.reports import copil_bytes
+from perr_model.copil.document import copil_bytes
 from perr_model.schema import Action, UserAccount
 from perr_model.store import Store, make_engine, write_session
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from perr_model.auth import Actor
 from perr_model.evaluation import exchange
-from perr_model.reports import copil_bytes
+from perr_model.copil.document import copil_bytes
 from perr_model.store import write_session
 
 ROOT = Path(__file__).resolve().parents[1]
