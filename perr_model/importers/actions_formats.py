@@ -133,11 +133,14 @@ def group_rows(rows: list[tuple[int, dict]]) -> list[tuple[list[int], dict, list
     """Long format: [(line, data of one row)] → [(lines, data of one action, problems)], the
     funding lines of its rows added up in file order. A value of the action that differs from
     one row to another is a problem (named with both lines); an empty cell takes the value of
-    the other rows."""
+    the other rows (a row without year joins the one action of that title and porteur)."""
     groups: dict[tuple, list] = {}
     out: list[list] = []
     for line, data in rows:
         key = _row_key(data)
+        if key is not None and key[0] == "key" and not key[3]:
+            same = [k for k in groups if k[:3] == key[:3]]
+            key = same[0] if len(same) == 1 else key
         if key is None and out and not _names_an_action(data):
             group = out[-1]  # a continuation row: only its funder's cells are filled
         elif key is not None and key in groups:
@@ -174,12 +177,14 @@ def _merge(group: list, line: int, data: dict) -> None:
 # --- wide format: a bare funder word, from its cells ----------------------------------------------
 
 _INSEE = re.compile(r"\d[\dAB]\d{3}")
+_PLACE_HEADERS = ("commune", "communes")  # codes under these are places, never money
 
 
 def money_columns(guesses: dict[str, str | None], table) -> dict[str, str | None]:  # noqa: ANN001
     """A column headed by a bare funder word that is also a field (« Ville », « Commune »,
-    « État ») holds money when every filled cell is an amount and no cell looks like an INSEE
-    code (or another column is already the field): then it is that funder's approved amount."""
+    « État ») holds money when every filled cell is an amount and not every cell looks like an
+    INSEE code (5 digits: money too under « Ville » when another column holds the communes):
+    then it is that funder's approved amount."""
     from ..editing import parse_amount
     out = dict(guesses)
     for header, target in guesses.items():
@@ -187,14 +192,15 @@ def money_columns(guesses: dict[str, str | None], table) -> dict[str, str | None
         funder = funder_key(key)
         if funder is None or (target or "").startswith(("funding:", "group:", "line:")):
             continue
-        cells = [c for c in table[header].tolist() if c is not None and str(c).strip()]
+        cells = [c for c in table[header].tolist()
+                 if c is not None and c == c and str(c).strip()]  # c == c: not NaN
         try:
             amounts = bool(cells) and all(parse_amount(c) is not None for c in cells)
         except ValueError:
             amounts = False
         codes = all(_INSEE.fullmatch(str(c).strip()) for c in cells)
         taken = [h for h, t in guesses.items() if h != header and t == target]
-        if amounts and (not codes or taken or target is None):
+        if amounts and (not codes or (key not in _PLACE_HEADERS and (taken or target is None))):
             out[header] = f"funding:{funder}:approved"
     return out
 

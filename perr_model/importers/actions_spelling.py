@@ -84,14 +84,14 @@ def status_code(value) -> str | None:  # noqa: ANN001
     return None
 
 
-_AXIS = re.compile(r"(?:axe\s*)?(?:n\s*)?(\d{1,2})(?:\s.*)?")
+_AXIS = re.compile(r"(?:axe\s*)?(?:n[o ]?\s*)?(\d{1,2})(?:\s.*)?")
 
 
 def axis_item(item):  # noqa: ANN001
     """« Axe 1 », « axe 1 », « Axe n° 1 – Emploi », « 1 » → « 1 »; a title is left as it is."""
     if not isinstance(item, str):
         return item
-    m = _AXIS.fullmatch(fold(item))
+    m = _AXIS.fullmatch(fold(item).replace("°", " "))
     return m.group(1) if m else item
 
 
