@@ -30,9 +30,9 @@ t2.download_button("Modèle : une ligne par financeur (CSV)",
                    importer.to_csv_template("long").encode("utf-8-sig"),
                    "modele-programmation-lignes.csv", "text/csv")
 
-done_before = st.session_state.get("import_done")
-if done_before:  # what the last import wrote, shown until another file is chosen
-    summary, written = done_before
+
+def show_done(summary: str, written: list) -> None:
+    """What the last import wrote, each action with a button that opens it in the form."""
     st.success(md(summary), icon=":material/check_circle:")
     if written:
         st.markdown(f"**Actions écrites** ({len(written)})")
@@ -46,6 +46,8 @@ if done_before:  # what the last import wrote, shown until another file is chose
         if len(written) > 100:
             st.caption(f"… et {len(written) - 100} autres : voir la page Actions.")
 
+
+done_box = st.container()  # above the file field, shown until another file is chosen
 max_mb = st.get_option("server.maxUploadSize")
 upload = st.file_uploader(
     "Fichier de programmation (XLSX ou CSV)", type=["xlsx", "csv"],
@@ -53,6 +55,9 @@ upload = st.file_uploader(
     help=f"Glissez-déposez le fichier ou cliquez sur le bouton pour le choisir ; "
          f"{max_mb} Mo au plus.")
 if upload is None:
+    if st.session_state.get("import_done"):
+        with done_box:
+            show_done(*st.session_state.import_done)
     st.stop()
 st.session_state.pop("import_done", None)
 try:
@@ -109,10 +114,9 @@ c3.metric("Refusées", len(report.problems))
 if report.problems:
     st.error("Lignes refusées : corrigez le fichier (ou la correspondance) puis rechargez-le. "
              "Rien ne sera écrit tant qu'une ligne est refusée.")
-    tables.table(pd.DataFrame([(f"Ligne {n}", ref, why) for n, ref, why in report.problems],
-                              columns=["line", "ref", "why"]),
-                 {"line": "Ligne", "ref": "Référence", "why": "Motif"},
-                 caption=f"Lignes refusées ({len(report.problems)})", hide_empty=False)
+    tables.table(pd.DataFrame(report.refused_rows(), columns=["line", "action", "why"]),
+                 {"line": "Ligne", "action": "Action", "why": "Motif"},
+                 caption=f"Lignes refusées ({len(report.problems)})")
     st.stop()
 existing = "update"
 if report.existing:

@@ -70,9 +70,9 @@ def test_dry_run_shows_the_rows_already_present_and_what_would_change(store):
     assert changes == [
         "Titre : Soutien scolaire → Soutien scolaire !",
         "Porteur : Association Étoile → Association Etoile",
-        "Financements : CAF 2022 : 300\u00a0€ accordés ; État – crédits politique de la ville "
-        "(P147) 2022 : 1\u202f234,50\u00a0€ accordés → CAF 2022 : 300\u00a0€ accordés ; "
-        "État – crédits politique de la ville (P147) 2022 : 1\u202f500\u00a0€ accordés"]
+        "Financements : État – crédits politique de la ville (P147) 2022 : 1\u202f234,50\u00a0€ "
+        "accordés → État – crédits politique de la ville (P147) 2022 : 1\u202f500\u00a0€ "
+        "accordés"]  # the CAF line does not change: not shown
     assert [c for *_, c in report.existing[1:]] == [[], []]
     assert "aucune différence" in report.lines()[2]
     assert _state(engine) == before
@@ -100,11 +100,12 @@ def test_another_porteur_or_year_is_another_action(store):
     _import(engine, NO_REF)
     other = ("Intitulé de l'action;Porteur;Communes;Année\n"
              "Soutien scolaire;Centre social Lamartine;Champigny;2022\n"
-             "Jardin partagé;Régie de quartier;94033;2024\n")
+             "Jardin partagé;Régie de quartier;94033;2024\n"
+             "Jardin partagé 2;Régie de quartier;94033;2022\n")  # close, but another number
     report = _import(engine, other)
-    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
     with engine.connect() as c:
-        assert c.execute(text("select count(*) from action")).scalar() == 5
+        assert c.execute(text("select count(*) from action")).scalar() == 6
 
 
 def test_two_candidates_are_refused_naming_them(store):

@@ -186,8 +186,8 @@ def test_import_page_dry_run_then_import(app):
     at.file_uploader[0].set_value(("prog.csv", bad.encode("cp1252"), "text/csv"))
     at = app.rerun(at)
     reasons = html_tables(at)[-1]
-    assert list(reasons.columns) == ["Ligne", "Référence", "Motif"] and not at.button
-    assert reasons.values.tolist()[0][:2] == ["Ligne 3", "I-2"]
+    assert list(reasons.columns) == ["Ligne", "Action", "Motif"] and not at.button
+    assert reasons.values.tolist()[0][:2] == ["Ligne 3", "I-2 — Ailleurs"]
     assert "Fontenay" in reasons.values.tolist()[0][2]
     at.file_uploader[0].set_value(("prog.csv", good.encode("cp1252"), "text/csv"))
     at = app.rerun(at)

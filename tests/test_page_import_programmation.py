@@ -35,9 +35,9 @@ def test_ignored_columns_and_reasons_are_shown_before_any_write(app):
                            "Montant accordé (ligne du financeur)"]
     assert len(at.dataframe) == 1  # the reasons are no canvas grid
     reasons = html_tables(at)[-1]
-    assert list(reasons.columns) == ["Ligne", "Référence", "Motif"]
-    (line, ref, why), = reasons.values.tolist()
-    assert (line, ref) == ("Ligne 4", "")
+    assert list(reasons.columns) == ["Ligne", "Action", "Motif"]
+    (line, action, why), = reasons.values.tolist()
+    assert (line, action) == ("Ligne 4", "Médiation")
     assert why == ("L'année de début est obligatoire. Date de début : « 2022-13-01 » n'est pas une date (JJ/MM/AAAA). "
                    "Commune inconnue : « <b>Nulle</b> » (code INSEE attendu).")
     html = next(el.proto.body for el in at.get("html") if "Motif" in el.proto.body)

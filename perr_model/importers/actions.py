@@ -206,6 +206,12 @@ class ActionsReport:
     existing: list[tuple[int, str, str, str, list[str]]] = field(default_factory=list)
     existing_mode: str = "update"  # or "skip": what the write does with those rows
     skipped: int = 0
+    titles: dict[int, str] = field(default_factory=dict)  # first line → the row's title
+
+    def refused_rows(self) -> list[tuple[str, str, str]]:
+        """The refused rows as people read them: (« Ligne 4 », the action, why)."""
+        return [(f"Ligne {n}", " — ".join(x for x in (ref, self.titles.get(n)) if x), why)
+                for n, ref, why in self.problems]
 
     def lines(self) -> list[str]:
         out = [f"Colonnes ignorées (non reconnues) : {', '.join(self.ignored_columns)}."
@@ -269,6 +275,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
     for line, data, notes in action_rows(df, mapping):
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
+        report.titles[line] = re.sub(r"[\x00-\x1f\x7f]", "", str(data.get("title") or ""))
         try:
             existing, how, terr, clean = _plan_row(session, actor, data, notes, territory_id,
                                                    seen, line)

@@ -2,13 +2,14 @@
 
 By its reference when the row has one; otherwise by the natural key — territory, title
 (`textnorm.title_key`), porteur, first year — and, when no action has that key, by a
-similar title and porteur (difflib ratio ≥ SIMILARITY) among the actions of the same
-territory and first year. Two candidates or more: the row is refused, naming them.
+similar title and porteur (difflib ratio ≥ SIMILARITY, the same numbers) among the actions of
+the same territory and first year. Two candidates or more: the row is refused, naming them.
 `differences` says what an update would change, field by field (« Titre : a → b »).
 """
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -54,7 +55,9 @@ def find_existing(session: Session, territory_id: int | None, data: dict,
 
 
 def _similar(a: str, b: str) -> bool:
-    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= SIMILARITY
+    """Close spellings of one text; never two numbers apart (« Atelier 1 », « Atelier 2 »)."""
+    return a == b or (re.findall(r"\d+", a) == re.findall(r"\d+", b)
+                      and difflib.SequenceMatcher(None, a, b).ratio() >= SIMILARITY)
 
 
 # --- what an update would change ------------------------------------------------------------------
@@ -65,6 +68,10 @@ def differences(existing: Action, clean: dict) -> list[str]:
     from ..editing import FIELD_LABELS, SCALAR_FIELDS, snapshot
     old, new = snapshot(existing), _as_snapshot(clean)
     out = []
+    if "funding" in new:  # only the lines that change: removed → added
+        kept = [line for line in new["funding"] if line in old["funding"]]
+        old["funding"] = [line for line in old["funding"] if line not in kept]
+        new["funding"] = [line for line in new["funding"] if line not in kept]
     for name in SCALAR_FIELDS + ("communes", "qpvs", "axes", "objectives", "funding"):
         if name in new and new[name] != old.get(name):
             out.append(f"{FIELD_LABELS[name]} : {_shown(existing, name, old.get(name), True)}"
@@ -96,7 +103,7 @@ def _shown(source, name: str, value, is_action: bool) -> str:  # noqa: ANN001
     """A value as a person reads it (names, labels, French dates and euros); « (vide) »."""
     from .. import vocabulary as v
     if value in (None, "", []):
-        return "(vide)"
+        return "(aucun)" if name == "funding" else "(vide)"
     objects = getattr(source, name, None) if is_action else source.get(name)
     if name == "communes":
         return ", ".join(sorted(c.name for c in objects))
@@ -107,7 +114,7 @@ def _shown(source, name: str, value, is_action: bool) -> str:  # noqa: ANN001
     if name == "qpvs":
         return ", ".join(value)
     if name == "funding":
-        return " ; ".join(_line(f, y, r, a) for f, y, r, a in value)
+        return " ; ".join(_line(f, y, r, a) for f, y, r, a in value) or "(aucun)"
     if name == "status":
         return v.status_label(value)
     if name in ("start_date", "end_date"):
