@@ -20,19 +20,6 @@ from ..schema import Commune
 from ..textnorm import fold, place_key
 from .actions_formats import funder_key
 
-STATUS_WORDS: dict[str, tuple[str, ...]] = {
-    "en_projet": ("en projet", "projet", "a l etude", "envisage", "envisagee",
-                  "en preparation", "a venir"),
-    "programmee": ("programme", "programmee", "programmes", "programmees", "prevu", "prevue",
-                   "prevus", "prevues", "planifie", "planifiee", "valide", "validee"),
-    "en_cours": ("en cours", "encours", "en cours de realisation", "demarre", "demarree",
-                 "commence", "commencee"),
-    "terminee": ("termine", "terminee", "termines", "terminees", "acheve", "achevee",
-                 "realise", "realisee", "fini", "finie", "cloture", "cloturee", "solde",
-                 "soldee"),
-    "abandonnee": ("abandonne", "abandonnee", "abandonnes", "abandonnees", "annule",
-                   "annulee", "arrete", "arretee", "non realise", "non realisee"),
-}
 QPV_SIMILARITY = 0.8  # difflib ratio of two quartier keys taken for the same quartier
 
 
@@ -76,7 +63,7 @@ def _years_from_dates(data: dict) -> None:
 
 def status_code(value) -> str | None:  # noqa: ANN001
     """« Terminé », « TERMINÉE », « prévue », « En cours »… → the status key, None if unknown."""
-    from ..vocabulary import STATUS_LABELS
+    from ..vocabulary import STATUS_LABELS, STATUS_WORDS
     key = fold(str(value))
     for code, words in STATUS_WORDS.items():
         if key in words or key == code.replace("_", " ") or key == fold(STATUS_LABELS[code]):
