@@ -269,6 +269,8 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
     if "title" not in mapping.values() and "reference" not in mapping.values():
         raise ImportRefused("Aucune colonne « titre » ni « référence » reconnue : vérifiez "
                             "la correspondance des colonnes.")
+    for cache in ("perr_import_communes", "perr_import_actions"):  # filled while planning
+        session.info.pop(cache, None)
     report = ActionsReport(rows=len(df), existing_mode=existing_mode,
                            ignored_columns=[h for h, t in mapping.items() if not t])
     plan, seen = [], {}  # reference, natural key or ("id", action id) → first line
