@@ -117,9 +117,6 @@ def _import(importer: str, path: str, actor: Actor | None = None, **options) -> 
         raise
     finally:
         store.dispose()
-    ignored = getattr(report, "ignored_columns", None)
-    if ignored:
-        print("Colonnes ignorées (non reconnues) : " + ", ".join(ignored))
     print("\n".join(report.lines()))
     return 1 if getattr(report, "problems", None) else 0
 
@@ -248,14 +245,20 @@ def import_qpv(args: argparse.Namespace) -> int:
     return _import("qpv", args.file)
 
 
+EXISTING = {"mettre-a-jour": "update", "ignorer": "skip"}  # --existantes → importer option
+
+
 @command("import actions", "importe une programmation annuelle (XLSX ou CSV)",
          arg("file", metavar="FICHIER", help="fichier XLSX ou CSV"),
          arg("--territory", metavar="TERRITOIRE", help="territoire (slug ou nom)"),
          arg("--dry-run", action="store_true", help="vérifie sans rien écrire"),
+         arg("--existantes", choices=list(EXISTING), default="mettre-a-jour",
+             help="actions déjà présentes (même référence, ou même titre, porteur et année) : "
+                  "les mettre à jour avec le fichier, ou ignorer leurs lignes"),
          arg("--user", metavar="AUTEUR", default="cli", help="auteur inscrit dans l'historique"))
 def import_actions(args: argparse.Namespace) -> int:
     return _import("actions", args.file, Actor.system(args.user), territory=args.territory,
-                   dry_run=args.dry_run)
+                   dry_run=args.dry_run, existing=EXISTING[args.existantes])
 
 
 @command("import posts", "importe les postes adultes-relais ou FONJEP (fichiers JSON de l'ANCT)",

@@ -32,3 +32,9 @@ def same_place_name(a: str, b: str) -> bool:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def title_key(text: str | None) -> str:
+    """Key for comparing titles typed twice (an action re-imported without its reference):
+    accents, case, punctuation and spacing ignored; '' for no title."""
+    return re.sub(r"[^a-z0-9 ]", "", fold(text or "")).strip()

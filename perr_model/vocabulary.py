@@ -20,6 +20,20 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 
 STATUS_LABELS = {"en_projet": "En projet", "programmee": "Programmée", "en_cours": "En cours",
                  "terminee": "Terminée", "abandonnee": "Abandonnée"}
+# Words people type for each status (folded: no accent, lower case), read by the importer.
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "en_projet": ("en projet", "projet", "a l etude", "envisage", "envisagee",
+                  "en preparation", "a venir"),
+    "programmee": ("programme", "programmee", "programmes", "programmees", "prevu", "prevue",
+                   "prevus", "prevues", "planifie", "planifiee", "valide", "validee"),
+    "en_cours": ("en cours", "encours", "en cours de realisation", "demarre", "demarree",
+                 "commence", "commencee"),
+    "terminee": ("termine", "terminee", "termines", "terminees", "acheve", "achevee",
+                 "realise", "realisee", "fini", "finie", "cloture", "cloturee", "solde",
+                 "soldee"),
+    "abandonnee": ("abandonne", "abandonnee", "abandonnes", "abandonnees", "annule",
+                   "annulee", "arrete", "arretee", "non realise", "non realisee"),
+}
 # Status → progress (%) for the planned-vs-achieved roll-up; abandoned actions are left out.
 STATUS_PROGRESS = {"en_projet": 0, "programmee": 10, "en_cours": 50, "terminee": 100}
 

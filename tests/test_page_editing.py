@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from editing_support import PASSWORD, places_url  # noqa: F401 - fixture
-from page_support import APP, territory_id
+from page_support import APP, html_tables, territory_id
 from perr_model import editing
 from perr_model.auth import Actor, actor_for
 from perr_model.schema import Action, UserAccount
@@ -199,7 +199,10 @@ def test_import_page_dry_run_then_import(app):
     bad = good + "I-2;Ailleurs;94033;2022\n"
     at.file_uploader[0].set_value(("prog.csv", bad.encode("cp1252"), "text/csv"))
     at = app.rerun(at)
-    assert "Fontenay" in at.dataframe[-1].value.to_csv() and not at.button
+    reasons = html_tables(at)[-1]
+    assert list(reasons.columns) == ["Ligne", "Action", "Motif"] and not at.button
+    assert reasons.values.tolist()[0][:2] == ["Ligne 3", "I-2 — Ailleurs"]
+    assert "Fontenay" in reasons.values.tolist()[0][2]
     assert any(e.value.startswith("Lignes refusées : corrigez le fichier") for e in at.error)
     at.file_uploader[0].set_value(("prog.csv", good.encode("cp1252"), "text/csv"))
     at = app.rerun(at)

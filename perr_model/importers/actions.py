@@ -22,7 +22,10 @@ from ..editing import check_links, create_action, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
 from ..exports.safe import control_refusal, import_text, looks_binary
 from ..schema import FUNDERS, Action, Commune
-from ..textnorm import fold
+from ..textnorm import fold, title_key
+from . import actions_formats as formats
+from .actions_match import differences, find_existing
+from .actions_spelling import spell
 
 # The engagements column (docs/actions-format.md): references "E-94017-1-3" separated by " ; ".
 ENGAGEMENT_HEADERS = ("engagements", "engagement", "engagements des communes",
@@ -60,7 +63,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "beneficiaries_achieved": ("beneficiaires realises", "nombre de beneficiaires realises",
                                "nb beneficiaires realises"),
 }
-_FUNDER_PREFIXES = ("financement", "montant", "subvention", "credits")
 
 
 def field_choices() -> dict[str, str]:
@@ -70,7 +72,7 @@ def field_choices() -> dict[str, str]:
     for key, label in FUNDERS.items():
         choices[f"funding:{key}:approved"] = f"{label} (accordé)"
         choices[f"funding:{key}:requested"] = f"{label} (demandé)"
-    return choices
+    return choices | formats.long_labels()
 
 
 _GROUP = re.compile(r"(financeur|montant demande|montant accorde|annee financement) (\d+)")
@@ -87,28 +89,18 @@ def guess_field(header: str) -> str | None:
     for name, synonyms in SYNONYMS.items():
         if key in synonyms:
             return name
-    return _guess_funder(key)
+    return formats.long_field(key) or formats.funder_of_header(key)
 
 
-def _guess_funder(key: str) -> str | None:
-    kind = "approved"
-    for suffix, k in ((" demande", "requested"), (" sollicite", "requested"),
-                      (" accorde", "approved"), (" attribue", "approved")):
-        if key.endswith(suffix):
-            key, kind = key[: -len(suffix)].strip(), k
-    for prefix in _FUNDER_PREFIXES:
-        if key.startswith(prefix + " "):
-            key = key[len(prefix) + 1:].strip()
-    for funder, label in FUNDERS.items():
-        if key in (funder.replace("_", " "), fold(label)):
-            return f"funding:{funder}:{kind}"
-    return None
-
-
-def guess_mapping(headers: list[str]) -> dict[str, str | None]:
+def guess_mapping(headers: list[str], table: pd.DataFrame | None = None
+                  ) -> dict[str, str | None]:
+    """Header → target. With the `table`, a column headed by a bare funder word (« Ville »,
+    « État ») that holds amounts is that funder's money (actions_formats.money_columns)."""
+    guesses = {h: guess_field(h) for h in headers}
+    if table is not None:
+        guesses = formats.money_columns(guesses, table)
     mapping, taken = {}, set()
-    for h in headers:
-        target = guess_field(h)
+    for h, target in guesses.items():
         mapping[h] = target if target not in taken else None
         taken.add(target)
     return mapping
@@ -216,15 +208,34 @@ class ActionsReport:
     written: bool = False
     # after writing: (action id, reference, title, "créée" / "mise à jour"), in file order
     written_actions: list[tuple[int, str, str, str]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    # rows already in the base: (line, reference, title, how recognised, differences)
+    existing: list[tuple[int, str, str, str, list[str]]] = field(default_factory=list)
+    existing_mode: str = "update"  # or "skip": what the write does with those rows
+    skipped: int = 0
+    titles: dict[int, str] = field(default_factory=dict)  # first line → the row's title
+
+    def refused_rows(self) -> list[tuple[str, str, str]]:
+        """The refused rows as people read them: (« Ligne 4 », the action, why)."""
+        return [(f"Ligne {n}", " — ".join(x for x in (ref, self.titles.get(n)) if x), why)
+                for n, ref, why in self.problems]
 
     def lines(self) -> list[str]:
-        out = [f"{self.rows} ligne(s) lue(s) : {len(self.to_create)} action(s) à créer, "
-               f"{len(self.to_update)} à mettre à jour (par leur référence)."]
+        out = [f"Colonnes ignorées (non reconnues) : {', '.join(self.ignored_columns)}."
+               ] if self.ignored_columns else []
+        out += [f"{self.rows} ligne(s) lue(s) : {len(self.to_create)} action(s) à créer, "
+                f"{len(self.to_update)} déjà présente(s) "
+                + ("(mises à jour)." if self.existing_mode == "update" else "(ignorées).")]
+        out += [f"Ligne {n} ({ref or 'sans référence'}) déjà présente ({how}) : "
+                + ("; ".join(changes) if changes else "aucune différence") + "."
+                for n, ref, _title, how, changes in self.existing]
         out += [f"Ligne {n} ({ref or 'sans référence'}) refusée : {why}"
                 for n, ref, why in self.problems]
         if self.written:
             out.append(f"Écrit : {self.created} créée(s), {self.updated} mise(s) à jour, "
-                       f"{self.unchanged} inchangée(s).")
+                       f"{self.unchanged} inchangée(s)"
+                       + (f", {self.skipped} ignorée(s) (déjà présentes)." if self.skipped
+                          else "."))
         elif not self.problems:
             out.append("Aucune ligne refusée : le fichier peut être importé.")
         else:
@@ -245,59 +256,50 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
         elif target.startswith("group:"):
             _, n, part = target.split(":")
             funding.setdefault(f"#{n}", {})[part] = value
+        elif target.startswith("line:"):  # the long format: this row's one funder
+            funding.setdefault("#line", {})[target.split(":")[1]] = value
         else:
             data[target] = value
-    if any(t and t.startswith(("funding:", "group:")) for t in mapping.values()):
+    if any(t and t.startswith(("funding:", "group:", "line:")) for t in mapping.values()):
         data["funding"] = [f for f in funding.values() if any(v not in (None, "") for v in
                                                               f.values())]
     return data
 
 
 def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
-                mapping: dict[str, str | None], territory_id: int | None = None
+                mapping: dict[str, str | None], territory_id: int | None = None,
+                existing_mode: str = "update"
                 ) -> tuple[ActionsReport, list[tuple[int, dict, int, int | None]]]:
     """Validate every row (nothing written). Returns the report and the rows to write as
-    (line, data, territory_id, existing action id)."""
+    (line, data, territory_id, existing action id): a row is an action already present when
+    its reference is, or without reference by its natural key (actions_match)."""
     if "title" not in mapping.values() and "reference" not in mapping.values():
         raise ImportRefused("Aucune colonne « titre » ni « référence » reconnue : vérifiez "
                             "la correspondance des colonnes.")
-    report, plan, seen = ActionsReport(rows=len(df)), [], {}
-    for line, row in enumerate(df.to_dict("records"), 2):  # line 1 holds the headers
-        data = row_data(row, mapping)
+    for cache in ("perr_import_communes", "perr_import_actions"):  # filled while planning
+        session.info.pop(cache, None)
+    report = ActionsReport(rows=len(df), existing_mode=existing_mode,
+                           ignored_columns=[h for h, t in mapping.items() if not t])
+    plan, seen = [], {}  # reference, natural key or ("id", action id) → first line
+    for line, data, notes, refused in action_rows(df, mapping):
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
+        report.titles[line] = re.sub(r"[\x00-\x1f\x7f]", "", str(data.get("title") or ""))
         try:
-            refused = control_refusal(row, [h for h, t in mapping.items() if t and h in row])
             if refused:  # before any query (PostgreSQL cannot compare NUL)
                 raise ValidationFailed(refused + ".")
-            if ref and ref in seen:
-                raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
-            existing = session.scalars(select(Action).where(Action.reference == ref)
-                                       ).one_or_none() if ref else None
-            terr = _territory(session, data, existing, territory_id)
-            if existing is not None:
-                if existing.territory_id != terr:
-                    raise ValidationFailed("cette référence appartient à un autre territoire.")
-                check_scope(session, actor, existing.territory_id,
-                            {c.id for c in existing.communes})
-            else:
-                for required in ("title", "year_start", "communes"):
-                    data.setdefault(required, None)
-            clean = validate(session, data, terr, year_required=existing is None
-                             or existing.year_start is not None)
-            if terr is None:
-                raise ValidationFailed("territoire introuvable : indiquez les codes INSEE des "
-                                       "communes (ou choisissez le territoire).")
-            if "communes" in clean:
-                check_scope(session, actor, terr, {c.id for c in clean["communes"]})
-            check_engagements(session, actor, clean, existing)
+            existing, how, terr, clean = _plan_row(session, actor, data, notes, territory_id,
+                                                   seen, line)
         except PerrError as exc:
             shown = re.sub(r"[\x00-\x1f\x7f]", "", ref or "")
             report.problems.append((line, shown, str(exc).replace("Saisie refusée : ", "")))
             continue
-        if ref:
-            seen[ref] = line
-        (report.to_update if existing else report.to_create).append(ref or data.get("title"))
+        if existing is None:
+            report.to_create.append(ref or data.get("title"))
+        else:
+            report.to_update.append(existing.reference)
+            report.existing.append((line, existing.reference, existing.title, how,
+                                    differences(existing, clean)))
         plan.append((line, data, terr, existing.id if existing else None))
     return report, plan
 
@@ -307,6 +309,94 @@ def check_engagements(session: Session, actor: Actor, clean: dict,
     """The row's engagements (read by editing.validate: unknown reference refused) against
     the editor's communes and the row's communes (PermissionDenied / ValidationFailed)."""
     check_links(session, actor, clean, existing)
+
+
+def action_rows(df: pd.DataFrame, mapping: dict[str, str | None]
+                ) -> list[tuple[int, dict, list[str], str | None]]:
+    """(first line, data of one action, problems found putting it together, refusal for
+    control characters in one of its lines or None): one row each, or in the long format the
+    rows of one action grouped (actions_formats.group_rows)."""
+    read = [h for h, target in mapping.items() if target]
+    records = list(enumerate(df.to_dict("records"), 2))  # line 1: the headers
+    controls = {line: control_refusal(row, [h for h in read if h in row])
+                for line, row in records}
+    rows = [(line, row_data(row, mapping)) for line, row in records]
+    if not formats.is_long(mapping):
+        return [(line, data, [], controls[line]) for line, data in rows]
+    return [(lines[0], data, notes, _first(controls[n] for n in lines))
+            for lines, data, notes in formats.group_rows(rows)]
+
+
+def _first(values):  # noqa: ANN001, ANN202
+    return next((v for v in values if v), None)
+
+
+def _plan_row(session, actor, data, notes, territory_id, seen, line):  # noqa: ANN001, ANN202
+    """One action of the file: (existing action or None, how it was recognised, territory,
+    validated values), or a PerrError saying why the row is refused."""
+    ref = data["reference"]
+    if ref and ref in seen:
+        raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
+    if ref and ref.upper().startswith(formats.EXAMPLE_PREFIX + "-"):
+        raise ValidationFailed("ligne d'exemple du modèle : remplacez-la par vos actions ou "
+                               "supprimez-la.")
+    existing = session.scalars(select(Action).where(Action.reference == ref)
+                               ).one_or_none() if ref else None
+    notes = notes + spell(session, data, territory_id or (existing.territory_id if existing
+                                                          else None))
+    terr = _territory(session, data, existing, territory_id)
+    how, key = ("même référence" if existing else None), None
+    if existing is None and not ref:
+        match = find_existing(session, terr, data, _year(data))
+        existing, how = (match.action, match.how) if match else (None, None)
+    if existing is not None:
+        if ("id", existing.id) in seen:
+            raise ValidationFailed(f"même action déjà présente que la ligne "
+                                   f"{seen['id', existing.id]} du fichier ({how}).")
+        if existing.territory_id != terr:
+            raise ValidationFailed("cette référence appartient à un autre territoire.")
+        check_scope(session, actor, existing.territory_id, {c.id for c in existing.communes})
+    else:
+        for required in ("title", "year_start", "communes"):
+            data.setdefault(required, None)
+        key = ("key", terr, title_key(data.get("title")), title_key(data.get("holder_name")),
+               _year(data))
+        if not ref and key in seen:
+            raise ValidationFailed(f"même titre, porteur et année que la ligne {seen[key]} du "
+                                   "fichier : une ligne par action (ou indiquez leurs "
+                                   "références).")
+    clean = _validated(session, data, terr, existing, notes)
+    if terr is None:
+        raise ValidationFailed("territoire introuvable : indiquez les codes INSEE des "
+                               "communes (ou choisissez le territoire).")
+    if "communes" in clean:
+        check_scope(session, actor, terr, {c.id for c in clean["communes"]})
+    check_engagements(session, actor, clean, existing)
+    for mark in (ref, key, ("id", existing.id) if existing else None):
+        if mark:
+            seen[mark] = line
+    return existing, how, terr, clean
+
+
+def _validated(session, data, terr, existing, notes) -> dict:  # noqa: ANN001
+    """editing.validate's clean values; its problems and the row's `notes` in one refusal."""
+    try:
+        clean = validate(session, data, terr, year_required=existing is None
+                         or existing.year_start is not None)
+    except ValidationFailed as exc:
+        raise ValidationFailed(" ".join(notes + [str(exc).replace("Saisie refusée : ", "")])
+                               ) from None
+    if notes:
+        raise ValidationFailed(" ".join(notes))
+    return clean
+
+
+def _year(data: dict) -> int | None:
+    from ..editing import parse_year
+    try:
+        return parse_year(data.get("year_start"))
+    except ValueError:
+        return None
 
 
 def _territory(session, data, existing, territory_id) -> int | None:  # noqa: ANN001
@@ -325,14 +415,18 @@ def _territory(session, data, existing, territory_id) -> int | None:  # noqa: AN
 
 def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
                    mapping: dict[str, str | None], *, territory_id: int | None = None,
-                   dry_run: bool = False, source: str | None = None) -> ActionsReport:
+                   dry_run: bool = False, source: str | None = None,
+                   existing: str = "update") -> ActionsReport:
     """Plan, then (unless dry_run) write all rows in the caller's transaction. Any refused
     row refuses the whole file: ImportRefused carries the row-by-row report. Imports are
     serialised (`import_lock`): a second one waits for the first, then plans against what it
-    wrote."""
+    wrote. `existing`: "update" the actions already present with the file's values, or
+    "skip" their rows."""
+    if existing not in EXISTING_MODES:
+        raise ImportRefused("Choix inconnu pour les actions déjà présentes.")
     if not dry_run:
         import_lock(session)
-    report, plan = plan_import(session, actor, df, mapping, territory_id)
+    report, plan = plan_import(session, actor, df, mapping, territory_id, existing)
     if report.problems and not dry_run:
         raise ImportRefused(f"{len(report.problems)} ligne(s) refusée(s) : rien n'a été écrit.",
                             report.lines())
@@ -344,6 +438,8 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
                                    source=source)
             report.created += 1
             report.written_actions.append((action.id, action.reference, action.title, "créée"))
+        elif existing == "skip":
+            report.skipped += 1
         else:
             before = session.get(Action, existing_id).version
             action = update_action(session, actor, existing_id, data, expected_version=None,
@@ -358,6 +454,8 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
     return report
 
 
+EXISTING_MODES = {"update": "Mettre à jour ces actions avec les valeurs du fichier",
+                  "skip": "Les laisser telles quelles (lignes ignorées)"}
 BUSY_MESSAGE = "Un autre import est en cours, réessayez dans un instant."
 LOCK_WAIT_MS = 15_000
 
@@ -381,15 +479,9 @@ def import_lock(session: Session) -> None:
         raise ImportRefused(BUSY_MESSAGE) from None
 
 
-def to_csv_template() -> str:
-    """An empty file with the expected headers (offered for download in the UI)."""
+def to_csv_template(kind: str = "large") -> str:
+    """The template offered for download: the documented headers of the wide ("large": one
+    column per funder) or long ("long": one row per funder) format and a filled example."""
     buf = io.StringIO()
-    headers = [h for h in ("reference", "titre", "description", "porteur", "siret_porteur",
-                           "communes", "quartiers", "axes", "objectifs", "engagements",
-                           "statut",
-                           "annee_debut", "annee_fin", "date_debut", "date_fin",
-                           "public_cible", "beneficiaires_prevus", "beneficiaires_realises")]
-    headers += [f"financement_{k}" for k in FUNDERS if not k.startswith("etat_a")
-                and k != "etat_fonjep"]
-    csv.writer(buf, delimiter=";").writerow(headers)
+    csv.writer(buf, delimiter=";").writerows(formats.template_rows(kind))
     return buf.getvalue()

@@ -46,18 +46,18 @@ def posts(session: Session, actor: Actor, path, *, kind: str | None = None):
 
 
 def actions(session: Session, actor: Actor, path, *, territory: str | None = None,
-            dry_run: bool = False):
+            dry_run: bool = False, existing: str = "update"):
+    """The report's lines name the ignored columns first (before any write, and when the
+    file is refused)."""
     from ..figures.scope import resolve_territory
     from .actions import check_size, guess_mapping, import_actions, read_table
     path = Path(path)
     check_size(path.stat().st_size)  # before reading it into memory
     df = read_table(path.read_bytes(), path.name)
-    mapping = guess_mapping(list(df.columns))
+    mapping = guess_mapping(list(df.columns), df)
     territory_id = resolve_territory(session, territory).id if territory else None
-    report = import_actions(session, actor, df, mapping, territory_id=territory_id,
-                            dry_run=dry_run, source=path.name)
-    report.ignored_columns = [h for h, t in mapping.items() if t is None]
-    return report
+    return import_actions(session, actor, df, mapping, territory_id=territory_id,
+                          dry_run=dry_run, source=path.name, existing=existing)
 
 
 class _ProtocolLines:
