@@ -24,6 +24,8 @@ from pathlib import Path
 
 # generation -> (first year, last year) of validity
 GENERATIONS = {2015: (2015, 2023), 2024: (2024, 2030)}
+# a contract given without generation (data/territories.yaml)
+DEFAULT_GENERATION = 2015
 # the generation whose contract each commune names (data/communes.csv); the contracts of the
 # other generations cover their whole territory (one per EPCI/EPT)
 COMMUNE_GENERATION = 2015

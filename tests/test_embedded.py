@@ -22,6 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 OURS = ["CV351", "CV353", "CV907", "CV908", "CV915", "CV916", "CV918", "CV922"]
+OURS_2024 = ["CN09304M", "CN09403M"]  # the contracts of 2024-2030 (one per EPT)
+
+
+def ours(post) -> bool:
+    """A row of the territories' contracts of its year's generation, or a row of their
+    departments without contract (stored by department)."""
+    if not post.get("code_cv"):
+        return post.get("insee_dep") in ("93", "94")
+    return post["code_cv"] in (OURS_2024 if int(post["annee"]) >= 2024 else OURS)
 FUNDERS = {"adultes-relais": "etat_adultes_relais", "postes-fonjep": "etat_fonjep"}
 
 
@@ -32,14 +41,16 @@ def _json(path: Path):
 def post_totals(rows) -> dict:
     totals = defaultdict(lambda: [0, Decimal(0)])
     for funder, post in rows:
-        key = (funder, post["code_cv"], int(post["annee"]))
+        key = (funder, post.get("code_cv") or f"SANS-{post['insee_dep']}", int(post["annee"]))
         totals[key][0] += 1
         totals[key][1] += Decimal(str(post["montant"]))
     return {k: (n, a.quantize(Decimal("0.01"))) for k, (n, a) in totals.items()}
 
 
 def embedded_posts():
-    for path in sorted((DATA / "anct").glob("*.json")):
+    for path in sorted((DATA / "anct").glob("*-20??.json")):
+        if path.stem.startswith("contrats-de-ville"):
+            continue
         funder = FUNDERS[path.stem.rsplit("-", 1)[0]]
         for post in _json(path):
             yield funder, post
@@ -76,7 +87,7 @@ def test_committed_extracts_equal_a_rebuild(tmp_path):
     national = []
     for path in sorted((SHARED_DATA / "anct").glob("*-20*.json")):
         funder = FUNDERS[path.stem.rsplit("-", 1)[0]]
-        national += [(funder, p) for p in _json(path) if p.get("code_cv") in OURS]
+        national += [(funder, p) for p in _json(path) if ours(p)]
     assert post_totals(national) == post_totals(embedded_posts())
 
 
@@ -124,8 +135,8 @@ def test_init_db_gives_polygons_official_codes_and_posts(loaded_url, rw_engine):
     got = {(f, c, y): (n, Decimal(str(a)).quantize(Decimal("0.01"))) for f, c, y, n, a in stored}
     expected = post_totals(embedded_posts())
     assert got == expected
-    assert {c for _, c, _ in expected} <= set(OURS) and {y for *_, y in expected} == {2020, 2021,
-                                                                                        2022}
+    assert {c for _, c, _ in expected} <= set(OURS) | {"SANS-93", "SANS-94"}
+    assert {y for *_, y in expected} == {2020, 2021, 2022, 2024}
     # datasets cited with human names, not file names
     for key in ("geo-communes", "geo-qpv-2024", "anct_adultes-relais_2021", "anct_fonjep_2022"):
         assert key in datasets and ".json" not in datasets[key] and ".geojson" not in datasets[key]
