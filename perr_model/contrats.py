@@ -9,7 +9,7 @@
   a contract covers every commune of its territory.
 
 A posts file row of year Y belongs to the contract of its code in the generation of Y
-(`generation_of`). The national lists are the extracts `data/anct/contrats-de-ville-<g>.json`
+(`generation_of`). The national lists are the extracts `data/contrats/contrats-de-ville-<g>.json`
 built by `python -m perr_model build-embedded` (provenance in data/sources.yaml): one row per
 published feature (`code_cv`, `lib_cv`, `codgeo`, `insee_dep`); a contract spanning two
 departments or signed by several collectivities has several rows.
@@ -45,7 +45,7 @@ def period_label(generation: int) -> str:
 
 
 def list_file(generation: int) -> str:
-    return f"anct/contrats-de-ville-{generation}.json"
+    return f"contrats/contrats-de-ville-{generation}.json"
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ What is extracted (facts of Licence Ouverte files, nothing invented):
   (IGN ADMIN EXPRESS COG 2018, france-geojson simplification), properties `code`, `nom`;
 - `geo/qpv-2024-93-94.geojson`: the official QPV 2024 perimeters of those departments (ANCT
   2024 schema `code_qp`, `lib_qp`, `insee_com`, `lib_com`);
-- `anct/contrats-de-ville-<generation>.json`: the national lists of both generations of
+- `contrats/contrats-de-ville-<generation>.json`: the national lists of both generations of
   contrats de ville (2015: 434 rows, CVnnn; 2024: 448 rows, CNdddddX and overseas CVnnn), one
   row per published feature, fields `code_cv`, `lib_cv`, `codgeo`, `insee_dep` (the points and
   the population figure are left out);
 - `anct/<file>.json`: the adultes-relais and FONJEP posts of the territories' contrats de ville
-  of the file's generation (2020–2022: CVnnn, 2024: CNdddddX), and the rows of the territories'
-  departments that name no contract (FONJEP 2024), every row kept as published (duplicate rows
-  included), same field order;
+  of the file's generation (2020–2022: CVnnn, 2024: CNdddddX), every row kept as published
+  (duplicate rows included), same field order (the rows of their departments that name no
+  contract, FONJEP 2024, designate no territory: counted in the provenance, not extracted);
 - `sources.yaml`: provenance (source, publisher, date, licence, transformations, checksums).
 
 Geometries are copied as published: the sources are already simplified (france-geojson) or
@@ -122,6 +122,7 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
     report = BuildReport(out)
     (out / "geo").mkdir(parents=True, exist_ok=True)
     (out / "anct").mkdir(parents=True, exist_ok=True)
+    (out / "contrats").mkdir(parents=True, exist_ok=True)
     provenance: dict = {"licence": LICENCE, "datasets": []}
 
     communes = []
@@ -187,12 +188,11 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
                  and r.get("insee_dep") in DEPARTMENTS]
         in_departments = sum(1 for r in rows if isinstance(r, dict)
                              and r.get("insee_dep") in DEPARTMENTS)
-        ours += no_cv
         rel = f"anct/{name}"
         (out / rel).write_text(_dump_rows(ours), encoding="utf-8")
         report.files[rel] = len(ours)
         sums: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-        for r in ours[:len(ours) - len(no_cv)]:
+        for r in ours:
             sums[r["code_cv"]][0] += 1
             sums[r["code_cv"]][1] += Decimal(str(r["montant"]))
         for code, (n, amount) in sums.items():
@@ -207,7 +207,7 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
             "source_date": str(year), "licence": LICENCE, "rows": len(ours),
             "source_files": {name: _sha256(anct_in / name)},
             "transformations": [f"lignes des contrats de ville {', '.join(codes)} "
-                                f"({len(ours) - len(no_cv)} sur {len(rows)})"]
+                                f"({len(ours)} sur {len(rows)})"]
             + _department_notes(len(no_cv), in_departments)
             + ["chaque ligne gardée telle que publiée, doublons d'id_poste compris (les "
                "chiffres publiés comptent les lignes)"]})
@@ -227,8 +227,9 @@ def _department_notes(no_cv: int, in_departments: int) -> list[str]:
     deps = " et ".join(DEPARTMENTS)
     notes = []
     if no_cv:
-        notes.append(f"lignes des départements {deps} sans code de contrat de ville ({no_cv}), "
-                     "gardées : elles restent rangées par département")
+        notes.append(f"{no_cv} ligne(s) des départements {deps} sans code de contrat de ville, "
+                     "non reprises : elles ne désignent ni contrat ni territoire (l'import du "
+                     "fichier national les range « sans contrat de ville » de leur département)")
     if not in_departments:
         notes.append(f"le fichier publié n'a aucune ligne des départements {deps}")
     return notes

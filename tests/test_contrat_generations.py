@@ -4,7 +4,7 @@ from its CVnnn contracts (until 2023) to its CNdddddX contract (from 2024).
 
 The posts files are the small fixtures of tests/fixtures/anct (rows of the official files,
 written by `build-embedded --fixtures`); the national lists are the committed extracts of
-data/anct. Expected values come from those JSON files (json + Decimal) or from plain SQL,
+data/contrats. Expected values come from those JSON files (json + Decimal) or from plain SQL,
 never from the importer or the figures under test.
 """
 import json
@@ -36,7 +36,7 @@ def _json(path: Path):
 
 
 def national(generation: int) -> list[dict]:
-    return _json(DATA / "anct" / f"contrats-de-ville-{generation}.json")
+    return _json(DATA / "contrats" / f"contrats-de-ville-{generation}.json")
 
 
 def raw_sum(shared_data: Path, code: str, year: int) -> Decimal:
@@ -88,7 +88,7 @@ def test_the_national_lists_of_both_generations_are_embedded_with_their_provenan
         (DATA / "sources.yaml").read_text(encoding="utf-8"))["datasets"]}
     for generation, rows in ((2015, 434), (2024, 448)):
         d = provenance[f"contrats-de-ville-{generation}"]
-        assert d["file"] == f"anct/contrats-de-ville-{generation}.json" and d["rows"] == rows
+        assert d["file"] == f"contrats/contrats-de-ville-{generation}.json" and d["rows"] == rows
         assert d["publisher"].startswith("ANCT") and d["licence"].startswith("Licence Ouverte")
     # the territories name their contract of each generation
     meta = yaml.safe_load((DATA / "territories.yaml").read_text(encoding="utf-8"))

@@ -26,11 +26,8 @@ OURS_2024 = ["CN09304M", "CN09403M"]  # the contracts of 2024-2030 (one per EPT)
 
 
 def ours(post) -> bool:
-    """A row of the territories' contracts of its year's generation, or a row of their
-    departments without contract (stored by department)."""
-    if not post.get("code_cv"):
-        return post.get("insee_dep") in ("93", "94")
-    return post["code_cv"] in (OURS_2024 if int(post["annee"]) >= 2024 else OURS)
+    """A row of the territories' contracts of its year's generation."""
+    return post.get("code_cv") in (OURS_2024 if int(post["annee"]) >= 2024 else OURS)
 FUNDERS = {"adultes-relais": "etat_adultes_relais", "postes-fonjep": "etat_fonjep"}
 
 
@@ -41,16 +38,14 @@ def _json(path: Path):
 def post_totals(rows) -> dict:
     totals = defaultdict(lambda: [0, Decimal(0)])
     for funder, post in rows:
-        key = (funder, post.get("code_cv") or f"SANS-{post['insee_dep']}", int(post["annee"]))
+        key = (funder, post["code_cv"], int(post["annee"]))
         totals[key][0] += 1
         totals[key][1] += Decimal(str(post["montant"]))
     return {k: (n, a.quantize(Decimal("0.01"))) for k, (n, a) in totals.items()}
 
 
 def embedded_posts():
-    for path in sorted((DATA / "anct").glob("*-20??.json")):
-        if path.stem.startswith("contrats-de-ville"):
-            continue
+    for path in sorted((DATA / "anct").glob("*.json")):
         funder = FUNDERS[path.stem.rsplit("-", 1)[0]]
         for post in _json(path):
             yield funder, post
@@ -61,7 +56,7 @@ def test_data_stays_small_and_every_extract_has_its_provenance():
     assert size < 3 * 1024 * 1024
     provenance = yaml.safe_load((DATA / "sources.yaml").read_text(encoding="utf-8"))
     files = {d["file"] for d in provenance["datasets"]}
-    on_disk = {str(p.relative_to(DATA)) for sub in ("geo", "anct")
+    on_disk = {str(p.relative_to(DATA)) for sub in ("geo", "anct", "contrats")
                for p in (DATA / sub).iterdir()}
     assert files == on_disk
     for d in provenance["datasets"]:
@@ -135,8 +130,9 @@ def test_init_db_gives_polygons_official_codes_and_posts(loaded_url, rw_engine):
     got = {(f, c, y): (n, Decimal(str(a)).quantize(Decimal("0.01"))) for f, c, y, n, a in stored}
     expected = post_totals(embedded_posts())
     assert got == expected
-    assert {c for _, c, _ in expected} <= set(OURS) | {"SANS-93", "SANS-94"}
-    assert {y for *_, y in expected} == {2020, 2021, 2022, 2024}
+    assert {c for _, c, _ in expected} <= set(OURS) | set(OURS_2024)
+    # the ANCT's 2024 files hold no post coded CN09304M or CN09403M (data/sources.yaml)
+    assert {y for *_, y in expected} == {2020, 2021, 2022}
     # datasets cited with human names, not file names
     for key in ("geo-communes", "geo-qpv-2024", "anct_adultes-relais_2021", "anct_fonjep_2022"):
         assert key in datasets and ".json" not in datasets[key] and ".geojson" not in datasets[key]

@@ -85,3 +85,24 @@ def test_derived_links_downgrade_then_upgrade_rebuilds_them(loaded_url):
             assert len(served) == before
     finally:
         engine.dispose()
+
+
+def test_contract_generations_survive_a_downgrade_and_upgrade(loaded_url):
+    """0009 rolled back then re-applied: the CNdddddX contracts come back in the 2024
+    generation, the others in 2015, every reference kept."""
+    engine = make_engine(loaded_url, read_only=False)
+    query = text("select code, generation from contrat_de_ville where territory_id is not null")
+    try:
+        with engine.connect() as conn:
+            before = set(conn.execute(query).all())
+            lines = conn.execute(text("select count(*) from funding_line")).scalar_one()
+        assert ("CN09304M", 2024) in before and ("CV351", 2015) in before
+        migrate.downgrade(engine, "0008_action_sort")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert set(conn.execute(query).all()) == before
+            assert conn.execute(text(
+                "select count(*) from funding_line f join contrat_de_ville c "
+                "on c.id = f.contrat_de_ville_id")).scalar_one() == lines > 0
+    finally:
+        engine.dispose()

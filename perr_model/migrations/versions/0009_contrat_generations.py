@@ -2,7 +2,9 @@
 
 Since 2024 the contrats de ville are a new generation (2024–2030, one per EPCI/EPT, codes
 CNdddddX; overseas contracts keep their CVnnn code). A code is now unique within its
-generation; every existing contract is of the 2015 generation (2015–2023). The national lists
+generation; an existing contract is of the 2015 generation (2015–2023), unless its code is a
+CNdddddX one or it is a contract no commune names whose lines are all State posts of 2024 or
+later (a database downgraded then upgraded again). The national lists
 add the collectivities (`codgeo`: SIREN of the EPCI/EPT or INSEE code of the commune) and the
 departments of each contract.
 
@@ -49,14 +51,25 @@ def upgrade() -> None:
         batch_op.create_unique_constraint("uq_contrat_de_ville_code_generation",
                                           ["code", "generation"])
     _restore_version_triggers()
+    op.execute(
+        "UPDATE contrat_de_ville SET generation = 2024 WHERE code LIKE 'CN%' OR ("
+        " NOT EXISTS (SELECT 1 FROM commune m WHERE m.contrat_de_ville_id = contrat_de_ville.id)"
+        " AND EXISTS (SELECT 1 FROM funding_line f WHERE f.contrat_de_ville_id = "
+        "contrat_de_ville.id)"
+        " AND NOT EXISTS (SELECT 1 FROM funding_line f WHERE f.contrat_de_ville_id = "
+        "contrat_de_ville.id AND (f.action_id IS NOT NULL OR f.year IS NULL OR f.year < 2024)))")
 
 
 def downgrade() -> None:
-    later = op.get_bind().execute(sa.text(
-        "SELECT count(*) FROM contrat_de_ville WHERE generation <> 2015")).scalar_one()
-    if later:
-        raise RuntimeError(f"Retour impossible : la base contient {later} contrat(s) de ville "
-                           "de la génération 2024, que le schéma précédent ne sait pas garder.")
+    """The previous schema holds one contract per code: refused when a code names a contract
+    in both generations (overseas CVnnn, « sans contrat de ville » buckets of both periods)."""
+    twice = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM (SELECT code FROM contrat_de_ville GROUP BY code "
+        "HAVING count(*) > 1) t")).scalar_one()
+    if twice:
+        raise RuntimeError(f"Retour impossible : {twice} code(s) de contrat de ville désignent "
+                           "un contrat de chacune des deux générations, que le schéma précédent "
+                           "ne sait pas distinguer.")
     with op.batch_alter_table("contrat_de_ville", schema=None) as batch_op:
         batch_op.drop_constraint("uq_contrat_de_ville_code_generation", type_="unique")
         batch_op.create_unique_constraint("uq_contrat_de_ville_code", ["code"])
