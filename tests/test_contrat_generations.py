@@ -182,3 +182,25 @@ def test_a_territory_s_money_follows_it_from_its_cv_contract_to_its_cn_contract(
     assert posts_amount(engine, tid, 2022) == old
     assert posts_amount(engine, tid, 2024) == new
     assert posts_amount(engine, tid, None) == old + new
+
+
+def test_a_code_of_the_other_generation_is_reported_and_kept_apart(store, shared_data):
+    """A 2022 row of the fixture with its year set to 2024 (what a file mixing the generations
+    would hold): CV351 is not a contract of 2024–2030, so the row is not Paris Terres d'Envol's
+    2024 money; it is kept on a CV351 of the 2024 generation, without territory, and reported."""
+    engine, _, _, pte = store
+    rows = [p for p in _json(shared_data / "anct" / "adultes-relais-2022.json")
+            if p["code_cv"] == "CV351"][:1]
+    rows[0] = dict(rows[0], annee=2024)
+    with write_session(engine) as s:
+        report = import_posts(s, Actor.system(), json.dumps(rows), "adultes-relais",
+                              source="essai")
+    assert report.unlisted == {("CV351", 2024): 1}
+    assert any("« CV351 » absent de la liste nationale des contrats de ville 2024–2030" in line
+               for line in report.lines())
+    with engine.connect() as conn:
+        where = conn.execute(text(
+            "select c.generation, c.territory_id from funding_line f join contrat_de_ville c "
+            "on c.id = f.contrat_de_ville_id where f.year = 2024")).all()
+    assert where == [(2024, None)]
+    assert posts_amount(engine, pte, 2024) == 0

@@ -69,10 +69,14 @@ class PostsReport:
                    "conservés, rattachés à leur code de contrat sans territoire.")
         if self.created_codes:
             out.append(f"{len(self.created_codes)} contrat(s) de ville créé(s) sans territoire.")
-        for (code, generation), n in sorted(self.unlisted.items()):
-            out.append(f"Code « {code} » absent de la liste nationale des contrats de ville "
+        unlisted = sorted(self.unlisted.items())
+        for (code, generation), n in unlisted[:10]:
+            out.append(f"Code « {code[:20]} » absent de la liste nationale des contrats de ville "
                        f"{period_label(generation)} ({n} poste(s)) : rattaché à ce code, sans "
                        "territoire.")
+        if len(unlisted) > 10:
+            out.append(f"… et {len(unlisted) - 10} autre(s) code(s) absent(s) de la liste "
+                       "nationale.")
         if self.compound_codes:
             out.append("Codes de contrat doubles gardés tels quels : " + ", ".join(
                 f"{c} ({n})" for c, n in sorted(self.compound_codes.items())))
