@@ -8,8 +8,14 @@ What is extracted (facts of Licence Ouverte files, nothing invented):
   (IGN ADMIN EXPRESS COG 2018, france-geojson simplification), properties `code`, `nom`;
 - `geo/qpv-2024-93-94.geojson`: the official QPV 2024 perimeters of those departments (ANCT
   2024 schema `code_qp`, `lib_qp`, `insee_com`, `lib_com`);
-- `anct/<file>.json`: the adultes-relais and FONJEP posts of the territories' contrats de ville,
-  every row kept as published (duplicate rows included), same field order;
+- `contrats/contrats-de-ville-<generation>.json`: the national lists of both generations of
+  contrats de ville (2015: 434 rows, CVnnn; 2024: 448 rows, CNdddddX and overseas CVnnn), one
+  row per published feature, fields `code_cv`, `lib_cv`, `codgeo`, `insee_dep` (the points and
+  the population figure are left out);
+- `anct/<file>.json`: the adultes-relais and FONJEP posts of the territories' contrats de ville
+  of the file's generation (2020–2022: CVnnn, 2024: CNdddddX), every row kept as published
+  (duplicate rows included), same field order (the rows of their departments that name no
+  contract, FONJEP 2024, designate no territory: counted in the provenance, not extracted);
 - `sources.yaml`: provenance (source, publisher, date, licence, transformations, checksums).
 
 Geometries are copied as published: the sources are already simplified (france-geojson) or
@@ -30,6 +36,7 @@ from pathlib import Path
 
 import yaml
 
+from .contrats import DEFAULT_GENERATION, generation_of, list_file
 from .errors import ImportRefused
 from .importers.datasets import LICENCE
 
@@ -37,7 +44,11 @@ DEPARTMENTS = ("93", "94")
 POST_FILES = [(f"{prefix}-{year}.json", kind, year)
               for prefix, kind in (("adultes-relais", "adultes-relais"),
                                    ("postes-fonjep", "fonjep"))
-              for year in (2020, 2021, 2022)]
+              for year in (2020, 2021, 2022, 2024)]
+CONTRACT_LISTS = {2015: ("contrats-de-ville.geojson", "2015-2023", "Ci-VILLE"),
+                  2024: ("contrats-de-ville-2024.geojson", "2024-2030",
+                         "Ci-VILLE 2024+ (anct-carto/ci-ville2, src/assets/geom_cv_ctr.json)")}
+CONTRACT_FIELDS = ("code_cv", "lib_cv", "codgeo", "insee_dep")
 COMMUNE_FILES = [f"communes-{d}.geojson" for d in DEPARTMENTS]
 QPV_FILE = "qpv-2024-93-94.geojson"
 # Test fixtures: a few facts of the official files, not copies.
@@ -65,10 +76,14 @@ class BuildReport:
         return out
 
 
-def territory_contrats(project_data: Path) -> list[str]:
-    """Codes of the contrats de ville of the territories (data/territories.yaml)."""
+def territory_contrats(project_data: Path) -> dict[int, list[str]]:
+    """Generation -> codes of the territories' contrats de ville (data/territories.yaml)."""
     meta = yaml.safe_load((project_data / "territories.yaml").read_text(encoding="utf-8"))
-    return sorted(cv["code"] for t in meta["territories"] for cv in t["contrats_de_ville"])
+    by_generation: dict[int, list[str]] = defaultdict(list)
+    for t in meta["territories"]:
+        for cv in t["contrats_de_ville"]:
+            by_generation[int(cv.get("generation", DEFAULT_GENERATION))].append(cv["code"])
+    return {g: sorted(codes) for g, codes in by_generation.items()}
 
 
 def _sha256(path: Path) -> str:
@@ -102,11 +117,12 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
     """Write the extracts of `source` (a folder laid out like shared/data) into `out`."""
     source, out = Path(source), Path(out)
     project_data = Path(project_data or out)
-    codes = territory_contrats(project_data)
+    contrats = territory_contrats(project_data)
     geo_in, anct_in = source / "geo", source / "anct"
     report = BuildReport(out)
     (out / "geo").mkdir(parents=True, exist_ok=True)
     (out / "anct").mkdir(parents=True, exist_ok=True)
+    (out / "contrats").mkdir(parents=True, exist_ok=True)
     provenance: dict = {"licence": LICENCE, "datasets": []}
 
     communes = []
@@ -161,10 +177,17 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
                             "tolérance de simplification 0 (aucune simplification ajoutée)",
                             "propriétés gardées : code_qp, lib_qp, insee_com, lib_com"]})
 
+    for generation in sorted(CONTRACT_LISTS):
+        provenance["datasets"].append(_write_contract_list(anct_in, out, generation, report))
     fixture_posts: dict[str, list[dict]] = {}
     for name, kind, year in POST_FILES:
         rows = json.loads(_need(anct_in / name).read_text(encoding="utf-8"))
+        codes = contrats.get(generation_of(year), [])
         ours = [r for r in rows if isinstance(r, dict) and r.get("code_cv") in codes]
+        no_cv = [r for r in rows if isinstance(r, dict) and not r.get("code_cv")
+                 and r.get("insee_dep") in DEPARTMENTS]
+        in_departments = sum(1 for r in rows if isinstance(r, dict)
+                             and r.get("insee_dep") in DEPARTMENTS)
         rel = f"anct/{name}"
         (out / rel).write_text(_dump_rows(ours), encoding="utf-8")
         report.files[rel] = len(ours)
@@ -183,10 +206,11 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
             "publisher": "ANCT (Agence nationale de la cohésion des territoires)",
             "source_date": str(year), "licence": LICENCE, "rows": len(ours),
             "source_files": {name: _sha256(anct_in / name)},
-            "transformations": [f"lignes des contrats de ville {', '.join(codes)} ({len(ours)} "
-                                f"sur {len(rows)})",
-                                "chaque ligne gardée telle que publiée, doublons d'id_poste "
-                                "compris (les chiffres publiés comptent les lignes)"]})
+            "transformations": [f"lignes des contrats de ville {', '.join(codes)} "
+                                f"({len(ours)} sur {len(rows)})"]
+            + _department_notes(len(no_cv), in_departments)
+            + ["chaque ligne gardée telle que publiée, doublons d'id_poste compris (les "
+               "chiffres publiés comptent les lignes)"]})
         if fixtures is not None:
             fixture_posts[name] = _fixture_rows(rows, codes)
     text = ("# Provenance of the embedded extracts (written by `python -m perr_model "
@@ -199,19 +223,70 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
     return report
 
 
+def _department_notes(no_cv: int, in_departments: int) -> list[str]:
+    deps = " et ".join(DEPARTMENTS)
+    notes = []
+    if no_cv:
+        notes.append(f"{no_cv} ligne(s) des départements {deps} sans code de contrat de ville, "
+                     "non reprises : elles ne désignent ni contrat ni territoire (l'import du "
+                     "fichier national les range « sans contrat de ville » de leur département)")
+    if not in_departments:
+        notes.append(f"le fichier publié n'a aucune ligne des départements {deps}")
+    return notes
+
+
+def _write_contract_list(anct_in: Path, out: Path, generation: int, report: BuildReport
+                         ) -> dict:
+    """The national list of a generation: one row per published feature, four fields."""
+    name, period, where = CONTRACT_LISTS[generation]
+    doc = json.loads(_need(anct_in / name).read_text(encoding="utf-8"))
+    rows = sorted(({k: f["properties"].get(k) for k in CONTRACT_FIELDS} for f in doc["features"]),
+                  key=lambda r: (r["code_cv"], r["insee_dep"] or "", r["codgeo"] or ""))
+    rel = list_file(generation)
+    (out / rel).write_text(_dump_rows(rows), encoding="utf-8")
+    report.files[rel] = len(rows)
+    codes = {r["code_cv"] for r in rows}
+    kinds = Counter(c[:2] for c in codes)
+    return {
+        "key": f"contrats-de-ville-{generation}", "file": rel,
+        "title": f"Liste nationale des contrats de ville {period}",
+        "source": f"ANCT, cartographie {where}",
+        "publisher": "ANCT (Agence nationale de la cohésion des territoires)",
+        "source_date": period, "licence": LICENCE, "rows": len(rows),
+        "source_files": {name: _sha256(anct_in / name)},
+        "transformations": [
+            f"un élément par contrat publié ({len(rows)} lignes, {len(codes)} codes : "
+            + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+            + ") ; un contrat sur deux départements ou signé par plusieurs collectivités a "
+              "plusieurs lignes",
+            "champs gardés : code_cv, lib_cv, codgeo (SIREN de l'EPCI/EPT ou code INSEE de la "
+            "commune), insee_dep ; points et population laissés de côté",
+            "triées par code, département, codgeo"]}
+
+
 def _fixture_rows(rows: list, codes: list[str]) -> list[dict]:
-    """A few posts of a national file, as published: ours, a few other contrats (compound codes
-    included), rows without department, and duplicated id_poste groups."""
+    """A few posts of a national file, as published: ours, a few other contrats of each code
+    form (CVnnn, CNdddddX; compound codes included), rows without department, rows without
+    contract (a few per department of ours, a few elsewhere), and duplicated id_poste groups."""
     dicts = [r for r in rows if isinstance(r, dict)]
-    others = sorted({r.get("code_cv") for r in dicts if r.get("code_cv") not in codes
-                     and r.get("code_cv") and len(r["code_cv"]) == 5})[:FIXTURE_OTHER_CV]
-    compound = {r["code_cv"] for r in dicts if r.get("code_cv") and len(r["code_cv"]) > 5}
+    others = set()
+    for form in ("CV", "CN"):
+        others |= set(sorted({r.get("code_cv") for r in dicts if r.get("code_cv") not in codes
+                              and r.get("code_cv") and len(r["code_cv"]) in (5, 8)
+                              and r["code_cv"].startswith(form)})[:FIXTURE_OTHER_CV])
+    compound = {r["code_cv"] for r in dicts
+                if r.get("code_cv") and r["code_cv"].startswith("CV") and len(r["code_cv"]) > 5}
     ids = Counter((r.get("id_poste")) for r in dicts)
     dup = sorted(i for i, n in ids.items() if n > 1)[:FIXTURE_DUPLICATE_GROUPS]
     no_dep = [id(r) for r in dicts if not r.get("insee_dep")][:3]
+    no_cv = [r for r in dicts if not r.get("code_cv")]
+    no_cv_kept = {id(r) for dep in DEPARTMENTS
+                  for r in [r for r in no_cv if r.get("insee_dep") == dep][:3]}
+    no_cv_kept |= {id(r) for r in [r for r in no_cv if r.get("insee_dep") not in DEPARTMENTS][:2]}
     keep = [r for r in dicts
-            if r.get("code_cv") in codes or r.get("code_cv") in others
-            or r.get("code_cv") in compound or r.get("id_poste") in dup or id(r) in no_dep]
+            if (r.get("code_cv") and (r["code_cv"] in codes or r["code_cv"] in others
+                                      or r["code_cv"] in compound))
+            or r.get("id_poste") in dup or id(r) in no_dep or id(r) in no_cv_kept]
     return keep
 
 

@@ -159,10 +159,17 @@ class Territory(Base):
 
 
 class ContratDeVille(Base):
+    """A contrat de ville of one generation (perr_model.contrats): 2015 (CVnnn, 2015–2023) or
+    2024 (CNdddddX, 2024–2030; overseas CVnnn). A code is unique within its generation."""
     __tablename__ = "contrat_de_ville"
+    __table_args__ = (UniqueConstraint("code", "generation",
+                                       name="uq_contrat_de_ville_code_generation"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(10), unique=True)   # ANCT code, CVnnn
+    code: Mapped[str] = mapped_column(String(10))                 # ANCT code, CVnnn / CNdddddX
+    generation: Mapped[int] = mapped_column(Integer, default=2015, server_default="2015")
     name: Mapped[str] = mapped_column(String(200))
+    collectivities: Mapped[str | None] = mapped_column(String(60))  # codgeo: SIREN / INSEE
+    departments: Mapped[str | None] = mapped_column(String(40))     # insee_dep, "13,84"
     territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"), index=True)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -83,7 +83,7 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
         st.caption("Aucun poste adulte-relais ou FONJEP n'est enregistré pour ces contrats de "
                    "ville et cette période (fichiers de l'ANCT non importés, ou aucun poste).")
         return
-    tables.table(posts, {"code": "Contrat de ville", "communes": "Communes",
+    tables.table(posts, {"code": "Contrat de ville", "period": "Période", "communes": "Communes",
                          "adultes_relais_posts": "Adultes-relais (postes)",
                          "adultes_relais": "Adultes-relais", "fonjep_posts": "FONJEP (postes)",
                          "fonjep": "FONJEP", "total": "Total"},

@@ -55,7 +55,8 @@ def test_init_db_loads_embedded_default_and_is_idempotent(tmp_path):
     contours = {f["properties"]["code"] for f in json.loads(
         (ROOT / "data" / "geo" / "communes-93-94.geojson").read_text())["features"]}
     official = json.loads((ROOT / "data" / "geo" / "qpv-2024-93-94.geojson").read_text())
-    assert counts[0][:3] == [2, len(listed | contours), 8]
+    # contrats de ville: 4 + 4 of 2015–2023, 1 + 1 of 2024–2030 (data/territories.yaml)
+    assert counts[0][:3] == [2, len(listed | contours), 10]
     assert "à vérifier : « Gros Saule »" in res.stdout
     engine = make_engine(url)
     with engine.connect() as conn:

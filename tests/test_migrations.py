@@ -37,7 +37,8 @@ def test_upgrade_from_0001_keeps_the_data(fresh_database):
                               "entity_id, summary) values ('2021-09-02 10:00:00', 'chef', "
                               "'update', 'action', 1, 'modifiée')"))
         migrate.upgrade(engine, "heads")
-        assert migrate.current_revision(engine) == migrate.script_heads() == "0009_session_token"
+        assert (migrate.current_revision(engine) == migrate.script_heads()
+                == "0010_contrat_generations")
         with engine.connect() as conn:
             row = conn.execute(text(
                 "select a.reference, a.title, a.version, a.start_date, a.created_by, "
@@ -83,5 +84,26 @@ def test_derived_links_downgrade_then_upgrade_rebuilds_them(loaded_url):
             assert served == {tuple(r) for r in s.execute(axis_links_definition()).all()}
             assert reached == {tuple(r) for r in s.execute(commune_links_definition()).all()}
             assert len(served) == before
+    finally:
+        engine.dispose()
+
+
+def test_contract_generations_survive_a_downgrade_and_upgrade(loaded_url):
+    """0010 rolled back then re-applied: the CNdddddX contracts come back in the 2024
+    generation, the others in 2015, every reference kept."""
+    engine = make_engine(loaded_url, read_only=False)
+    query = text("select code, generation from contrat_de_ville where territory_id is not null")
+    try:
+        with engine.connect() as conn:
+            before = set(conn.execute(query).all())
+            lines = conn.execute(text("select count(*) from funding_line")).scalar_one()
+        assert ("CN09304M", 2024) in before and ("CV351", 2015) in before
+        migrate.downgrade(engine, "0008_action_sort")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert set(conn.execute(query).all()) == before
+            assert conn.execute(text(
+                "select count(*) from funding_line f join contrat_de_ville c "
+                "on c.id = f.contrat_de_ville_id")).scalar_one() == lines > 0
     finally:
         engine.dispose()

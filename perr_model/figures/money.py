@@ -3,16 +3,20 @@
 - *action funding*: funding lines attached to counted actions, for the scope's year
   (`definitions.funding_year_clause`), per funder;
 - *State posts*: adultes-relais and FONJEP posts the State funds in a contrat de ville (ANCT
-  files), lines with no action; for a year, that year's posts; for all years, every year's
-  (a post counts once per year). A commune's posts are those of its contrat de ville (shared
-  by the communes of a multi-commune contrat).
+  files), lines with no action; for a year, that year's posts, read on the territory's
+  contracts of that year's generation (`perr_model.contrats`: CVnnn until 2023, CNdddddX from
+  2024); for all years, every year's on every generation (a post counts once per year). A
+  commune's posts are those of its contrat de ville: its own contract of the 2015 generation
+  (shared by the communes of a multi-commune contrat), the territory's contract from 2024 (one
+  per EPCI/EPT, shared by all its communes).
 """
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..contrats import COMMUNE_GENERATION, generation_of, period_label
 from ..schema import Commune, ContratDeVille, FundingLine
 from ..vocabulary import FUNDER_LABELS, POST_FUNDERS, funder_label
 from .definitions import funding_year_clause, on_counted
@@ -43,11 +47,16 @@ def funding_by_funder(session: Session, scope: Scope) -> pd.DataFrame:
 
 
 def _contrats(scope: Scope):
-    """SELECT ContratDeVille.id of the scope (the commune's contrat when a commune is set)."""
+    """SELECT ContratDeVille.id of the scope: the territory's contracts of the year's generation
+    (of every generation for all years); with a commune, its own contract of the generation
+    communes name and the territory-wide contracts of the other generations."""
     q = select(ContratDeVille.id).where(ContratDeVille.territory_id == scope.territory_id)
+    if scope.year is not None:
+        q = q.where(ContratDeVille.generation == generation_of(scope.year))
     if scope.commune_id is not None:
-        q = q.where(ContratDeVille.id.in_(select(Commune.contrat_de_ville_id)
-                                          .where(Commune.id == scope.commune_id)))
+        q = q.where(or_(ContratDeVille.generation != COMMUNE_GENERATION,
+                        ContratDeVille.id.in_(select(Commune.contrat_de_ville_id)
+                                              .where(Commune.id == scope.commune_id))))
     return q
 
 
@@ -71,37 +80,45 @@ def state_posts(session: Session, scope: Scope) -> pd.DataFrame:
 
 @stored_figure("scope")
 def state_posts_by_contrat(session: Session, scope: Scope) -> pd.DataFrame:
-    """Per contrat de ville of the scope: code, name, communes, adultes-relais (posts, €),
-    FONJEP (posts, €), total (€). Contrats without any post are listed with zeros."""
-    cvs = session.execute(select(ContratDeVille.id, ContratDeVille.code, ContratDeVille.name)
+    """Per contrat de ville of the scope (generation by generation, then by code): code, name,
+    period of validity, communes, adultes-relais (posts, €), FONJEP (posts, €), total (€).
+    Contrats without any post are listed with zeros."""
+    cvs = session.execute(select(ContratDeVille.id, ContratDeVille.code, ContratDeVille.name,
+                                 ContratDeVille.generation)
                           .where(ContratDeVille.id.in_(_contrats(scope)))
-                          .order_by(ContratDeVille.code)).all()
+                          .order_by(ContratDeVille.generation, ContratDeVille.code)).all()
     communes: dict[int, list[str]] = {}
+    everyone: list[str] = []  # a contract of a later generation covers the whole territory
     for cv, name in session.execute(select(Commune.contrat_de_ville_id, Commune.name)
                                     .where(Commune.territory_id == scope.territory_id)
                                     .order_by(Commune.name)):
         communes.setdefault(cv, []).append(name)
+        everyone.append(name)
     money = {(cv, f): (int(n), _f(a)) for cv, f, n, a in session.execute(
         select(FundingLine.contrat_de_ville_id, FundingLine.funder, func.count(FundingLine.id),
                func.sum(FundingLine.amount_approved))
         .where(*_post_lines(scope))
         .group_by(FundingLine.contrat_de_ville_id, FundingLine.funder)).all()}
     rows = []
-    for cid, code, name in cvs:
+    for cid, code, name, generation in cvs:
         ar, fj = (money.get((cid, f), (0, 0.0)) for f in POST_FUNDERS)
-        rows.append((cid, code, name, ", ".join(communes.get(cid, [])), ar[0], ar[1], fj[0],
-                     fj[1], ar[1] + fj[1]))
+        covered = communes.get(cid, []) if generation == COMMUNE_GENERATION else everyone
+        rows.append((cid, code, name, generation, period_label(generation), ", ".join(covered),
+                     ar[0], ar[1], fj[0], fj[1], ar[1] + fj[1]))
     return pd.DataFrame(rows, columns=[
-        "contrat_id", "code", "name", "communes", "adultes_relais_posts", "adultes_relais",
-        "fonjep_posts", "fonjep", "total"])
+        "contrat_id", "code", "name", "generation", "period", "communes",
+        "adultes_relais_posts", "adultes_relais", "fonjep_posts", "fonjep", "total"])
 
 
 def state_posts_by_commune(session: Session, scope: Scope) -> dict[int, float]:
-    """Commune id → amount of its contrat de ville's State posts (a map measure: communes of
-    the same contrat show the same, shared amount)."""
+    """Commune id → amount of its contrats de ville's State posts (a map measure: communes of
+    the same contrat show the same, shared amount; from 2024, the territory's contract is
+    every commune's)."""
     by_cv = state_posts_by_contrat(session, scope.whole_territory())
-    amounts = dict(zip(by_cv["contrat_id"], by_cv["total"]))
+    own = by_cv["generation"] == COMMUNE_GENERATION
+    amounts = dict(zip(by_cv["contrat_id"][own], by_cv["total"][own]))
+    shared = float(by_cv["total"][~own].sum())
     q = select(Commune.id, Commune.contrat_de_ville_id).where(
         Commune.territory_id == scope.territory_id)
-    return {int(c): float(amounts[cv]) for c, cv in session.execute(q).all()
-            if cv in amounts and amounts[cv] > 0}
+    out = {int(c): float(amounts.get(cv, 0.0)) + shared for c, cv in session.execute(q).all()}
+    return {c: a for c, a in out.items() if a > 0}

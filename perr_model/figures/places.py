@@ -5,6 +5,7 @@ import pandas as pd
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from ..contrats import period_label
 from ..schema import (
     Action, Axis, Commune, ContratDeVille, Dataset, FundingLine, Qpv, Territory, qpv_commune,
 )
@@ -50,9 +51,15 @@ def territory_summary(session: Session, territory_id: int) -> dict:
     t = session.get(Territory, territory_id)
     communes = session.scalars(select(Commune.name).where(Commune.territory_id == territory_id)
                                .order_by(Commune.name)).all()
-    cvs = session.scalars(select(ContratDeVille.code).where(
-        ContratDeVille.territory_id == territory_id).order_by(ContratDeVille.code)).all()
-    parts = [f"{len(communes)} communes", f"contrats de ville {', '.join(cvs)}" if cvs else ""]
+    by_generation: dict[int, list[str]] = {}
+    for code, generation in session.execute(select(
+            ContratDeVille.code, ContratDeVille.generation).where(
+            ContratDeVille.territory_id == territory_id).order_by(ContratDeVille.generation,
+                                                                   ContratDeVille.code)):
+        by_generation.setdefault(generation, []).append(code)
+    cvs = " ; ".join(f"{', '.join(codes)} ({period_label(g)})"
+                     for g, codes in by_generation.items())
+    parts = [f"{len(communes)} communes", f"contrats de ville {cvs}" if cvs else ""]
     if t.signed_date:
         parts.append(f"protocole signé le {fr_date(t.signed_date)}")
     return {"caption": " · ".join(p for p in parts if p), "communes": communes,

@@ -6,8 +6,12 @@ quartiers, ANCT adultes-relais and FONJEP posts of the territories' contrats de 
 through the same importers as the files an administrator imports, each recorded in the
 Dataset table with its human title, source, licence and date.
 
-Idempotent: every record is matched on its natural key (slug, CV code, INSEE code, QPV name
-within its commune) and updated in place, so running it twice changes nothing.
+The national lists of the contrats de ville of both generations (data/anct/contrats-de-ville-
+<generation>.json) are read where a contract is named (`perr_model.contrats.national_list`),
+not loaded whole into the database.
+
+Idempotent: every record is matched on its natural key (slug, contract code and generation,
+INSEE code, QPV name within its commune) and updated in place, so running it twice changes nothing.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import settings
+from ..contrats import COMMUNE_GENERATION, DEFAULT_GENERATION, national_list
 from ..schema import Commune, ContratDeVille, Pillar, Qpv, Territory
 from .datasets import upsert_dataset
 
@@ -92,7 +97,7 @@ def load_official_extracts(session: Session, folder: Path) -> dict[str, int]:
     actor = Actor.system("init-db")
     posts = 0
     for key, ds in datasets.items():
-        if not key.startswith("anct_"):
+        if not key.startswith("anct_") or not ds["rows"]:  # nothing to import from an empty one
             continue
         file = folder / ds["file"]
         import_posts(session, actor, file.read_bytes(), guess_kind(file.name),
@@ -142,18 +147,24 @@ def load_territories(session: Session, territories: list[dict]) -> int:
         row.name, row.kind, row.departments = t["name"], t.get("kind", "EPT"), t["departments"]
         session.flush()
         for cv in t["contrats_de_ville"]:
-            c = session.scalars(select(ContratDeVille).filter_by(code=cv["code"])).one_or_none()
+            generation = int(cv.get("generation", DEFAULT_GENERATION))
+            c = session.scalars(select(ContratDeVille).filter_by(
+                code=cv["code"], generation=generation)).one_or_none()
             if c is None:
-                c = ContratDeVille(code=cv["code"])
+                c = ContratDeVille(code=cv["code"], generation=generation)
                 session.add(c)
             c.name, c.territory_id = cv["name"], row.id
+            listed = national_list(generation).get(cv["code"])
+            if listed is not None:
+                c.collectivities, c.departments = listed.collectivities, listed.departments
     session.flush()
     return len(territories)
 
 
 def load_communes(session: Session, path: Path) -> int:
     territories = {t.slug: t.id for t in session.scalars(select(Territory))}
-    cvs = {c.code: c.id for c in session.scalars(select(ContratDeVille))}
+    cvs = {c.code: c.id for c in session.scalars(select(ContratDeVille).filter_by(
+        generation=COMMUNE_GENERATION))}
     n = 0
     with path.open(encoding="utf-8", newline="") as fh:
         for rec in csv.DictReader(fh):

@@ -3,9 +3,14 @@
 Decisions, explicit:
 - Every row is kept, duplicate `id_poste` rows included (the published figures count rows as
   they are); duplicate groups are reported.
+- A row of year Y belongs to the contract of its code in the generation of contrats de ville
+  of Y (`perr_model.contrats`: 2015–2023 `CVnnn`, 2024–2030 `CNdddddX` and overseas `CVnnn`);
+  the same code in another generation is another contract.
 - A post of a contrat de ville that is not in the database is still stored, attached to a
-  ContratDeVille row created from its code with territory NULL (name = the code), so that
-  national totals stay checkable; the report counts those posts apart. A code naming two
+  ContratDeVille row of that generation created from its code with territory NULL (name,
+  collectivities and departments from the embedded national list, else the code), so that
+  national totals stay checkable; the report counts those posts apart, and names the codes
+  the national list of the generation does not hold. A code naming two
   contracts ("CV380CV384") is kept as written, not split (the amount cannot be split).
 - `holder_siret` only when `code_tiers` is a 14-digit SIRET (FONJEP files put a name there).
 - Re-importing replaces the lines of the same funder and year(s) that came from ANCT files
@@ -24,13 +29,13 @@ from sqlalchemy.orm import Session
 
 from .. import history
 from ..auth import Actor, require_admin
+from ..contrats import CODE, generation_of, national_list, period_label
 from ..errors import ImportRefused
 from ..schema import ContratDeVille, FundingLine
 from .datasets import upsert_dataset
 
 KINDS = {"adultes-relais": "etat_adultes_relais", "fonjep": "etat_fonjep"}
 KIND_LABELS = {"adultes-relais": "postes adultes-relais", "fonjep": "postes FONJEP"}
-_CV = re.compile(r"(CV\d{3})+")
 
 
 @dataclass
@@ -39,11 +44,12 @@ class PostsReport:
     source: str
     rows: int = 0
     by_cv_year: dict[tuple[str, int], tuple[int, Decimal]] = field(default_factory=dict)
-    in_territories: set[str] = field(default_factory=set)
+    in_territories: set[tuple[str, int]] = field(default_factory=set)  # (code, generation)
     outside_rows: int = 0
     outside_amount: Decimal = Decimal(0)
-    outside_codes: set[str] = field(default_factory=set)
-    created_codes: list[str] = field(default_factory=list)
+    outside_codes: set[tuple[str, int]] = field(default_factory=set)
+    created_codes: list[tuple[str, int]] = field(default_factory=list)
+    unlisted: dict[tuple[str, int], int] = field(default_factory=dict)  # not in the national list
     duplicate_groups: list[tuple[str, int]] = field(default_factory=list)
     compound_codes: dict[str, int] = field(default_factory=dict)
     replaced: int = 0
@@ -55,8 +61,8 @@ class PostsReport:
         out = [f"{self.rows} {KIND_LABELS[self.kind]} lus dans {self.source} "
                f"(total {_fr(total)} €)."]
         years = sorted({y for _, y in self.by_cv_year})
-        for code in sorted(self.in_territories):
-            for year in years:
+        for code, generation in sorted(self.in_territories):
+            for year in (y for y in years if generation_of(y) == generation):
                 n, amount = self.by_cv_year.get((code, year), (0, Decimal(0)))
                 out.append(f"  {code} {year} : {n} poste(s), {_fr(amount)} €")
         out.append(f"{self.outside_rows} poste(s) de {len(self.outside_codes)} contrat(s) de "
@@ -64,6 +70,14 @@ class PostsReport:
                    "conservés, rattachés à leur code de contrat sans territoire.")
         if self.created_codes:
             out.append(f"{len(self.created_codes)} contrat(s) de ville créé(s) sans territoire.")
+        unlisted = sorted(self.unlisted.items())
+        for (code, generation), n in unlisted[:10]:
+            out.append(f"Code « {code[:20]} » absent de la liste nationale des contrats de ville "
+                       f"{period_label(generation)} ({n} poste(s)) : rattaché à ce code, sans "
+                       "territoire.")
+        if len(unlisted) > 10:
+            out.append(f"… et {len(unlisted) - 10} autre(s) code(s) absent(s) de la liste "
+                       "nationale.")
         if self.compound_codes:
             out.append("Codes de contrat doubles gardés tels quels : " + ", ".join(
                 f"{c} ({n})" for c, n in sorted(self.compound_codes.items())))
@@ -221,14 +235,15 @@ def validate_posts(posts: list) -> PostRows:
         if not code:
             out.no_cv += 1
             code = no_cv_code(dep)
-        elif not _CV.fullmatch(code) or len(code) > 10:
+        elif not CODE.fullmatch(code) or len(code) > 10:
             out.bad_cv.append(f"Ligne {n} (poste {ident or 'sans identifiant'}) : code de "
                               f"contrat « {code[:20]} » non reconnu, rangé sans contrat de ville.")
             code = no_cv_code(dep)
         if not ident:
             out.no_id += 1
         tiers = str(post.get("code_tiers") or "").strip()
-        out.clean.append({"code_cv": code, "year": year, "amount": amount,
+        out.clean.append({"code_cv": code, "generation": generation_of(year), "year": year,
+                          "amount": amount,
                           "id_poste": ident or None,
                           "holder_name": (str(post.get("raison_sociale") or "").strip()
                                           or tiers or None),
@@ -237,6 +252,43 @@ def validate_posts(posts: list) -> PostRows:
         raise ImportRefused(f"Aucun poste utilisable : {len(out.set_aside)} ligne(s) écartée(s), "
                             "rien n'a été importé.", out.set_aside)
     return out
+
+
+def new_contract(code: str, generation: int) -> ContratDeVille:
+    """A contract the database does not hold yet, without territory: named from the national
+    list of its generation when it is there, else by its code."""
+    if code.startswith("SANS-") or code == NO_CV:
+        return ContratDeVille(code=code, generation=generation, name=no_cv_name(code))
+    listed = national_list(generation).get(code)
+    if listed is None:
+        return ContratDeVille(code=code, generation=generation, name=code)
+    return ContratDeVille(code=code, generation=generation, name=listed.name,
+                          collectivities=listed.collectivities[:60] or None,
+                          departments=listed.departments[:40] or None)
+
+
+def _tally(report: PostsReport, rows: list[dict], cvs: dict) -> None:
+    """Counts and amounts per code and year; posts outside the territories; compound codes and
+    codes the national list of their generation does not hold."""
+    sums: dict[tuple[str, int], list] = defaultdict(lambda: [0, Decimal(0)])
+    for r in rows:
+        s = sums[(r["code_cv"], r["year"])]
+        s[0] += 1
+        s[1] += r["amount"]
+        key = (r["code_cv"], r["generation"])
+        cv = cvs.get(key)
+        if cv is None or cv.territory_id is None:
+            report.outside_rows += 1
+            report.outside_amount += r["amount"]
+            report.outside_codes.add(key)
+        if r["code_cv"].startswith("CV") and len(r["code_cv"]) > 5:
+            report.compound_codes[r["code_cv"]] = report.compound_codes.get(r["code_cv"], 0) + 1
+        elif not r["code_cv"].startswith("SANS") and r["code_cv"] not in national_list(
+                r["generation"]):
+            report.unlisted[key] = report.unlisted.get(key, 0) + 1
+    report.by_cv_year = {k: (v[0], v[1]) for k, v in sums.items()}
+    report.in_territories = {k for k, cv in cvs.items() if cv.territory_id is not None}
+    report.created_codes = sorted({(r["code_cv"], r["generation"]) for r in rows} - set(cvs))
 
 
 def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *,
@@ -250,38 +302,23 @@ def import_posts(session: Session, actor: Actor, data: bytes | str, kind: str, *
     rows = checked.clean
     funder = KINDS[kind]
     report = PostsReport(kind=kind, source=source, rows=len(rows), checked=checked)
-    cvs = {c.code: c for c in session.scalars(select(ContratDeVille))}
-    sums: dict[tuple[str, int], list] = defaultdict(lambda: [0, Decimal(0)])
-    for r in rows:
-        s = sums[(r["code_cv"], r["year"])]
-        s[0] += 1
-        s[1] += r["amount"]
-        cv = cvs.get(r["code_cv"])
-        if cv is None or cv.territory_id is None:
-            report.outside_rows += 1
-            report.outside_amount += r["amount"]
-            report.outside_codes.add(r["code_cv"])
-        if r["code_cv"].startswith("CV") and len(r["code_cv"]) > 5:
-            report.compound_codes[r["code_cv"]] = report.compound_codes.get(r["code_cv"], 0) + 1
-    report.by_cv_year = {k: (v[0], v[1]) for k, v in sums.items()}
-    report.in_territories = {c for c, cv in cvs.items() if cv.territory_id is not None}
-    report.created_codes = sorted({r["code_cv"] for r in rows} - set(cvs))
+    cvs = {(c.code, c.generation): c for c in session.scalars(select(ContratDeVille))}
+    _tally(report, rows, cvs)
     ids = Counter((r["year"], r["id_poste"]) for r in rows if r["id_poste"])
     report.duplicate_groups = sorted((i, n) for (_, i), n in ids.items() if n > 1)
     if dry_run:
         return report
-    for code in report.created_codes:
-        name = no_cv_name(code) if code.startswith("SANS-") else code
-        cvs[code] = ContratDeVille(code=code, name=name, territory_id=None)
-        session.add(cvs[code])
+    for key in report.created_codes:
+        cvs[key] = new_contract(*key)
+        session.add(cvs[key])
     session.flush()
     years = sorted({r["year"] for r in rows})
     report.replaced = session.execute(delete(FundingLine).where(
         FundingLine.origin == "anct", FundingLine.funder == funder,
         FundingLine.year.in_(years), FundingLine.action_id.is_(None))).rowcount
     session.execute(insert(FundingLine), [
-        {"contrat_de_ville_id": cvs[r["code_cv"]].id, "funder": funder, "year": r["year"],
-         "amount_approved": r["amount"], "holder_name": r["holder_name"],
+        {"contrat_de_ville_id": cvs[(r["code_cv"], r["generation"])].id, "funder": funder,
+         "year": r["year"], "amount_approved": r["amount"], "holder_name": r["holder_name"],
          "holder_siret": r["holder_siret"], "external_ref": r["id_poste"], "origin": "anct",
          "source": source, "is_synthetic": False} for r in rows])
     for year in years:
