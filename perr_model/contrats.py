@@ -83,6 +83,6 @@ def _national(folder: str, generation: int) -> dict[str, NationalContract]:
 def national_list(generation: int, folder: Path | None = None) -> dict[str, NationalContract]:
     """Code -> contract of the embedded national list of `generation` (empty if not shipped)."""
     if folder is None:
-        from .importers.embedded import data_dir
-        folder = data_dir()
+        from . import settings
+        folder = Path(settings.get("PERR_DATA_DIR"))
     return _national(str(Path(folder).resolve()), generation)
