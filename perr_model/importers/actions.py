@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from ..auth import Actor, check_scope
 from ..editing import create_action, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
-from ..exports.safe import control_refusal, import_text, looks_binary
+from ..exports.safe import control_refusal, import_text
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold
+from .tabular import check_size, formula_refusal, read_sheet  # noqa: F401 - check_size: callers
 
 # Field → accepted headers (folded: no accents, lower case, punctuation as spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -110,75 +111,16 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
 
 # --- reading -------------------------------------------------------------------------------------
 
-MAX_FILE_MB = 10         # a yearly programming is a few hundred rows: kilobytes
-MAX_UNZIPPED_MB = 100    # an XLSX is a zip: its content is bounded too (zip bombs)
-MAX_ROWS = 20_000
-MAX_CELL_CHARS = 32_767  # what a spreadsheet cell can hold
-
-
-def check_size(n_bytes: int) -> None:
-    """Refuse a file too large to be a programming, before reading it (French, with the limit)."""
-    if n_bytes > MAX_FILE_MB * 1024 * 1024:
-        raise ImportRefused(f"Fichier trop volumineux ({n_bytes / 1024 / 1024:.1f} Mo) : "
-                            f"la limite est de {MAX_FILE_MB} Mo.".replace(".", ",", 1))
-
-
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values.
+    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values,
+    read within the bounds of importers/tabular.py; `attrs["warnings"]`: the sheets not read.
     Every failure is an ImportRefused with a French message (no exception name, no path)."""
-    check_size(len(data))
-    name = filename.lower()
-    if not data.strip():
-        raise ImportRefused("Le fichier est vide.")
-    if name.endswith((".xlsx", ".xlsm")):
-        df = _read_workbook(data)
-    elif name.endswith((".csv", ".txt")):
-        if looks_binary(data):  # a stray NUL is refused on its row, below
-            raise ImportRefused("Ce fichier n'est pas un CSV (contenu binaire) : enregistrez-le "
-                                "en CSV ou en XLSX depuis votre tableur.")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        first = text.split("\n", 1)[0]
-        sep = max((";", ",", "\t"), key=first.count)
-        try:
-            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error):
-            raise ImportRefused("CSV illisible : vérifiez le séparateur (;) et les guillemets, "
-                                "ou enregistrez le fichier en XLSX.") from None
-    else:
-        raise ImportRefused("Format non reconnu : un fichier .xlsx ou .csv est attendu.")
-    if len(df) > MAX_ROWS:
-        raise ImportRefused(f"Trop de lignes ({len(df)}) : {MAX_ROWS} au plus par fichier.")
-    names = [str(c).strip() for c in df.columns]
-    doubles = sorted({n for n in names if names.count(n) > 1 or re.fullmatch(r".+\.\d+", n)
-                      and n.rsplit(".", 1)[0] in names})
-    if doubles:
-        raise ImportRefused("En-têtes de colonnes en double : "
-                            + ", ".join(f"« {d} »" for d in doubles)
-                            + ". Chaque colonne doit avoir un en-tête différent.")
-    df.columns = names
-    df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
-    return df.astype(object).map(_cell).dropna(how="all")
-
-
-def _read_workbook(data: bytes) -> pd.DataFrame:
-    import zipfile
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unzipped = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise ImportRefused("Classeur illisible : ce fichier n'est pas un classeur XLSX valide "
-                            "(fichier tronqué, ou autre format renommé en .xlsx).") from None
-    if unzipped > MAX_UNZIPPED_MB * 1024 * 1024:
-        raise ImportRefused(f"Classeur trop volumineux une fois décompressé : la limite est de "
-                            f"{MAX_UNZIPPED_MB} Mo.")
-    try:
-        return pd.read_excel(io.BytesIO(data), dtype=object)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is one French line
-        raise ImportRefused("Classeur illisible : le fichier XLSX est abîmé ou n'a pas de "
-                            "feuille lisible ; ouvrez-le et enregistrez-le à nouveau.") from None
+    sheet = read_sheet(data, filename)
+    df = pd.DataFrame(sheet.rows, columns=sheet.header, dtype=object)
+    df = df.loc[:, [bool(c) for c in sheet.header]]  # a column without header is not read
+    df = df.map(_cell).dropna(how="all")
+    df.attrs["warnings"] = sheet.warnings
+    return df
 
 
 def _cell(value):  # noqa: ANN001
@@ -211,10 +153,11 @@ class ActionsReport:
     written: bool = False
     # after writing: (action id, reference, title, "créée" / "mise à jour"), in file order
     written_actions: list[tuple[int, str, str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the file held and was not read
 
     def lines(self) -> list[str]:
         out = [f"{self.rows} ligne(s) lue(s) : {len(self.to_create)} action(s) à créer, "
-               f"{len(self.to_update)} à mettre à jour (par leur référence)."]
+               f"{len(self.to_update)} à mettre à jour (par leur référence).", *self.warnings]
         out += [f"Ligne {n} ({ref or 'sans référence'}) refusée : {why}"
                 for n, ref, why in self.problems]
         if self.written:
@@ -257,12 +200,13 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         raise ImportRefused("Aucune colonne « titre » ni « référence » reconnue : vérifiez "
                             "la correspondance des colonnes.")
     report, plan, seen = ActionsReport(rows=len(df)), [], {}
+    report.warnings = list(df.attrs.get("warnings", []))
     for line, row in enumerate(df.to_dict("records"), 2):  # line 1 holds the headers
         data = row_data(row, mapping)
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
         try:
-            refused = control_refusal(row, [h for h, t in mapping.items() if t and h in row])
+            refused = _cell_refusal(row, mapping)
             if refused:  # before any query (PostgreSQL cannot compare NUL)
                 raise ValidationFailed(refused + ".")
             if ref and ref in seen:
@@ -294,6 +238,12 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         (report.to_update if existing else report.to_create).append(ref or data.get("title"))
         plan.append((line, data, terr, existing.id if existing else None))
     return report, plan
+
+
+def _cell_refusal(row: dict, mapping: dict[str, str | None]) -> str | None:
+    """A control character, or a formula saved without its value, in a column read."""
+    columns = [h for h, t in mapping.items() if t and h in row]
+    return control_refusal(row, columns) or formula_refusal(row, columns)
 
 
 def _territory(session, data, existing, territory_id) -> int | None:  # noqa: ANN001
