@@ -26,7 +26,7 @@ def text_limit(column: Column) -> int | None:
     """The most characters `column` can take on both backends (None: no limit)."""
     if isinstance(column.type, String) and column.type.length:
         return column.type.length
-    if any(column in index.columns for index in column.table.indexes):
+    if any(column.key in index.columns for index in column.table.indexes):
         return INDEXED_TEXT_CHARS
     return None
 

@@ -263,9 +263,14 @@ def _cells(wb, ws):  # noqa: ANN001, ANN202
     class Parser(WorkSheetParser):
         def parse_cell(self, element):  # noqa: ANN001, ANN202
             cell = super().parse_cell(element)
-            if element.find(FORMULA_TAG) is not None and element.find(VALUE_TAG) is None:
+            if element.find(FORMULA_TAG) is not None and _uncomputed(element):
                 cell["value"] = Uncomputed(element.get("r") or "")
             return cell
+
+    def _uncomputed(element) -> bool:  # noqa: ANN001
+        """No cached value: no <v>, or an empty one that is not an empty text (t="str")."""
+        value = element.find(VALUE_TAG)
+        return value is None or (not value.text and element.get("t") != "str")
 
     with ws._get_source() as source:  # noqa: SLF001 - the read-only sheet's own XML stream
         parser = Parser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,  # noqa: SLF001
