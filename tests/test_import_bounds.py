@@ -12,8 +12,6 @@ import tracemalloc
 import zipfile
 
 import pytest
-from openpyxl import Workbook
-from openpyxl.styles import PatternFill
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -24,75 +22,12 @@ from perr_model.importers import actions as importer
 from perr_model.importers import tabular
 from perr_model.store import write_session
 
+from hostile_files import (  # noqa: I001 - tests/hostile_files.py, shared with the bench
+    ACTIONS, IND_ROW, INDICATORS, MB, csv_bytes, wide_csv, workbook_bytes, xfd_workbook, zip_bomb)
+
 ADMIN = Actor.system("bornes")
-ACTIONS = ["reference", "titre", "communes", "annee_debut", "financement_etat_p147"]
-INDICATORS = exchange.COLUMNS
-IND_ROW = ["paris-est-marne-et-bois", "axe 3", "94017", "", "Indicateur borné", "personnes", "",
-           "somme", "2021", "mesure", "12", "non", "", "Source", ""]
 TECHNICAL = re.compile(r"Error|Exception|Traceback|Decimal|/tmp|/work|\.py\b|None\b|\bnan\b|"
                        r"\binf\b|psycopg|sqlite|openpyxl|pandas|zipfile", re.I)
-MB = 1024 * 1024
-
-
-# --- hostile files --------------------------------------------------------------------------------
-
-def workbook_bytes(*sheets: tuple[str, list[list], bool]) -> bytes:
-    """(title, rows, hidden) per sheet; the first visible one active."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, rows, hidden in sheets:
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-        ws.sheet_state = "hidden" if hidden else "visible"
-    wb.active = next(i for i, (_, _, hidden) in enumerate(sheets) if not hidden)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def xfd_workbook(header: list[str], row: list, n: int, value="x") -> bytes:
-    """`n` rows, each with one more cell in the last column (XFD): a value, or only a fill."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for i in range(n):
-        ws.append([f"{v}{i}" if v == "BND-XFD-" else v for v in row])
-        cell = ws.cell(i + 2, 16384)
-        if value is None:
-            cell.fill = PatternFill("solid", fgColor="FFFF00")
-        else:
-            cell.value = value
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def zip_bomb(unzipped_mb: int) -> bytes:
-    """A valid workbook plus a shared-strings part whose one string is `unzipped_mb` MB of one
-    letter (the zip holds a few hundred kB), written in chunks."""
-    base = workbook_bytes(("Feuille", [ACTIONS, ["BND-1", "x", "94017", 2024, 1]], False))
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(
-            out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(info, src.read(info.filename))
-        with dst.open("xl/sharedStrings.xml", "w") as fh:
-            fh.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
-                     b'main" count="1" uniqueCount="1"><si><t>')
-            for _ in range(unzipped_mb):
-                fh.write(b"a" * MB)
-            fh.write(b"</t></si></sst>")
-    return out.getvalue()
-
-
-def wide_csv(columns: int, header: list[str]) -> bytes:
-    names = header + [f"colonne {i}" for i in range(columns - len(header))]
-    return (";".join(names) + "\n" + ";".join("1" for _ in names) + "\n").encode()
-
-
-def csv_bytes(header: list[str], *rows: list) -> bytes:
-    return "\n".join(";".join(str(v) for v in r) for r in [header, *rows]).encode() + b"\n"
 
 
 # --- running an import as the page and the command line do ------------------------------------------

@@ -34,11 +34,12 @@ from ..errors import ImportRefused
 from ..exports.safe import looks_binary
 
 MAX_FILE_MB = 10         # a yearly programming is a few hundred rows: kilobytes
-MAX_UNZIPPED_MB = 30     # 20,000 rows × 60 filled columns of an XLSX unzip to about 25 MB
+MAX_UNZIPPED_MB = 30     # 20,000 rows × 17 filled columns: 20 MB unzipped (inline strings)
 MAX_RATIO = 100          # unzipped / zipped above this (and over 5 MB): a zip bomb
 MAX_ROWS = 20_000
 MAX_COLUMNS = 200        # the actions export has about 60
-MAX_SECONDS = 15         # reading stops there (the other bounds keep far below it)
+MAX_SECONDS = 30         # reading stops there: a safety net (a 20,000-row XLSX within the
+                         # other bounds reads in about 10 s on a busy machine, bench/)
 _MB = 1024 * 1024
 
 
