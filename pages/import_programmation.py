@@ -7,7 +7,7 @@ import streamlit as st
 
 from perr_model.errors import ImportRefused, PerrError
 from perr_model.importers import actions as importer
-from perr_ui import auth, common, tables
+from perr_ui import auth, common, tables, uploads
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -62,11 +62,14 @@ if upload is None:
 st.session_state.pop("import_done", None)
 try:
     importer.check_size(upload.size)  # before reading it (limit in the message)
-    table = importer.read_table(upload.getvalue(), upload.name)
+    table = uploads.parsed_once("programmation", upload.getvalue(), upload.name,
+                                importer.read_table)
 except PerrError as exc:
     st.error(md(str(exc)))
     st.stop()
 st.write(f"{len(table)} ligne(s), {len(table.columns)} colonne(s).")
+for warning in table.attrs.get("warnings", []):
+    st.warning(md(warning), icon=":material/warning:")
 
 GROUP_PARTS = {"funder": "financeur", "amount_requested": "montant demandé",
                "amount_approved": "montant accordé", "year": "année"}

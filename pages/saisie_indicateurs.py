@@ -5,7 +5,7 @@ import streamlit as st
 
 from perr_model.errors import ConcurrentEdit, PerrError
 from perr_model.evaluation import exchange, model
-from perr_ui import auth, common, widgets as w
+from perr_ui import auth, common, uploads, widgets as w
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -41,9 +41,10 @@ if upload is not None:
     with common.session() as s:
         slug = exchange.territory_slug(s, tid)
         try:
-            rows, ignored = exchange.read_rows(upload.getvalue(), upload.name)
+            rows, ignored, warnings = uploads.parsed_once(
+                "indicateurs", upload.getvalue(), upload.name, exchange.read_rows)
             check = exchange.import_rows(s, actor, rows, territory=slug, dry_run=True,
-                                         ignored=ignored)
+                                         ignored=ignored, warnings=warnings)
         except PerrError as exc:
             st.error(md(str(exc)))
     if check is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import history, served
+from . import history, limits, served
 from .auth import (Actor, check_fresh_scope, check_scope, fresh_actor, require_admin,
                    require_writer)
 from .errors import ConcurrentEdit, PermissionDenied, ValidationFailed
@@ -30,7 +30,7 @@ from .schema import (
 from .textnorm import CONTROL, fold, same_place_name
 
 YEAR_MIN, YEAR_MAX = 2014, 2035
-from .vocabulary import FIELD_LABELS, STATUS_LABELS, axis_label, changes_text  # noqa: E402
+from .vocabulary import FIELD_LABELS, STATUS_LABELS, axis_label, changes_text, number  # noqa: E402
 TEXT_FIELDS = ("reference", "title", "description", "holder_name", "holder_siret",
                "contact_name", "contact_email", "contact_phone", "target_public")
 SCALAR_FIELDS = TEXT_FIELDS + ("status", "year_start", "year_end", "start_date", "end_date",
@@ -40,25 +40,43 @@ LINKS = ("communes", "qpvs", "axes", "objectives", "commitments")  # relationshi
 
 # --- parsing of French input ---------------------------------------------------------------------
 
-def parse_amount(value) -> Decimal | None:  # noqa: ANN001
-    """'1 234,50', '1234.5', '1.234,50 €', 1234.5 → Decimal('1234.50'); '' → None."""
+def _decimal(value, what: str) -> Decimal | None:  # noqa: ANN001
+    """'1 234,50', '1234.5', '1.234,50 €', 1234.5 → a finite Decimal; '' → None; ValueError
+    « … n'est pas {what} » otherwise (NaN and infinity included)."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, (int, float, Decimal)):
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    text = re.sub(r"[\s\u00a0\u202f€]", "", str(value)).replace("EUR", "")
-    if not text:
-        return None
-    if "," in text and "." in text:  # the last separator is the decimal one
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "")
-    if text.count(",") > 1 or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
-        text = text.replace(",", "").replace(".", "")
-    text = text.replace(",", ".")
+        text = str(value)
+    else:
+        text = re.sub(r"[\s\u00a0\u202f€]", "", str(value)).replace("EUR", "")
+        if not text:
+            return None
+        if "," in text and "." in text:  # the last separator is the decimal one
+            thousands = "." if text.rfind(",") > text.rfind(".") else ","
+            text = text.replace(thousands, "")
+        if text.count(",") > 1 or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+            text = text.replace(",", "").replace(".", "")
+        text = text.replace(",", ".")
     try:
-        return Decimal(text).quantize(Decimal("0.01"))
+        parsed = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"« {value} » n'est pas un montant (exemple : 1 234,50)") from None
+        parsed = None
+    if parsed is None or not limits.finite(parsed):
+        raise ValueError(f"« {value} » n'est pas {what}")
+    return parsed
+
+
+def parse_amount(value) -> Decimal | None:  # noqa: ANN001
+    """'1 234,50', '1234.5', '1.234,50 €', 1234.5 → Decimal('1234.50'); '' → None; within what
+    the funding columns hold (Numeric(14, 2): below 10^12)."""
+    amount = _decimal(value, "un montant (exemple : 1 234,50)")
+    money = FundingLine.__table__.c.amount_approved
+    if amount is not None and not limits.out_of_range(money, amount):
+        amount = amount.quantize(Decimal("0.01"))
+    if amount is not None and limits.out_of_range(money, amount):
+        raise ValueError(f"« {value} » : montant trop élevé (moins de "
+                         f"{number(limits.numeric_limit(money))} € attendu)")
+    return amount
 
 
 def parse_year(value) -> int | None:  # noqa: ANN001
@@ -69,15 +87,15 @@ def parse_year(value) -> int | None:  # noqa: ANN001
 
 
 def parse_int(value) -> int | None:  # noqa: ANN001
-    try:
-        amount = parse_amount(value)
-    except ValueError:  # a count, not money: say so
-        raise ValueError(f"« {value} » n'est pas un nombre entier (exemple : 120)") from None
-    if amount is None:
+    """A count (or a year): a whole number within what an Integer column holds."""
+    count = _decimal(value, "un nombre entier (exemple : 120)")
+    if count is None:
         return None
-    if amount != amount.to_integral_value():
+    if count != count.to_integral_value():
         raise ValueError(f"« {value} » n'est pas un nombre entier")
-    return int(amount)
+    if limits.out_of_range(Action.__table__.c.beneficiaries_planned, count):
+        raise ValueError(f"« {value} » : nombre trop grand")
+    return int(count)
 
 
 def parse_date(value) -> date | None:  # noqa: ANN001
@@ -136,6 +154,7 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
         clean["holder_siret"] = siret
         if not re.fullmatch(r"\d{14}", siret):
             problems["holder_siret"] = "Le SIRET compte 14 chiffres."
+    _check_lengths(clean, problems)
     _parse_into(clean, problems, data, "status", parse_status)
     if "status" in data and clean.get("status") is None and "status" not in problems:
         problems["status"] = "Le statut est obligatoire."
@@ -167,6 +186,14 @@ def validate(session: Session, data: dict, territory_id: int | None, *,
     if problems:
         raise ValidationFailed("Saisie refusée : " + " ".join(problems.values()), problems)
     return clean
+
+
+def _check_lengths(clean: dict, problems: dict) -> None:
+    """Texts longer than their column holds (perr_model/limits.py), on both backends."""
+    for name in TEXT_FIELDS:
+        why = limits.too_long(Action.__table__.c[name], clean.get(name), FIELD_LABELS[name])
+        if why and name not in problems:
+            problems[name] = why
 
 
 def _refuse_controls(data: dict, problems: dict) -> None:

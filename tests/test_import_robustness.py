@@ -170,7 +170,8 @@ def test_search_is_bounded_and_literal(loaded_url, rw_engine):
 def test_file_size_checked_before_parsing_and_memory_of_a_refused_50_mb_file(tmp_path):
     with pytest.raises(ImportRefused, match="la limite est de 10 Mo"):
         importer.check_size(50 * 1024 * 1024)
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "import_memory.py"), "--json"],
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "import_memory.py"), "--json",
+                          "--case", "csv-50mo"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     figures = json.loads(out.stdout.strip().splitlines()[-1])

@@ -170,3 +170,33 @@ def test_editing_pages_issue_no_query_of_their_own(page):
     for needle in (r"(?<!\w)select\(", r"\bfunc\.", r"(?<![\w.])text\(", r"\bs\.get\(",
                    r"\.scalars?\(", "sqlalchemy"):
         assert not re.search(needle, source), (page, needle)
+
+
+def test_import_page_parses_a_file_once_and_names_a_hidden_sheet(app, monkeypatch):
+    """Reruns of the page (a click, a mapping edit) reuse the parse of the uploaded file."""
+    import io
+
+    from openpyxl import Workbook
+
+    from perr_model.importers import actions as importer
+    calls, real = [], importer.read_table
+    monkeypatch.setattr(importer, "read_table",
+                        lambda data, name: calls.append(name) or real(data, name))
+    wb = Workbook()
+    wb.active.title = "Brouillon"
+    wb.active.append(["reference", "titre", "communes", "annee_debut"])
+    wb.active.sheet_state = "hidden"
+    ws = wb.create_sheet("Programmation")
+    ws.append(["reference", "titre", "communes", "annee_debut"])
+    ws.append(["I-9", "Atelier", "94017", 2022])
+    wb.active = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = app("chef-champigny", "pages/import_programmation.py")
+    at.file_uploader[0].set_value(("prog.xlsx", buf.getvalue(), "application/vnd.ms-excel"))
+    at = app.rerun(at)
+    assert "Brouillon" in _alerts(at) and "masquée, n'a pas été lue" in _alerts(at)
+    at = app.rerun(at)
+    at = app.rerun(at)
+    assert "Aucune ligne refusée" in _alerts(at) or "aucune ligne refusée" in _alerts(at)
+    assert calls == ["prog.xlsx"]

@@ -9,18 +9,17 @@ read back by perr_model/exports/safe.py (formulas made inert, the one rule of ev
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import history
+from .. import history, limits
 from ..auth import Actor, require_writer
 from ..errors import ConcurrentEdit, ImportRefused, PermissionDenied
-from ..exports.safe import control_refusal, csv_text, import_text, looks_binary, xlsx_bytes
+from ..exports.safe import control_refusal, csv_text, import_text, xlsx_bytes
+from ..importers.tabular import formula_refusal, read_sheet
 from ..schema import Commune, Indicator, IndicatorValue, Qpv, Territory
 from ..textnorm import fold, same_place_name
 from .model import Node, node_text, parse_node, parse_number
@@ -48,6 +47,7 @@ class ImportReport:
     unchanged: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the file held and was not read
     dry_run: bool = False
     written: bool = False
 
@@ -59,7 +59,7 @@ class ImportReport:
         if self.problems:
             out = [f"Import refusé : {len(self.problems)} ligne(s) en erreur sur {self.rows}, "
                    "rien n'a été enregistré."]
-            out += [f"ligne {n} : {msg}" for n, msg in self.problems]
+            out += self.warnings + [f"ligne {n} : {msg}" for n, msg in self.problems]
             return out
         verb = "seraient" if self.dry_run else "ont été"
         out = [f"{self.rows} ligne(s) lue(s) : {self.created} valeur(s) {verb} ajoutée(s), "
@@ -69,7 +69,7 @@ class ImportReport:
             out.append("Vérification seule : rien n'a été enregistré.")
         if self.ignored_columns:
             out.append("Colonnes ignorées : " + ", ".join(self.ignored_columns) + ".")
-        return out
+        return out + self.warnings
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -84,35 +84,12 @@ def _text(value) -> str:  # noqa: ANN001
 
 # --- reading files ------------------------------------------------------------------------------
 
-def read_rows(data: bytes, name: str) -> tuple[list[dict], list[str]]:
-    """Rows (dicts keyed by normalised column names) and the ignored columns of a CSV/XLSX."""
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            frame = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
-        except Exception:  # noqa: BLE001
-            raise ImportRefused("Fichier XLSX illisible.") from None
-        records = frame.to_dict("records")
-        header = [str(c) for c in frame.columns]
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                raise ImportRefused("Fichier illisible : ni un tableur XLSX ni un texte CSV "
-                                    "(UTF-8 ou Windows-1252).") from None
-        if looks_binary(data):
-            raise ImportRefused("Fichier illisible : ce n'est pas un texte CSV (caractères "
-                                "binaires).")
-        first = text.split("\n", 1)[0]
-        sep = ";" if first.count(";") >= first.count(",") else ","
-        try:
-            reader = csv.DictReader(io.StringIO(text), delimiter=sep)
-            records = list(reader)
-            header = reader.fieldnames or []
-        except csv.Error:
-            raise ImportRefused("Fichier CSV mal formé (guillemets ou lignes coupées).") from None
+def read_rows(data: bytes, name: str) -> tuple[list[dict], list[str], list[str]]:
+    """Rows (dicts keyed by normalised column names), the ignored columns and the warnings
+    (sheets not read) of a CSV/XLSX, read within the bounds of importers/tabular.py."""
+    sheet = read_sheet(data, name)
+    header = [h for h in sheet.header if h]
+    records = [{h: v for h, v in zip(sheet.header, row) if h} for row in sheet.rows]
     norm = {h: fold(str(h)).replace(" ", "_") for h in header}
     missing = [c for c in REQUIRED if c not in norm.values()]
     if missing:
@@ -122,7 +99,7 @@ def read_rows(data: bytes, name: str) -> tuple[list[dict], list[str]]:
     rows = [{norm[k]: v for k, v in rec.items() if k in norm and norm[k] in COLUMNS}
             for rec in records]
     rows = [r for r in rows if any(_text(v) for v in r.values())]  # blank lines
-    return rows, ignored
+    return rows, ignored, sheet.warnings
 
 
 # --- checking rows ------------------------------------------------------------------------------
@@ -254,6 +231,7 @@ def check_row(session: Session, actor: Actor, row: dict,
         problems.append(f"agrégation « {get['agregation']} » inconnue (somme, ou vide)")
     elif aggregation == "somme" and get["unite"].strip() in ("%", "points", "point"):
         problems.append("un taux ou un écart en points ne s'additionne pas (agrégation : vide)")
+    problems += _too_long(get)
     approx = fold(get["approximatif"])
     if approx not in YES | NO:
         problems.append(f"approximatif « {get['approximatif']} » : oui ou non attendu")
@@ -264,6 +242,16 @@ def check_row(session: Session, actor: Actor, row: dict,
                  get["indicateur"], get["unite"], direction, aggregation, year, kind, value,
                  approx in YES, get["texte_cite"] or None, get["source"] or None,
                  get["emplacement"] or None)
+
+
+def _too_long(get: dict) -> list[str]:
+    """Texts longer than their column holds (perr_model/limits.py), on both backends."""
+    columns = ((Indicator.__table__.c.label, "indicateur"), (Indicator.__table__.c.unit, "unite"),
+               (IndicatorValue.__table__.c.quoted, "texte_cite"),
+               (IndicatorValue.__table__.c.source, "source"),
+               (IndicatorValue.__table__.c.source_place, "emplacement"))
+    found = (limits.too_long(column, get[name], f"colonne « {name} »") for column, name in columns)
+    return [why.rstrip(".") for why in found if why]
 
 
 def _check_scope(session: Session, actor: Actor, territory: Territory,
@@ -303,10 +291,12 @@ def _same(v: IndicatorValue, c: Clean) -> bool:
 
 def import_rows(session: Session, actor: Actor, rows: list[dict], *,
                 territory: str | None = None, dry_run: bool = False, origin: str = "import",
-                first_line: int = 2, ignored: list[str] | None = None) -> ImportReport:
+                first_line: int = 2, ignored: list[str] | None = None,
+                warnings: list[str] | None = None) -> ImportReport:
     """Check every row, then (unless a row is refused, or `dry_run`) write them all in the
     caller's transaction. Returns the report; never writes part of a file."""
-    report = ImportReport(rows=len(rows), dry_run=dry_run, ignored_columns=ignored or [])
+    report = ImportReport(rows=len(rows), dry_run=dry_run, ignored_columns=ignored or [],
+                          warnings=warnings or [])
     try:
         require_writer(actor)
     except PermissionDenied as exc:
@@ -319,7 +309,8 @@ def import_rows(session: Session, actor: Actor, rows: list[dict], *,
             raise ImportRefused(str(exc)[0].upper() + str(exc)[1:] + ".") from None
     cleans: list[tuple[int, Clean]] = []
     for n, row in enumerate(rows, first_line):
-        refused = control_refusal(row, [c for c in COLUMNS if c in row])
+        read = [c for c in COLUMNS if c in row]
+        refused = control_refusal(row, read) or formula_refusal(row, read)
         if refused:  # before any query (PostgreSQL cannot compare NUL)
             report.problems.append((n, refused))
             continue
@@ -528,6 +519,6 @@ def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
 
 def import_file(session: Session, actor: Actor, data: bytes, name: str, *,
                 territory: str | None = None, dry_run: bool = False) -> ImportReport:
-    rows, ignored = read_rows(data, name)
+    rows, ignored, warnings = read_rows(data, name)
     return import_rows(session, actor, rows, territory=territory, dry_run=dry_run,
-                       ignored=ignored)
+                       ignored=ignored, warnings=warnings)

@@ -12,6 +12,7 @@ A node of the referential is written the same way in files and on screen ("ratta
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -140,7 +141,7 @@ def parse_number(value) -> float | None:  # noqa: ANN001
     if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return _finite(float(value), value)
     text = re.sub(r"[\s\u00a0\u202f€%]", "", str(value)).replace("\u2212", "-")
     if not text:
         return None
@@ -149,9 +150,17 @@ def parse_number(value) -> float | None:  # noqa: ANN001
         text = text.replace(thousands, "")
     text = text.replace(",", ".")
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         raise ValueError(f"« {value} » n'est pas un nombre (exemples : 22,5 ou 1 090)") from None
+    return _finite(number, value)
+
+
+def _finite(number: float, typed) -> float:  # noqa: ANN001
+    """NaN and infinity are not figures (SQLite would store NULL, a page « inf »)."""
+    if not math.isfinite(number):
+        raise ValueError(f"« {typed} » n'est pas un nombre fini (exemples : 22,5 ou 1 090)")
+    return number
 
 
 def fr_value(value: float | None, unit: str = "") -> str:

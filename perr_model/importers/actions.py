@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..auth import Actor, check_scope
 from ..editing import check_links, create_action, update_action, validate
 from ..errors import ImportRefused, PerrError, ValidationFailed
-from ..exports.safe import control_refusal, import_text, looks_binary
+from ..exports.safe import control_refusal, import_text
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold, title_key
 from . import actions_formats as formats
@@ -31,6 +31,7 @@ from .actions_spelling import spell
 ENGAGEMENT_HEADERS = ("engagements", "engagement", "engagements des communes",
                       "engagement de commune", "engagements de la commune", "engagements servis",
                       "references engagements", "reference engagement")
+from .tabular import check_size, formula_refusal, read_sheet  # noqa: F401 - check_size: callers
 
 # Field → accepted headers (folded: no accents, lower case, punctuation as spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -108,74 +109,16 @@ def guess_mapping(headers: list[str], table: pd.DataFrame | None = None
 
 # --- reading -------------------------------------------------------------------------------------
 
-MAX_FILE_MB = 10         # a yearly programming is a few hundred rows: kilobytes
-MAX_UNZIPPED_MB = 100    # an XLSX is a zip: its content is bounded too (zip bombs)
-MAX_ROWS = 20_000
-
-
-def check_size(n_bytes: int) -> None:
-    """Refuse a file too large to be a programming, before reading it (French, with the limit)."""
-    if n_bytes > MAX_FILE_MB * 1024 * 1024:
-        raise ImportRefused(f"Fichier trop volumineux ({n_bytes / 1024 / 1024:.1f} Mo) : "
-                            f"la limite est de {MAX_FILE_MB} Mo.".replace(".", ",", 1))
-
-
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values.
+    """XLSX or CSV (';' or ',' or tab; UTF-8 or Windows-1252) → DataFrame of raw cell values,
+    read within the bounds of importers/tabular.py; `attrs["warnings"]`: the sheets not read.
     Every failure is an ImportRefused with a French message (no exception name, no path)."""
-    check_size(len(data))
-    name = filename.lower()
-    if not data.strip():
-        raise ImportRefused("Le fichier est vide.")
-    if name.endswith((".xlsx", ".xlsm")):
-        df = _read_workbook(data)
-    elif name.endswith((".csv", ".txt")):
-        if looks_binary(data):  # a stray NUL is refused on its row, below
-            raise ImportRefused("Ce fichier n'est pas un CSV (contenu binaire) : enregistrez-le "
-                                "en CSV ou en XLSX depuis votre tableur.")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        first = text.split("\n", 1)[0]
-        sep = max((";", ",", "\t"), key=first.count)
-        try:
-            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error):
-            raise ImportRefused("CSV illisible : vérifiez le séparateur (;) et les guillemets, "
-                                "ou enregistrez le fichier en XLSX.") from None
-    else:
-        raise ImportRefused("Format non reconnu : un fichier .xlsx ou .csv est attendu.")
-    if len(df) > MAX_ROWS:
-        raise ImportRefused(f"Trop de lignes ({len(df)}) : {MAX_ROWS} au plus par fichier.")
-    names = [str(c).strip() for c in df.columns]
-    doubles = sorted({n for n in names if names.count(n) > 1 or re.fullmatch(r".+\.\d+", n)
-                      and n.rsplit(".", 1)[0] in names})
-    if doubles:
-        raise ImportRefused("En-têtes de colonnes en double : "
-                            + ", ".join(f"« {d} »" for d in doubles)
-                            + ". Chaque colonne doit avoir un en-tête différent.")
-    df.columns = names
-    df = df.loc[:, [not c.startswith("Unnamed:") for c in df.columns]]
-    return df.astype(object).map(_cell).dropna(how="all")
-
-
-def _read_workbook(data: bytes) -> pd.DataFrame:
-    import zipfile
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unzipped = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise ImportRefused("Classeur illisible : ce fichier n'est pas un classeur XLSX valide "
-                            "(fichier tronqué, ou autre format renommé en .xlsx).") from None
-    if unzipped > MAX_UNZIPPED_MB * 1024 * 1024:
-        raise ImportRefused(f"Classeur trop volumineux une fois décompressé : la limite est de "
-                            f"{MAX_UNZIPPED_MB} Mo.")
-    try:
-        return pd.read_excel(io.BytesIO(data), dtype=object)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is one French line
-        raise ImportRefused("Classeur illisible : le fichier XLSX est abîmé ou n'a pas de "
-                            "feuille lisible ; ouvrez-le et enregistrez-le à nouveau.") from None
+    sheet = read_sheet(data, filename)
+    df = pd.DataFrame(sheet.rows, columns=sheet.header, dtype=object)
+    df = df.loc[:, [bool(c) for c in sheet.header]]  # a column without header is not read
+    df = df.map(_cell).dropna(how="all")
+    df.attrs["warnings"] = sheet.warnings
+    return df
 
 
 def _cell(value):  # noqa: ANN001
@@ -214,6 +157,7 @@ class ActionsReport:
     existing_mode: str = "update"  # or "skip": what the write does with those rows
     skipped: int = 0
     titles: dict[int, str] = field(default_factory=dict)  # first line → the row's title
+    warnings: list[str] = field(default_factory=list)  # what the file held and was not read
 
     def refused_rows(self) -> list[tuple[str, str, str]]:
         """The refused rows as people read them: (« Ligne 4 », the action, why)."""
@@ -225,7 +169,8 @@ class ActionsReport:
                ] if self.ignored_columns else []
         out += [f"{self.rows} ligne(s) lue(s) : {len(self.to_create)} action(s) à créer, "
                 f"{len(self.to_update)} déjà présente(s) "
-                + ("(mises à jour)." if self.existing_mode == "update" else "(ignorées).")]
+                + ("(mises à jour)." if self.existing_mode == "update" else "(ignorées)."),
+                *self.warnings]
         out += [f"Ligne {n} ({ref or 'sans référence'}) déjà présente ({how}) : "
                 + ("; ".join(changes) if changes else "aucune différence") + "."
                 for n, ref, _title, how, changes in self.existing]
@@ -280,6 +225,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
         session.info.pop(cache, None)
     report = ActionsReport(rows=len(df), existing_mode=existing_mode,
                            ignored_columns=[h for h, t in mapping.items() if not t])
+    report.warnings = list(df.attrs.get("warnings", []))
     plan, seen = [], {}  # reference, natural key or ("id", action id) → first line
     for line, data, notes, refused in action_rows(df, mapping):
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
@@ -314,12 +260,10 @@ def check_engagements(session: Session, actor: Actor, clean: dict,
 def action_rows(df: pd.DataFrame, mapping: dict[str, str | None]
                 ) -> list[tuple[int, dict, list[str], str | None]]:
     """(first line, data of one action, problems found putting it together, refusal for
-    control characters in one of its lines or None): one row each, or in the long format the
+    a control character or a formula without its value in one of its lines, or None): one row each, or in the long format the
     rows of one action grouped (actions_formats.group_rows)."""
-    read = [h for h, target in mapping.items() if target]
     records = list(enumerate(df.to_dict("records"), 2))  # line 1: the headers
-    controls = {line: control_refusal(row, [h for h in read if h in row])
-                for line, row in records}
+    controls = {line: _cell_refusal(row, mapping) for line, row in records}
     rows = [(line, row_data(row, mapping)) for line, row in records]
     if not formats.is_long(mapping):
         return [(line, data, [], controls[line]) for line, data in rows]
@@ -397,6 +341,12 @@ def _year(data: dict) -> int | None:
         return parse_year(data.get("year_start"))
     except ValueError:
         return None
+
+
+def _cell_refusal(row: dict, mapping: dict[str, str | None]) -> str | None:
+    """A control character, or a formula saved without its value, in a column read."""
+    columns = [h for h, t in mapping.items() if t and h in row]
+    return control_refusal(row, columns) or formula_refusal(row, columns)
 
 
 def _territory(session, data, existing, territory_id) -> int | None:  # noqa: ANN001
