@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import settings, throttle
 from .errors import AuthenticationFailed, PermissionDenied, ValidationFailed
-from .login_names import display_name, login_key, name_problem
+from .login_names import login_key, name_problem, stored_name
 from .schema import ROLES, AuditLog, Commune, Territory, UserAccount
 
 ROLE_LABELS = {"admin": "Administrateur", "editor": "Éditeur (chef de projet)",
@@ -167,7 +167,7 @@ def _settle(session: Session, attempt: _Attempt, ok: bool) -> Actor | Authentica
     if account is None or not account.active:
         _record_sign_in(session, attempt, "failed")
         return AuthenticationFailed(FAILED_MESSAGE)
-    throttle.refund(session, attempt.keys)
+    throttle.refund(session, attempt.keys, attempt.now)
     _record_sign_in(session, attempt, "success")
     return actor_for(account)
 
@@ -308,7 +308,7 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
                 display_name: str | None = None) -> UserAccount:
     """Create an account (administrators only). An editor needs at least one commune."""
     actor = require_admin(fresh_actor(session, actor))
-    username = display_name(username)
+    username = stored_name(username)
     problems: dict[str, str] = {}
     import re
     for name, value in (("username", username), ("email", email), ("display_name", display_name)):

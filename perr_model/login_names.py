@@ -22,7 +22,7 @@ def login_key(name: str | None) -> str:
     return unicodedata.normalize("NFC", text.casefold())[:MAX_LENGTH]
 
 
-def display_name(name: str | None) -> str:
+def stored_name(name: str | None) -> str:
     """The name as it is stored and shown: trimmed, NFC (the case kept)."""
     return unicodedata.normalize("NFC", (name or "").strip())
 

@@ -69,9 +69,13 @@ def reserve(session: Session, keys: list[str], now: datetime) -> timedelta | Non
     return None
 
 
-def refund(session: Session, keys: list[str]) -> None:
-    """A success: the failure `reserve` counted for it is given back (and the wait it set)."""
+def refund(session: Session, keys: list[str], now: datetime) -> None:
+    """A success at `now`: the failure `reserve` counted for it is given back, and the wait it
+    set (there was none before it: `reserve` let it through; and while it holds nobody else
+    was counted)."""
     for row in _locked(session, keys):
+        if row.failures >= AFTER and row.locked_until == now + wait_after(row.failures):
+            row.locked_until = None
         row.failures = max(0, row.failures - 1)
         if row.failures < AFTER:
             row.locked_until = None
