@@ -31,7 +31,7 @@ with st.form("nouveau_compte", clear_on_submit=True, enter_to_submit=False):
                         format_func=model_auth.ROLE_LABELS.get, index=1)
     chosen = st.multiselect("Communes (éditeur)", list(communes), format_func=communes.get)
     email = st.text_input("Courriel (connexion ProConnect)")
-    password = st.text_input("Mot de passe (10 caractères au moins ; vide : ProConnect seul)",
+    password = st.text_input("Mot de passe (12 caractères au moins ; vide : ProConnect seul)",
                              type="password")
     if st.form_submit_button("Créer le compte", type="primary"):
         try:

@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import unicodedata
+
 import bcrypt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import settings
+from . import settings, throttle
 from .errors import AuthenticationFailed, PermissionDenied, ValidationFailed
+from .login_names import login_key, name_problem, stored_name
 from .schema import ROLES, AuditLog, Commune, SessionToken, Territory, UserAccount, utcnow
 
 ROLE_LABELS = {"admin": "Administrateur", "editor": "Éditeur (chef de projet)",
                "reader": "Lecteur"}
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 _BCRYPT_MAX_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer
 
 
@@ -54,18 +57,34 @@ def actor_for(account: UserAccount) -> Actor:
 
 # --- passwords ------------------------------------------------------------------------------
 
-def check_password_strength(password: str) -> None:
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why this new password is refused (French), or None. The policy (docs/auth.md): at
+    least MIN_PASSWORD_LENGTH characters, at most 72 bytes (bcrypt), no control character
+    (bcrypt stops at a NUL: the rest would not count), not only spaces, not one character
+    repeated, not the account's name."""
+    if any(unicodedata.category(char) == "Cc" for char in password):
+        return "caractère de contrôle interdit (retour à la ligne, tabulation, caractère nul…)"
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au moins.",
-            {"password": "trop court"})
+        return f"trop court : {MIN_PASSWORD_LENGTH} caractères au moins"
     if len(password.encode("utf-8")) > _BCRYPT_MAX_BYTES:
-        raise ValidationFailed("Mot de passe trop long : 72 octets au plus.",
-                               {"password": "trop long"})
+        return "trop long : 72 octets au plus"
+    if not password.strip():
+        return "fait uniquement d'espaces"
+    if len(set(password)) == 1:
+        return "un seul caractère répété"
+    if username and login_key(password) == login_key(username):
+        return "identique à l'identifiant"
+    return None
 
 
-def hash_password(password: str) -> str:
-    check_password_strength(password)
+def check_password_strength(password: str, username: str | None = None) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise ValidationFailed(f"Mot de passe refusé : {problem}.", {"password": problem})
+
+
+def hash_password(password: str, username: str | None = None) -> str:
+    check_password_strength(password, username)
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
 
 
@@ -91,15 +110,6 @@ def refuse_on_public() -> None:
         raise PermissionDenied("Instance publique : la connexion et la saisie sont impossibles.")
 
 
-# Throttling (issue 13): failed sign-ins are counted in audit_log (entity "sign_in"), so the
-# count holds across processes and servers sharing the base. From the 5th failure in 15 minutes,
-# for the same typed identifier or from the same client, a new attempt must wait 30 s, then
-# twice as long after each further failure (at most 15 minutes); the password is not even
-# checked meanwhile. Same message whether the account exists or not.
-THROTTLE_AFTER = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_FIRST_WAIT = timedelta(seconds=30)
-THROTTLE_MAX_WAIT = timedelta(minutes=15)
 FAILED_MESSAGE = "Identifiant ou mot de passe incorrect (ou compte désactivé)."
 
 
@@ -107,65 +117,69 @@ def _now() -> datetime:
     return utcnow()
 
 
-def _client_tag(client: str | None) -> str:
-    return f"client {(client or 'inconnu')[:80]}"
+@dataclass
+class _Attempt:
+    """One sign-in attempt: the login typed (perr_model.login_names), the client, the time
+    and the counts of the throttle it is counted in (perr_model/throttle.py)."""
+    login: str
+    client: str | None
+    now: datetime
+    keys: list[str] = field(default_factory=list)
 
 
-def _wait_needed(session: Session, key: str, client: str | None, now: datetime
-                 ) -> timedelta | None:
-    """How long this attempt must still wait, or None."""
-    since = now - THROTTLE_WINDOW
-    waits = []
-    for condition in (AuditLog.username == key, AuditLog.summary == _client_tag(client)):
-        last_ok = session.scalar(select(func.max(AuditLog.at)).where(
-            AuditLog.entity == "sign_in", AuditLog.operation == "success", condition))
-        start = max(since, last_ok) if last_ok else since
-        failures = session.execute(select(func.count(AuditLog.id), func.max(AuditLog.at)).where(
-            AuditLog.entity == "sign_in", AuditLog.operation == "failed", condition,
-            AuditLog.at > start)).one()
-        count, last = failures
-        if count >= THROTTLE_AFTER and last is not None:
-            wait = min(THROTTLE_FIRST_WAIT * 2 ** (count - THROTTLE_AFTER), THROTTLE_MAX_WAIT)
-            if now < last + wait:
-                waits.append(last + wait - now)
-    return max(waits) if waits else None
-
-
-def _record_sign_in(session: Session, key: str, client: str | None, ok: bool,
-                    now: datetime) -> None:
-    session.add(AuditLog(username=key, operation="success" if ok else "failed",
-                         entity="sign_in", entity_id=None, summary=_client_tag(client),
-                         changes=None, snapshot=None, at=now))
+def _record_sign_in(session: Session, attempt: _Attempt, operation: str) -> None:
+    """`operation`: success, failed, or throttled (refused during a wait, password unread)."""
+    session.add(AuditLog(username=attempt.login, operation=operation, entity="sign_in",
+                         entity_id=None, summary=throttle.client_tag(attempt.client),
+                         changes=None, snapshot=None, at=attempt.now))
     session.flush()
 
 
-def _attempt(session: Session, username: str, password: str, client: str | None,
-             now: datetime | None) -> Actor | AuthenticationFailed:
+def _throttled(wait: timedelta) -> AuthenticationFailed:
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+    return AuthenticationFailed("Trop de tentatives de connexion : réessayez dans "
+                                f"{minutes} minute{'s' if minutes > 1 else ''}.")
+
+
+def _open_attempt(session: Session, username: str, client: str | None, now: datetime | None
+                  ) -> tuple[_Attempt, AuthenticationFailed | str | None]:
+    """Counted in the throttle, or refused by it; else the stored hash to check (None: no
+    such active account)."""
     refuse_on_public()
-    now = now or _now()
-    key = (username or "").strip().lower()[:120]
-    wait = _wait_needed(session, key, client, now)
+    attempt = _Attempt(login_key(username), client, now or _now())
+    attempt.keys = throttle.keys_for(session, attempt.login, client, attempt.now)
+    wait = throttle.reserve(session, attempt.keys, attempt.now)
     if wait is not None:
-        minutes = max(1, -(-int(wait.total_seconds()) // 60))
-        _record_sign_in(session, key, client, False, now)
-        return AuthenticationFailed(
-            "Trop de tentatives de connexion : réessayez dans "
-            f"{minutes} minute{'s' if minutes > 1 else ''}.")
-    account = session.scalars(select(UserAccount).where(
-        func.lower(UserAccount.username) == key)).one_or_none()
-    ok = verify_password(password, account.password_hash if account else _dummy_hash())
-    if account is None or not ok or not account.active:
-        _record_sign_in(session, key, client, False, now)
+        _record_sign_in(session, attempt, "throttled")
+        return attempt, _throttled(wait)
+    account = _by_login(session, attempt.login)
+    return attempt, account.password_hash if account is not None and account.active else None
+
+
+def _checked(password: str, hashed: str | None) -> bool:
+    ok = verify_password(password or "", hashed or _dummy_hash())
+    return ok and hashed is not None
+
+
+def _settle(session: Session, attempt: _Attempt, ok: bool) -> Actor | AuthenticationFailed:
+    account = _by_login(session, attempt.login) if ok else None
+    if account is None or not account.active:
+        _record_sign_in(session, attempt, "failed")
         return AuthenticationFailed(FAILED_MESSAGE)
-    _record_sign_in(session, key, client, True, now)
+    throttle.refund(session, attempt.keys, attempt.now)
+    _record_sign_in(session, attempt, "success")
     return actor_for(account)
 
 
 def authenticate(session: Session, username: str, password: str, client: str | None = None,
                  now: datetime | None = None) -> Actor:
-    """The Actor for these credentials; one message for every failure. The attempt is recorded
-    in the caller's session (see `sign_in`, which commits it even when it fails)."""
-    outcome = _attempt(session, username, password, client, now)
+    """The Actor for these credentials; one message for every failure. Everything happens in
+    the caller's transaction (the counts stay locked while the password is checked); the app
+    signs in through `sign_in`, which does not hold them meanwhile."""
+    attempt, stored = _open_attempt(session, username, client, now)
+    if isinstance(stored, AuthenticationFailed):
+        raise stored
+    outcome = _settle(session, attempt, _checked(password, stored))
     if isinstance(outcome, AuthenticationFailed):
         raise outcome
     return outcome
@@ -173,11 +187,19 @@ def authenticate(session: Session, username: str, password: str, client: str | N
 
 def sign_in(engine, username: str, password: str, client: str | None = None,  # noqa: ANN001
             now: datetime | None = None) -> Actor:
-    """Check the credentials and record the attempt (failed ones too) in audit_log."""
+    """Check the credentials, throttled (perr_model/throttle.py), every attempt recorded in
+    audit_log. Three steps: the attempt counted (or refused) in one short transaction, the
+    password checked outside any transaction (bcrypt is slow on purpose), the outcome written
+    in a second one."""
     from .store import writing
     refuse_on_public()
     with writing(engine) as session:
-        outcome = _attempt(session, username, password, client, now)
+        attempt, stored = _open_attempt(session, username, client, now)
+    if isinstance(stored, AuthenticationFailed):
+        raise stored
+    ok = _checked(password, stored)
+    with writing(engine) as session:
+        outcome = _settle(session, attempt, ok)
     if isinstance(outcome, AuthenticationFailed):
         raise outcome
     return outcome
@@ -190,13 +212,13 @@ def actor_for_email(session: Session, email: str, client: str | None = None) -> 
     refuse_on_public()
     if not email:
         return None
-    now, key = _now(), email.strip().lower()[:120]
-    if _wait_needed(session, key, client, now) is not None:
-        _record_sign_in(session, key, client, False, now)
+    attempt = _Attempt(email.strip().lower()[:120], client, _now())
+    if client and throttle.current_wait(session, [f"client:{client}"], attempt.now):
+        _record_sign_in(session, attempt, "throttled")
         return None
     account = session.scalars(select(UserAccount).where(
-        func.lower(UserAccount.email) == key, UserAccount.active.is_(True))).first()
-    _record_sign_in(session, key, client, account is not None, now)
+        func.lower(UserAccount.email) == attempt.login, UserAccount.active.is_(True))).first()
+    _record_sign_in(session, attempt, "success" if account is not None else "failed")
     return actor_for(account) if account else None
 
 
@@ -294,7 +316,7 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
                 display_name: str | None = None) -> UserAccount:
     """Create an account (administrators only). An editor needs at least one commune."""
     actor = require_admin(fresh_actor(session, actor))
-    username = (username or "").strip()
+    username = stored_name(username)
     problems: dict[str, str] = {}
     import re
     for name, value in (("username", username), ("email", email), ("display_name", display_name)):
@@ -304,8 +326,9 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
                                    {name: "caractère interdit"})
     if not username:
         problems["username"] = "L'identifiant est obligatoire."
-    elif session.scalars(select(UserAccount.id).where(
-            func.lower(UserAccount.username) == username.lower())).first():
+    elif name_problem(username):
+        problems["username"] = f"Identifiant refusé : {name_problem(username)}."
+    elif _by_login(session, login_key(username)) is not None:
         problems["username"] = f"L'identifiant « {username} » existe déjà."
     if role not in ROLES:
         problems["role"] = f"Rôle inconnu : {role} (admin, editor ou reader)."
@@ -320,10 +343,12 @@ def create_user(session: Session, actor: Actor, username: str, role: str, *,
         problems["territory"] = "Vous ne pouvez créer des comptes que pour votre territoire."
     if password is None and not email:
         problems["password"] = "Mot de passe obligatoire (ou une adresse pour ProConnect)."
+    elif password is not None and password_problem(password, username):
+        problems["password"] = f"Mot de passe refusé : {password_problem(password, username)}."
     if problems:
         raise ValidationFailed("Compte non créé : " + " ".join(problems.values()), problems)
     account = UserAccount(username=username, role=role, email=email, display_name=display_name,
-                          password_hash=hash_password(password) if password else None,
+                          password_hash=hash_password(password, username) if password else None,
                           territory_id=territory_row.id if territory_row else None,
                           communes=communes, active=True)
     session.add(account)
@@ -347,7 +372,8 @@ def revoke_account(session: Session, account_id: int, now: datetime | None = Non
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> None:
     actor = require_admin(fresh_actor(session, actor))
     account = _account(session, username)
-    if account.username == actor.username and not active:
+    _check_account_scope(actor, account)
+    if account.id == actor.account_id and not active:
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
     account.active = active
     if not active:  # its signed-in browsers too, at once (perr_model/session_tokens.py)
@@ -362,9 +388,10 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     refuse_on_public()
     actor = fresh_actor(session, actor)
     account = _account(session, username)
-    if actor.username != account.username:
+    if actor is None or actor.account_id != account.id:
         require_admin(actor)
-    account.password_hash = hash_password(password)
+        _check_account_scope(actor, account)
+    account.password_hash = hash_password(password, account.username)
     from .history import record
     record(session, actor, "update", "user_account", account.id,
            f"Mot de passe de {username} changé")
@@ -382,9 +409,25 @@ def list_users(session: Session, actor: Actor) -> list[dict]:
             for a in session.scalars(q)]
 
 
+def _check_account_scope(actor: Actor, account: UserAccount) -> None:
+    """An administrator of a territory manages the accounts of that territory only: never an
+    account without territory (an administrator of the whole instance among them)."""
+    if actor.territory_id is None or account.territory_id == actor.territory_id:
+        return
+    if account.territory_id is None and account.role == "admin":
+        raise PermissionDenied("Ce compte est celui d'un administrateur de toute l'instance : "
+                               "seul un administrateur de toute l'instance peut le modifier.")
+    raise PermissionDenied("Ce compte n'est pas de votre territoire : modification refusée.")
+
+
+def _by_login(session: Session, login: str) -> UserAccount | None:
+    """The account of this login (perr_model.login_names.login_key), matched in Python's
+    folding, the same on both backends."""
+    return session.scalars(select(UserAccount).where(UserAccount.login == login)).one_or_none()
+
+
 def _account(session: Session, username: str) -> UserAccount:
-    account = session.scalars(select(UserAccount).where(
-        func.lower(UserAccount.username) == username.strip().lower())).one_or_none()
+    account = _by_login(session, login_key(username))
     if account is None:
         raise ValidationFailed(f"Compte inconnu : {username}.")
     return account

@@ -11,7 +11,7 @@ from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
     Numeric, String, Table, Text, UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -118,6 +118,7 @@ figure_summary = Table(
 # them), and the derived link tables (written only by triggers of tables that have one).
 UNVERSIONED_TABLES = frozenset({"data_version", "figure_summary", "alembic_version",
                                 "audit_log", "user_account", "user_commune", "session_token",
+                                "sign_in_throttle",
                                 "action_axis_served", "action_commune_reached"})
 
 user_commune = Table(
@@ -467,6 +468,9 @@ class UserAccount(Base):
     __tablename__ = "user_account"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
+    # the name as it is matched: NFC + case-folded in Python (perr_model/login_names.py), set
+    # whenever `username` is; every look-up by name goes through it (0011_sign_in_throttle)
+    login: Mapped[str | None] = mapped_column(String(120), index=True, unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))  # personal
     email: Mapped[str | None] = mapped_column(String(200))         # personal
     password_hash: Mapped[str | None] = mapped_column(String(200))  # None: OIDC-only account
@@ -476,6 +480,23 @@ class UserAccount(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     communes: Mapped[list[Commune]] = relationship(secondary=user_commune)
+
+    @validates("username")
+    def _set_login(self, _key: str, value: str) -> str:
+        from .login_names import login_key
+        self.login = login_key(value)
+        return value
+
+
+class SignInThrottle(Base):
+    """One count of failed sign-ins (perr_model/throttle.py): of an account (`compte:` + its
+    login) or of a client (`client:` + its address). Failures since the count was last
+    forgotten, the last one, and the end of the wait it imposes (None: no wait)."""
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SessionToken(Base):

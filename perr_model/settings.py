@@ -38,6 +38,12 @@ SETTINGS: list[tuple[str, str, str]] = [
      "Durée, en heures, pendant laquelle un éditeur reste connecté sur un navigateur (après "
      "un rechargement de la page ou dans un nouvel onglet) ; ensuite il se reconnecte. La "
      "déconnexion et la désactivation du compte y mettent fin aussitôt."),
+    ("PERR_TRUSTED_PROXIES", "",
+     "Mandataires inverses (proxy) déclarés devant l'application : adresses ou réseaux "
+     "séparés par des virgules, par exemple 127.0.0.1,::1 pour un nginx sur la même machine. "
+     "L'adresse du visiteur, qui sert à limiter les essais de connexion, est alors lue dans "
+     "l'en-tête X-Forwarded-For qu'ils ajoutent ; vide (défaut) : l'adresse de la connexion "
+     "directe, et cet en-tête n'est jamais cru."),
     ("PERR_MAP_STYLE_URL", "",
      "Background map of the screen maps: URL of a MapLibre style, e.g. the IGN Géoplateforme "
      "plan (no key): https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/"

@@ -17,7 +17,7 @@ import json
 
 import streamlit as st
 
-from perr_model import auth as model_auth, session_tokens
+from perr_model import auth as model_auth, client_address, session_tokens
 from perr_model.auth import Actor, ROLE_LABELS, actor_for_email
 from perr_model.errors import PermissionDenied
 from perr_ui import common
@@ -59,12 +59,16 @@ def current_actor() -> Actor | None:
     return actor
 
 
-def client_id() -> str:
-    """Who is trying to sign in, for throttling: the client's address as Streamlit sees it."""
+def client_id() -> str | None:
+    """Who is trying to sign in, for the throttle: the direct peer's address (Streamlit: None
+    for a loopback peer), or the visitor's behind a declared proxy (PERR_TRUSTED_PROXIES,
+    perr_model/client_address.py); None when unknown."""
     try:
-        return st.context.ip_address or "inconnu"
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - AppTest and old front-ends have no address
-        return "inconnu"
+        return None
+    return client_address.client_from(peer, forwarded)
 
 
 def sign_in(username: str, password: str) -> Actor:
