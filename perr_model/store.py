@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from . import settings
+from .public_role import check_public_role  # noqa: F401 - the public instance's start-up check
 
 
 _READ_ONLY_ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
@@ -215,39 +216,6 @@ def read_only_authorizer(action: int, arg1, arg2, _db, _trigger) -> int:  # noqa
         if name in _SCHEMA_PRAGMAS or (arg2 is None and name in _READ_PRAGMAS):
             return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
-
-
-def check_public_role(engine: Engine) -> None:
-    """Refuse a PostgreSQL role that could write: the public instance must not start with it."""
-    from sqlalchemy import text
-
-    from .errors import ReadOnlyStore
-    with engine.connect() as conn:
-        role, superuser = conn.execute(text(
-            "select current_user, rolsuper or rolbypassrls from pg_roles "
-            "where rolname = current_user")).one()
-        writable = conn.execute(text(
-            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where c.relkind in ('r', 'p', 'v', 'm', 'f') "
-            "and n.nspname not in ('pg_catalog', 'information_schema') "
-            "and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%' "
-            "and has_table_privilege(current_user, c.oid, "
-            "'INSERT, UPDATE, DELETE, TRUNCATE')")).scalar()
-        create = conn.execute(text(
-            "select count(*) from unnest(current_schemas(false)) s "
-            "where has_schema_privilege(current_user, s, 'CREATE')")).scalar()
-    problems = []
-    if superuser:
-        problems.append("c'est un super-utilisateur")
-    if writable:
-        problems.append(f"il peut modifier {writable} table(s)")
-    if create:
-        problems.append("il peut créer des tables")
-    if problems:
-        raise ReadOnlyStore(
-            f"Instance publique non démarrée : le rôle PostgreSQL « {role} » peut écrire ("
-            + ", ".join(problems) + "). Donnez-lui un rôle qui n'a que le droit de lecture "
-            "(voir docs/public-instance.md).")
 
 
 @lru_cache(maxsize=8)
