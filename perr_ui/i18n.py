@@ -123,6 +123,7 @@ PATTERNS = [
 
 ATTRIBUTES = ["placeholder", "aria-label", "title"]
 DATE_FORMATS = {"YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "dd", "yyyy"}  # not literal in bundle
+FROM_SERVER = {GENERIC_ERROR}  # written by Streamlit's Python side, not by its front end
 
 _SCRIPT = """
 <script>
