@@ -21,7 +21,7 @@ from .schema import (
     action_objective, action_qpv, qpv_commune,
 )
 from .served import references_by_action, served_lines
-from .textnorm import fold
+from .textnorm import CONTROL, fold
 from .vocabulary import STATUS_LABELS, axis_label, objective_reference
 
 STATUSES = STATUS_LABELS
@@ -89,8 +89,10 @@ SEARCH_MAX_WORDS = 10
 
 def search_words(text: str | None) -> list[str]:
     """The words of a free search, bounded: at most SEARCH_MAX_CHARS characters and
-    SEARCH_MAX_WORDS words (a longer text is cut, never an error)."""
-    return fold((text or "")[:SEARCH_MAX_CHARS]).split()[:SEARCH_MAX_WORDS]
+    SEARCH_MAX_WORDS words (a longer text is cut, never an error). A control character (a NUL
+    typed or pasted: PostgreSQL refuses it in a text) separates words: no stored text holds
+    one (refused at import and in the forms), so it matches nothing on either backend."""
+    return fold(CONTROL.sub(" ", (text or "")[:SEARCH_MAX_CHARS])).split()[:SEARCH_MAX_WORDS]
 
 
 def _folded(column):

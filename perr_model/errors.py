@@ -9,6 +9,10 @@ class ReadOnlyStore(PerrError):
     """A write was attempted through a read-only connection (public instance)."""
 
 
+class QueryTimeout(PerrError):
+    """A statement stopped by the time limit (PERR_QUERY_TIMEOUT_MS) on either backend."""
+
+
 class MalformedDocument(PerrError):
     """A protocol document whose structure cannot be read: nothing is written."""
 

@@ -17,6 +17,10 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Migrate to `revision`; a SQLite store is put in WAL mode first (store.sqlite_wal: the
+    public instance reads while a writer imports, and survives a writer killed mid-write)."""
+    from .store import sqlite_wal
+    sqlite_wal(engine)
     _run(engine, command.upgrade, revision)
 
 

@@ -18,7 +18,10 @@ SETTINGS: list[tuple[str, str, str]] = [
      "1 = public read-only instance: reading pages only, read-only database connection, "
      "no personal field on any page or export."),
     ("PERR_QUERY_TIMEOUT_MS", "5000",
-     "Time limit of one query on the read connection, in milliseconds."),
+     "Durée maximale d'une requête, en millisecondes : toute lecture sur SQLite et sur "
+     "PostgreSQL (où la limite vaut aussi pour les écritures) ; au-delà, la requête est "
+     "interrompue et la page dit, en français, que la base n'a pas répondu à temps. C'est "
+     "aussi le temps qu'une connexion SQLite attend un verrou."),
     ("PERR_DATA_DIR", str(PROJECT_ROOT / "data"),
      "Folder of the embedded default referential loaded by `init-db`."),
     ("PERR_GEO_CACHE_DIR", str(Path.home() / ".cache" / "perr" / "geo"),

@@ -11,12 +11,20 @@ connection, and `SET TRANSACTION READ WRITE` undoes `default_transaction_read_on
   allows only reading: SELECT, reading columns, functions, transactions and a short list of
   read-only PRAGMA queries (no PRAGMA with a value); it denies any write, CREATE/DROP/ALTER,
   ATTACH/DETACH (hence `VACUUM INTO`), `VACUUM`, ANALYZE, REINDEX and everything else;
-- on PostgreSQL the public instance (PERR_PUBLIC=1) refuses to start unless its role is a
-  plain reader: not a superuser, no INSERT/UPDATE/DELETE/TRUNCATE on any table, no CREATE on
-  its schemas (`check_public_role`, run when the read-only engine is made).
+- on PostgreSQL the public instance (PERR_PUBLIC=1) refuses to start unless its role, and
+  every role it could become, is a plain reader (`check_public_role`, run when the read-only
+  engine is made; docs/sql/public-role.sql creates such a role).
+
+The public instance stays up while the private side writes (issue 28): a SQLite store is in WAL
+mode (`sqlite_wal`, set by every migration): readers read the last committed state while a
+writer holds its transaction, and a writer killed mid-transaction leaves no hot journal (which
+a `mode=ro` reader cannot roll back), only a WAL whose uncommitted frames readers ignore. A
+read on SQLite is bounded in time like PostgreSQL's `statement_timeout` (`sqlite_time_limit`);
+either limit ends in the French `QueryTimeout`.
 """
 from __future__ import annotations
 
+import time
 import weakref
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,6 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from . import settings
+from .public_role import check_public_role  # noqa: F401 - the public instance's start-up check
 
 
 _READ_ONLY_ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
@@ -85,11 +94,13 @@ def make_engine(url: str | None = None, *, read_only: bool = True) -> Engine:
                 f"Base introuvable : {path}. Lancez « python -m perr_model init-db » d'abord.")
         engine = create_engine(sqlite_read_only_url(url) if read_only else url)
         _sqlite_pragmas(engine, read_only, timeout_ms)
+        event.listen(engine, "handle_error", _time_limit_message)
     elif backend == "postgresql":
         options = f"-c statement_timeout={timeout_ms}"
         if read_only:
             options += " " + PG_READ_ONLY_OPTIONS
         engine = create_engine(url, connect_args={"options": options}, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _time_limit_message)
         if read_only and settings.is_public():
             try:
                 check_public_role(engine)
@@ -117,6 +128,7 @@ def _sqlite_pragmas(engine: Engine, read_only: bool, timeout_ms: int) -> None:
         if read_only:
             sqlite_query_only(dbapi_conn)
             sqlite_reads_only(dbapi_conn)
+            sqlite_time_limit(dbapi_conn, timeout_ms / 1000)
 
 
 def sqlite_query_only(dbapi_conn) -> None:  # noqa: ANN001 - DB-API connection
@@ -129,6 +141,56 @@ def sqlite_query_only(dbapi_conn) -> None:  # noqa: ANN001 - DB-API connection
 def sqlite_reads_only(dbapi_conn) -> None:  # noqa: ANN001 - DB-API connection
     """SQLite layer 3: the authorizer that allows reading only (below)."""
     dbapi_conn.set_authorizer(read_only_authorizer)
+
+
+def sqlite_wal(engine: Engine) -> None:
+    """Put a SQLite store in WAL mode (kept in the file; nothing on PostgreSQL or in memory).
+    Run by every migration (`migrate.upgrade`: init-db, and each release's upgrade)."""
+    if engine.dialect.name != "sqlite" or sqlite_path(str(engine.url)) is None:
+        return
+    with engine.connect() as conn:  # outside a transaction: the journal mode cannot change in one
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+# SQLite has no statement timeout: a progress handler, called every _PROGRESS_STEPS virtual
+# machine instructions, interrupts a statement that started more than the limit ago (a trace
+# callback notes when each statement starts). sqlite3 then raises "interrupted".
+_PROGRESS_STEPS = 100_000
+
+
+def sqlite_time_limit(dbapi_conn, seconds: float) -> None:  # noqa: ANN001 - DB-API connection
+    """Each statement of this connection interrupted after `seconds`."""
+    started = [time.monotonic()]
+
+    def statement_starts(_sql: str) -> None:
+        started[0] = time.monotonic()
+
+    def too_long() -> int:
+        return 1 if time.monotonic() - started[0] > seconds else 0
+
+    dbapi_conn.set_trace_callback(statement_starts)
+    dbapi_conn.set_progress_handler(too_long, _PROGRESS_STEPS)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """SQLite's interrupt (sqlite_time_limit) or PostgreSQL's query_canceled (statement_timeout)."""
+    return (getattr(exc, "sqlite_errorname", None) == "SQLITE_INTERRUPT"
+            or getattr(exc, "sqlstate", None) == "57014")
+
+
+def time_limit_message() -> str:
+    seconds = int(settings.get("PERR_QUERY_TIMEOUT_MS")) / 1000
+    shown = f"{seconds:g}".replace(".", ",")
+    return (f"La base de données n'a pas répondu en {shown} seconde{'s' if seconds >= 2 else ''} "
+            ": la demande a été interrompue. Réessayez dans un instant, ou restreignez la "
+            "sélection (territoire, année, filtres).")
+
+
+def _time_limit_message(context) -> None:  # noqa: ANN001 - SQLAlchemy ExceptionContext
+    """handle_error: a statement stopped by the time limit becomes QueryTimeout (French)."""
+    if _timed_out(context.original_exception):
+        from .errors import QueryTimeout
+        raise QueryTimeout(time_limit_message()) from context.original_exception
 
 
 # PRAGMAs that only read, as SQLAlchemy and the pages use them: those whose argument names a
@@ -154,39 +216,6 @@ def read_only_authorizer(action: int, arg1, arg2, _db, _trigger) -> int:  # noqa
         if name in _SCHEMA_PRAGMAS or (arg2 is None and name in _READ_PRAGMAS):
             return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
-
-
-def check_public_role(engine: Engine) -> None:
-    """Refuse a PostgreSQL role that could write: the public instance must not start with it."""
-    from sqlalchemy import text
-
-    from .errors import ReadOnlyStore
-    with engine.connect() as conn:
-        role, superuser = conn.execute(text(
-            "select current_user, rolsuper or rolbypassrls from pg_roles "
-            "where rolname = current_user")).one()
-        writable = conn.execute(text(
-            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where c.relkind in ('r', 'p', 'v', 'm', 'f') "
-            "and n.nspname not in ('pg_catalog', 'information_schema') "
-            "and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%' "
-            "and has_table_privilege(current_user, c.oid, "
-            "'INSERT, UPDATE, DELETE, TRUNCATE')")).scalar()
-        create = conn.execute(text(
-            "select count(*) from unnest(current_schemas(false)) s "
-            "where has_schema_privilege(current_user, s, 'CREATE')")).scalar()
-    problems = []
-    if superuser:
-        problems.append("c'est un super-utilisateur")
-    if writable:
-        problems.append(f"il peut modifier {writable} table(s)")
-    if create:
-        problems.append("il peut créer des tables")
-    if problems:
-        raise ReadOnlyStore(
-            f"Instance publique non démarrée : le rôle PostgreSQL « {role} » peut écrire ("
-            + ", ".join(problems) + "). Donnez-lui un rôle qui n'a que le droit de lecture "
-            "(voir docs/public-instance.md).")
 
 
 @lru_cache(maxsize=8)

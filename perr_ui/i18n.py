@@ -3,7 +3,8 @@
 Streamlit 1.67 has no locale setting: its front end writes English strings of its own (skip
 link, "View N more" in the navigation, multiselect "Select all" / "Choose an option" / "No
 results", the file uploader's "Drag and drop file here" / "Limit 200MB per file" / "Browse
-files", "Running..." / "Stop", the viewer menu, "Made with Streamlit", "Page not found") and
+files", "Running..." / "Stop", the viewer menu, "Made with Streamlit", "Page not found", the
+error box of an app whose error details are hidden) and
 serves `<html lang="en">`. What public parameters reach is set where the widget is made
 (`placeholder=`, `st.navigation(expanded=True)`, our own French upload captions); the rest is
 done here, once per page load, by a small script that runs in the page itself (`st.html(...,
@@ -22,6 +23,9 @@ from __future__ import annotations
 import json
 
 import streamlit as st
+from streamlit.elements.exception import _GENERIC_UNCAUGHT_EXCEPTION_TEXT as GENERIC_ERROR
+
+from perr_ui.serving import PUBLIC_ERROR
 
 # Exact strings drawn by Streamlit's front end (1.67) → French.
 EXACT = {
@@ -94,6 +98,9 @@ EXACT = {
     "Increment": "Augmenter",
     "Decrement": "Diminuer",
     "Open": "Ouvrir",
+    # the error box of `streamlit run app.py` with showErrorDetails "none" (serve.py shows
+    # this sentence itself: perr_ui/serving.py)
+    GENERIC_ERROR: PUBLIC_ERROR,
 }
 
 # Strings with a number or a name in them: (JavaScript regular expression, replacement).
@@ -116,6 +123,7 @@ PATTERNS = [
 
 ATTRIBUTES = ["placeholder", "aria-label", "title"]
 DATE_FORMATS = {"YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "dd", "yyyy"}  # not literal in bundle
+FROM_SERVER = {GENERIC_ERROR}  # written by Streamlit's Python side, not by its front end
 
 _SCRIPT = """
 <script>

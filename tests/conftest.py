@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from perr_model import migrate
+from role_support import create_public_role, drop_role
 from perr_model.store import make_engine, shared_engine, write_session
 
 PG_ADMIN_URL = os.environ.get("PERR_TEST_PG_URL",
@@ -282,24 +283,15 @@ def fresh_database(request, tmp_path):
 
 
 @pytest.fixture
-def reader_url(loaded_url, rw_engine, monkeypatch):
-    """The URL the public instance gets: on PostgreSQL a fresh role with SELECT only (dropped
-    at the end); on SQLite the file itself (read-only is the engine's business)."""
+def reader_url(loaded_url, monkeypatch):
+    """The URL the public instance gets: on PostgreSQL a fresh role made by the provided script
+    docs/sql/public-role.sql (dropped at the end); on SQLite the file itself (read-only is the
+    engine's business)."""
     monkeypatch.setenv("PERR_PUBLIC", "1")
     if not loaded_url.startswith("postgresql"):
         yield loaded_url
         return
     role = f"perr_lecteur_{uuid.uuid4().hex[:8]}"
-    admin = rw_engine(loaded_url)
-    db = make_url(loaded_url).database
-    with admin.begin() as c:
-        c.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-        c.execute(text(f'GRANT CONNECT ON DATABASE "{db}" TO "{role}"'))
-        c.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
-        c.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
-        c.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    create_public_role(loaded_url, role)
     yield make_url(loaded_url).set(username=role).render_as_string(hide_password=False)
-    with admin.begin() as c:
-        c.execute(text(f'DROP OWNED BY "{role}"'))
-    with admin.begin() as c:
-        c.execute(text(f'DROP ROLE "{role}"'))
+    drop_role(loaded_url, role)
