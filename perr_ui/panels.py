@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from perr_model import vocabulary as v
+from perr_model.figures import trend as tr
 from perr_model.figures.summary import sentence
 from perr_ui import charts, tables, widgets as w
 
@@ -22,11 +23,61 @@ ANGLE_HELP = {
 }
 
 
-def summary(h: dict, axes: pd.DataFrame) -> None:
+def summary(h: dict, axes: pd.DataFrame, trend: dict | None = None) -> None:
     """The summary sentence, in a bordered box, as plain text."""
     st.html(f'<p data-testid="perr-summary" style="border-left:4px solid #1f4e9c;'
             f'padding:0.4em 0.8em;margin:0.2em 0 0.8em;font-size:1.05rem;line-height:1.5">'
-            f'<strong>En bref&nbsp;:</strong> {html.escape(sentence(h, axes))}</p>')
+            f'<strong>En bref&nbsp;:</strong> {html.escape(sentence(h, axes, trend))}</p>')
+
+
+def since_previous(h: dict, trend: dict) -> None:
+    """The compact « Depuis N-1 » block: actions new / continued / ended, coverage gained and
+    lost, money of N-1 and N with the differences (figures.trend.year_over_year)."""
+    with st.container(border=True, key="perr-depuis"):
+        st.markdown(f"**Depuis {trend['previous']}**")
+        st.markdown(tr.actions_words(trend) + "  \n" + tr.coverage_words(trend, h["basis"]))
+        tables.table(tr.money_words(trend),
+                     {"label": "Montants", "previous": str(trend["previous"]),
+                      "current": str(trend["year"]), "difference": "Écart",
+                      "percent": "Écart (%)"}, title="label",
+                     caption=f"Financements des actions et postes de l'État, "
+                             f"{trend['previous']} et {trend['year']}")
+        changed = trend["elements"]
+        if len(changed):
+            w.on_demand(f"Éléments dont la couverture a changé ({v.number(len(changed))})",
+                        "cov_changed", lambda: tables.table(
+                            changed, {"element": "Élément", "reference": "Référence",
+                                      "change": "Changement"}, title="element",
+                            kinds={"reference": "code"},
+                            caption="Objectifs et engagements dont la couverture a changé"))
+
+
+TRAJECTORY_HEADERS = {"year": "Année", "actions": "Actions", "actions_new": "Nouvelles",
+                      "actions_continued": "Poursuivies", "actions_ended": "Terminées",
+                      "objectives": "Objectifs couverts", "commitments": "Engagements avec action",
+                      "funding": "Financements des actions", "posts": "Postes de l'État"}
+
+
+def trajectory_columns(h: dict) -> dict[str, str]:
+    """The trajectory's columns for this protocol (objectives or commitments, by its basis)."""
+    drop = "commitments" if h["basis"] == "objectives" else "objectives"
+    return {k: x for k, x in TRAJECTORY_HEADERS.items() if k != drop}
+
+
+def trajectory(h: dict, df: pd.DataFrame) -> None:
+    """All years: the trajectory year by year (figures.trend.trajectory), each year against
+    the previous one."""
+    with st.container(border=True, key="perr-trajectoire"):
+        st.markdown("**Année par année**")
+        if df.empty:
+            st.caption("Aucune année renseignée pour ce territoire.")
+            return
+        kinds = {k: "number" for k in TRAJECTORY_HEADERS if k not in ("funding", "posts")}
+        tables.table(df.assign(year=df["year"].astype(str)), trajectory_columns(h),
+                     title="year", kinds={**kinds, "year": None, "funding": "euros",
+                                          "posts": "euros"},
+                     caption="Évolution année par année (chaque année par rapport à la "
+                             "précédente)")
 
 
 def headline_figures(h: dict) -> None:
@@ -52,9 +103,8 @@ def headline_figures(h: dict) -> None:
     w.figure(second, "Financements des actions",
              v.short_euros(h["amount_approved"]) if h["funding_lines"] else "aucun saisi",
              help=f"Montants accordés aux actions comptées, tous financeurs "
-                  f"({v.euros(h['amount_approved'])} ; demandés : "
-                  f"{v.euros(h['amount_requested'])}). « aucun saisi » : aucune action n'a "
-                  "encore de financement saisi.")
+                  f"({v.euros(h['amount_approved'])}). {requested_note(h)} « aucun saisi » : "
+                  "aucune action n'a encore de financement saisi.")
     w.figure(second, "Postes financés par l'État",
              v.short_euros(h["posts_amount"]) if h["posts_count"] else "aucun enregistré",
              help=f"Postes adultes-relais et FONJEP des contrats de ville du territoire "
@@ -74,10 +124,14 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
     if not h["funding_lines"]:
         st.caption("Aucune action n'a encore de financement saisi pour cette sélection.")
     else:
-        tables.table(h["by_funder"], {"label": "Financeur", "requested": "Demandé",
-                                      "approved": "Accordé", "actions": "Actions"},
-                     kinds={"requested": "euros", "approved": "euros", "actions": "number"},
+        funding = h["by_funder"]
+        shown = funding.assign(requested=[v.euros(x, empty="non renseigné")
+                                          for x in funding["requested"]])
+        tables.table(shown, {"label": "Financeur", "requested": "Demandé",
+                             "approved": "Accordé", "actions": "Actions", "lines": "Lignes"},
+                     kinds={"approved": "euros", "actions": "number", "lines": "number"},
                      caption="Financements des actions, par financeur")
+        st.caption(requested_note(h))
     st.markdown("**Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville**")
     if not h["posts_count"]:
         st.caption("Aucun poste adulte-relais ou FONJEP n'est enregistré pour ces contrats de "
@@ -95,6 +149,17 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
     st.caption("Source : ANCT. Un poste compte une fois par année. Ces postes sont attribués "
                "aux contrats de ville, pas aux actions : ils ne s'ajoutent pas aux financements "
                "des actions.")
+
+
+def requested_note(h: dict) -> str:
+    """Requested against approved, on the lines where both are known only, saying how many."""
+    n, lines = h["compared_lines"], h["funding_lines"]
+    if not n:
+        return ("Montant demandé non renseigné sur toutes les lignes : demandé et accordé ne "
+                "peuvent pas être comparés.")
+    return (f"Demandé et accordé comparés sur les {v.plural(n, 'ligne')} sur "
+            f"{v.number(lines)} où les deux sont renseignés : demandés "
+            f"{v.euros(h['requested_compared'])}, accordés {v.euros(h['approved_compared'])}.")
 
 
 def axis_bars(axes: pd.DataFrame, measure: str) -> None:

@@ -31,7 +31,8 @@ from .places import action_years
 from .registry import stored_figure
 from .scope import Scope
 
-MONEY_COLUMNS = ["kind", "funder", "label", "previous", "current", "difference", "percent"]
+MONEY_COLUMNS = ["kind", "funder", "label", "previous", "current", "difference", "percent",
+                 "previous_lines", "current_lines"]
 CHANGE_COLUMNS = ["kind", "change", "reference", "element"]
 GAINED, LOST = "nouvellement couvert", "plus couvert"
 
@@ -48,6 +49,7 @@ def _state(session: Session, scope: Scope) -> dict:
         "objectives": {o for o, n in objective_action_counts(session, scope).items() if n},
         "commitments": set(session.scalars(covered_commitments).all()),
         "funding": _by_funder(funding, "approved"), "posts": _by_funder(posts, "amount"),
+        "funding_lines": _by_funder(funding, "lines"), "posts_lines": _by_funder(posts, "posts"),
         "labels": {**dict(zip(funding["funder"], funding["label"])),
                    **dict(zip(posts["funder"], posts["label"]))},
     }
@@ -64,11 +66,15 @@ def change(previous: float, current: float) -> tuple[float, float | None]:
 
 
 def _money_rows(kind: str, total_label: str, before: dict, now: dict, labels: dict) -> list:
-    funders = list(dict.fromkeys([*now, *before]))
-    rows = [(kind, f, labels.get(f, f), before.get(f, 0.0), now.get(f, 0.0),
-             *change(before.get(f, 0.0), now.get(f, 0.0))) for f in funders]
-    prev, cur = sum(before.values()), sum(now.values())
-    return rows + [(kind, "total", total_label, prev, cur, *change(prev, cur))]
+    """Per funder then the total: N-1 and N (€), the change, and each year's lines."""
+    amounts, lines = ("funding", "funding_lines") if kind == "actions" else ("posts", "posts_lines")
+    b, n, bl, nl = before[amounts], now[amounts], before[lines], now[lines]
+    rows = [(kind, f, labels.get(f, f), b.get(f, 0.0), n.get(f, 0.0),
+             *change(b.get(f, 0.0), n.get(f, 0.0)), int(bl.get(f, 0)), int(nl.get(f, 0)))
+            for f in dict.fromkeys([*n, *b])]
+    prev, cur = sum(b.values()), sum(n.values())
+    return rows + [(kind, "total", total_label, prev, cur, *change(prev, cur),
+                    int(sum(bl.values())), int(sum(nl.values())))]
 
 
 def _counts(before: dict, now: dict) -> dict:
@@ -120,10 +126,9 @@ def year_over_year(session: Session, scope: Scope) -> dict | None:
     out["posts_change"] = change(out["posts_previous"], out["posts"])
     labels = {**before["labels"], **now["labels"]}
     out["money"] = pd.DataFrame(
-        _money_rows("actions", "Financements des actions (total)", before["funding"],
-                    now["funding"], labels)
-        + _money_rows("posts", "Postes de l'État (total)", before["posts"], now["posts"],
-                      labels), columns=MONEY_COLUMNS)
+        _money_rows("actions", "Financements des actions (total)", before, now, labels)
+        + _money_rows("posts", "Postes de l'État (total)", before, now, labels),
+        columns=MONEY_COLUMNS)
     out["elements"] = _changed_elements(session, scope, before, now)
     return out
 
@@ -153,3 +158,41 @@ def trajectory(session: Session, territory_id: int, commune_id: int | None = Non
                      c["actions_ended"], len(state(y)["objectives"]),
                      len(state(y)["commitments"]), c["funding"], c["posts"]))
     return pd.DataFrame(rows, columns=TRAJECTORY_COLUMNS)
+
+
+# --- the same words on the page and in the document ------------------------------------------
+
+def actions_words(t: dict) -> str:
+    """"Actions : 1 nouvelle, 2 poursuivies, 1 terminée (3 en 2021, 3 en 2022)."""
+    from ..vocabulary import number, plural
+    return (f"Actions : {plural(t['actions_new'], 'nouvelle')}, "
+            f"{plural(t['actions_continued'], 'poursuivie')}, "
+            f"{plural(t['actions_ended'], 'terminée')} ({number(t['actions_previous'])} en "
+            f"{t['previous']}, {number(t['actions'])} en {t['year']}).")
+
+
+def coverage_words(t: dict, basis: str) -> str:
+    """"Engagements des communes : 1 nouvellement couvert, 0 sans action désormais." (the
+    protocol's basis: operational objectives, else commitments)."""
+    from ..vocabulary import plural
+    key, what = (("objectives", "Objectifs opérationnels") if basis == "objectives"
+                 else ("commitments", "Engagements des communes"))
+    gained, lost = t[f"{key}_gained"], t[f"{key}_lost"]
+    return (f"{what} : {plural(gained, 'nouvellement couvert', 'nouvellement couverts')}, "
+            f"{plural(lost, 'sans action désormais', 'sans action désormais')}.")
+
+
+def money_words(t: dict) -> pd.DataFrame:
+    """The money of `year_over_year` as a person reads it: label, previous, current (a year
+    without any line: "aucun saisi" / "aucun enregistré", not 0 €), difference (€, signed) and
+    percent (signed; "sans objet" when N-1 is zero or neither year has a line)."""
+    from ..vocabulary import euros, signed_euros, signed_percent
+    rows = []
+    for r in t["money"].itertuples():
+        none = "aucun saisi" if r.kind == "actions" else "aucun enregistré"
+        some = r.previous_lines or r.current_lines
+        rows.append((r.label, euros(r.previous) if r.previous_lines else none,
+                     euros(r.current) if r.current_lines else none,
+                     signed_euros(r.difference) if some else "sans objet",
+                     signed_percent(None if r.percent != r.percent else r.percent)))
+    return pd.DataFrame(rows, columns=["label", "previous", "current", "difference", "percent"])
