@@ -13,7 +13,7 @@ import streamlit as st
 
 from perr_model import vocabulary as v
 from perr_model.figures import trend as tr
-from perr_model.figures.summary import sentence
+from perr_model.figures.summary import comparison_words, sentence
 from perr_ui import charts, tables, widgets as w
 
 ANGLE_HELP = {
@@ -52,18 +52,6 @@ def since_previous(h: dict, trend: dict) -> None:
                             caption="Objectifs et engagements dont la couverture a changé"))
 
 
-TRAJECTORY_HEADERS = {"year": "Année", "actions": "Actions", "actions_new": "Nouvelles",
-                      "actions_continued": "Poursuivies", "actions_ended": "Terminées",
-                      "objectives": "Objectifs couverts", "commitments": "Engagements avec action",
-                      "funding": "Financements des actions", "posts": "Postes de l'État"}
-
-
-def trajectory_columns(h: dict) -> dict[str, str]:
-    """The trajectory's columns for this protocol (objectives or commitments, by its basis)."""
-    drop = "commitments" if h["basis"] == "objectives" else "objectives"
-    return {k: x for k, x in TRAJECTORY_HEADERS.items() if k != drop}
-
-
 def trajectory(h: dict, df: pd.DataFrame) -> None:
     """All years: the trajectory year by year (figures.trend.trajectory), each year against
     the previous one."""
@@ -72,8 +60,8 @@ def trajectory(h: dict, df: pd.DataFrame) -> None:
         if df.empty:
             st.caption("Aucune année renseignée pour ce territoire.")
             return
-        kinds = {k: "number" for k in TRAJECTORY_HEADERS if k not in ("funding", "posts")}
-        tables.table(df.assign(year=df["year"].astype(str)), trajectory_columns(h),
+        kinds = {k: "number" for k in tr.TRAJECTORY_LABELS if k not in ("funding", "posts")}
+        tables.table(df.assign(year=df["year"].astype(str)), tr.trajectory_columns(h["basis"]),
                      title="year", kinds={**kinds, "year": None, "funding": "euros",
                                           "posts": "euros"},
                      caption="Évolution année par année (chaque année par rapport à la "
@@ -103,7 +91,7 @@ def headline_figures(h: dict) -> None:
     w.figure(second, "Financements des actions",
              v.short_euros(h["amount_approved"]) if h["funding_lines"] else "aucun saisi",
              help=f"Montants accordés aux actions comptées, tous financeurs "
-                  f"({v.euros(h['amount_approved'])}). {requested_note(h)} « aucun saisi » : "
+                  f"({v.euros(h['amount_approved'])}). {comparison_words(h)} « aucun saisi » : "
                   "aucune action n'a encore de financement saisi.")
     w.figure(second, "Postes financés par l'État",
              v.short_euros(h["posts_amount"]) if h["posts_count"] else "aucun enregistré",
@@ -131,7 +119,7 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
                              "approved": "Accordé", "actions": "Actions", "lines": "Lignes"},
                      kinds={"approved": "euros", "actions": "number", "lines": "number"},
                      caption="Financements des actions, par financeur")
-        st.caption(requested_note(h))
+        st.caption(comparison_words(h))
     st.markdown("**Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville**")
     if not h["posts_count"]:
         st.caption("Aucun poste adulte-relais ou FONJEP n'est enregistré pour ces contrats de "
@@ -149,17 +137,6 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
     st.caption("Source : ANCT. Un poste compte une fois par année. Ces postes sont attribués "
                "aux contrats de ville, pas aux actions : ils ne s'ajoutent pas aux financements "
                "des actions.")
-
-
-def requested_note(h: dict) -> str:
-    """Requested against approved, on the lines where both are known only, saying how many."""
-    n, lines = h["compared_lines"], h["funding_lines"]
-    if not n:
-        return ("Montant demandé non renseigné sur toutes les lignes : demandé et accordé ne "
-                "peuvent pas être comparés.")
-    return (f"Demandé et accordé comparés sur les {v.plural(n, 'ligne')} sur "
-            f"{v.number(lines)} où les deux sont renseignés : demandés "
-            f"{v.euros(h['requested_compared'])}, accordés {v.euros(h['approved_compared'])}.")
 
 
 def axis_bars(axes: pd.DataFrame, measure: str) -> None:

@@ -48,6 +48,17 @@ def _money_part(h: dict) -> str:
     return f"{posts}, {funding}"
 
 
+def comparison_words(h: dict) -> str:
+    """Requested against approved, on the lines where both are known only, saying how many."""
+    n, lines = h["compared_lines"], h["funding_lines"]
+    if not n:
+        return ("Montant demandé non renseigné sur toutes les lignes : demandé et accordé ne "
+                "peuvent pas être comparés.")
+    return (f"Demandé et accordé comparés sur {plural(n, 'ligne')} sur {number(lines)}, celles "
+            f"où les deux sont renseignés : demandés {euros(h['requested_compared'])}, "
+            f"accordés {euros(h['approved_compared'])}.")
+
+
 def axes_part(axes: pd.DataFrame) -> str | None:
     """The least covered axes, every one of a tie: "axes 2, 3 et 4 : aucune action"."""
     least = least_covered_axes(axes)

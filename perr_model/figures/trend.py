@@ -137,6 +137,18 @@ TRAJECTORY_COLUMNS = ["year", "actions", "actions_new", "actions_continued", "ac
                       "objectives", "commitments", "funding", "posts"]
 
 
+TRAJECTORY_LABELS = {"year": "Année", "actions": "Actions", "actions_new": "Nouvelles",
+                     "actions_continued": "Poursuivies", "actions_ended": "Terminées",
+                     "objectives": "Objectifs couverts", "commitments": "Engagements avec action",
+                     "funding": "Financements des actions", "posts": "Postes de l'État"}
+
+
+def trajectory_columns(basis: str) -> dict[str, str]:
+    """The trajectory's columns for a protocol of this basis (objectives or commitments)."""
+    drop = "commitments" if basis == "objectives" else "objectives"
+    return {k: x for k, x in TRAJECTORY_LABELS.items() if k != drop}
+
+
 @stored_figure("territory")
 def trajectory(session: Session, territory_id: int, commune_id: int | None = None
                ) -> pd.DataFrame:
