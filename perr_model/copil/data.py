@@ -119,9 +119,9 @@ def key_figures(h: dict) -> list[tuple[str, str, float | int]]:
          else "non renseigné" if h["amount_requested"] is None else euros(h["amount_requested"]),
          h["amount_requested"] if h["amount_requested"] is not None
          else "non renseigné" if h["funding_lines"] else 0),
-        ("Lignes de financement où demandé et accordé sont renseignés",
-         f"{number(h['compared_lines'])} sur {number(h['funding_lines'])}",
-         h["compared_lines"]),
+        *([("Lignes de financement où demandé et accordé sont renseignés",
+            f"{number(h['compared_lines'])} sur {number(h['funding_lines'])}",
+            h["compared_lines"])] if h["funding_lines"] else []),
         ("Postes adultes-relais et FONJEP de l'État (postes-années)", number(h["posts_count"]),
          h["posts_count"]),
         ("Postes adultes-relais et FONJEP de l'État (montant)",

@@ -181,8 +181,8 @@ def _evolution(pdf: FPDF, data: CopilData) -> None:
         return
     _subtitle(pdf, "Évolution année par année")
     columns = tr.trajectory_columns(data.figures["basis"])
-    rows = [[str(r["year"]), *[fr_number(r[k]) for k in list(columns)[1:-2]],
-             fr_euros(r["funding"]), fr_euros(r["posts"])] for _, r in df.iterrows()]
+    rows = [[str(int(r.year)), *[fr_number(getattr(r, k)) for k in list(columns)[1:-2]],
+             fr_euros(r.funding), fr_euros(r.posts)] for r in df.itertuples()]
     _table(pdf, list(columns.values()), rows, (14, 18, 20, 22, 20, 26, 30, 30),
            ("LEFT", *["RIGHT"] * 7), size=7.5)
     _para(pdf, "Chaque année par rapport à la précédente : nouvelles (comptées cette année, pas "

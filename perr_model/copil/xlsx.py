@@ -49,8 +49,9 @@ def evolution_sheet(data: CopilData) -> tuple[str, list[str], list[tuple]]:
     t = data.trend
     if t is None:
         columns = trajectory_columns(data.figures["basis"])
-        df = data.trajectory if data.trajectory is not None else None
-        rows = [] if df is None else [tuple(r[k] for k in columns) for _, r in df.iterrows()]
+        df = data.trajectory
+        rows = [] if df is None else [tuple(r) for r in df[list(columns)].astype(object)
+                                      .itertuples(index=False)]
         return "Évolution année par année", list(columns.values()), rows
     key = "objectives" if data.figures["basis"] == "objectives" else "commitments"
     what = "Objectifs opérationnels" if key == "objectives" else "Engagements des communes"
