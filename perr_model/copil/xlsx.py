@@ -2,6 +2,8 @@
 neutralised against formulas; then the Évaluation sheets (`copil.evaluation`)."""
 from __future__ import annotations
 
+import pandas as pd
+
 from ..exports.safe import append_row
 from ..figures.trend import trajectory_columns
 from .data import CopilData
@@ -32,7 +34,7 @@ def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
         ("Financements des actions", ["Financeur", "Lignes", "Actions", "Montant demandé (€)",
                                       "Montant accordé (€)"],
          [(r.label, r.lines, r.actions,
-           "non renseigné" if r.requested is None or r.requested != r.requested else r.requested,
+           "non renseigné" if pd.isna(r.requested) else r.requested,
            r.approved) for r in data.funding.itertuples()]),
         ("Postes de l'État", ["Contrat de ville", "Nom", "Communes", "Adultes-relais (postes)",
                               "Adultes-relais (€)", "FONJEP (postes)", "FONJEP (€)",
@@ -68,7 +70,7 @@ def evolution_sheet(data: CopilData) -> tuple[str, list[str], list[tuple]]:
         none = "aucun saisi" if r.kind == "actions" else "aucun enregistré"
         rows.append((f"{r.label} (€)", r.previous if r.previous_lines else none,
                      r.current if r.current_lines else none, r.difference,
-                     None if r.percent != r.percent else round(r.percent * 100, 1)))
+                     None if pd.isna(r.percent) else round(r.percent * 100, 1)))
     for r in t["elements"].itertuples():
         rows.append((f"{r.reference} : {r.change}", r.element, None, None, None))
     return ("Évolution sur un an",

@@ -206,5 +206,5 @@ def money_words(t: dict) -> pd.DataFrame:
         rows.append((r.label, euros(r.previous) if r.previous_lines else none,
                      euros(r.current) if r.current_lines else none,
                      signed_euros(r.difference) if some else "sans objet",
-                     signed_percent(None if r.percent != r.percent else r.percent)))
+                     signed_percent(None if pd.isna(r.percent) else r.percent)))
     return pd.DataFrame(rows, columns=["label", "previous", "current", "difference", "percent"])
