@@ -1,4 +1,5 @@
-"""Couverture: the one-minute summary, headline figures, axes, axis × commune, map, angles morts.
+"""Couverture: the one-minute summary, headline figures, « Depuis N-1 » (all years: the years one
+by one), axes, axis × commune, map, angles morts.
 Every number comes from perr_model.figures (the COPIL document calls the same functions).
 
 Blocks driven by their own controls are fragments: the measure redraws the bars, the table
@@ -7,7 +8,7 @@ view redraws the table only. Closed expanders are built only when opened (widget
 import streamlit as st
 
 from perr_model import vocabulary as v
-from perr_model.figures import Scope, coverage, gaps, money
+from perr_model.figures import Scope, coverage, gaps, money, trend
 from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
 
@@ -23,11 +24,16 @@ measure = st.session_state.get("cov_measure") or "actions"
 w.prefetch((coverage.headline, scope), (coverage.axis_table, scope),
            (coverage.axis_commune_matrix, scope, "amount" if measure == "amount" else "actions"),
            (coverage.metric_by_place, scope, st.session_state.get("cov_axis"), measure),
-           (gaps.angles_morts, scope))
+           (gaps.angles_morts, scope), (trend.year_over_year, scope))
 h = w.cached(coverage.headline, scope)
 axes = w.cached(coverage.axis_table, scope)
-panels.summary(h, axes)
+change = w.cached(trend.year_over_year, scope)
+panels.summary(h, axes, change)
 panels.headline_figures(h)
+if change is not None:
+    panels.since_previous(h, change)
+else:
+    panels.trajectory(h, w.cached(trend.trajectory, scope.territory_id))
 w.on_demand("Financements des actions et postes de l'État", "cov_money",
             lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
 

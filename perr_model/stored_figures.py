@@ -3,4 +3,4 @@ definition (`@stored_figure`, perr_model/figures/registry.py); importing this mo
 them all, so the registry is complete. A module that declares a stored figure is listed here
 (`tests/test_figures_stored.py` checks it)."""
 from .evaluation import progress  # noqa: F401
-from .figures import coverage, gaps, money, places  # noqa: F401
+from .figures import coverage, gaps, money, places, trend  # noqa: F401

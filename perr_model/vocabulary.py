@@ -161,6 +161,27 @@ def percent(share, empty: str = "aucune donnée") -> str:
     return empty if is_empty(share) else f"{number(float(share) * 100)}{NBSP}%"
 
 
+def enumeration(items) -> str:
+    """'2, 3 et 4' (French: the last two joined by « et »)."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def signed_euros(value) -> str:
+    """'+2 000 €', '−1 500 €', '0 €' (a difference)."""
+    sign = "+" if value > 0.5 else "−" if value < -0.5 else ""
+    return sign + euros(abs(float(value)))
+
+
+def signed_percent(share, empty: str = "sans objet") -> str:
+    """'+12 %', '−3 %'; `empty` when there is no share (the previous year at zero)."""
+    if is_empty(share):
+        return empty
+    pct = float(share) * 100
+    sign = "+" if pct > 0 else "−" if pct < 0 else ""
+    return f"{sign}{number(abs(pct), 1 if 0 < abs(pct) < 1 else 0)}{NBSP}%"
+
+
 def plural(n, singular: str, plural_form: str | None = None, show: bool = True) -> str:
     """'1 action', '0 action', '3 actions' (French: 0 and 1 take the singular)."""
     word = singular if abs(float(n or 0)) < 2 else (plural_form or singular + "s")

@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from perr_model import vocabulary as v
-from perr_model.figures.summary import sentence
+from perr_model.figures import trend as tr
+from perr_model.figures.summary import comparison_words, sentence
 from perr_ui import charts, tables, widgets as w
 
 ANGLE_HELP = {
@@ -22,11 +23,49 @@ ANGLE_HELP = {
 }
 
 
-def summary(h: dict, axes: pd.DataFrame) -> None:
+def summary(h: dict, axes: pd.DataFrame, trend: dict | None = None) -> None:
     """The summary sentence, in a bordered box, as plain text."""
     st.html(f'<p data-testid="perr-summary" style="border-left:4px solid #1f4e9c;'
             f'padding:0.4em 0.8em;margin:0.2em 0 0.8em;font-size:1.05rem;line-height:1.5">'
-            f'<strong>En bref&nbsp;:</strong> {html.escape(sentence(h, axes))}</p>')
+            f'<strong>En bref&nbsp;:</strong> {html.escape(sentence(h, axes, trend))}</p>')
+
+
+def since_previous(h: dict, trend: dict) -> None:
+    """The compact « Depuis N-1 » block: actions new / continued / ended, coverage gained and
+    lost, money of N-1 and N with the differences (figures.trend.year_over_year)."""
+    with st.container(border=True, key="perr-depuis"):
+        st.markdown(f"**Depuis {trend['previous']}**")
+        st.markdown(tr.actions_words(trend) + "  \n" + tr.coverage_words(trend, h["basis"]))
+        tables.table(tr.money_words(trend),
+                     {"label": "Montants", "previous": str(trend["previous"]),
+                      "current": str(trend["year"]), "difference": "Écart",
+                      "percent": "Écart (%)"}, title="label",
+                     caption=f"Financements des actions et postes de l'État, "
+                             f"{trend['previous']} et {trend['year']}")
+        changed = trend["elements"]
+        if len(changed):
+            w.on_demand(f"Éléments dont la couverture a changé ({v.number(len(changed))})",
+                        "cov_changed", lambda: tables.table(
+                            changed, {"element": "Élément", "reference": "Référence",
+                                      "change": "Changement"}, title="element",
+                            kinds={"reference": "code"},
+                            caption="Objectifs et engagements dont la couverture a changé"))
+
+
+def trajectory(h: dict, df: pd.DataFrame) -> None:
+    """All years: the trajectory year by year (figures.trend.trajectory), each year against
+    the previous one."""
+    with st.container(border=True, key="perr-trajectoire"):
+        st.markdown("**Année par année**")
+        if df.empty:
+            st.caption("Aucune année renseignée pour ce territoire.")
+            return
+        kinds = {k: "number" for k in tr.TRAJECTORY_LABELS if k not in ("funding", "posts")}
+        tables.table(df.assign(year=df["year"].astype(str)), tr.trajectory_columns(h["basis"]),
+                     title="year", kinds={**kinds, "year": None, "funding": "euros",
+                                          "posts": "euros"},
+                     caption="Évolution année par année (chaque année par rapport à la "
+                             "précédente)")
 
 
 def headline_figures(h: dict) -> None:
@@ -52,9 +91,8 @@ def headline_figures(h: dict) -> None:
     w.figure(second, "Financements des actions",
              v.short_euros(h["amount_approved"]) if h["funding_lines"] else "aucun saisi",
              help=f"Montants accordés aux actions comptées, tous financeurs "
-                  f"({v.euros(h['amount_approved'])} ; demandés : "
-                  f"{v.euros(h['amount_requested'])}). « aucun saisi » : aucune action n'a "
-                  "encore de financement saisi.")
+                  f"({v.euros(h['amount_approved'])}). {comparison_words(h)} « aucun saisi » : "
+                  "aucune action n'a encore de financement saisi.")
     w.figure(second, "Postes financés par l'État",
              v.short_euros(h["posts_amount"]) if h["posts_count"] else "aucun enregistré",
              help=f"Postes adultes-relais et FONJEP des contrats de ville du territoire "
@@ -74,10 +112,14 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
     if not h["funding_lines"]:
         st.caption("Aucune action n'a encore de financement saisi pour cette sélection.")
     else:
-        tables.table(h["by_funder"], {"label": "Financeur", "requested": "Demandé",
-                                      "approved": "Accordé", "actions": "Actions"},
-                     kinds={"requested": "euros", "approved": "euros", "actions": "number"},
+        funding = h["by_funder"]
+        shown = funding.assign(requested=[v.euros(x, empty="non renseigné")
+                                          for x in funding["requested"]])
+        tables.table(shown, {"label": "Financeur", "requested": "Demandé",
+                             "approved": "Accordé", "actions": "Actions", "lines": "Lignes"},
+                     kinds={"approved": "euros", "actions": "number", "lines": "number"},
                      caption="Financements des actions, par financeur")
+        st.caption(comparison_words(h))
     st.markdown("**Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville**")
     if not h["posts_count"]:
         st.caption("Aucun poste adulte-relais ou FONJEP n'est enregistré pour ces contrats de "

@@ -64,7 +64,10 @@ EXPECTED = {
         "Postes adultes-relais et FONJEP de l'État (montant)": ("28 164 €", 28164),
         "summary": "1 des 2 objectifs opérationnels du protocole a au moins une action ; "
                    "2 actions ; 28 164 € de l'État en postes adultes-relais et FONJEP, 3 000 € "
-                   "de financements d'actions ; axe le moins couvert : Axe 1 – Emploi (1 action).",
+                   "de financements d'actions ; axes les moins couverts : 1 et 2 (1 action "
+                   "chacun) ; par rapport à 2021 : 1 action nouvelle, 1 poursuivie, 0 terminée, "
+                   "1 engagement nouvellement couvert, financements des actions −12 000 € "
+                   "(−80 %), postes de l'État +8 164 € (+41 %).",
         "matrix": {"Alpha": [1, 0], "Beta": [0, 1]},
         "metrics": {"Actions": "2", "Objectifs couverts": "1 / 2", "Angles morts": "1",
                     "Quartiers touchés": "1 / 1", "Financements des actions": "3 000 €",
@@ -86,8 +89,8 @@ EXPECTED = {
         "Postes adultes-relais et FONJEP de l'État (montant)": ("48 164 €", 48164),
         "summary": "2 des 2 objectifs opérationnels du protocole ont au moins une action ; "
                    "3 actions ; 48 164 € de l'État en postes adultes-relais et FONJEP, 18 700 € "
-                   "de financements d'actions ; axe le moins couvert : Axe 2 – Cadre de vie "
-                   "(1 action).",
+                   "de financements d'actions (montant demandé non renseigné sur 1 des 4 "
+                   "lignes) ; axe le moins couvert : Axe 2 – Cadre de vie (1 action).",
         "matrix": {"Alpha": [1, 0], "Beta": [1, 1]},
         "metrics": {"Actions": "3", "Objectifs couverts": "2 / 2", "Angles morts": "0",
                     "Quartiers touchés": "1 / 1", "Financements des actions": "18,7 k€",
@@ -101,7 +104,9 @@ EXPECTED = {
         "Postes adultes-relais et FONJEP de l'État (montant)": ("aucun poste enregistré", 0),
         "summary": "1 des 2 engagements des communes a au moins une action ; 1 action ; aucun "
                    "poste adulte-relais ou FONJEP de l'État enregistré, aucun financement "
-                   "d'action saisi ; axe le moins couvert : Axe 2 – Habitat (0 action).",
+                   "d'action saisi ; axe le moins couvert : Axe 2 – Habitat (aucune action) ; "
+                   "par rapport à 2021 : 1 action nouvelle, 0 poursuivie, 0 terminée, "
+                   "1 engagement nouvellement couvert.",
         "matrix": {"Gamma": [1, 0]},
         "metrics": {"Actions": "1", "Engagements avec action": "1 / 2", "Angles morts": "1",
                     "Financements des actions": "aucun saisi",

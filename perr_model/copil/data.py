@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..figures import Scope, coverage, gaps, money, places, summary
+from ..figures import Scope, coverage, gaps, money, places, summary, trend
 from ..figures.scope import resolve_commune, resolve_territory
 from ..figures.stored import read
 from ..schema import Territory
@@ -59,6 +59,8 @@ class CopilData:
     posts: pd.DataFrame               # figures.money.state_posts_by_contrat
     sources: list[str] = field(default_factory=list)
     year_rule: str = ""
+    trend: dict | None = None         # figures.trend.year_over_year (a year)
+    trajectory: pd.DataFrame | None = None  # figures.trend.trajectory (all years)
 
     @property
     def year(self) -> int | None:
@@ -113,8 +115,13 @@ def key_figures(h: dict) -> list[tuple[str, str, float | int]]:
          euros(h["amount_approved"]) if h["funding_lines"] else "aucun financement saisi",
          h["amount_approved"]),
         ("Montants demandés pour les actions",
-         euros(h["amount_requested"]) if h["funding_lines"] else "aucun financement saisi",
-         h["amount_requested"]),
+         "aucun financement saisi" if not h["funding_lines"]
+         else "non renseigné" if h["amount_requested"] is None else euros(h["amount_requested"]),
+         h["amount_requested"] if h["amount_requested"] is not None
+         else "non renseigné" if h["funding_lines"] else 0),
+        *([("Lignes de financement où demandé et accordé sont renseignés",
+            f"{number(h['compared_lines'])} sur {number(h['funding_lines'])}",
+            h["compared_lines"])] if h["funding_lines"] else []),
         ("Postes adultes-relais et FONJEP de l'État (postes-années)", number(h["posts_count"]),
          h["posts_count"]),
         ("Postes adultes-relais et FONJEP de l'État (montant)",
@@ -134,11 +141,14 @@ def copil_data(session: Session, territory: str | int, year: int | None,
     h["all_years"] = year is None
     axes = read(session, coverage.axis_table, scope)
     matrix = read(session, coverage.axis_commune_matrix, scope, "actions")
+    change = read(session, trend.year_over_year, scope)
     where = f"de {c.name}" if c else "du territoire"
     return CopilData(
         territory=t.name, territory_slug=t.slug, scope=scope, commune=c.name if c else None,
         generated=today or date.today(), protocol=_protocol_line(t), figures=h,
-        summary=summary.sentence(h, axes), axes=axes,
+        summary=summary.sentence(h, axes, change), axes=axes, trend=change,
+        trajectory=read(session, trend.trajectory, t.id, *([c.id] if c else []))
+        if year is None else None,
         matrix=matrix.drop(columns="Total territoire"),
         communes=read(session, places.commune_frame, scope),
         angles_morts=read(session, gaps.angles_morts, scope),

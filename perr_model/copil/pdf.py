@@ -14,6 +14,8 @@ import matplotlib
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from ..figures import trend as tr
+from ..figures.summary import comparison_words
 from ..vocabulary import euros as fr_euros, fr_date, number as fr_number, plural
 from .data import ACTIONS_PER_COMMITMENT, ANGLE_TITLES, CopilData
 from .evaluation import render_evaluation_section
@@ -54,6 +56,7 @@ def render_pdf(data: CopilData) -> bytes:
     pdf.set_creator("Tableau de bord PERR")
     _cover(pdf, data, place)
     _headline(pdf, data)
+    _evolution(pdf, data)
     _axes(pdf, data)
     _maps(pdf, data)
     _angles_morts(pdf, data)
@@ -145,6 +148,46 @@ def _headline(pdf: FPDF, data: CopilData) -> None:
     _para(pdf, "Les postes adultes-relais et FONJEP sont financés par l'État dans les contrats "
                "de ville ; ils ne sont pas rattachés à une action et ne s'ajoutent pas aux "
                "montants accordés aux actions.", size=8, style="I")
+
+
+def _subtitle(pdf: FPDF, text: str) -> None:
+    if pdf.get_y() > 235:
+        pdf.add_page()
+    pdf.ln(3)
+    _para(pdf, text, size=11, style="B")
+    pdf.ln(1)
+
+
+def _evolution(pdf: FPDF, data: CopilData) -> None:
+    """Évolution sur un an (figures.trend.year_over_year), or, for all years, year by year."""
+    t = data.trend
+    if t is not None:
+        _subtitle(pdf, f"Évolution sur un an : {t['year']} par rapport à {t['previous']}")
+        _para(pdf, tr.actions_words(t), size=9.5)
+        _para(pdf, tr.coverage_words(t, data.figures["basis"]), size=9.5)
+        pdf.ln(1)
+        money = tr.money_words(t)
+        _table(pdf, ["Montants", str(t["previous"]), str(t["year"]), "Écart", "Écart (%)"],
+               money.values.tolist(), (64, 30, 30, 30, 26),
+               ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), size=8.5)
+        changed = t["elements"]
+        if len(changed):
+            _table(pdf, ["Référence", "Changement", "Élément"],
+                   changed[["reference", "change", "element"]].values.tolist(), (24, 36, 120),
+                   ("LEFT", "LEFT", "LEFT"), size=7.5)
+        return
+    df = data.trajectory
+    if df is None or df.empty:
+        return
+    _subtitle(pdf, "Évolution année par année")
+    columns = tr.trajectory_columns(data.figures["basis"])
+    rows = [[str(int(r.year)), *[fr_number(getattr(r, k)) for k in list(columns)[1:-2]],
+             fr_euros(r.funding), fr_euros(r.posts)] for r in df.itertuples()]
+    _table(pdf, list(columns.values()), rows, (14, 18, 20, 22, 20, 26, 30, 30),
+           ("LEFT", *["RIGHT"] * 7), size=7.5)
+    _para(pdf, "Chaque année par rapport à la précédente : nouvelles (comptées cette année, pas "
+               "la précédente), poursuivies (les deux), terminées (la précédente, pas celle-ci).",
+          size=8, style="I")
 
 
 def _axes(pdf: FPDF, data: CopilData) -> None:
@@ -265,13 +308,14 @@ def _funding(pdf: FPDF, data: CopilData) -> None:
     if df.empty:
         _para(pdf, f"Aucun financement d'action n'est saisi {data.for_period}.")
     else:
-        rows = [[r.label, fr_number(r.lines), fr_euros(r.requested), fr_euros(r.approved)]
-                for r in df.itertuples()]
+        rows = [[r.label, fr_number(r.lines), fr_euros(r.requested, empty="non renseigné"),
+                 fr_euros(r.approved)] for r in df.itertuples()]
         rows.append(["Total des actions", fr_number(data.figures["funding_lines"]),
-                     fr_euros(data.figures["amount_requested"]),
+                     fr_euros(data.figures["amount_requested"], empty="non renseigné"),
                      fr_euros(data.figures["amount_approved"])])
         _table(pdf, ["Financeur", "Lignes", "Montant demandé", "Montant accordé"], rows,
                (90, 20, 35, 35), ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8.5)
+        _para(pdf, comparison_words(data.figures), size=8, style="I")
     pdf.ln(2)
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 6, "Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville",

@@ -2,7 +2,10 @@
 neutralised against formulas; then the Évaluation sheets (`copil.evaluation`)."""
 from __future__ import annotations
 
+import pandas as pd
+
 from ..exports.safe import append_row
+from ..figures.trend import trajectory_columns
 from .data import CopilData
 from .evaluation import write_evaluation_sheets
 
@@ -30,8 +33,9 @@ def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
           for r in data.commitments.itertuples()]),
         ("Financements des actions", ["Financeur", "Lignes", "Actions", "Montant demandé (€)",
                                       "Montant accordé (€)"],
-         [(r.label, r.lines, r.actions, r.requested, r.approved)
-          for r in data.funding.itertuples()]),
+         [(r.label, r.lines, r.actions,
+           "non renseigné" if pd.isna(r.requested) else r.requested,
+           r.approved) for r in data.funding.itertuples()]),
         ("Postes de l'État", ["Contrat de ville", "Nom", "Communes", "Adultes-relais (postes)",
                               "Adultes-relais (€)", "FONJEP (postes)", "FONJEP (€)",
                               "Total (€)"],
@@ -41,6 +45,38 @@ def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
     ]
 
 
+def evolution_sheet(data: CopilData) -> tuple[str, list[str], list[tuple]]:
+    """« Évolution sur un an » (a year against the previous one) or « Évolution année par
+    année » (all years), numbers as numbers; a year without any line: its words."""
+    t = data.trend
+    if t is None:
+        columns = trajectory_columns(data.figures["basis"])
+        df = data.trajectory
+        rows = [] if df is None else [tuple(r) for r in df[list(columns)].astype(object)
+                                      .itertuples(index=False)]
+        return "Évolution année par année", list(columns.values()), rows
+    key = "objectives" if data.figures["basis"] == "objectives" else "commitments"
+    what = "Objectifs opérationnels" if key == "objectives" else "Engagements des communes"
+    rows = [("Actions comptées", t["actions_previous"], t["actions"],
+             t["actions"] - t["actions_previous"], None),
+            ("Actions nouvelles (comptées en N, pas en N-1)", None, t["actions_new"], None, None),
+            ("Actions poursuivies (comptées les deux années)", None, t["actions_continued"],
+             None, None),
+            ("Actions terminées (comptées en N-1, pas en N)", None, t["actions_ended"], None,
+             None),
+            (f"{what} nouvellement couverts", None, t[f"{key}_gained"], None, None),
+            (f"{what} sans action désormais", None, t[f"{key}_lost"], None, None)]
+    for r in t["money"].itertuples():
+        none = "aucun saisi" if r.kind == "actions" else "aucun enregistré"
+        rows.append((f"{r.label} (€)", r.previous if r.previous_lines else none,
+                     r.current if r.current_lines else none, r.difference,
+                     None if pd.isna(r.percent) else round(r.percent * 100, 1)))
+    for r in t["elements"].itertuples():
+        rows.append((f"{r.reference} : {r.change}", r.element, None, None, None))
+    return ("Évolution sur un an",
+            ["Indicateur", str(t["previous"]), str(t["year"]), "Écart", "Écart (%)"], rows)
+
+
 def render_xlsx(data: CopilData, path) -> object:
     """The document's tables, one sheet each."""
     from openpyxl import Workbook
@@ -48,7 +84,9 @@ def render_xlsx(data: CopilData, path) -> object:
 
     wb = Workbook()
     wb.remove(wb.active)
-    for title, header, rows in xlsx_sheets(data):
+    sheets = xlsx_sheets(data)
+    sheets.insert(2, evolution_sheet(data))
+    for title, header, rows in sheets:
         ws = wb.create_sheet(title)
         append_row(ws, header)
         for cell in ws[1]:

@@ -60,7 +60,9 @@ def headline(session: Session, scope: Scope) -> dict:
     years), holders, qpv_reached/qpv_total, communes_reached/communes_total,
     objectives_covered/objectives_total/objectives_share, commitments_covered/
     commitments_total, axes_served/axes_total, basis ("objectives" | "commitments"),
-    angles_morts, amount_approved/amount_requested (action funding), funding_lines,
+    angles_morts, amount_approved/amount_requested (action funding; requested None when no
+    line says), funding_lines, requested_lines, compared_lines/requested_compared/
+    approved_compared (requested vs approved on the lines where both are known only),
     posts_count/posts_amount (State posts, separate), by_funder, posts.
     """
     tid = scope.territory_id
@@ -101,8 +103,12 @@ def headline(session: Session, scope: Scope) -> dict:
         "axes_served": _count(session, select(served.c.axis_id).distinct()),
         "basis": basis,
         "amount_approved": float(funding["approved"].sum()),
-        "amount_requested": float(funding["requested"].sum()),
+        "amount_requested": money.requested_total(funding),
         "funding_lines": int(funding["lines"].sum()),
+        "requested_lines": int(funding["requested_lines"].sum()),
+        "compared_lines": int(funding["compared_lines"].sum()),
+        "requested_compared": float(funding["requested_compared"].sum()),
+        "approved_compared": float(funding["approved_compared"].sum()),
         "posts_count": int(posts["posts"].sum()), "posts_amount": float(posts["amount"].sum()),
         "by_funder": funding, "posts": posts,
         "synthetic": _count(session, select(Action.id).where(
@@ -165,12 +171,15 @@ def axis_table(session: Session, scope: Scope) -> pd.DataFrame:
     return df
 
 
-def least_covered_axis(axes: pd.DataFrame) -> dict | None:
-    """The axis with the fewest counted actions (first in the protocol's order on a tie)."""
+def least_covered_axes(axes: pd.DataFrame) -> dict | None:
+    """The axes with the fewest counted actions, every one of a tie (protocol order):
+    {"actions": n, "axes": [{"axis_id", "code", "label"}, ...]}; None without axes."""
     if axes.empty:
         return None
-    row = axes.loc[axes["actions"].idxmin()]
-    return {"axis_id": int(row["axis_id"]), "label": row["label"], "actions": int(row["actions"])}
+    fewest = int(axes["actions"].min())
+    tied = axes.loc[axes["actions"] == fewest]
+    return {"actions": fewest, "axes": [{"axis_id": int(r.axis_id), "code": r.code,
+                                         "label": r.label} for r in tied.itertuples()]}
 
 
 @stored_figure("scope", ("actions",), ("amount",))

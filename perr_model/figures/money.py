@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..contrats import COMMUNE_GENERATION, generation_of, period_label
@@ -32,18 +32,37 @@ def _f(value) -> float:
 
 @stored_figure("scope")
 def funding_by_funder(session: Session, scope: Scope) -> pd.DataFrame:
-    """Action funding per funder: funder, label, lines, actions, requested, approved (funder
-    order of the vocabulary)."""
-    q = select(FundingLine.funder, func.count(FundingLine.id),
-               func.count(distinct(FundingLine.action_id)),
-               func.sum(FundingLine.amount_requested), func.sum(FundingLine.amount_approved))
-    rows = session.execute(on_counted(q, FundingLine.action_id, scope)
+    """Action funding per funder (funder order of the vocabulary): funder, label, lines,
+    actions, requested (None when no line of the funder says what was requested: "non
+    renseigné", never 0), approved, requested_lines (lines with a requested amount), and the
+    comparison of requested and approved on the lines where both are known only:
+    compared_lines, requested_compared, approved_compared."""
+    line = FundingLine
+    both = and_(line.amount_requested.is_not(None), line.amount_approved.is_not(None))
+    q = select(line.funder, func.count(line.id), func.count(distinct(line.action_id)),
+               func.sum(line.amount_requested), func.sum(line.amount_approved),
+               func.count(line.amount_requested), func.sum(case((both, 1), else_=0)),
+               func.sum(case((both, line.amount_requested))),
+               func.sum(case((both, line.amount_approved))))
+    rows = session.execute(on_counted(q, line.action_id, scope)
                            .where(funding_year_clause(scope.year))
-                           .group_by(FundingLine.funder)).all()
+                           .group_by(line.funder)).all()
     rows = sorted(rows, key=lambda r: _ORDER.get(r[0], 99))
-    return pd.DataFrame([(f, funder_label(f), int(n), int(a), _f(r), _f(ap))
-                         for f, n, a, r, ap in rows],
-                        columns=["funder", "label", "lines", "actions", "requested", "approved"])
+    return pd.DataFrame([(f, funder_label(f), int(n), int(a), None if not nr else _f(r), _f(ap),
+                          int(nr), int(nb or 0), _f(rb), _f(ab))
+                         for f, n, a, r, ap, nr, nb, rb, ab in rows],
+                        columns=FUNDING_COLUMNS).astype({"requested": object})
+
+
+FUNDING_COLUMNS = ["funder", "label", "lines", "actions", "requested", "approved",
+                   "requested_lines", "compared_lines", "requested_compared",
+                   "approved_compared"]
+
+
+def requested_total(funding: pd.DataFrame) -> float | None:
+    """The requested amounts of a `funding_by_funder` frame added up; None when no line says."""
+    known = [x for x in funding["requested"] if x is not None and x == x]
+    return float(sum(known)) if known else None
 
 
 def _contrats(scope: Scope):
