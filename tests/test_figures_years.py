@@ -62,16 +62,15 @@ def _hand_made(url: str) -> int:
 
 def test_an_action_counts_in_the_years_it_runs_only(empty_url):
     from perr_model.figures import Scope, coverage
-    from perr_model.figures.definitions import counted_actions
+    from perr_model.figures.definitions import counted
     from perr_model.schema import Action
     tid = _hand_made(empty_url)
     engine = make_engine(empty_url)
     try:
         with Session(engine) as s:
             for year, refs in RUNS_IN.items():
-                ids = counted_actions(Scope(tid, year)).subquery()
-                got = set(s.scalars(select(Action.reference).where(Action.id.in_(
-                    select(ids.c.id)))))
+                got = set(s.scalars(select(Action.reference).where(
+                    *counted(Scope(tid, year)))))
                 assert got == refs, year
                 assert coverage.headline(s, Scope(tid, year))["actions"] == len(refs), year
     finally:
