@@ -8,6 +8,9 @@ long as the browser tab (no route to set the cookie).
 """
 from streamlit.starlette import App
 
+from perr_ui.common import public_options
 from perr_ui.session_routes import ROUTES
+
+public_options()  # before the first visit (PERR_PUBLIC=1): no traceback, no ⋮ menu
 
 app = App("app.py", routes=ROUTES)
