@@ -9,8 +9,7 @@ st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FA
                    layout="wide", initial_sidebar_state="auto")
 
 public = common.is_public()
-if public:  # residents see a plain message, never a traceback (whatever config.toml says)
-    st.set_option("client.showErrorDetails", "none")
+common.public_options()  # no traceback, no ⋮ menu for residents (whatever config.toml says)
 auth.restore_session()  # a reload or a new tab: signed in again from the cookie (docs/auth.md)
 role = None if public else st.session_state.get("role")
 

@@ -11,8 +11,11 @@ box and /_stcore/metrics answers: the public instance is started with serve.py.
 from starlette.middleware import Middleware
 from streamlit.starlette import App
 
+from perr_ui.common import public_options
 from perr_ui.serving import CloseInternals, script_error
 from perr_ui.session_routes import ROUTES
+
+public_options()  # before the first visit (PERR_PUBLIC=1): no traceback, no ⋮ menu
 
 app = App("app.py", routes=ROUTES, middleware=[Middleware(CloseInternals)],
           on_script_error=script_error)

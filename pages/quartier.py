@@ -1,5 +1,7 @@
-"""Quartier: one QPV — perimeter (or a notice), key figures, actions by axis, State posts of its
-contrat de ville, commune commitments. Every number comes from perr_model.figures."""
+"""Quartier: one QPV, chosen by name or by commune — perimeter (or a notice), key figures, the
+actions serving it (figures.definitions.QPV_SERVED: its own by axis, then those of its whole
+commune), State posts of its contrat de ville, the engagements that concern it. Every number
+comes from perr_model.figures."""
 import streamlit as st
 
 from perr_model import vocabulary as v
@@ -18,12 +20,26 @@ qpvs = w.cached(places.territory_qpvs, tid)
 if qpvs.empty:
     w.nothing("Aucun quartier n'est connu pour ce territoire.")
     st.stop()
-labels = {int(r.id): f"{r.name} ({r.commune})" for r in qpvs.itertuples()}
-if st.session_state.get("qpv_id", next(iter(labels))) not in labels:
-    # another territory's quartier: back to the first. Deleted, not set: a value set by the
-    # code changes the selector sent once more, and its 1,500 names are sent again
-    del st.session_state["qpv_id"]
-qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id")
+
+
+def keep_if_offered(key: str, offered) -> None:
+    """A choice left from another territory (or commune) is forgotten: back to the first.
+    Deleted, not set: a value set by the code changes the selector sent once more, and its
+    1,500 names are sent again."""
+    if key in st.session_state and st.session_state[key] not in offered:
+        del st.session_state[key]
+
+
+# a quartier by its name (the list is searchable) or by its commune: a quartier of two
+# communes is under each
+towns = dict(zip(qpvs["commune_id"].astype(int), qpvs["commune"]))
+keep_if_offered("qpv_commune", [None, *towns])
+town = st.selectbox("Commune", [None, *towns], key="qpv_commune",
+                    format_func=lambda c: "Toutes les communes" if c is None else towns[c])
+labels = places.qpv_labels(qpvs if town is None else qpvs[qpvs["commune_id"] == town])
+keep_if_offered("qpv_id", labels)
+qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id",
+                      help="Tapez quelques lettres du nom du quartier ou de sa commune.")
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
 st.header(md(p["name"], multiline=False))  # h2; its sections are h3
@@ -35,12 +51,14 @@ st.caption(" · ".join(
     + ([f"Source : {md(v.human_source(p['source']), multiline=False)}"]
        if not v.is_empty(p["source"]) else [])))
 c = w.metric_row(4 if not v.is_empty(p["population"]) else 3)
-w.figure(c, "Actions", v.number(p["actions"]), help="Actions non archivées ciblant ce quartier "
-         "pendant l'année choisie.")
-w.figure(c, "Financements des actions",
+w.figure(c, "Actions du quartier", v.number(p["actions"]),
+         help="Actions non archivées de l'année choisie qui nomment ce quartier ou qui portent "
+              "un engagement qui lui est rattaché.")
+w.figure(c, "Financements des actions du quartier",
          v.short_euros(p["amount"], empty="aucun saisi"),
-         help=f"Montants accordés à ces actions, tous financeurs "
-              f"({v.euros(p['amount'], empty='aucune action n’a encore de financement saisi')}).")
+         help=f"Montants accordés aux actions du quartier, tous financeurs "
+              f"({v.euros(p['amount'], empty='aucune action n’a encore de financement saisi')}) ; "
+              "les actions menées dans toute la commune n'y sont pas.")
 w.figure(c, "Postes de l'État (contrat de ville)",
          v.short_euros(p["posts_amount"]) if p["posts_amount"] else "aucun enregistré",
          help="Postes adultes-relais et FONJEP du contrat de ville de la commune du quartier "
@@ -52,34 +70,45 @@ if not v.is_empty(p["population"]):  # left out when the source gives none
 
 w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 
-st.subheader("Actions par axe")
+st.subheader("Actions du quartier, par axe")
+st.caption("Les actions qui nomment le quartier, et celles qui portent un engagement rattaché au "
+           "quartier.")
 if not p["axes"]:
     w.nothing("Aucune action enregistrée pour ce quartier.")
 
 
-def axis_actions(label: str, part) -> None:
+def action_table(part, caption: str) -> None:
     # an unknown porteur: the card leaves the line out
     tables.table(part.assign(porteur=part["porteur"].replace(v.EMPTY, "")),
-                 {"titre": "Titre", "statut": "Statut", "porteur": "Porteur",
-                  "reference": "Référence"}, title="titre",
-                 caption=f"Actions du quartier : {label}")
+                 {"titre": "Titre", "lien": "Lien avec le quartier", "statut": "Statut",
+                  "porteur": "Porteur", "montant": "Montant accordé", "description": "Détail",
+                  "reference": "Référence"}, title="titre", kinds={"montant": "euros"},
+                 caption=caption)
 
 
 for i, (label, part) in enumerate(p["axes"]):  # each list sent only once its axis is opened
     w.on_demand(f"{md(label, multiline=False)} ({v.plural(len(part), 'action')})",
-                f"qpv_axis_{i}", axis_actions, label, part)
+                f"qpv_axis_{i}", action_table, part, f"Actions du quartier : {label}")
 
-st.subheader("Engagements de la commune")
-commitments = w.cached(gaps.commune_commitments, Scope(tid, year),
-                       [i for i, _ in p["communes"]])
+if p["whole_commune"]:
+    st.subheader("Actions menées dans toute la commune")
+    st.caption("Elles ne nomment pas de quartier de la commune : elles concernent aussi "
+               "celui-ci.")
+for i, (where, part) in enumerate(p["whole_commune"]):
+    where = where[:1].upper() + where[1:]  # « Dans tout Champigny-sur-Marne »
+    w.on_demand(f"{md(where, multiline=False)} ({v.plural(len(part), 'action')})",
+                f"qpv_commune_{i}", action_table, part, where)
+
+st.subheader("Engagements qui concernent le quartier")
+commitments = w.cached(gaps.qpv_commitments, Scope(tid, year, qpv_id=qpv_id))
 if commitments.empty:
-    st.caption("Le protocole ne détaille pas d'engagements pour cette commune.")
+    st.caption("Aucun engagement du protocole n'est rattaché à ce quartier ni à ses actions.")
 else:
-    columns = ["engagement", "actions", "groupe"] + (["commune"] if len(p["communes"]) > 1 else [])
-    tables.table(commitments, {c: {"commune": "Commune", "groupe": "Axe ou thème",
-                                   "actions": "Actions", "engagement": "Engagement"}[c]
-                               for c in columns}, title="engagement", kinds={"actions": "number"},
-                 caption="Engagements de la commune et nombre d'actions rattachées")
+    tables.table(commitments, {"engagement": "Engagement", "actions": "Actions du quartier",
+                               "groupe": "Axe ou thème"}, title="engagement",
+                 kinds={"actions": "number"},
+                 caption="Engagements rattachés au quartier ou à ses actions, et nombre "
+                         "d'actions du quartier qui les portent")
 
 from perr_ui.evaluation_view import quartier_section  # noqa: E402 - issue 15 (evaluation)
 quartier_section(tid, qpv_id)

@@ -13,12 +13,13 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .figures.definitions import counted, funding_year_clause
+from .figures.definitions import counted, funding_year_clause, qpv_served
+from .figures.places import qpv_labels, territory_qpvs
 from .figures.scope import Scope
 from .schema import (
     FUNDERS, Action, Axis, Commune, FundingLine, ObjectiveGroup, OperationalObjective, Qpv,
     StrategicObjective, action_axis, action_axis_served, action_commune, action_commune_reached,
-    action_objective, action_qpv, qpv_commune,
+    action_objective, action_qpv,
 )
 from .served import references_by_action, served_lines
 from .textnorm import CONTROL, fold
@@ -55,9 +56,9 @@ def matching_ids(f: ActionFilter):
         q = q.where(Action.id.in_(  # kept by the database: see figures.definitions.COMMUNE_REACHED
             select(action_commune_reached.c.action_id)
             .where(action_commune_reached.c.commune_id.in_(f.commune_ids))))
-    if f.qpv_ids:
-        q = q.where(Action.id.in_(select(action_qpv.c.action_id)
-                                  .where(action_qpv.c.qpv_id.in_(f.qpv_ids))))
+    if f.qpv_ids:  # serving the quartier: see figures.definitions.QPV_SERVED
+        served = qpv_served(f.qpv_ids).subquery()
+        q = q.where(Action.id.in_(select(served.c.action_id)))
     if f.axis_ids:
         q = q.where(Action.id.in_(  # kept by the database: see figures.definitions.AXIS_SERVED
             select(action_axis_served.c.action_id)
@@ -159,11 +160,7 @@ def filter_options(session: Session, territory_id: int) -> dict[str, dict]:
     communes = dict(session.execute(select(Commune.id, Commune.name)
                                     .where(Commune.territory_id == territory_id)
                                     .order_by(Commune.name)).all())
-    qpvs = dict(session.execute(
-        select(Qpv.id, Qpv.name + " (" + Commune.name + ")")
-        .join(qpv_commune, qpv_commune.c.qpv_id == Qpv.id)
-        .join(Commune, Commune.id == qpv_commune.c.commune_id)
-        .where(Commune.territory_id == territory_id).order_by(Qpv.name)).all())
+    qpvs = qpv_labels(territory_qpvs(session, territory_id))  # « name (its communes) »
     axes = {a: axis_label(n, t, 200, p) for a, n, p, t in session.execute(
         select(Axis.id, Axis.number, Axis.position, func.coalesce(Axis.short_title, Axis.title))
         .where(Axis.territory_id == territory_id).order_by(Axis.position))}

@@ -27,7 +27,7 @@ Every layer has an `id`; the pickable ones hold one kind of place each (`PICKABL
 "commune" / "qpv"). With `st.pydeck_chart(deck, on_select="rerun",
 selection_mode="single-object", key=...)` the selection is keyed by layer id, and the picked
 object's `properties` (or the object itself for circles) carry `id` (database id) and `nom`;
-polygons also `code` and `type` (their tooltip says which kind of place it is).
+polygons also `code` and `genre` (their tooltip says which kind of place it is).
 
 What is the same for every place of a map (the metric's name; for a circle map, that places
 are communes) is written once, in the deck's tooltip, not in each place: at a national scale
@@ -398,7 +398,7 @@ def _polygon_part(layer_id: str, kind: str, rows: list, tolerance: float, *, alp
                  "properties": {"i": i, "id": row.id,
                                 "code": row.insee_code if kind == "commune" else (row.code or ""),
                                 "nom": row.name,
-                                "type": "Commune" if kind == "commune" else "Quartier (QPV)"}}
+                                "genre": "Commune" if kind == "commune" else "Quartier (QPV)"}}
                 for i, row in enumerate(rows)]
     props = dict(pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
                  get_line_color=OUTLINE, line_width_min_pixels=line_width, auto_highlight=True)
@@ -416,7 +416,7 @@ def _circle_part(communes: list[Commune], typed: bool = False) -> _Part:
             continue
         row = {"i": len(rows), "id": c.id, "nom": c.name}
         if typed:
-            row["type"] = "Commune"
+            row["genre"] = "Commune"
         row.update(lon=round(c.centroid_lon, COORD_DECIMALS),
                    lat=round(c.centroid_lat, COORD_DECIMALS))
         rows.append(row)
@@ -611,9 +611,9 @@ def _centroid_bounds(communes: list[Commune]) -> tuple[float, float, float, floa
 def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: float = 13,
           value_label: str | None = "Valeur", place: str | None = None,
           by_url: bool = False) -> pdk.Deck:
-    """The deck of `layers` framing `bounds`. Tooltip: "<type> : <nom>" and "<value_label> :
-    <valeur>"; `place` is the type written once when every pickable object is of one kind
-    (the objects then carry no "type"). `by_url`: the places carry no value (see `painted`),
+    """The deck of `layers` framing `bounds`. Tooltip: "<genre> : <nom>" and "<value_label> :
+    <valeur>"; `place` is the kind written once when every pickable object is of one kind
+    (the objects then carry no "genre"). `by_url`: the places carry no value (see `painted`),
     the tooltip says where to find it."""
     west, south, east, north = bounds
     lat = (south + north) / 2
@@ -630,7 +630,9 @@ def _deck(layers: list, bounds: tuple[float, float, float, float], max_zoom: flo
     # {…}: each place's fields, HTML-escaped by Streamlit; the label is the code's, escaped here
     second = ("Touchez ou cliquez pour afficher sa valeur" if by_url
               else html.escape(value_label or "Valeur") + " : {valeur}")
-    tooltip = {"html": f"<b>{html.escape(place) if place else '{type}'} : {{nom}}</b><br/>"
+    # the kind of place is "genre", never "type": deck.gl reads a GeoJSON feature's own "type"
+    # ("Feature") before its properties, and the tooltip said « Feature : … »
+    tooltip = {"html": f"<b>{html.escape(place) if place else '{genre}'} : {{nom}}</b><br/>"
                        + second,
                "style": {"backgroundColor": "white", "color": "#222", "fontSize": "0.85em"}}
     style = background_style()

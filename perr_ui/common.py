@@ -16,6 +16,17 @@ def is_public() -> bool:
     return settings.is_public()
 
 
+def public_options() -> None:
+    """The public instance's Streamlit options, set by serve.py when the server starts (so the
+    first visit has them) and by app.py at every run (a server started as `streamlit run
+    app.py`): no traceback for visitors, and no ⋮ menu — "viewer" still lists Streamlit's
+    English "Record screen" and "Made with Streamlit v…", "minimal" only the app's own items
+    (none). docs/public-instance.md."""
+    if is_public():
+        st.set_option("client.showErrorDetails", "none")
+        st.set_option("client.toolbarMode", "minimal")
+
+
 @st.cache_resource(show_spinner=False)
 def _store(url: str, read_only: bool) -> Store:
     """One Store per database (and mode) for the whole process, shared by every session.

@@ -94,3 +94,34 @@ def axis_commune_counts(conn, territory_id: int, year) -> dict[str, list[int]]:
         "select id from axis where territory_id = :t order by position"), {"t": territory_id})]
     return {name: [cells.get((ax, cid), 0) for ax in axes] for cid, name in conn.execute(text(
         "select id, name from commune where territory_id = :t"), {"t": territory_id})}
+
+
+# "An action serves a quartier" (:q), spelt out by hand: the quartier's own actions (named in
+# it, or carrying an engagement attached to it) and those of a commune of the quartier that name
+# none of that commune's quartiers nor carry an engagement attached to one of them.
+IN_QUARTIER = ("select action_id from action_qpv where qpv_id = :q union "
+               "select ac.action_id from action_commitment ac join commitment_qpv cq "
+               "on cq.commitment_id = ac.commitment_id where cq.qpv_id = :q")
+WHOLE_COMMUNE = (
+    "select am.action_id from action_commune am join qpv_commune mine "
+    "on mine.commune_id = am.commune_id and mine.qpv_id = :q "
+    "where am.action_id not in (" + IN_QUARTIER + ") and not exists ("
+    "select 1 from qpv_commune other where other.commune_id = am.commune_id and ("
+    "exists (select 1 from action_qpv x where x.action_id = am.action_id "
+    "and x.qpv_id = other.qpv_id) or exists (select 1 from action_commitment y "
+    "join commitment_qpv z on z.commitment_id = y.commitment_id "
+    "where y.action_id = am.action_id and z.qpv_id = other.qpv_id)))")
+
+
+def quartier_actions(url: str, territory_id: int, qpv_id: int, year=None) -> dict[str, set[str]]:
+    """{"own": references, "commune": references} of the counted actions serving quartier `qpv_id`."""
+    from sqlalchemy import create_engine
+    engine = create_engine(url)
+    out = {}
+    with engine.connect() as conn:
+        for key, ids in (("own", IN_QUARTIER), ("commune", WHOLE_COMMUNE)):
+            out[key] = set(conn.execute(text(
+                f"select a.reference from action a where {counted_sql(territory_id, year)} "
+                f"and a.id in ({ids})"), {"q": qpv_id}).scalars())
+    engine.dispose()
+    return out

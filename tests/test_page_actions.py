@@ -6,6 +6,7 @@ import pandas as pd
 from page_support import (PEMB, Page, demo_url, html_tables, on, sql, sql_rows,  # noqa: F401
                           territory_id)
 from perr_model import action_list as al, synthetic
+from sql_support import quartier_actions
 from perr_model.store import make_engine
 from sqlalchemy.orm import Session
 
@@ -34,8 +35,13 @@ def test_embedded_actions_are_listed(on, embedded_sqlite):
     p.run()
     p.at.multiselect(key="act_quartiers").select(quartier)
     p.run()
-    assert p.metric(COUNT) == n(sql(url, "select count(*) from action_qpv where qpv_id=:q",
-                                    q=quartier))
+    # the actions serving the quartier (figures.definitions.QPV_SERVED), as the Quartier page
+    # lists them: named in it, through its renewal engagement, or in the whole of Champigny
+    served = quartier_actions(url, tid, quartier)
+    assert served["own"] and served["commune"]
+    expected = served["own"] | served["commune"]
+    assert p.metric(COUNT) == n(len(expected))
+    assert set(listed(p)["Référence"]) == expected
 
 
 def test_filters_combine_and_reset(on, demo_url):

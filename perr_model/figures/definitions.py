@@ -3,13 +3,17 @@
 - **counted action** (`counted`): not archived, in the scope's territory; with a year Y it must
   run during Y (`year_start <= Y <= coalesce(year_end, year_start)`), so actions without a year
   only count under "toutes les années"; with a commune (a quartier), it must reach that commune
-  (target that quartier);
+  (serve that quartier, by any path of `QPV_SERVED`);
 - **axis served** (`AXIS_SERVED`, `axis_links_definition`): an action serves an axis when linked
   to it directly, through one of its operational objectives, or through a commune commitment
   mapped to the axis; once per pair;
 - **commune reached** (`COMMUNE_REACHED`, `commune_links_definition`): directly, or through one
   of its quartiers (a quartier's communes);
-- **quartier reached**: a row of `action_qpv` (the action names the quartier);
+- **quartier served** (`QPV_SERVED`, `qpv_links_definition`, `qpv_served`): an action serves a
+  quartier when it names it (`action_qpv`), when it carries an engagement attached to the
+  quartier (`action_commitment` → `commitment_qpv`), or when it covers the whole of one of the
+  quartier's communes (linked to the commune, and serving none of its quartiers by the first
+  two paths); each pair says its path, the first that applies;
 - **amount of a year** (`funding_year_clause`): the approved amounts (montant accordé) of the
   funding lines of counted actions; with a year, only the lines of that year (a line without a
   year takes its action's first year). State posts (adultes-relais, FONJEP) are lines with no
@@ -25,13 +29,15 @@ definitions.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, literal, select, true
+from sqlalchemy import (
+    Integer, and_, exists, func, literal, null, select, true, union, union_all,
+)
 from sqlalchemy.orm import Session
 
 from ..schema import (
     Action, Axis, Commitment, FundingLine, ObjectiveGroup, OperationalObjective,
     StrategicObjective, action_axis, action_axis_served, action_commitment, action_commune,
-    action_commune_reached, action_objective, action_qpv, qpv_commune,
+    action_commune_reached, action_objective, action_qpv, commitment_qpv, qpv_commune,
 )
 from .scope import Scope
 
@@ -48,6 +54,18 @@ COMMUNE_REACHED = {
     "table": "action_commune_reached", "target": "commune_id",
     "sources": (("action_commune", "commune_id"), ("action_qpv", "qpv_commune.commune_id")),
 }
+
+# "An action serves a quartier" (the Quartier page, the Actions list's quartier filter, a
+# counted action of a quartier's scope): its paths, in the order one wins over the next.
+QPV_SERVED = {
+    "target": "qpv_id",
+    "sources": (("action_qpv", "qpv_id"),
+                ("action_commitment", "commitment_qpv.qpv_id"),
+                ("action_commune", "qpv_commune.qpv_id, when the action serves none of that "
+                                   "commune's quartiers by the two paths above")),
+}
+BY_NAME, BY_COMMITMENT, WHOLE_COMMUNE = "quartier", "engagement", "commune"  # the paths
+IN_QUARTIER = (BY_NAME, BY_COMMITMENT)  # the quartier's own actions
 
 
 def axis_links_definition():
@@ -74,6 +92,66 @@ def commune_links_definition():
         .join(qpv_commune, qpv_commune.c.qpv_id == action_qpv.c.qpv_id))
 
 
+def qpv_links_definition():
+    """SELECT (qpv_id, action_id, path, via_id): "an action serves a quartier", for all actions,
+    once per pair, by the first path of QPV_SERVED that applies; via_id: the engagement (path
+    "engagement") or the commune (path "commune") it goes through, NULL for "quartier"."""
+    by_commitment = (select(commitment_qpv.c.qpv_id, action_commitment.c.action_id,
+                            action_commitment.c.commitment_id)
+                     .join(commitment_qpv,
+                           commitment_qpv.c.commitment_id == action_commitment.c.commitment_id)
+                     .subquery("by_commitment"))
+    named = select(action_qpv.c.action_id).where(  # the first path wins
+        action_qpv.c.action_id == by_commitment.c.action_id,
+        action_qpv.c.qpv_id == by_commitment.c.qpv_id)
+    whole = qpv_commune.alias("whole")
+    return union_all(
+        select(action_qpv.c.qpv_id, action_qpv.c.action_id, literal(BY_NAME).label("path"),
+               null().cast(Integer).label("via_id")),
+        select(by_commitment.c.qpv_id, by_commitment.c.action_id, literal(BY_COMMITMENT),
+               func.min(by_commitment.c.commitment_id))
+        .where(~exists(named)).group_by(by_commitment.c.qpv_id, by_commitment.c.action_id),
+        select(whole.c.qpv_id, action_commune.c.action_id, literal(WHOLE_COMMUNE),
+               func.min(action_commune.c.commune_id))
+        .join(whole, whole.c.commune_id == action_commune.c.commune_id)
+        .where(~exists(_in_quartiers_of_commune()), ~exists(_in_quartier(whole.c.qpv_id)))
+        .group_by(whole.c.qpv_id, action_commune.c.action_id))
+
+
+def _in_quartier_pairs():
+    """SELECT (qpv_id, action_id) of the first two paths (the quartier's own actions)."""
+    return union(select(action_qpv.c.qpv_id, action_qpv.c.action_id),
+                 select(commitment_qpv.c.qpv_id, action_commitment.c.action_id)
+                 .join(commitment_qpv,
+                       commitment_qpv.c.commitment_id == action_commitment.c.commitment_id)
+                 ).subquery("in_quartier")
+
+
+def _in_quartiers_of_commune():
+    """Correlated on action_commune: its action is in one of its commune's quartiers (named or
+    through an engagement), so it does not cover the whole commune."""
+    pairs = _in_quartier_pairs()
+    return select(pairs.c.action_id).join(qpv_commune, qpv_commune.c.qpv_id == pairs.c.qpv_id)\
+        .where(pairs.c.action_id == action_commune.c.action_id,
+               qpv_commune.c.commune_id == action_commune.c.commune_id)
+
+
+def _in_quartier(qpv_id):
+    """Correlated on action_commune: its action is in quartier `qpv_id` by the first two paths
+    (a quartier of two communes, covered whole through one, named in the other)."""
+    pairs = _in_quartier_pairs()
+    return select(pairs.c.action_id).where(pairs.c.action_id == action_commune.c.action_id,
+                                           pairs.c.qpv_id == qpv_id)
+
+
+def qpv_served(qpv_ids, paths=(BY_NAME, BY_COMMITMENT, WHOLE_COMMUNE)):
+    """SELECT (action_id, path, via_id) of the actions serving one of `qpv_ids` by one of
+    `paths` (QPV_SERVED), for all actions; join it on Action for counted ones."""
+    links = qpv_links_definition().subquery()
+    return (select(links.c.action_id, links.c.path, links.c.via_id)
+            .where(links.c.qpv_id.in_(list(qpv_ids)), links.c.path.in_(list(paths))))
+
+
 # --- counted actions --------------------------------------------------------------------------
 
 def year_clause(year: int | None, table=None):
@@ -96,9 +174,9 @@ def counted(scope: Scope, table=None) -> list:
         reached = action_commune_reached
         conds.append(action_id.in_(select(reached.c.action_id)
                                    .where(reached.c.commune_id == scope.commune_id)))
-    if scope.qpv_id is not None:
-        conds.append(action_id.in_(select(action_qpv.c.action_id)
-                                   .where(action_qpv.c.qpv_id == scope.qpv_id)))
+    if scope.qpv_id is not None:  # serving the quartier: QPV_SERVED
+        served = qpv_served([scope.qpv_id]).subquery()
+        conds.append(action_id.in_(select(served.c.action_id)))
     return conds
 
 

@@ -8,18 +8,20 @@ the same columns, so the page and the document list the same rows.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from ..schema import (
     Action, Axis, Commitment, Commune, ExampleAction, ObjectiveGroup, OperationalObjective,
-    Pillar, StrategicObjective, action_commitment, action_objective,
+    Pillar, StrategicObjective, action_commitment, action_objective, commitment_qpv,
 )
 from ..vocabulary import (
     axis_label, commitment_reference, objective_reference, plain, status_label,
 )
 from .coverage import axis_labels, scope_commitments
-from .definitions import axis_served, coverage_basis, on_counted
+from .definitions import (
+    IN_QUARTIER, axis_served, counted, coverage_basis, on_counted, qpv_served,
+)
 from .registry import stored_figure
 from .scope import Scope
 
@@ -56,11 +58,11 @@ def objective_action_counts(session: Session, scope: Scope) -> dict[int, int]:
 
 
 @stored_figure("scope")
-def commitments(session: Session, scope: Scope) -> pd.DataFrame:
-    """The scope's commune commitments with their counted actions: commitment_id, commune_id,
-    commune, axis_id, axe (label, else the protocol's theme), theme, numero, reference
-    ("E-94017-1-3"), engagement, actions (count), titres (action titles), details
-    ("titre (porteur) – statut")."""
+def commitments(session: Session, scope: Scope, among=None) -> pd.DataFrame:
+    """The scope's commune commitments with their counted actions (`among`: only those of that
+    SELECT of action ids): commitment_id, commune_id, commune, axis_id, axe (label, else the
+    protocol's theme), theme, numero, reference ("E-94017-1-3"), engagement, actions (count),
+    titres (action titles), details ("titre (porteur) – statut")."""
     rows = session.execute(
         select(Commitment.id, Commitment.commune_id, Commune.name, Commitment.axis_id,
                Axis.number, Axis.position, Axis.short_title, Axis.title, Commitment.theme,
@@ -76,7 +78,8 @@ def commitments(session: Session, scope: Scope) -> pd.DataFrame:
             select(action_commitment.c.commitment_id, Action.title, Action.holder_name,
                    Action.status, Action.is_synthetic),
             action_commitment.c.action_id, scope)
-            .where(action_commitment.c.commitment_id.in_(scope_commitments(scope)))
+            .where(action_commitment.c.commitment_id.in_(scope_commitments(scope)),
+                   true() if among is None else action_commitment.c.action_id.in_(among))
             .order_by(action_commitment.c.commitment_id, Action.title)):
         titles.setdefault(cid, []).append(title)
         details.setdefault(cid, []).append(
@@ -93,6 +96,22 @@ def commitments(session: Session, scope: Scope) -> pd.DataFrame:
         in rows],
         columns=["commitment_id", "commune_id", "commune", "axis_id", "axe", "theme", "numero",
                  "reference", "engagement", "actions", "titres", "details"])
+
+
+def qpv_commitments(session: Session, scope: Scope) -> pd.DataFrame:
+    """The engagements that concern the quartier scope.qpv_id: attached to it (commitment_qpv)
+    or carried by one of its own counted actions (named in it, or through an engagement:
+    `definitions.IN_QUARTIER`); `actions`, `titres`, `details`: those of its own actions only,
+    not the commune's. The columns of `commitments`, plus `groupe` (axis, else theme)."""
+    own = qpv_served([scope.qpv_id], IN_QUARTIER).subquery()
+    own_ids = select(own.c.action_id).join(Action, Action.id == own.c.action_id).where(
+        *counted(scope.whole_territory()))
+    concerned = select(commitment_qpv.c.commitment_id).where(
+        commitment_qpv.c.qpv_id == scope.qpv_id).union(
+        select(action_commitment.c.commitment_id).where(action_commitment.c.action_id.in_(own_ids)))
+    df = commitments(session, scope.whole_territory(), among=own_ids)
+    df = df[df["commitment_id"].isin(session.scalars(concerned).all())].reset_index(drop=True)
+    return df.assign(groupe=df["axe"])
 
 
 @stored_figure("scope")

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..contrats import period_label
 from ..schema import (
-    Action, Axis, Commune, ContratDeVille, Dataset, FundingLine, Qpv, Territory, qpv_commune,
+    Action, Axis, Commitment, Commune, ContratDeVille, Dataset, FundingLine, Qpv, Territory,
+    qpv_commune,
 )
 from ..vocabulary import axis_label, fr_date, status_label, plain
 from . import money
 from .coverage import metric_by_place
-from .definitions import axis_served, counted, funding_year_clause
+from .definitions import (
+    BY_COMMITMENT, IN_QUARTIER, WHOLE_COMMUNE, action_amounts, axis_served, counted, qpv_served,
+)
 from .registry import stored_figure
 from .scope import Scope
 
@@ -83,54 +86,104 @@ def commune_frame(session: Session, scope: Scope) -> pd.DataFrame:
 
 @stored_figure("territory")
 def territory_qpvs(session: Session, territory_id: int) -> pd.DataFrame:
+    """The territory's quartiers, one row per (quartier, commune of the territory it covers):
+    id, code, name, commune_id, commune, communes (all of them, « Aulnay-sous-Bois, Sevran »),
+    so that a quartier of two communes is found under each."""
     rows = session.execute(
-        select(Qpv.id, Qpv.code, Qpv.name, Commune.name)
+        select(Qpv.id, Qpv.code, Qpv.name, Commune.id, Commune.name)
         .join(qpv_commune, qpv_commune.c.qpv_id == Qpv.id)
         .join(Commune, Commune.id == qpv_commune.c.commune_id)
         .where(Commune.territory_id == territory_id).order_by(Commune.name, Qpv.name)).all()
-    df = pd.DataFrame(rows, columns=["id", "code", "name", "commune"])
-    return df.drop_duplicates("id").reset_index(drop=True)
+    df = pd.DataFrame(rows, columns=["id", "code", "name", "commune_id", "commune"])
+    names = df.groupby("id")["commune"].agg(lambda c: ", ".join(sorted(c)))
+    return df.assign(communes=df["id"].map(names)).reset_index(drop=True)
+
+
+def qpv_labels(qpvs: pd.DataFrame) -> dict[int, str]:
+    """{id: « name (its communes) »} of a `territory_qpvs` frame, once per quartier, by name."""
+    once = qpvs.drop_duplicates("id").sort_values(["name", "id"], kind="stable")
+    return {int(i): f"{n} ({c})" for i, n, c in zip(once["id"], once["name"], once["communes"])}
+
+
+ACTION_COLUMNS = ["id", "reference", "titre", "description", "porteur", "statut", "montant",
+                  "chemin", "lien"]
 
 
 def qpv_profile(session: Session, scope: Scope) -> dict | None:
-    """One quartier (scope.qpv_id): identity, its counted actions by axis, their action
-    funding, and the State posts of its communes' contrats de ville (separate figure)."""
+    """One quartier (scope.qpv_id) and the counted actions serving it (`QPV_SERVED`): its own
+    (named, or through an engagement attached to it: `actions`, `amount`, `axes` as (axis
+    label, frame) pairs) and those covering one of its communes whole (`whole_commune`: (commune,
+    frame) pairs, `commune_actions`); each frame has ACTION_COLUMNS, `lien` saying the path in
+    words. The State posts of its communes' contrats de ville are a separate figure."""
     q = session.get(Qpv, scope.qpv_id)
     if q is None:
         return None
-    ids = session.scalars(select(Action.id).where(*counted(scope))).all()
-    amount = session.scalar(
-        select(func.sum(FundingLine.amount_approved)).join(Action, Action.id == FundingLine.action_id)
-        .where(FundingLine.action_id.in_(ids), funding_year_clause(scope.year)))
-    holders = session.scalar(select(func.count(distinct(func.lower(Action.holder_name))))
-                             .where(Action.id.in_(ids)))
-    ax = axis_served(scope.whole_territory(), action_ids=ids).subquery()
-    by_axis = pd.DataFrame(session.execute(
-        select(Axis.number, Axis.position, Axis.title, Action.reference,
-               Action.title, Action.holder_name, Action.status)
-        .select_from(ax).join(Axis, Axis.id == ax.c.axis_id)
-        .join(Action, Action.id == ax.c.action_id)
-        .order_by(Axis.position, Action.title)).all(),
-        columns=["number", "position", "title", "reference", "titre", "porteur", "statut"])
-    by_axis["axe"] = [axis_label(n, t, 200, p) for n, p, t in
-                      zip(by_axis["number"], by_axis["position"], by_axis["title"])]
-    by_axis["statut"] = by_axis["statut"].map(status_label)
-    by_axis["porteur"] = by_axis["porteur"].map(plain)
-    axes = [(label, by_axis[by_axis["axe"] == label].reset_index(drop=True))
-            for label in dict.fromkeys(by_axis["axe"])]
+    actions = _served_actions(session, scope)
+    own = actions[actions["chemin"].isin(IN_QUARTIER)].reset_index(drop=True)
+    whole = actions[actions["chemin"] == WHOLE_COMMUNE].reset_index(drop=True)
     communes = session.execute(select(Commune.id, Commune.name).join(
         qpv_commune, qpv_commune.c.commune_id == Commune.id)
         .where(qpv_commune.c.qpv_id == scope.qpv_id).order_by(Commune.name)).all()
     posts = pd.concat([money.state_posts_by_contrat(
         session, Scope(scope.territory_id, scope.year, cid)) for cid, _ in communes]
         or [money.state_posts_by_contrat(session, scope).iloc[:0]]).drop_duplicates("contrat_id")
+    amounts = own["montant"].dropna()
     return {"id": q.id, "code": q.code, "name": q.name, "population": q.population,
             "has_perimeter": q.geometry is not None, "is_synthetic": q.is_synthetic,
             "lon": q.centroid_lon, "lat": q.centroid_lat, "source": q.source,
-            "actions": len(ids), "amount": None if amount is None else float(amount),
-            "holders": int(holders or 0), "by_axis": by_axis, "axes": axes,
+            "actions": len(own), "amount": float(amounts.sum()) if len(amounts) else None,
+            "axes": _by_axis(session, scope, own), "commune_actions": len(whole),
+            "whole_commune": [(lien, part.reset_index(drop=True))
+                              for lien, part in whole.groupby("lien", sort=True)],
             "communes": [(int(i), n) for i, n in communes], "posts": posts.reset_index(drop=True),
             "posts_amount": float(posts["total"].sum()) if len(posts) else 0.0}
+
+
+def _served_actions(session: Session, scope: Scope) -> pd.DataFrame:
+    """The counted actions serving the quartier, ACTION_COLUMNS, by title."""
+    served = qpv_served([scope.qpv_id]).subquery()
+    money_of = action_amounts(scope)
+    rows = session.execute(
+        select(Action.id, Action.reference, Action.title, Action.description,
+               Action.holder_name, Action.status, money_of.c.amount, served.c.path,
+               served.c.via_id)
+        .join(served, served.c.action_id == Action.id)
+        .outerjoin(money_of, money_of.c.action_id == Action.id)
+        .where(*counted(scope.whole_territory())).order_by(Action.title, Action.id)).all()
+    df = pd.DataFrame(rows, columns=ACTION_COLUMNS[:-2] + ["chemin", "via"])
+    commitments = dict(session.execute(select(Commitment.id, Commitment.text).where(
+        Commitment.id.in_([int(v) for v in df.loc[df["chemin"] == BY_COMMITMENT, "via"]]))).all())
+    towns = dict(session.execute(select(Commune.id, Commune.name).where(
+        Commune.id.in_([int(v) for v in df.loc[df["chemin"] == WHOLE_COMMUNE, "via"]]))).all())
+    df["lien"] = [served_words(path, commitments.get(via), towns.get(via))
+                  for path, via in zip(df["chemin"], df["via"])]
+    df["statut"] = df["statut"].map(status_label)
+    df["porteur"] = df["porteur"].map(plain)
+    df["description"] = df["description"].map(lambda d: plain(d, ""))
+    df["montant"] = [None if m is None or m != m else float(m) for m in df["montant"]]
+    return df[ACTION_COLUMNS]
+
+
+def served_words(path: str, commitment: str | None, commune: str | None) -> str:
+    """How an action serves the quartier, for a resident."""
+    if path == BY_COMMITMENT:
+        return f"par l'engagement « {plain(commitment, '')} »"
+    if path == WHOLE_COMMUNE:
+        return f"dans tout {commune}"
+    return "nomme le quartier"
+
+
+def _by_axis(session: Session, scope: Scope, own: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The quartier's own actions by axis served (an action under each of its axes), those
+    serving none last."""
+    pairs = session.execute(axis_served(scope.whole_territory(),
+                                        action_ids=[int(i) for i in own["id"]])).all()
+    axes = {a.id: axis_label(a.number, a.title, 200, a.position) for a in session.scalars(
+        select(Axis).where(Axis.id.in_({axis for axis, _ in pairs})).order_by(Axis.position))}
+    out = [(label, own[own["id"].isin([a for axis, a in pairs if axis == aid])]
+            .reset_index(drop=True)) for aid, label in axes.items()]
+    without = own[~own["id"].isin([a for _, a in pairs])].reset_index(drop=True)
+    return out + ([("Sans axe renseigné", without)] if len(without) else [])
 
 
 @stored_figure("scope")
