@@ -6,7 +6,7 @@
 - serve.py's error handler (perr_ui/serving.script_error): a PerrError shows its own French
   message, any other error on the public instance one fixed French sentence and nothing of the
   exception; on the private instance other errors are left to Streamlit.
-(The browser checks, with serve.py and with the bare app.py: tests/e2e/test_public_errors.py.)
+(The browser checks, with serve.py and with the bare app.py: tests/e2e/test_public_errors_browser.py.)
 """
 import pytest
 from streamlit.testing.v1 import AppTest
