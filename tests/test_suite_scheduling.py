@@ -41,3 +41,10 @@ def test_browser_tests_run_on_one_worker_the_others_on_both(tmp_path):
     assert len(runs) == 24
     assert len(browser) == 1                    # every browser test on the same worker
     assert unit == {"gw0", "gw1"}               # the others shared between both
+
+
+def test_no_two_test_modules_share_a_name():
+    # without __init__.py, pytest imports test modules by their bare name: two files called
+    # test_x.py (tests/ and tests/e2e/) stop the whole run with « import file mismatch »
+    names = [p.name for p in HERE.rglob("test_*.py")]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
