@@ -13,7 +13,7 @@ def _record(name):
 """
 
 
-def test_browser_tests_run_on_one_worker_the_others_on_both(tmp_path):
+def test_browser_tests_run_on_one_worker(tmp_path):
     tests = tmp_path / "tests"
     (tests / "e2e").mkdir(parents=True)
     (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
@@ -40,7 +40,7 @@ def test_browser_tests_run_on_one_worker_the_others_on_both(tmp_path):
     unit = {w for kind, w in runs if kind == "unit"}
     assert len(runs) == 24
     assert len(browser) == 1                    # every browser test on the same worker
-    assert unit == {"gw0", "gw1"}               # the others shared between both
+    assert unit and unit <= {"gw0", "gw1"}      # the others to whichever worker is free
 
 
 def test_no_two_test_modules_share_a_name():
