@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from . import history
 from .auth import Actor, require_admin
 from .contrats import NationalContract, national_list
-from .errors import ImportRefused
+from .errors import ImportRefused, PermissionDenied
 from .importers.communes import GeoImportReport
 from .importers.geofile import INSEE_RE
 from .importers.qpv import department_of
@@ -204,8 +204,10 @@ def create_territory(session: Session, actor: Actor | None, name: str, contract:
                      communes: list[str] | str, *, data: Path | None = None) -> TerritoryReport:
     """Check everything, then create the territory, its contract of 2024, its communes and
     their QPV 2024 in the caller's transaction; `ImportRefused` (nothing written) otherwise.
-    `name` empty: the contract's name. Administrators only."""
-    require_admin(actor)
+    `name` empty: the contract's name. Administrators of every territory only (an
+    administrator of one territory manages that one)."""
+    if require_admin(actor).territory_id is not None:
+        raise PermissionDenied("Réservé aux administrateurs de l'ensemble des territoires.")
     try:
         found, problems = find_contract(contract), []
     except ImportRefused as exc:
