@@ -227,3 +227,18 @@ def test_the_page_shows_a_refusal_and_creates_nothing(contours_url, monkeypatch)
     assert [e.value for e in at.error] == ["Territoire « Est Ensemble » non créé : 1 problème(s)."]
     assert "commune d'un autre département" in at.markdown[-1].value
     assert snapshot(contours_url) == before
+
+
+@pytest.mark.parametrize("actor", [Actor("cdp", "editor"), Actor("admin-pte", "admin",
+                                                                 territory_id=1)])
+def test_only_administrators_of_every_territory_create_one(contours_url, actor):
+    from perr_model.errors import PermissionDenied
+    from perr_model.territories import create_territory
+    before = snapshot(contours_url)
+    engine = make_engine(contours_url, read_only=False)
+    try:
+        with pytest.raises(PermissionDenied), write_session(engine) as session:
+            create_territory(session, actor, "Est Ensemble", "CN09301I", EST_ENSEMBLE)
+    finally:
+        engine.dispose()
+    assert snapshot(contours_url) == before
