@@ -279,10 +279,16 @@ def import_posts(args: argparse.Namespace) -> int:
          arg("--cache", metavar="DOSSIER", help="dossier de cache"))
 def geo_fetch(args: argparse.Namespace) -> int:
     from .importers.fetch import fetch
+    return _reports(lambda store: fetch(store, args.department, args.kind, args.from_file,
+                                        args.cache, actor=Actor.system()))
+
+
+def _reports(work) -> int:
+    """work(store) -> reports, on the command's Store; a refusal's problems go to stderr, one
+    per line; each report is printed."""
     store = _store()
     try:
-        reports = fetch(store, args.department, args.kind, args.from_file, args.cache,
-                        actor=Actor.system())
+        reports = work(store)
     except ImportRefused as exc:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
@@ -304,19 +310,12 @@ def geo_fetch(args: argparse.Namespace) -> int:
              help="codes INSEE ou noms des communes, séparés par des virgules"))
 def territory_create(args: argparse.Namespace) -> int:
     from .territories import create_territory
-    store = _store()
-    try:
+
+    def create(store: Store) -> list:
         with store.write() as session:
-            report = create_territory(session, Actor.system(), args.name, args.contract,
-                                      args.communes)
-    except ImportRefused as exc:
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
-        raise
-    finally:
-        store.dispose()
-    print("\n".join(report.lines()))
-    return 0
+            return [create_territory(session, Actor.system(), args.name, args.contract,
+                                     args.communes)]
+    return _reports(create)
 
 
 # --- exports ----------------------------------------------------------------------------------
