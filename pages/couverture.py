@@ -90,11 +90,11 @@ def by_measure(scope: Scope, axes) -> None:
     measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
                                    format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
     st.header("Par axe")
-    if axes.empty:
+    if axes.empty:  # a new territory before its referential: its map still shows its places
         w.nothing("Aucun axe n'est chargé pour ce territoire.")
-        return
-    panels.axis_bars(axes, measure)
-    matrix_view(scope, measure)
+    else:
+        panels.axis_bars(axes, measure)
+        matrix_view(scope, measure)
     st.header("Carte de la couverture")
     coverage_map(scope, axes, measure)
 

@@ -279,10 +279,16 @@ def import_posts(args: argparse.Namespace) -> int:
          arg("--cache", metavar="DOSSIER", help="dossier de cache"))
 def geo_fetch(args: argparse.Namespace) -> int:
     from .importers.fetch import fetch
+    return _reports(lambda store: fetch(store, args.department, args.kind, args.from_file,
+                                        args.cache, actor=Actor.system()))
+
+
+def _reports(work) -> int:
+    """work(store) -> reports, on the command's Store; a refusal's problems go to stderr, one
+    per line; each report is printed."""
     store = _store()
     try:
-        reports = fetch(store, args.department, args.kind, args.from_file, args.cache,
-                        actor=Actor.system())
+        reports = work(store)
     except ImportRefused as exc:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
@@ -292,6 +298,24 @@ def geo_fetch(args: argparse.Namespace) -> int:
     for report in reports:
         print("\n".join(report.lines()))
     return 0
+
+
+@command("territory create",
+         "crée un territoire : son contrat de ville 2024 (liste nationale), ses communes et "
+         "leurs QPV 2024 (extrait national embarqué)",
+         arg("name", metavar="NOM", help="nom du territoire (son adresse en est tirée)"),
+         arg("--contract", metavar="CONTRAT", required=True,
+             help="contrat de ville 2024-2030 de l'EPCI/EPT : code (CN09301I) ou nom"),
+         arg("--communes", metavar="COMMUNES", required=True,
+             help="codes INSEE ou noms des communes, séparés par des virgules"))
+def territory_create(args: argparse.Namespace) -> int:
+    from .territories import create_territory
+
+    def create(store: Store) -> list:
+        with store.write() as session:
+            return [create_territory(session, Actor.system(), args.name, args.contract,
+                                     args.communes)]
+    return _reports(create)
 
 
 # --- exports ----------------------------------------------------------------------------------
@@ -328,11 +352,13 @@ def export_communes(args: argparse.Namespace) -> int:
 
 @command("export qpv", "exporte les QPV stockés en GeoJSON (WGS84)",
          arg("--format", choices=["geojson"], default="geojson"),
+         arg("--territory", metavar="TERRITOIRE",
+             help="les QPV des communes de ce territoire seulement (slug ou nom)"),
          arg("--out", metavar="FICHIER", help="fichier de sortie (défaut : sortie standard)"),
          writes=False)
 def export_qpv(args: argparse.Namespace) -> int:
     from .exports.geo import write_qpv
-    return _export_geo(args, write_qpv, "QPV")
+    return _export_geo(args, lambda s, out: write_qpv(s, out, territory=args.territory), "QPV")
 
 
 @command("export funding", "liste toutes les lignes de financement",

@@ -8,6 +8,10 @@ What is extracted (facts of Licence Ouverte files, nothing invented):
   (IGN ADMIN EXPRESS COG 2018, france-geojson simplification), properties `code`, `nom`;
 - `geo/qpv-2024-93-94.geojson`: the official QPV 2024 perimeters of those departments (ANCT
   2024 schema `code_qp`, `lib_qp`, `insee_com`, `lib_com`);
+- `geo/qpv-2024-france.geojson.gz`: the official QPV 2024 perimeters of all France (overseas
+  included), properties `code_qp`, `lib_qp`, `insee_com` only (the national file's `lib_com`
+  is empty), gzipped: read by `territory create` for a new territory's communes only
+  (perr_model/territories.py), never loaded whole by init-db;
 - `contrats/contrats-de-ville-<generation>.json`: the national lists of both generations of
   contrats de ville (2015: 434 rows, CVnnn; 2024: 448 rows, CNdddddX and overseas CVnnn), one
   row per published feature, fields `code_cv`, `lib_cv`, `codgeo`, `insee_dep` (the points and
@@ -27,6 +31,7 @@ The library function returns a report; it never prints (the CLI does).
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -51,6 +56,9 @@ CONTRACT_LISTS = {2015: ("contrats-de-ville.geojson", "2015-2023", "Ci-VILLE"),
 CONTRACT_FIELDS = ("code_cv", "lib_cv", "codgeo", "insee_dep")
 COMMUNE_FILES = [f"communes-{d}.geojson" for d in DEPARTMENTS]
 QPV_FILE = "qpv-2024-93-94.geojson"
+QPV_NATIONAL_FILE = "qpv-2024-france.geojson.gz"
+QPV_NATIONAL = "geo/qpv-2024-france.geojson.gz"
+QPV_NATIONAL_FIELDS = ("code_qp", "lib_qp", "insee_com")
 # Test fixtures: a few facts of the official files, not copies.
 FIXTURE_QPV = ("QN09349M", "QN09355M", "QN09421M", "QN09424I", "QN09427M")
 FIXTURE_OTHER_CV = 3          # posts of this many other contrats de ville, as published
@@ -177,6 +185,7 @@ def build_embedded(source: Path, out: Path, *, fixtures: Path | None = None,
                             "tolérance de simplification 0 (aucune simplification ajoutée)",
                             "propriétés gardées : code_qp, lib_qp, insee_com, lib_com"]})
 
+    provenance["datasets"].append(_write_national_qpv(geo_in, out, report))
     for generation in sorted(CONTRACT_LISTS):
         provenance["datasets"].append(_write_contract_list(anct_in, out, generation, report))
     fixture_posts: dict[str, list[dict]] = {}
@@ -233,6 +242,39 @@ def _department_notes(no_cv: int, in_departments: int) -> list[str]:
     if not in_departments:
         notes.append(f"le fichier publié n'a aucune ligne des départements {deps}")
     return notes
+
+
+def _write_national_qpv(geo_in: Path, out: Path, report: BuildReport) -> dict:
+    """The QPV 2024 of all France, three properties, gzipped without name nor date (the same
+    bytes at every rebuild)."""
+    source = _need(geo_in / QPV_NATIONAL_FILE)
+    doc = json.loads(gzip.decompress(source.read_bytes()).decode("utf-8"))
+    features = sorted(({"type": "Feature",
+                        "properties": {k: f["properties"].get(k) for k in QPV_NATIONAL_FIELDS},
+                        "geometry": f["geometry"]} for f in doc["features"]),
+                      key=lambda f: f["properties"]["code_qp"])
+    text = _dump_features(features, "qpv_2024_france").encode("utf-8")
+    (out / QPV_NATIONAL).write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
+    report.files[QPV_NATIONAL] = len(features)
+    multi = sum(1 for f in features if "," in (f["properties"]["insee_com"] or ""))
+    return {
+        "key": "geo-qpv-2024-france", "file": QPV_NATIONAL,
+        "title": "Périmètres officiels des quartiers prioritaires (QPV 2024) de toute la France",
+        "source": "ANCT, jeu « Quartiers prioritaires de la politique de la ville (QPV) » sur "
+                  "data.gouv.fr, fichier QP2024 France hexagonale et outre-mer WGS84 (révision du "
+                  "15/01/2026), décret n° 2023-1314",
+        "publisher": "ANCT (Agence nationale de la cohésion des territoires)",
+        "source_date": "2026-01-15", "licence": LICENCE, "rows": len(features),
+        "source_files": {QPV_NATIONAL_FILE: _sha256(source)},
+        "transformations": [f"tous les QPV 2024, outre-mer compris ({len(features)}, dont "
+                            f"{multi} sur plusieurs communes), triés par code",
+                            "coordonnées arrondies à 4 décimales (~10 m) par la republication "
+                            "bpineau/gazetteer",
+                            "tolérance de simplification 0 (aucune simplification ajoutée)",
+                            "propriétés gardées : code_qp, lib_qp, insee_com (lib_com, vide "
+                            "dans le fichier national, laissé de côté)",
+                            "compressé (gzip) ; lu à la création d'un territoire pour ses "
+                            "seules communes"]}
 
 
 def _write_contract_list(anct_in: Path, out: Path, generation: int, report: BuildReport

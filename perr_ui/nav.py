@@ -56,6 +56,8 @@ ADMIN_PAGES = [
              "Administration", "import-postes"),
     PageSpec("pages/import_geo.py", "Importer les périmètres", ":material/layers:",
              "Administration", "import-geo"),
+    PageSpec("pages/creer_territoire.py", "Créer un territoire", ":material/add_location_alt:",
+             "Administration", "creer-territoire"),
     PageSpec("pages/comptes.py", "Comptes", ":material/group:", "Administration", "comptes"),
 ]
 

@@ -53,6 +53,7 @@ def test_the_parser_offers_every_command_and_group():
                 ("import", "protocol"), ("import", "communes"), ("import", "qpv"),
                 ("import", "actions"), ("import", "posts"), ("import", "indicators"),
                 ("parse", "protocol"), ("geo", "fetch"), ("user", "create"), ("report", "copil"),
+                ("territory", "create"),
                 ("export", "referential"), ("export", "communes"), ("export", "qpv"),
                 ("export", "funding"), ("export", "actions"), ("export", "indicators")}
     groups = {(p[0],) for p in expected if len(p) == 2}

@@ -42,17 +42,24 @@ def write_communes(session: Session, out: TextIO) -> int:
                         for code, name, tid, geometry, source in rows))
 
 
-def write_qpv(session: Session, out: TextIO) -> int:
-    """Every stored QPV with the INSEE codes and names of its communes."""
+def write_qpv(session: Session, out: TextIO, territory: str | None = None) -> int:
+    """Every stored QPV with the INSEE codes and names of its communes; `territory` (slug or
+    name): only the QPV of its communes."""
     communes: dict[int, list[tuple[str, str]]] = {}
     for qid, code, name in session.execute(
             select(qpv_commune.c.qpv_id, Commune.insee_code, Commune.name)
             .join(Commune, Commune.id == qpv_commune.c.commune_id)
             .order_by(Commune.insee_code)):
         communes.setdefault(qid, []).append((code, name))
-    rows = session.execute(select(Qpv.id, Qpv.code, Qpv.name, Qpv.generation, Qpv.geometry,
-                                  Qpv.named_in_protocol, Qpv.is_synthetic)
-                           .order_by(Qpv.code, Qpv.name))
+    query = select(Qpv.id, Qpv.code, Qpv.name, Qpv.generation, Qpv.geometry,
+                   Qpv.named_in_protocol, Qpv.is_synthetic).order_by(Qpv.code, Qpv.name)
+    if territory is not None:
+        from ..figures.scope import resolve_territory
+        tid = resolve_territory(session, territory).id
+        query = query.where(Qpv.id.in_(
+            select(qpv_commune.c.qpv_id).join(Commune, Commune.id == qpv_commune.c.commune_id)
+            .where(Commune.territory_id == tid)))
+    rows = session.execute(query)
     return _write(out, (_feature(geometry, {
         "code": code, "nom": name, "generation": generation,
         "insee_com": [c for c, _ in communes.get(qid, [])],

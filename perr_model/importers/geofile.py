@@ -53,6 +53,9 @@ SCHEMAS = [
     Schema("qpv", "ANCT QPV 2024 (code_qp, lib_qp, insee_com, lib_com)",
            {"code": "code_qp", "name": "lib_qp", "insee": "insee_com", "commune_names": "lib_com"},
            2024),
+    # the national extract of data/geo (lib_com is empty in the national file: left out)
+    Schema("qpv", "ANCT QPV 2024 (code_qp, lib_qp, insee_com)",
+           {"code": "code_qp", "name": "lib_qp", "insee": "insee_com"}, 2024),
 ]
 
 
@@ -72,8 +75,10 @@ class GeoTable:
         return len(self.frame)
 
 
-def read_geo_file(path: str | Path, kind: str, display_name: str | None = None) -> GeoTable:
-    """Open, recognise, reproject and check `path` (kind "communes" or "qpv")."""
+def read_geo_file(path: str | Path, kind: str, display_name: str | None = None, *,
+                  communes: set[str] | None = None) -> GeoTable:
+    """Open, recognise, reproject and check `path` (kind "communes" or "qpv"). `communes`
+    (INSEE codes): only the QPV whose `insee_com` lists one of them are read and checked."""
     path = Path(path)
     name = display_name or path.name
     if not path.exists():
@@ -83,7 +88,7 @@ def read_geo_file(path: str | Path, kind: str, display_name: str | None = None) 
         for layer in layers:
             schema, columns = _match_schema(source, layer, kind)
             if schema is not None:
-                return _read_checked(source, layer, schema, columns, name)
+                return _read_checked(source, layer, schema, columns, name, communes)
     found = sorted({f for source in _gdal_sources(path, name)
                     for layer in _layers(source, name) for f in _fields(source, layer)})
     expected = " ; ".join(s.label for s in SCHEMAS if s.kind == kind)
@@ -141,14 +146,37 @@ def _match_schema(source: str, layer: str | None, kind: str
     return None, {}
 
 
+def _communes_filter(columns: dict[str, str], communes: set[str] | None) -> str | None:
+    """The OGR SQL condition keeping the features whose commune list names one of `communes`
+    (checked INSEE codes only; a 5-character code cannot straddle the list's separators)."""
+    if communes is None:
+        return None
+    codes = sorted(c for c in communes if INSEE_RE.match(c))
+    if "insee" not in columns or not codes:
+        return "1 = 0"
+    return " OR ".join(f"\"{columns['insee']}\" LIKE '%{c}%'" for c in codes)
+
+
+def _keep_listing(df, column: str, communes: set[str]):
+    """The rows whose commune list names one of `communes` exactly."""
+    mask = df[column].map(lambda v: bool(set(split_list(v)) & communes)).astype(bool)
+    return df[mask.to_numpy()].reset_index(drop=True)
+
+
 def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[str, str],
-                  name: str) -> GeoTable:
+                  name: str, communes: set[str] | None = None) -> GeoTable:
     try:
         df = pyogrio.read_dataframe(source, layer=layer, columns=list(columns.values()),
-                                    use_arrow=True)
+                                    use_arrow=True, where=_communes_filter(columns, communes))
     except Exception:  # noqa: BLE001
         raise ImportRefused(f"« {name} » : lecture impossible (fichier tronqué ou endommagé ?).") \
             from None
+    if communes is not None:
+        df = _keep_listing(df, columns["insee"], communes) if len(df) else df
+        if len(df) == 0:
+            return GeoTable(name, schema, layer, "EPSG:4326", pd.DataFrame(
+                {**{ours: pd.Series(dtype="string") for ours in columns},
+                 "geometry": pd.Series(dtype=object)}), False)
     if len(df) == 0:
         raise ImportRefused(f"« {name} » ne contient aucune entité.")
     if df.crs is None:

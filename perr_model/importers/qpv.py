@@ -182,7 +182,8 @@ def _resolve_communes(session: Session, table: GeoTable, records: list[Record],
     by_code = dict(session.execute(select(Commune.insee_code, Commune.id)).all())
     if "insee" in table.frame:
         missing: dict[str, str] = {}
-        for r, codes, names in zip(records, table.frame["insee"], table.frame["commune_names"]):
+        names_column = table.frame.get("commune_names", [None] * len(records))
+        for r, codes, names in zip(records, table.frame["insee"], names_column):
             codes, names = split_list(codes), split_list(names)
             for k, code in enumerate(codes):
                 if code not in by_code and code not in missing:
