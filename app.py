@@ -35,7 +35,9 @@ if wanted_page in by_file:
 common.warm_figures()  # once per process: store the figures if the store has none for this data
 
 try:  # read from the stored figures, cached per data version: every rerun of every page
-    terr = widgets.cached(places.territories)
+    # (the last run's when the base does not answer: the page still draws its form)
+    terr = common.remembered("_perr_territories", lambda: widgets.cached(places.territories),
+                             warn=False)
 except FileNotFoundError as exc:
     st.error(f"{exc}")
     st.stop()
@@ -62,7 +64,9 @@ with st.sidebar:
     st.selectbox("Territoire", options=list(labels), format_func=labels.get, key="territory_id")
     st.session_state._perr_territoire_param = slug_of[st.session_state.territory_id]
     st.query_params["territoire"] = st.session_state._perr_territoire_param
-    years = widgets.years_offered(st.session_state.territory_id)  # the COPIL page's too
+    years = common.remembered(f"_perr_years_{st.session_state.territory_id}",  # COPIL's too
+                              lambda: widgets.years_offered(st.session_state.territory_id),
+                              warn=False)
     year_options = [common.ALL_YEARS] + [str(y) for y in years]
     if st.session_state.get("year") not in year_options:
         st.session_state.year = common.ALL_YEARS

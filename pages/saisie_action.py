@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from perr_model import editing, forms
-from perr_model.errors import ConcurrentEdit, PerrError, ValidationFailed
+from perr_model.errors import ConcurrentEdit, DatabaseUnavailable, PerrError, ValidationFailed
 from perr_model.history import action_history
 from perr_model.schema import FUNDERS
 from perr_ui import auth, common
@@ -20,10 +20,23 @@ st.title("Saisir une action")
 st.caption(f"{md(actor.username, multiline=False)} — {auth.role_label(actor)}. Montants en euros, virgule décimale "
            "acceptée (1 234,50). Une action n'est jamais supprimée : on l'archive.")
 
-with common.session() as s:
-    options = forms.form_choices(s, actor, territory_id)
-    actions = {a.id: a.label for a in forms.action_choices(s, actor, territory_id)}
-    notice = forms.read_only_notice(s, actor, territory_id)
+
+
+def _form_context() -> tuple:
+    with common.session() as s:
+        return (forms.form_choices(s, actor, territory_id),
+                {a.id: a.label for a in forms.action_choices(s, actor, territory_id)},
+                forms.read_only_notice(s, actor, territory_id))
+
+
+def _values(choice: int) -> dict:
+    with common.session() as s:
+        return (forms.action_values(s, actor, choice) if choice else None) or {}
+
+
+# Read again at every run; when the base does not answer, what the last run read: the form is
+# drawn again and keeps what was typed (common.remembered).
+options, actions, notice = common.remembered(f"_saisie_context_{territory_id}", _form_context)
 if notice:
     st.info(notice, icon=":material/lock:")
 if auth.EDIT_REQUEST_KEY in st.session_state:  # "Modifier" on an action, or the one just saved
@@ -32,8 +45,7 @@ if auth.EDIT_REQUEST_KEY in st.session_state:  # "Modifier" on an action, or the
         st.session_state.action_choice = wanted
 choice = st.selectbox("Action", [0] + list(actions), format_func=lambda i: actions.get(
     i, "+ Nouvelle action"), key="action_choice")
-with common.session() as s:
-    values = (forms.action_values(s, actor, choice) if choice else None) or {}
+values = common.remembered(f"_saisie_values_{choice}", lambda: _values(choice), warn=False)
 action_id = values.get("id")
 if st.session_state.get("opened") != choice:  # the version this editor started from
     st.session_state.opened, st.session_state.opened_version = choice, values.get("version")
@@ -125,6 +137,9 @@ if saved:
                                                       for m in exc.problems.values()))
     except ConcurrentEdit as exc:
         st.error(md(str(exc)))
+    except DatabaseUnavailable as exc:
+        st.error(md(str(exc)) + " Votre saisie est conservée dans le formulaire : cliquez de "
+                 "nouveau sur « Enregistrer » quand la base répondra.")
     except PerrError as exc:
         st.error(md(str(exc)))
     else:
@@ -203,8 +218,11 @@ if action_id:
     if st.session_state.get("confirm", (None, None))[:2] == ("archive", action_id):
         confirm_archive(action_id, values.get("title") or "", st.session_state.confirm[2])
     st.subheader("Historique")
-    with common.session() as s:
-        hist = action_history(s, action_id)
+
+    def _history() -> pd.DataFrame:
+        with common.session() as s:
+            return action_history(s, action_id)
+    hist = common.remembered(f"_saisie_history_{action_id}", _history, warn=False)
     st.dataframe(hist.drop(columns="id"), hide_index=True, width="stretch")
     if actor.is_admin and len(hist) > 1:
         dates = {int(r.id): pd.Timestamp(r.date).strftime("%d/%m/%Y à %H:%M")

@@ -13,6 +13,11 @@ class QueryTimeout(PerrError):
     """A statement stopped by the time limit (PERR_QUERY_TIMEOUT_MS) on either backend."""
 
 
+class DatabaseUnavailable(PerrError):
+    """The database cannot be reached or cannot write (server down or gone, file out of reach,
+    disk full): nothing was written. Raised for the driver's error by `store`'s error hook."""
+
+
 class MalformedDocument(PerrError):
     """A protocol document whose structure cannot be read: nothing is written."""
 

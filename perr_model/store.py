@@ -187,10 +187,45 @@ def time_limit_message() -> str:
 
 
 def _time_limit_message(context) -> None:  # noqa: ANN001 - SQLAlchemy ExceptionContext
-    """handle_error: a statement stopped by the time limit becomes QueryTimeout (French)."""
+    """handle_error: a statement stopped by the time limit becomes QueryTimeout (French); a
+    database out of reach or out of space becomes DatabaseUnavailable (French), instead of
+    the driver's English error with its SQL and parameters."""
     if _timed_out(context.original_exception):
         from .errors import QueryTimeout
         raise QueryTimeout(time_limit_message()) from context.original_exception
+    message = unavailable_message(context.original_exception, context.is_disconnect)
+    if message:
+        from .errors import DatabaseUnavailable
+        raise DatabaseUnavailable(message) from context.original_exception
+
+
+DISK_FULL = ("La base de données ne peut plus rien enregistrer : le disque du serveur est "
+             "plein. Aucune modification n'a été enregistrée ; prévenez l'équipe qui gère le "
+             "tableau de bord.")
+UNREACHABLE = ("La base de données ne répond pas (serveur arrêté ou injoignable, base ou "
+               "fichier inaccessible). Aucune modification n'a été enregistrée ; réessayez dans "
+               "un instant ou prévenez l'équipe qui gère le tableau de bord.")
+# SQLSTATE: 53100 disk full, 53xxx out of resources; 08xxx connection failures; 57P01–57P03
+# server shut down or starting; 3D000 the database does not exist (dropped).
+_LOST_STATES = ("08", "57P01", "57P02", "57P03", "3D000")
+# SQLite and libpq say it in words (a failed connection has no SQLSTATE)
+_LOST_WORDS = ("unable to open database", "readonly database", "disk i/o error",
+               "connection failed", "connection refused", "server closed the connection",
+               "terminating connection", "does not exist")
+
+
+def unavailable_message(exc: BaseException, disconnected: bool = False) -> str | None:
+    """The French sentence for a driver error meaning the database is out of space or out of
+    reach, None for any other (a constraint, a lock, a serialization failure are the caller's
+    to handle)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    words = str(exc).lower()
+    if state.startswith("53") or "disk is full" in words or "no space left" in words:
+        return DISK_FULL
+    if disconnected or state.startswith(_LOST_STATES) or (
+            type(exc).__name__ == "OperationalError" and any(w in words for w in _LOST_WORDS)):
+        return UNREACHABLE
+    return None
 
 
 # PRAGMAs that only read, as SQLAlchemy and the pages use them: those whose argument names a

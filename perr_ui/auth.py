@@ -19,7 +19,7 @@ import streamlit as st
 
 from perr_model import auth as model_auth, client_address, session_tokens
 from perr_model.auth import Actor, ROLE_LABELS, actor_for_email
-from perr_model.errors import PermissionDenied
+from perr_model.errors import DatabaseUnavailable, PermissionDenied
 from perr_ui import common
 
 SIGNED_OUT = ("Votre compte a été désactivé par un administrateur : vous avez été déconnecté.")
@@ -49,6 +49,8 @@ def current_actor() -> Actor | None:
             sign_out()
             st.session_state["signed_out_notice"] = SIGNED_OUT
             return None
+        except DatabaseUnavailable:  # nothing can be read or written now: the page keeps its
+            return actor             # form (common.remembered); checked again at the next run
         if not still_open:
             sign_out()
             st.session_state["signed_out_notice"] = SESSION_ENDED

@@ -64,6 +64,26 @@ def write():
     return store().write()
 
 
+def remembered(key: str, read, warn: bool = True):  # noqa: ANN001, ANN201
+    """read() → its value, kept in this session; when the database does not answer, the value
+    of the last run (with the French warning, unless `warn` is False), so that a form is drawn
+    again with what was typed in it: Streamlit forgets the widgets a run does not draw. With
+    nothing kept yet, the error goes on."""
+    from perr_model.errors import DatabaseUnavailable
+    from perr_ui.text import md
+    try:
+        value = read()
+    except DatabaseUnavailable as exc:
+        if key not in st.session_state:
+            raise
+        if warn:
+            st.warning(md(str(exc)) + " La page affiche ce qu'elle avait lu ; vos saisies "
+                       "restent dans les champs.")
+        return st.session_state[key]
+    st.session_state[key] = value
+    return value
+
+
 def refused(exc: Exception, limit: int | None = None) -> None:
     """A refused write or import: its message, then its problems (text from the file, shown
     literally) as one list (the first `limit` of them)."""

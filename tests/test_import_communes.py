@@ -120,6 +120,9 @@ BAD_INPUTS = {
     "lambert without crs": (lambda p: _geojson(p, [_feature("93071", "Sevran", shapely.box(
         662_000, 6_868_000, 663_000, 6_869_000))]), "Lambert-93 non déclaré"),
     "shapefile without prj": (lambda p: _shp_without_prj(p), "système de coordonnées absent"),
+    "name longer than the base keeps": (lambda p: _geojson(p, [_feature(
+        "93071", "S" * 5000, SEVRAN_SQUARE)]),
+        "entité n°1 (93071), champ nom : 5\u202f000 caractères, 200 au plus"),
 }
 
 

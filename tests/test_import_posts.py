@@ -167,6 +167,11 @@ def test_odd_rows_of_an_official_file_are_kept_or_set_aside_and_counted(store):
     (b"[]", "aucun poste"),
     (b'[{"code": "93071", "nom": "Sevran"}]', "n'est pas une liste de postes de l'ANCT"),
     (b'[{"id_poste": "X", "annee": "vingt", "montant": "abc"}]', "Aucun poste utilisable"),
+    # nested 100,000 deep (the probe's file): the JSON reader would stop on Python's recursion
+    (b"[" * 100_000 + b"]" * 100_000, "Fichier JSON imbriqué sur des milliers de niveaux"),
+    (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "Fichier JSON imbriqué"),
+    (b'[{"annee": 2021, "montant": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}]",
+     "Fichier JSON imbriqué"),
 ])
 def test_files_that_are_not_posts_are_refused_whole(store, data, message):
     engine = store[0]
@@ -174,6 +179,7 @@ def test_files_that_are_not_posts_are_refused_whole(store, data, message):
         import_posts(s, Actor.system(), data, "fonjep", source="t.json")
     assert message in str(err.value)
     assert "Expecting" not in str(err.value) and "None" not in str(err.value)
+    assert "recursion" not in str(err.value)
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from funding_line")).scalar_one() == 0
 

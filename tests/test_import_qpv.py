@@ -144,6 +144,9 @@ def _94():
     ({"insee_com": "Sevran"}, "champ insee_com : « Sevran » n'est pas une liste de codes INSEE"),
     ({"lib_qp": ""}, "champ lib_qp : nom vide"),
     ({"geometry": None}, "champ geometry : géométrie vide"),
+    # longer than qpv.name / commune.name (String(200)): PostgreSQL would refuse the import
+    ({"lib_qp": "x" * 5000}, "(QN09392M), champ lib_qp : 5\u202f000 caractères, 200 au plus"),
+    ({"lib_com": "y" * 201}, "(QN09392M), champ lib_com : 201 caractères, 200 au plus"),
 ])
 def test_odd_qpv_is_set_aside_and_the_rest_imported(bad, expected, referential_url, rw_engine,
                                                     tmp_path):
@@ -225,6 +228,47 @@ def test_undeclared_lambert93_file_is_refused_whole(empty_url, rw_engine, tmp_pa
     assert any("Lambert-93 non déclaré" in p for p in err.value.problems)
     assert "EPSG" not in " ".join(err.value.problems)
     assert qpv_table(engine) == {}
+
+
+def _lambert93_with_degrees(rows, odd):
+    """A file declaring Lambert-93 (EPSG:2154) whose features `odd` keep their longitude and
+    latitude in degrees, as the probe's file (the rest reprojected to metres)."""
+    gdf = frame(rows, QPV_2024, "EPSG:2154")
+    for i in odd:
+        gdf.loc[i, "geometry"] = rows[i]["geometry"]
+    return gdf
+
+
+def test_lambert93_declared_with_degree_coordinates_is_refused_whole(empty_url, rw_engine,
+                                                                     tmp_path):
+    rows = qpv_rows_93()
+    path = write(_lambert93_with_degrees(rows, range(len(rows))), tmp_path, "qpv_deg", "geojson")
+    engine = rw_engine(empty_url)
+    with pytest.raises(ImportRefused) as err:
+        import_qpv(engine, path, actor=ADMIN)
+    assert str(err.value).startswith("« qpv_deg.geojson » refusé : les coordonnées de 3 "
+                                     "entité(s) sur 3 contredisent le système de coordonnées "
+                                     "que le fichier déclare (degrés et mètres confondus)")
+    assert len(err.value.problems) == 3
+    assert all("coordonnées en degrés alors que le fichier se déclare en « RGF93 v1 / "
+               "Lambert-93 », un système en mètres" in p for p in err.value.problems)
+    assert "QN09391M" in err.value.problems[0]
+    assert qpv_table(engine) == {}  # nothing in the Gulf of Guinea
+
+
+def test_one_feature_in_degrees_of_a_lambert93_file_is_set_aside(empty_url, rw_engine,
+                                                                  tmp_path):
+    rows = qpv_rows_93()
+    path = write(_lambert93_with_degrees(rows, [1]), tmp_path, "qpv_l93", "gpkg")
+    engine = rw_engine(empty_url)
+    report = import_qpv(engine, path, actor=ADMIN)
+    assert len(report.set_aside) == 1
+    assert "entité n°2 (QN09392M), champ geometry : coordonnées en degrés" in report.set_aside[0]
+    stored = qpv_table(engine)
+    assert sorted(q["code"] for q in stored.values()) == ["QN09391M", "QN09393N"]
+    for q in stored.values():  # the others where they are: Seine-Saint-Denis, not off Africa
+        lon, lat = shapely.from_geojson(q["geometry"]).centroid.coords[0]
+        assert 2.4 < lon < 2.6 and 48.9 < lat < 49.0
 
 
 def _scaled(geom, factor):

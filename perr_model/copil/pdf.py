@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import types
+import unicodedata
 from pathlib import Path
 
 import matplotlib
@@ -28,10 +30,19 @@ MAX_LABELS = 15          # beyond, only the communes with the most actions are l
 MAX_ROWS = 40            # communes listed in the PDF matrix; the XLSX has them all
 NO_PERIMETER = ("Périmètres communaux non disponibles : cercles proportionnels au nombre "
                 "d'actions, placés au centre de chaque commune.")
+UNPRINTABLE = "\u25a1"    # □ (DejaVu has it): printed for a character the font cannot draw
+ROW_MAX_MM = 120          # a table row taller than this is split into rows of this height at
+#                           most, so that any row fits on a page under the repeated heading
 
 
 class CopilPdf(FPDF):
+    """The COPIL PDF: a footer on every page, and every character printed or marked.
+
+    The fonts installed (DejaVu) draw Latin, Greek, Cyrillic and many symbols, not CJK nor most
+    emoji; fpdf2 would leave such characters out without a word. They are printed as □ instead,
+    counted, and a note at the end of the document says how many (the XLSX keeps them)."""
     footer_text = ""
+    replaced = 0
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -39,6 +50,44 @@ class CopilPdf(FPDF):
         self.set_text_color(80)
         self.cell(0, 5, f"{self.footer_text} – page {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0)
+
+    def normalize_text(self, text: str) -> str:
+        """Called by fpdf2 on every text it measures or prints: characters of the current font
+        kept, invisible format characters it lacks (joiners, variation selectors) left out,
+        any other → □, counted when printed (not when fpdf2 only measures: it then swaps its
+        `_out` method for a function that writes nothing)."""
+        text = super().normalize_text(text)
+        cmap = getattr(self.current_font, "cmap", None)
+        if cmap is None or all(ord(c) in cmap or c in "\n\r\t" for c in text):
+            return text
+        out, n = [], 0
+        for c in text:
+            if ord(c) in cmap or c in "\n\r\t":
+                out.append(c)
+            elif not _invisible(c):
+                out.append(UNPRINTABLE)
+                n += 1
+        if isinstance(self._out, types.MethodType):
+            self.replaced += n
+        return "".join(out)
+
+    def output(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        """The document, with the note of the characters printed as □ at its end."""
+        if self.replaced and self.page:
+            note = (plural(self.replaced, "caractère non imprimable remplacé",
+                           "caractères non imprimables remplacés")
+                    + f" par {UNPRINTABLE} dans ce document (emoji ou écriture absents de ses "
+                    "polices) ; le tableur (XLSX) les donne tels quels.")
+            self.ln(3)
+            self.set_font(FONT, "I", 8)
+            self.multi_cell(0, 4, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return super().output(*args, **kwargs)
+
+
+def _invisible(char: str) -> bool:
+    """Zero-width joiners, direction marks, variation selectors: nothing to print."""
+    return unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F \
+        or 0xE0100 <= ord(char) <= 0xE01EF
 
 
 def render_pdf(data: CopilData) -> bytes:
@@ -93,11 +142,29 @@ def _table(pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple,
     style = FontFace(emphasis="BOLD", fill_color=GREY_HEAD)
     with pdf.table(col_widths=widths, text_align=align, headings_style=style,
                    line_height=size * 0.5, padding=1, repeat_headings=1) as table:
-        for row in [header, *rows]:
+        for row in [header, *_split_rows(pdf, rows, widths, size * 0.5)]:
             r = table.row()
             for cell in row:
-                r.cell(str(cell))
+                r.cell(cell)
     pdf.ln(2)
+
+
+def _split_rows(pdf: FPDF, rows: list[list[str]], widths: tuple, line_height: float):
+    """The rows as texts, a row taller than ROW_MAX_MM split into rows of at most that height
+    (each cell's wrapped lines shared out in order: nothing cut), so that fpdf2, which cannot
+    break a row across pages, can print it whatever its length."""
+    scale = pdf.epw / sum(widths)
+    most = max(1, int(ROW_MAX_MM / line_height))
+    for row in rows:
+        texts = [str(cell) for cell in row]
+        lines = [pdf.multi_cell(w * scale, line_height, t, dry_run=True, output="LINES",
+                                padding=1) for w, t in zip(widths, texts)]
+        tallest = max((len(c) for c in lines), default=0)
+        if tallest <= most:
+            yield texts
+            continue
+        for start in range(0, tallest, most):
+            yield ["\n".join(c[start:start + most]) for c in lines]
 
 
 def _cover(pdf: FPDF, data: CopilData, place: str) -> None:

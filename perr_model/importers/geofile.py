@@ -5,6 +5,13 @@ zipped) or GeoPackage with pyogrio, recognises the official schema, reprojects t
 every feature (code, name, geometry), repairs invalid-but-repairable rings (shapely
 `make_valid`) and says so, and refuses the whole file otherwise (`ImportRefused`, with one French
 line per problem naming the file, the feature and the field). Nothing here touches the database.
+
+Official files are taken as published: an odd feature (bad code, empty name, a name longer than
+the base keeps — `limits.too_long`, read from the schema —, a broken geometry, coordinates that
+contradict the declared system) is set aside and counted; a file whose coordinates contradict
+its declared system for most features (metres declared as degrees, or degrees declared as a
+projected system such as Lambert-93, which would put France in the Gulf of Guinea) is refused
+whole, with a message naming the contradiction.
 """
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ import pyogrio
 import shapely
 
 from ..errors import ImportRefused, UnknownSchema
+from ..limits import too_long
+from ..schema import Commune, Qpv
 
 INSEE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
 # 2015: QP + department on 3 characters + 3 digits (QP093001). 2024 (ANCT): "QNXXXYYZ",
@@ -34,6 +43,7 @@ REPAIR_REASONS = [("ring self-intersection", "anneau qui se recoupe"),
                   ("nested holes", "trous imbriqués")]
 MAX_PROBLEMS_SHOWN = 200
 IMPOSSIBLE = "coordonnées impossibles en degrés"
+DEGREES = "coordonnées en degrés"
 
 
 @dataclass(frozen=True)
@@ -183,26 +193,29 @@ def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[
         raise ImportRefused(
             f"« {name} » : système de coordonnées absent (fichier .prj manquant ?). "
             "Fournissez le fichier complet (WGS84 ou Lambert-93, EPSG:2154).")
-    crs = df.crs.to_string()
-    reprojected = df.crs.to_epsg() != 4326
+    declared = df.crs
+    crs = declared.to_string()
+    reprojected = declared.to_epsg() != 4326
+    in_degrees = (_degree_like(df.geometry.values) if declared.is_projected
+                  else np.zeros(len(df), dtype=bool))
     if reprojected:
         df = df.to_crs(4326)
     frame = pd.DataFrame({ours: df[official].astype("string").str.strip()
                           for ours, official in columns.items()})
     frame["geometry"] = np.asarray(df.geometry.values, dtype=object)
     table = GeoTable(name, schema, layer, crs, frame, reprojected)
-    indexed = _check(table, columns)
+    indexed = sorted(_check(table, columns) + _degrees_declared_metres(table, in_degrees, declared),
+                     key=lambda p: p[0])
     problems = [text for _, text in indexed]
     bad = sorted({i for i, _ in indexed})
-    impossible = {i for i, text in indexed if IMPOSSIBLE in text}
-    if bad and (len(bad) == len(frame) or len(impossible) * 2 > len(frame)):
+    contradicted = {i for i, text in indexed if IMPOSSIBLE in text or DEGREES in text}
+    if bad and (len(bad) == len(frame) or len(contradicted) * 2 > len(frame)):
         # Nothing usable, or a coordinate system that is not what the file declares: the file
         # is not what it claims to be. Refused whole.
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
-        raise ImportRefused(
-            f"« {name} » refusé : {len(problems)} problème(s), rien n'a été importé.",
-            shown + ([f"… et {more} autre(s) problème(s)."] if more else []))
+        raise ImportRefused(_refusal(name, len(problems), len(contradicted), len(frame)),
+                            shown + ([f"… et {more} autre(s) problème(s)."] if more else []))
     if bad:  # a few odd features of a real file: set aside, reported, the import goes on
         table.set_aside = problems
         table.frame = table.frame.drop(index=bad).reset_index(drop=True)
@@ -212,7 +225,36 @@ def _read_checked(source: str, layer: str | None, schema: Schema, columns: dict[
     return table
 
 
+def _refusal(name: str, n_problems: int, n_contradicted: int, n_features: int) -> str:
+    if n_contradicted * 2 > n_features:
+        return (f"« {name} » refusé : les coordonnées de {n_contradicted} entité(s) sur "
+                f"{n_features} contredisent le système de coordonnées que le fichier déclare "
+                "(degrés et mètres confondus) ; rien n'a été importé. Corrigez la déclaration "
+                "du système (fichier .prj ou « crs ») ou les coordonnées.")
+    return f"« {name} » refusé : {n_problems} problème(s), rien n'a été importé."
+
+
 # --- checks -------------------------------------------------------------------------------------
+
+def _degree_like(geoms: np.ndarray) -> np.ndarray:
+    """Features whose coordinates all lie within ±180 / ±90: longitude/latitude in degrees.
+    In a projected system (metres) that is within 200 m of the system's origin, which is far
+    from France for every system French files use (Lambert-93: 3° E 46.5° N is at
+    700 000 ; 6 600 000 m; the UTM zones of overseas files: 500 000 m east of their meridian)."""
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    return ((bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90)
+            & (bounds[:, 3] <= 90))  # NaN bounds (no geometry) compare False
+
+
+def _degrees_declared_metres(table: GeoTable, in_degrees: np.ndarray, crs  # noqa: ANN001
+                             ) -> list[tuple[int, str]]:
+    """One problem per feature given in degrees by a file that declares a system in metres."""
+    codes = table.frame["code"]
+    return [(i, f"{_where(table, i, codes.iloc[i])}, champ geometry : {DEGREES} alors que le "
+                f"fichier se déclare en « {crs.name} », un système en mètres : système de "
+                "coordonnées faux (longitude/latitude déclarées comme des mètres ?).")
+            for i in np.flatnonzero(in_degrees)]
+
 
 def _where(table: GeoTable, i: int, code: object) -> str:
     label = f" ({code})" if isinstance(code, str) and code else ""
@@ -239,6 +281,10 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[tuple[int, str]]:
     for i in np.flatnonzero((names == "").to_numpy()):
         problems.append((i, f"{_where(table, i, codes.iloc[i])}, champ {columns['name']} : "
                             "nom vide."))
+    problems += _too_long(table, columns, "name", Qpv.name if table.schema.kind == "qpv"
+                          else Commune.name)
+    if "insee" in f:  # the communes of a 2024 QPV file missing from the base are added by name
+        problems += _too_long(table, columns, "commune_names", Commune.name)
     if "insee" in f:
         for i, value in enumerate(f["insee"].fillna("")):
             parts = split_list(value)
@@ -249,6 +295,21 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[tuple[int, str]]:
     problems += _check_geometries(table, codes)
     problems.sort(key=lambda p: p[0])
     return problems
+
+
+def _too_long(table: GeoTable, columns: dict[str, str], ours: str, column  # noqa: ANN001
+              ) -> list[tuple[int, str]]:
+    """Features whose text in `ours` (each part of a list) is longer than the base keeps:
+    set aside, named by their code (PostgreSQL would refuse the whole import)."""
+    codes = table.frame["code"]
+    out = []
+    for i, value in enumerate(table.frame[ours].fillna("")):
+        parts = split_list(value) if ours == "commune_names" else [value]
+        why = next((w for w in (too_long(column, p, f"champ {columns[ours]}") for p in parts)
+                    if w), None)
+        if why:
+            out.append((i, f"{_where(table, i, codes.iloc[i])}, {why}"))
+    return out
 
 
 def _check_geometries(table: GeoTable, codes: pd.Series) -> list[tuple[int, str]]:

@@ -154,6 +154,11 @@ def read_posts(data: bytes | str) -> list:
                  if isinstance(exc, json.JSONDecodeError) else "")
         raise ImportRefused(f"Fichier JSON illisible{where} : ce n'est pas un fichier de postes "
                             "de l'ANCT, ou il est tronqué.") from None
+    except RecursionError:  # the reader recurses once per level: a file nested beyond
+        # Python's limit is no list of flat posts (two levels)
+        raise ImportRefused("Fichier JSON imbriqué sur des milliers de niveaux : ce n'est pas un "
+                            "fichier de postes de l'ANCT (une liste de postes n'en a que "
+                            "deux).") from None
     if not isinstance(posts, list):
         raise ImportRefused("Une liste JSON de postes était attendue (fichier de l'ANCT, "
                             "Ci-VILLE).")
