@@ -91,7 +91,8 @@ def make_engine(url: str | None = None, *, read_only: bool = True) -> Engine:
         path = sqlite_path(url)
         if read_only and path is not None and not path.exists():
             raise FileNotFoundError(
-                f"Base introuvable : {path}. Lancez « python -m perr_model init-db » d'abord.")
+                "Base introuvable : le fichier de la base n'existe pas encore. Lancez « make run » "
+                "ou « python -m perr_model init-db » d'abord.")
         engine = create_engine(sqlite_read_only_url(url) if read_only else url)
         _sqlite_pragmas(engine, read_only, timeout_ms)
         event.listen(engine, "handle_error", _time_limit_message)

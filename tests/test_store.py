@@ -45,8 +45,9 @@ def test_write_session_refuses_read_only_engine(empty_url):
 
 
 def test_missing_sqlite_file_gives_french_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="init-db"):
+    with pytest.raises(FileNotFoundError, match="init-db") as refused:
         make_engine(f"sqlite:///{tmp_path/'absent.sqlite'}")
+    assert "absent" not in str(refused.value) and "/" not in str(refused.value)  # no path
 
 
 @pytest.mark.parametrize("given, expected", [
