@@ -1,5 +1,7 @@
-"""Couverture: the one-minute summary, headline figures, axes, axis × commune, map, angles morts.
-Every number comes from perr_model.figures (the COPIL document calls the same functions).
+"""Couverture: the one-minute summary, headline figures, map, axes, axis × commune, money,
+angles morts. Every number comes from perr_model.figures (the COPIL document calls the same
+functions). On a phone the summary, the figures and the map come first; the long tables are
+folded (tests/e2e/test_phone_reading.py: the first folded section within 4 screens at 390 px).
 
 Blocks driven by their own controls are fragments: the measure redraws the bars, the table
 and the map (not the figures above them); the map's axis redraws the map only; the table's
@@ -28,8 +30,6 @@ h = w.cached(coverage.headline, scope)
 axes = w.cached(coverage.axis_table, scope)
 panels.summary(h, axes)
 panels.headline_figures(h)
-w.on_demand("Financements des actions et postes de l'État", "cov_money",
-            lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
 
 
 @st.fragment
@@ -47,9 +47,10 @@ def matrix_view(scope: Scope, measure: str) -> None:
                                                   "euros" if shows == "amount" else "number"),
                  caption=f"{v.MEASURE_LABELS[shows]} par axe et par commune"
                          + (f" : les {TOP} communes au total le plus élevé" if cut else ""))
-    w.on_demand("Tableau à trier (axe × commune)", "cov_matrix_grid", lambda: st.dataframe(
-        shown, width="stretch", column_config={
-            c: st.column_config.NumberColumn(c, format="localized") for c in shown.columns}))
+    # inside a folded section: a toggle, not an expander (expanders do not nest)
+    if st.toggle("Tableau à trier (axe × commune)", key="cov_matrix_grid"):
+        st.dataframe(shown, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="localized") for c in shown.columns})
     st.caption((f"Les {TOP} communes au total le plus élevé (somme des axes), de la plus haute à "
                 "la plus basse ; « Autres communes » additionne, axe par axe, les "
                 f"{v.number(n - TOP)} autres. " if cut else "")
@@ -80,26 +81,32 @@ def coverage_map(scope: Scope, axes, measure: str) -> None:
 
 @st.fragment
 def by_measure(scope: Scope, axes) -> None:
-    """The measure drives the bars, the table and the map (its axis: the map's own list)."""
+    """The measure drives the map, the bars and the table (its axis: the map's own list).
+    The map first; the axis × commune table (long on a phone) folded."""
     measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
                                    format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
-    st.header("Par axe")
     if axes.empty:
+        st.header("Par axe")
         w.nothing("Aucun axe n'est chargé pour ce territoire.")
         return
-    panels.axis_bars(axes, measure)
-    matrix_view(scope, measure)
     st.header("Carte de la couverture")
     coverage_map(scope, axes, measure)
+    st.header("Par axe")
+    panels.axis_bars(axes, measure)
+    w.on_demand("Tableau par axe et par commune", "cov_matrix", matrix_view, scope, measure)
 
 
 by_measure(scope, axes)
+st.header("Financements")
+w.on_demand("Financements des actions et postes de l'État", "cov_money",
+            lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
 st.header("Angles morts")
 panels.angles_morts(h, w.cached(gaps.angles_morts, scope))
 if h["basis"] == "objectives" and h["commitments_total"]:
     free = w.cached(gaps.commitments_without_action, scope)
     if len(free):
         st.caption(f"{v.plural(len(free), 'engagement')} des communes sans action rattachée.")
-        tables.table(free, {"engagement": "Engagement", "commune": "Commune",
-                            "axe": "Axe ou thème", "numero": "N°"}, title="engagement",
-                     caption="Engagements des communes sans action rattachée")
+        w.on_demand("Liste des engagements sans action", "cov_free", lambda: tables.table(
+            free, {"engagement": "Engagement", "commune": "Commune", "axe": "Axe ou thème",
+                   "numero": "N°"}, title="engagement",
+            caption="Engagements des communes sans action rattachée"))

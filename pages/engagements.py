@@ -49,7 +49,8 @@ tables.table(summary.reset_index(), {"Commune": "Commune", "engagements": "Engag
              caption="Engagements des communes choisies et actions rattachées")
 
 groups = table.sort_values("groupe_position")["groupe"].drop_duplicates().tolist()
-for group in groups:
+public = common.is_public()  # references folded for residents (w.references)
+for g, group in enumerate(groups):
     part = table[table["groupe"] == group]
     st.header(md(group, multiline=False))  # h2 under the page title
     cols = st.columns(len(chosen))
@@ -63,10 +64,14 @@ for group in groups:
             for r in mine.itertuples():
                 number = f"{md(r.numero)}\\. " if r.numero else ""
                 st.markdown(f"{number}{md(r.engagement)}")
-                st.caption(f"Référence : {md(r.reference, multiline=False)}")
+                if not public:
+                    st.caption(f"Référence : {md(r.reference, multiline=False)}")
                 if r.titres:
                     short = [t if len(t) <= 110 else t[:109].rstrip() + "…" for t in r.titres[:8]]
                     st.caption(f"{len(r.titres)} action(s) : " + md(" ; ".join(short))
                                + (f" (+{len(r.titres) - 8})" if len(r.titres) > 8 else ""))
                 else:
                     st.markdown("*Aucune action enregistrée.*")  # full-contrast text (AA)
+            if public:
+                w.references([(f"Engagement n° {r.numero}" if r.numero else r.engagement[:60],
+                               r.reference) for r in mine.itertuples()], key=f"eng_codes_{g}_{cid}")

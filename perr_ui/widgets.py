@@ -137,6 +137,18 @@ def figure(row: list, label: str, value: str, help: str | None = None) -> None: 
     row.pop(0).metric(label, value, help=help)
 
 
+def references(pairs: list[tuple[str, str]], key: str | None = None) -> None:
+    """Codes and references (official codes, action and engagement references) for those who
+    look them up: folded in a details section « Codes et références », never in the text a
+    resident reads. `pairs`: (what, code) from the data, shown as text; empty codes left out."""
+    pairs = [(what, code) for what, code in pairs if code and str(code).strip()]
+    if not pairs:
+        return
+    with st.expander("Codes et références", key=key):
+        st.markdown("  \n".join(f"{md(what, multiline=False)} : "
+                                 f"{md(str(code), multiline=False)}" for what, code in pairs))
+
+
 def nothing(message: str = "Aucune action enregistrée pour cette sélection.") -> None:
     st.info(message, icon=":material/info:")
 
