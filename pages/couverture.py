@@ -8,7 +8,7 @@ and the map (not the figures above them); the map's axis redraws the map only; t
 view redraws the table only. Closed expanders are built only when opened (widgets.on_demand)."""
 import streamlit as st
 
-from perr_model import vocabulary as v
+from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, coverage, gaps, money
 from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
@@ -17,7 +17,8 @@ require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.
 TOP = 20  # communes shown in the axis × commune table until all are asked for
 
 t = w.page_header("Couverture du protocole",
-                  "quels axes et objectifs sont couverts par des actions, où, avec quels moyens")
+                  "quels axes et objectifs sont couverts par des actions, où, avec quels moyens",
+                  help=glossary.named("PERR", "Axe", "Objectif opérationnel"))
 if t is None:
     st.stop()
 scope = Scope(int(t["id"]), common.current_year())
@@ -91,7 +92,7 @@ def by_measure(scope: Scope, axes) -> None:
         return
     st.header("Carte de la couverture")
     coverage_map(scope, axes, measure)
-    st.header("Par axe")
+    st.header("Par axe", help=glossary.define("Axe"))
     panels.axis_bars(axes, measure)
     w.on_demand("Tableau par axe et par commune", "cov_matrix", matrix_view, scope, measure)
 
@@ -100,7 +101,7 @@ by_measure(scope, axes)
 st.header("Financements")
 w.on_demand("Financements des actions et postes de l'État", "cov_money",
             lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
-st.header("Angles morts")
+st.header("Angles morts", help=glossary.define("Angle mort"))
 panels.angles_morts(h, w.cached(gaps.angles_morts, scope))
 if h["basis"] == "objectives" and h["commitments_total"]:
     free = w.cached(gaps.commitments_without_action, scope)

@@ -2,7 +2,7 @@
 pillar, each with its actions under way, so that the differences show."""
 import streamlit as st
 
-from perr_model import action_list as al
+from perr_model import action_list as al, glossary
 from perr_model.figures import Scope, gaps
 from perr_ui import common, tables, widgets as w
 from perr_ui.frame import require_app_frame
@@ -11,7 +11,8 @@ from perr_ui.text import md
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 t = w.page_header("Engagements des communes",
-                  "les engagements pris par chaque commune dans le protocole, et leurs actions")
+                  "les engagements pris par chaque commune dans le protocole, et leurs actions",
+                  help=glossary.named("Engagement", "PERR"))
 if t is None:
     st.stop()
 tid, year = int(t["id"]), common.current_year()

@@ -114,10 +114,12 @@ def territory() -> dict | None:
     return None if row.empty else row.iloc[0].to_dict()
 
 
-def page_header(title: str, caption: str | None = None) -> dict | None:
-    """Title, the territory/year in a caption, and the demo banner when the data is fictive."""
+def page_header(title: str, caption: str | None = None, help: str | None = None  # noqa: A002
+                ) -> dict | None:
+    """Title (with its help: the glossary's words it uses), the territory/year in a caption,
+    and the demo banner when the data is fictive."""
     t = territory()
-    st.title(title)
+    st.title(title, help=help)
     year = common.current_year()
     where = md(t["name"], multiline=False) if t else "aucun territoire"
     st.caption(f"{where} · {year if year else 'toutes les années'}"
