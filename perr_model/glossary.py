@@ -1,10 +1,12 @@
 """The words of the dashboard in plain French, defined once: the glossary page (« Les mots du
 tableau de bord ») lists them, and the figures, headers and selectors that show a term take
-its definition as their help text (`define`). No import: the pages, the panels and the COPIL
-document may all read it."""
+its definition as their help text (`define`, `named`). It imports nothing of the project: the
+pages, the panels and the COPIL document may all read it."""
 from __future__ import annotations
 
-# term → definition; in the order a resident meets them (the glossary page keeps it)
+import unicodedata
+
+# term → definition (the glossary page lists them in alphabetical order: `in_order`)
 TERMS: dict[str, str] = {
     "PERR": "Protocole d'engagements réciproques et renforcés : le document signé par l'État, "
             "le territoire et les communes pour prolonger et renforcer le contrat de ville. Il "
@@ -57,6 +59,14 @@ def define(term: str) -> str:
     """The definition of a term of the glossary (a KeyError for an unknown term: a typo in a
     page is caught by its test, not shown to a reader)."""
     return TERMS[term]
+
+
+def in_order(terms: dict[str, str]) -> list[tuple[str, str]]:
+    """(term, definition) in the order of a French glossary: accents and case ignored."""
+    def key(item: tuple[str, str]) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFD", item[0].casefold())
+                       if not unicodedata.combining(ch))
+    return sorted(terms.items(), key=key)
 
 
 def inline(term: str) -> str:

@@ -21,7 +21,7 @@ ANGLE_HELP = {
     "commitments": "Le protocole de ce territoire n'a pas d'objectifs opérationnels : ce sont "
                    "les engagements des communes qu'aucune action comptée ne sert.",
 }
-GLOSSARY_HINT = "Les mots employés sont expliqués dans « Les mots du tableau de bord »."
+GLOSSARY_LINK = "Les mots du tableau de bord"  # short: a page link does not wrap on a phone
 
 
 def summary(h: dict, axes: pd.DataFrame) -> None:
@@ -72,7 +72,8 @@ def headline_figures(h: dict) -> None:
              else "non renseignés",
              help="Organisations distinctes portant au moins une action comptée. "
                   + define("Porteur"))
-    st.caption(GLOSSARY_HINT + " Le point d'interrogation d'un chiffre dit ce qu'il compte.")
+    st.page_link("pages/glossaire.py", label=GLOSSARY_LINK, icon=":material/menu_book:",
+                 help="Ce que veulent dire les mots et les sigles de ces pages.")
     if h["actions"] == 0:
         w.nothing("Aucune action enregistrée pour ce territoire et cette année : "
                   "la couverture est vide, ce n'est pas une erreur d'affichage.")
