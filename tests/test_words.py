@@ -154,3 +154,21 @@ def test_sources_lose_line_numbers_and_the_embedded_extracts_name():
     assert human_source("Avant-propos (lignes 20-22), 2e paragraphe") == \
         "Avant-propos, 2e paragraphe"
     assert human_source("Le chapitre « En ligne » (2020)") == "Le chapitre « En ligne » (2020)"
+
+
+def test_the_import_command_is_for_the_normal_instance_only(monkeypatch, embedded_sqlite):
+    """Le Gros Saule has no official 2024 perimeter: the notice says so to everyone; the way to
+    import one (a menu, a command) only on the normal instance."""
+    url = f"sqlite:///{embedded_sqlite}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    qpv_id = sql(url, "select id from qpv where name like '%Gros Saule%' and geometry is null")
+    shown = {}
+    for public in ("0", "1"):
+        monkeypatch.setenv("PERR_PUBLIC", public)
+        p = Page(url, "pages/quartier.py", territory_id(url, PTE))
+        p.at.session_state["qpv_id"] = qpv_id
+        p.run()
+        shown[public] = "\n".join(c.value for c in p.at.caption)  # their Markdown source
+        assert "« Gros Saule » n'est pas encore importé" in shown[public], shown[public]
+    assert "« python -m perr\\_model geo fetch --department 93 »" in shown["0"]
+    assert "python" not in shown["1"] and "Un administrateur" not in shown["1"]
