@@ -1,6 +1,7 @@
 """Frame of the PERR dashboard: page config, role → pages, shared selectors, st.navigation."""
 import streamlit as st
 
+from perr_model import glossary
 from perr_model.figures import places
 from perr_ui import auth, common, frame, i18n, nav, tables, widgets
 
@@ -61,7 +62,8 @@ with st.sidebar:
         st.session_state.territory_id = by_slug[wanted]
     elif "territory_id" not in st.session_state or st.session_state.territory_id not in labels:
         st.session_state.territory_id = next(iter(labels))
-    st.selectbox("Territoire", options=list(labels), format_func=labels.get, key="territory_id")
+    st.selectbox("Territoire", options=list(labels), format_func=labels.get, key="territory_id",
+                 help=glossary.named("EPT"))
     st.session_state._perr_territoire_param = slug_of[st.session_state.territory_id]
     st.query_params["territoire"] = st.session_state._perr_territoire_param
     years = common.remembered(f"_perr_years_{st.session_state.territory_id}",  # COPIL's too

@@ -2,7 +2,7 @@
 the State posts (adultes-relais, FONJEP) of its contrats de ville, from perr_model.figures."""
 import streamlit as st
 
-from perr_model import vocabulary as v
+from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, coverage, money, places
 from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
@@ -10,7 +10,7 @@ from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
-st.title("Territoires et axes du PERR")
+st.title("Territoires et axes du PERR", help=glossary.named("PERR", "EPT"))
 year = common.current_year()
 st.caption("Pour chaque territoire : les axes prioritaires du protocole, avec le nombre "
            "d'objectifs opérationnels, d'engagements des communes et d'actions rattachées, et "

@@ -92,8 +92,9 @@ def detail(action_id: int) -> None:
                   if d["beneficiaries_planned"] is not None else "",
                   f"réalisés {fr_number(d['beneficiaries_achieved'])}"
                   if d["beneficiaries_achieved"] is not None else ""]
+        public = common.is_public()  # codes folded for residents (w.references below)
         lines = [  # only what there is to say: an empty field's line is left out
-            ("Référence", md(d["reference"], multiline=False)),
+            ("Référence", "" if public else md(d["reference"], multiline=False)),
             ("Porteur", (md(d["holder_name"], multiline=False) + siret) if d["holder_name"]
              else ""),
             ("Statut", md(d["statut"], multiline=False)), ("Années", years),
@@ -103,9 +104,13 @@ def detail(action_id: int) -> None:
             ("Axes", md(" ; ".join(d["axes"]), multiline=False)),
             ("Source", md(human_source(d["source"]), multiline=False))]
         st.markdown("  \n".join(f"**{label}** : {value}" for label, value in lines if value))
-        if d["sert"]:  # objectives and engagements, by the references of the referential
-            st.markdown("**Sert** :\n" + "\n".join(f"- {md(x, multiline=False)}"
-                                                   for x in d["sert"]))
+        # objectives and engagements, by the references of the referential ("2.1.3 – …")
+        served = [x.partition(" – ") for x in d["sert"]]
+        if d["sert"]:
+            st.markdown("**Sert** :\n" + "\n".join(
+                f"- {md(text if public and text else code, multiline=False)}"
+                if public else f"- {md(code + sep + text, multiline=False)}"
+                for code, sep, text in served))
         else:
             st.markdown("**Sert** : aucun objectif ni engagement du protocole indiqué.")
         if d["description"]:
@@ -115,6 +120,10 @@ def detail(action_id: int) -> None:
             tables.table(fin, {c: c for c in fin.columns}, caption="Financements de l'action",
                          kinds={c: "euros" for c in fin.columns if c.startswith("Montant")})
             st.caption(f"Total accordé : {fr_euros(d['financements']['Montant accordé'].sum())}")
+        if public:
+            w.references([("Référence de l'action", d["reference"])]
+                         + [(text or code, code) for code, _, text in served if text],
+                         key="act_detail_codes")
         w.quartiers_map(d["quartiers"], key="act_detail_map")
         auth.edit_button(action_id, key="act_edit")  # editors only
 
@@ -143,7 +152,8 @@ def listing(f: al.ActionFilter, total: int) -> None:
     if st.session_state.get("act_pick") in titles:
         detail(int(st.session_state["act_pick"]))
     shown = {c: label for c, label in CARD.items() if c in rows.columns and (
-        c == "titre" or rows[c].map(tables.cell).ne("").any())}  # no column empty on the page
+        c == "titre" or rows[c].map(tables.cell).ne("").any())  # no column empty on the page
+        and not (c == "reference" and common.is_public())}  # in each detail's « Codes »
     tables.table(rows, shown,
                  title="titre", kinds={"montant_accorde": "euros"},
                  caption="Actions de cette page")

@@ -1,6 +1,7 @@
 """Document COPIL: one click → the PDF to hand out and the XLSX of its tables."""
 import streamlit as st
 
+from perr_model import glossary
 from perr_model.copil import document
 from perr_model.figures import scope as figure_scope
 from perr_ui import common, widgets
@@ -9,7 +10,7 @@ from perr_ui.text import md
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
-st.title("Document COPIL")
+st.title("Document COPIL", help=glossary.define("COPIL"))
 st.caption("Le document du comité de pilotage pour le territoire choisi dans le menu : chiffres "
            "clés, couverture par axe, cartes, angles morts, engagements des communes et leurs "
            "actions, financements, sources. PDF à imprimer (lisible en noir et blanc) et "

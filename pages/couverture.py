@@ -1,13 +1,15 @@
-"""Couverture: the one-minute summary, headline figures, « Depuis N-1 » (all years: the years one
-by one), axes, axis × commune, map, angles morts.
-Every number comes from perr_model.figures (the COPIL document calls the same functions).
+"""Couverture: the one-minute summary, headline figures, map, axes, axis × commune, « Depuis
+N-1 » (all years: the years one by one), money, angles morts. Every number comes from
+perr_model.figures (the COPIL document calls the same functions). On a phone the summary, the
+figures and the map come first; the long tables are folded (tests/e2e/test_phone_reading.py:
+the first folded section within 4 screens at 390 px).
 
 Blocks driven by their own controls are fragments: the measure redraws the bars, the table
 and the map (not the figures above them); the map's axis redraws the map only; the table's
 view redraws the table only. Closed expanders are built only when opened (widgets.on_demand)."""
 import streamlit as st
 
-from perr_model import vocabulary as v
+from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, coverage, gaps, money, trend
 from perr_ui import common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
@@ -16,7 +18,8 @@ require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.
 TOP = 20  # communes shown in the axis × commune table until all are asked for
 
 t = w.page_header("Couverture du protocole",
-                  "quels axes et objectifs sont couverts par des actions, où, avec quels moyens")
+                  "quels axes et objectifs sont couverts par des actions, où, avec quels moyens",
+                  help=glossary.named("PERR", "Axe", "Objectif opérationnel"))
 if t is None:
     st.stop()
 scope = Scope(int(t["id"]), common.current_year())
@@ -30,12 +33,6 @@ axes = w.cached(coverage.axis_table, scope)
 change = w.cached(trend.year_over_year, scope)
 panels.summary(h, axes, change)
 panels.headline_figures(h)
-if change is not None:
-    panels.since_previous(h, change)
-else:
-    panels.trajectory(h, w.cached(trend.trajectory, scope.territory_id))
-w.on_demand("Financements des actions et postes de l'État", "cov_money",
-            lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
 
 
 @st.fragment
@@ -53,9 +50,10 @@ def matrix_view(scope: Scope, measure: str) -> None:
                                                   "euros" if shows == "amount" else "number"),
                  caption=f"{v.MEASURE_LABELS[shows]} par axe et par commune"
                          + (f" : les {TOP} communes au total le plus élevé" if cut else ""))
-    w.on_demand("Tableau à trier (axe × commune)", "cov_matrix_grid", lambda: st.dataframe(
-        shown, width="stretch", column_config={
-            c: st.column_config.NumberColumn(c, format="localized") for c in shown.columns}))
+    # inside a folded section: a toggle, not an expander (expanders do not nest)
+    if st.toggle("Tableau à trier (axe × commune)", key="cov_matrix_grid"):
+        st.dataframe(shown, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="localized") for c in shown.columns})
     st.caption((f"Les {TOP} communes au total le plus élevé (somme des axes), de la plus haute à "
                 "la plus basse ; « Autres communes » additionne, axe par axe, les "
                 f"{v.number(n - TOP)} autres. " if cut else "")
@@ -86,26 +84,35 @@ def coverage_map(scope: Scope, axes, measure: str) -> None:
 
 @st.fragment
 def by_measure(scope: Scope, axes) -> None:
-    """The measure drives the bars, the table and the map (its axis: the map's own list)."""
+    """The measure drives the map, the bars and the table (its axis: the map's own list).
+    The map first; the axis × commune table (long on a phone) folded."""
     measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
                                    format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
-    st.header("Par axe")
-    if axes.empty:  # a new territory before its referential: its map still shows its places
-        w.nothing("Aucun axe n'est chargé pour ce territoire.")
-    else:
-        panels.axis_bars(axes, measure)
-        matrix_view(scope, measure)
     st.header("Carte de la couverture")
     coverage_map(scope, axes, measure)
+    st.header("Par axe", help=glossary.define("Axe"))
+    if axes.empty:  # a new territory before its referential: its map still shows its places
+        w.nothing("Aucun axe n'est chargé pour ce territoire.")
+        return
+    panels.axis_bars(axes, measure)
+    w.on_demand("Tableau par axe et par commune", "cov_matrix", matrix_view, scope, measure)
 
 
 by_measure(scope, axes)
-st.header("Angles morts")
+if change is not None:
+    panels.since_previous(h, change)
+else:
+    panels.trajectory(h, w.cached(trend.trajectory, scope.territory_id))
+st.header("Financements")
+w.on_demand("Financements des actions et postes de l'État", "cov_money",
+            lambda: panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope)))
+st.header("Angles morts", help=glossary.define("Angle mort"))
 panels.angles_morts(h, w.cached(gaps.angles_morts, scope))
 if h["basis"] == "objectives" and h["commitments_total"]:
     free = w.cached(gaps.commitments_without_action, scope)
     if len(free):
         st.caption(f"{v.plural(len(free), 'engagement')} des communes sans action rattachée.")
-        tables.table(free, {"engagement": "Engagement", "commune": "Commune",
-                            "axe": "Axe ou thème", "numero": "N°"}, title="engagement",
-                     caption="Engagements des communes sans action rattachée")
+        w.on_demand("Liste des engagements sans action", "cov_free", lambda: tables.table(
+            free, {"engagement": "Engagement", "commune": "Commune", "axe": "Axe ou thème",
+                   "numero": "N°"}, title="engagement",
+            caption="Engagements des communes sans action rattachée"))

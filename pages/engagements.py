@@ -2,7 +2,7 @@
 pillar, each with its actions under way, so that the differences show."""
 import streamlit as st
 
-from perr_model import action_list as al
+from perr_model import action_list as al, glossary
 from perr_model.figures import Scope, gaps
 from perr_ui import common, tables, widgets as w
 from perr_ui.frame import require_app_frame
@@ -11,7 +11,8 @@ from perr_ui.text import md
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
 
 t = w.page_header("Engagements des communes",
-                  "les engagements pris par chaque commune dans le protocole, et leurs actions")
+                  "les engagements pris par chaque commune dans le protocole, et leurs actions",
+                  help=glossary.named("Engagement", "PERR"))
 if t is None:
     st.stop()
 tid, year = int(t["id"]), common.current_year()
@@ -49,7 +50,8 @@ tables.table(summary.reset_index(), {"Commune": "Commune", "engagements": "Engag
              caption="Engagements des communes choisies et actions rattachées")
 
 groups = table.sort_values("groupe_position")["groupe"].drop_duplicates().tolist()
-for group in groups:
+public = common.is_public()  # references folded for residents (w.references)
+for g, group in enumerate(groups):
     part = table[table["groupe"] == group]
     st.header(md(group, multiline=False))  # h2 under the page title
     cols = st.columns(len(chosen))
@@ -63,10 +65,14 @@ for group in groups:
             for r in mine.itertuples():
                 number = f"{md(r.numero)}\\. " if r.numero else ""
                 st.markdown(f"{number}{md(r.engagement)}")
-                st.caption(f"Référence : {md(r.reference, multiline=False)}")
+                if not public:
+                    st.caption(f"Référence : {md(r.reference, multiline=False)}")
                 if r.titres:
                     short = [t if len(t) <= 110 else t[:109].rstrip() + "…" for t in r.titres[:8]]
                     st.caption(f"{len(r.titres)} action(s) : " + md(" ; ".join(short))
                                + (f" (+{len(r.titres) - 8})" if len(r.titres) > 8 else ""))
                 else:
                     st.markdown("*Aucune action enregistrée.*")  # full-contrast text (AA)
+            if public:
+                w.references([(f"Engagement n° {r.numero}" if r.numero else r.engagement[:60],
+                               r.reference) for r in mine.itertuples()], key=f"eng_codes_{g}_{cid}")

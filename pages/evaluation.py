@@ -2,6 +2,7 @@
 achieved from the actions, roll-ups; filters by commune and quartier (issue 15)."""
 import streamlit as st
 
+from perr_model import glossary
 from perr_model.evaluation import exchange, model, progress
 from perr_ui import common, widgets as w
 from perr_ui.common import fr_number
@@ -60,7 +61,8 @@ else:
 roll = w.cached(model.rollup, tid, commune_id)
 if len(roll):
     with st.expander("Agrégation à la commune et au territoire"):
-        st.caption("Les nombres s'additionnent (quartiers → commune, communes → territoire) ; "
+        st.caption(glossary.named("Agrégation") + " "
+                   "Les nombres s'additionnent (quartiers → commune, communes → territoire) ; "
                    "un taux, une moyenne ou un écart ne s'additionne pas et n'est jamais "
                    "moyenné sans les effectifs.")
         for r in roll.to_dict("records"):
@@ -84,7 +86,8 @@ GROUP_LABELS = {"axe": "Axe", "objectif": "Objectif opérationnel", "commune": "
 WEIGHT_LABELS = {"aucune": "Aucune (une action = un)", "montant": "Montant accordé",
                  "beneficiaires": "Bénéficiaires prévus"}
 weight_key = st.selectbox("Pondération de l'avancement", list(WEIGHT_LABELS),
-                          format_func=WEIGHT_LABELS.get, key="eval_weight")
+                          format_func=WEIGHT_LABELS.get, key="eval_weight",
+                          help=glossary.named("Pondération", "Avancement"))
 weight = None if weight_key == "aucune" else weight_key
 total = w.cached(progress.planned_vs_achieved, tid, year, "total", commune_id, qpv_id, weight)
 if total.empty:

@@ -4,7 +4,7 @@ commune), State posts of its contrat de ville, the engagements that concern it. 
 comes from perr_model.figures."""
 import streamlit as st
 
-from perr_model import vocabulary as v
+from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, gaps, places
 from perr_ui import common, tables, widgets as w
 from perr_ui.text import md
@@ -45,15 +45,16 @@ p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 st.header(md(p["name"], multiline=False))  # h2; its sections are h3
 # Only what there is to say: no "code : non renseigné" line for residents.
 st.caption(" · ".join(
-    ([f"Code officiel : {md(p['code'], multiline=False)}"] if not v.is_empty(p["code"]) else [])
-    + ([f"{'Commune' if len(p['communes']) == 1 else 'Communes'} : "
+    ([f"{'Commune' if len(p['communes']) == 1 else 'Communes'} : "
         f"{md(', '.join(n for _, n in p['communes']), multiline=False)}"] if p["communes"] else [])
     + ([f"Source : {md(v.human_source(p['source']), multiline=False)}"]
        if not v.is_empty(p["source"]) else [])))
+w.references([("Code officiel du quartier", None if v.is_empty(p["code"]) else p["code"])],
+             key="qpv_codes")  # codes folded, not in the resident's text
 c = w.metric_row(4 if not v.is_empty(p["population"]) else 3)
 w.figure(c, "Actions du quartier", v.number(p["actions"]),
          help="Actions non archivées de l'année choisie qui nomment ce quartier ou qui portent "
-              "un engagement qui lui est rattaché.")
+              "un engagement qui lui est rattaché. " + glossary.define("Action"))
 w.figure(c, "Financements des actions du quartier",
          v.short_euros(p["amount"], empty="aucun saisi"),
          help=f"Montants accordés aux actions du quartier, tous financeurs "
@@ -63,7 +64,7 @@ w.figure(c, "Postes de l'État (contrat de ville)",
          v.short_euros(p["posts_amount"]) if p["posts_amount"] else "aucun enregistré",
          help="Postes adultes-relais et FONJEP du contrat de ville de la commune du quartier "
               "(tout le contrat de ville, pas seulement ce quartier) ; ils ne s'ajoutent pas aux "
-              "financements des actions.")
+              "financements des actions. " + glossary.named("Adultes-relais", "FONJEP"))
 if not v.is_empty(p["population"]):  # left out when the source gives none
     w.figure(c, "Population", v.number(p["population"]),
              help="Population du quartier selon la source officielle.")

@@ -248,6 +248,11 @@ _SOURCE_NOISE = [
     (re.compile(r"\s*[:,;]\s*" + _FILE + r"\b"), ""),                           # … : data/x.yaml
     (re.compile(r"\s*\b(?:fichier|file)\s+" + _FILE + r"\b", re.I), ""),
     (re.compile(r"\s*\b" + _FILE + r"\b"), ""),
+    # a line number of the text read ("(ligne 19)", "(lignes 20-22)"): the place said in words stays
+    (re.compile(r"\s*\(lignes?\s+\d+(?:\s*[-–à]\s*\d+)?\)", re.I), ""),
+    # the app's own copy of an official file: the official file is the source
+    (re.compile(r"\s*[–—-]?\s*«\s*extrait embarqué[^»]*»", re.I), ""),
+    (re.compile(r"\s*[–—,;-]?\s*\bextrait embarqué\b[^,;·]*", re.I), ""),
 ]
 
 

@@ -10,6 +10,7 @@ import re
 
 import streamlit as st
 
+from perr_model.vocabulary import human_source
 from perr_model.evaluation import model, progress
 from perr_ui import charts, widgets as w
 
@@ -65,7 +66,7 @@ def indicator_block(ind: dict, show_place: bool = True) -> None:
         if quoted:
             st.caption("Texte : " + md(" ; ".join(f"« {q} »" for q in quoted)))
         if ind["sources"]:
-            st.caption("Source : " + md(" ; ".join(ind["sources"])))
+            st.caption("Source : " + md(" ; ".join(human_source(x) for x in ind["sources"])))
         if any(v["approximate"] for v in ind["values"]):
             st.caption("« environ » : le document donne ce chiffre comme approximatif.")
 

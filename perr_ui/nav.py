@@ -37,6 +37,8 @@ READING_PAGES = [
     PageSpec("pages/evaluation.py", "Évaluation", ":material/monitoring:", "Tableau de bord", "evaluation"),
     PageSpec("pages/copil.py", "Document COPIL", ":material/picture_as_pdf:", "Tableau de bord",
              "copil"),
+    PageSpec("pages/glossaire.py", "Les mots du tableau de bord", ":material/menu_book:",
+             "Tableau de bord", "mots"),
     PageSpec("pages/a_propos.py", "À propos", ":material/info:", "Tableau de bord", "a-propos"),
 ]
 

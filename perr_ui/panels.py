@@ -14,6 +14,7 @@ import streamlit as st
 from perr_model import vocabulary as v
 from perr_model.figures import trend as tr
 from perr_model.figures.summary import comparison_words, sentence
+from perr_model.glossary import define, named
 from perr_ui import charts, tables, widgets as w
 
 ANGLE_HELP = {
@@ -21,6 +22,7 @@ ANGLE_HELP = {
     "commitments": "Le protocole de ce territoire n'a pas d'objectifs opérationnels : ce sont "
                    "les engagements des communes qu'aucune action comptée ne sert.",
 }
+GLOSSARY_LINK = "Les mots du tableau de bord"  # short: a page link does not wrap on a phone
 
 
 def summary(h: dict, axes: pd.DataFrame, trend: dict | None = None) -> None:
@@ -72,21 +74,25 @@ def headline_figures(h: dict) -> None:
     if h["basis"] == "objectives":
         covered = ("Objectifs couverts", f"{v.number(h['objectives_covered'])} / "
                    f"{v.number(h['objectives_total'])}",
-                   "Objectifs opérationnels du protocole servis par au moins une action comptée.")
+                   "Objectifs opérationnels du protocole servis par au moins une action "
+                   "comptée. " + define("Objectif opérationnel"))
     else:
         covered = ("Engagements avec action", f"{v.number(h['commitments_covered'])} / "
                    f"{v.number(h['commitments_total'])}",
-                   "Engagements des communes auxquels au moins une action comptée est rattachée.")
+                   "Engagements des communes auxquels au moins une action comptée est "
+                   "rattachée. " + define("Engagement"))
     first = w.metric_row(4)
     w.figure(first, "Actions", v.number(h["actions"]),
              help="Actions non archivées du territoire, en cours pendant l'année choisie "
                   "(année de début ≤ année ≤ année de fin) ; toutes, y compris sans année, "
                   f"pour « toutes les années » (sans année : {v.number(h['undated'])}).")
     w.figure(first, *covered)
-    w.figure(first, "Angles morts", v.number(h["angles_morts"]), help=ANGLE_HELP[h["basis"]])
+    w.figure(first, "Angles morts", v.number(h["angles_morts"]),
+             help=define("Angle mort") + " Ici : " + ANGLE_HELP[h["basis"]])
     w.figure(first, "Quartiers touchés", f"{v.number(h['qpv_reached'])} / "
              f"{v.number(h['qpv_total'])}",
-             help="Quartiers prioritaires (QPV) du territoire ciblés par au moins une action.")
+             help="Quartiers prioritaires (QPV) du territoire ciblés par au moins une action. "
+                  + define("Quartier prioritaire (QPV)"))
     second = w.metric_row(3)
     w.figure(second, "Financements des actions",
              v.short_euros(h["amount_approved"]) if h["funding_lines"] else "aucun saisi",
@@ -98,10 +104,14 @@ def headline_figures(h: dict) -> None:
              help=f"Postes adultes-relais et FONJEP des contrats de ville du territoire "
                   f"({v.euros(h['posts_amount'])}, {v.plural(h['posts_count'], 'poste-année', 'postes-années')}"
                   "). Attribués par l'État aux contrats de ville, pas aux actions : ce montant "
-                  "ne s'ajoute pas aux financements des actions.")
+                  "ne s'ajoute pas aux financements des actions. "
+                  + named("Adultes-relais", "FONJEP"))
     w.figure(second, "Porteurs", v.number(h["holders"]) if h["holders"] or not h["actions"]
              else "non renseignés",
-             help="Organisations distinctes portant au moins une action comptée.")
+             help="Organisations distinctes portant au moins une action comptée. "
+                  + define("Porteur"))
+    st.page_link("pages/glossaire.py", label=GLOSSARY_LINK, icon=":material/menu_book:",
+                 help="Ce que veulent dire les mots et les sigles de ces pages.")
     if h["actions"] == 0:
         w.nothing("Aucune action enregistrée pour ce territoire et cette année : "
                   "la couverture est vide, ce n'est pas une erreur d'affichage.")
@@ -170,10 +180,11 @@ def angles_morts(h: dict, dead: pd.DataFrame) -> None:
         "engagement des", "engagements des")
     st.caption(f"{v.number(len(dead))} {what if len(dead) < 2 else plural_what} sans aucune "
                "action comptée. " + ANGLE_HELP[h["basis"]])
-    tables.table(dead, {"element": second, "reference": "Référence", "axe": "Axe",
-                        "groupe": first, "numero": "N°"},
-                 title="element", kinds={"reference": "code"},
-                 caption=f"Angles morts : {plural_what} sans action")
+    # a long list on a phone, with its references: folded
+    w.on_demand(f"Liste des angles morts ({v.number(len(dead))})", "cov_dead", lambda: tables.table(
+        dead, {"element": second, "reference": "Référence", "axe": "Axe", "groupe": first,
+               "numero": "N°"}, title="element", kinds={"reference": "code"},
+        caption=f"Angles morts : {plural_what} sans action"))
 
 
 def place_choice(event, by_commune: dict, by_qpv: dict, label: str) -> None:

@@ -114,10 +114,12 @@ def territory() -> dict | None:
     return None if row.empty else row.iloc[0].to_dict()
 
 
-def page_header(title: str, caption: str | None = None) -> dict | None:
-    """Title, the territory/year in a caption, and the demo banner when the data is fictive."""
+def page_header(title: str, caption: str | None = None, help: str | None = None  # noqa: A002
+                ) -> dict | None:
+    """Title (with its help: the glossary's words it uses), the territory/year in a caption,
+    and the demo banner when the data is fictive."""
     t = territory()
-    st.title(title)
+    st.title(title, help=help)
     year = common.current_year()
     where = md(t["name"], multiline=False) if t else "aucun territoire"
     st.caption(f"{where} · {year if year else 'toutes les années'}"
@@ -135,6 +137,18 @@ def metric_row(n: int) -> list:
 def figure(row: list, label: str, value: str, help: str | None = None) -> None:  # noqa: A002
     """The next figure of a `metric_row`."""
     row.pop(0).metric(label, value, help=help)
+
+
+def references(pairs: list[tuple[str, str]], key: str | None = None) -> None:
+    """Codes and references (official codes, action and engagement references) for those who
+    look them up: folded in a details section « Codes et références », never in the text a
+    resident reads. `pairs`: (what, code) from the data, shown as text; empty codes left out."""
+    pairs = [(what, code) for what, code in pairs if code and str(code).strip()]
+    if not pairs:
+        return
+    with st.expander("Codes et références", key=key):
+        st.markdown("  \n".join(f"{md(what, multiline=False)} : "
+                                 f"{md(str(code), multiline=False)}" for what, code in pairs))
 
 
 def nothing(message: str = "Aucune action enregistrée pour cette sélection.") -> None:

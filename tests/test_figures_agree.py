@@ -232,6 +232,7 @@ def screen(url: str, tid: int, year) -> dict:
     p = Page(url, "pages/couverture.py", tid, year)
     # the whole axis × commune table, in its sortable grid: both are built only when asked
     p.at.session_state["cov_matrix_all"] = p.at.session_state["cov_matrix_grid"] = True
+    p.at.session_state["cov_matrix"] = True  # the folded section of the axis × commune table
     p.run()
     boxes = [h.proto.body for h in p.at.get("html") if "perr-summary" in h.proto.body]
     assert len(boxes) == 1

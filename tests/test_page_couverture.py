@@ -15,9 +15,9 @@ LIVE = ("select id from action where territory_id=:t and not archived "
 
 
 def matrix_of(p):
-    """The sortable axis × commune grid, built only once its expander is open."""
-    if not p.at.session_state["cov_matrix_grid"]:
-        p.at.session_state["cov_matrix_grid"] = True
+    """The sortable axis × commune grid, built only once its section is open and asked for."""
+    if not (p.at.session_state["cov_matrix"] and p.at.session_state["cov_matrix_grid"]):
+        p.at.session_state["cov_matrix"] = p.at.session_state["cov_matrix_grid"] = True
         p.run()
     return next(d.value for d in p.at.dataframe if "Total territoire" in d.value.columns)
 
@@ -174,6 +174,8 @@ def test_the_table_shows_the_top_communes_and_all_of_them_on_demand(on, wide_url
     n = sql(url, "select count(*) from commune where territory_id=:t", t=tid)
     assert n == 30
     p = Page(url, "pages/couverture.py", tid)
+    p.at.session_state["cov_matrix"] = True  # the folded section « Tableau par axe et par commune »
+    p.run()
     toggle = p.at.toggle(key="cov_matrix_all")
     assert toggle.label == f"Afficher toutes les communes ({n})" and not toggle.value
     first = _matrix_table(p)
@@ -216,11 +218,11 @@ def test_closed_expanders_are_built_only_when_opened(on, demo_url):
     assert "Valeurs de la carte, par lieu" not in shown
     assert not any("Total territoire" in d.value.columns for d in p.at.dataframe)
     labels = {e.label for e in p.at.expander}
-    assert {"Financements des actions et postes de l'État", "Tableau à trier (axe × commune)",
+    assert {"Financements des actions et postes de l'État", "Tableau par axe et par commune",
             "La carte en texte", "Carte interactive : zoomer, survoler, cliquer sur un lieu"
             } <= labels
     assert not p.at.get("deck_gl_json_chart") and len(map_pictures(p.at)) == 1
-    for key in ("cov_money", "cov_matrix_grid", "cov_map_text", "cov_map_deck"):
+    for key in ("cov_money", "cov_matrix", "cov_matrix_grid", "cov_map_text", "cov_map_deck"):
         p.at.session_state[key] = True
     p.run()
     shown = p.text()

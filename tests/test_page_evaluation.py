@@ -43,7 +43,9 @@ def test_champigny_indicators_trend_and_words(embedded_sqlite, on):
         assert heights == pytest.approx([7.0 * x / max(values) for x in values], abs=0.01)
         assert t["label"].startswith("Évolution de l'indicateur « ")
     captions = "\n".join(c.value for c in p.at.caption)
-    assert "ligne 19" in captions and "Annexe 1" not in captions.replace("annexe 1", "")
+    # the place in the protocol said in words, without the line number of the text read
+    assert "parcours\\, 1er tiret" in captions  # Markdown source: « mi\\-parcours\\, 1er tiret »
+    assert "(ligne" not in captions and "Annexe 1" not in captions.replace("annexe 1", "")
     # planned vs achieved: the protocol's actions report no beneficiaries — said, not zero
     assert "Bénéficiaires réalisés \\: non renseignés \\(ce n\\'est pas zéro\\)" in shown
     n = sql(url, "select count(*) from action a where not a.archived and a.id in ("

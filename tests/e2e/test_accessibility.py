@@ -36,7 +36,7 @@ PEMB = "paris-est-marne-et-bois"   # the default territory (first by name)
 # Pages of the normal instance's tour (the public tour has every reading page; Évaluation on
 # the normal instance is test_evaluation_browser's).
 NORMAL_SLUGS = [HOME, "territoires", "actions", "engagements", "referentiel", "quartier",
-                "copil", "a-propos"]
+                "copil", "mots", "a-propos"]
 INSTANCES = {"normal": False, "public": True}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 ENGLISH = ["Skip to main content", "View less", "Select all", "Choose an option", "No results",

@@ -52,7 +52,7 @@ def test_action_detail_and_export_without_personal_data(start_app, private_db, n
     assert page.locator('[data-testid="stMain"] h2').count() >= 1, "détail non affiché"
     screenshot(page, "public-action-detail-390")
     body = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Référence" in body and EMAIL not in body and NAME not in body
+    assert "Codes et références" in body and EMAIL not in body and NAME not in body
     with page.expect_download() as info:
         page.get_by_role("button", name="Exporter en CSV").click()
     csv = open(info.value.path(), encoding="utf-8-sig").read()
