@@ -26,7 +26,7 @@ def _export(engine, slug):
 def test_embedded_protocol_actions_are_accepted_back_unchanged(loaded_url, rw_engine):
     engine = rw_engine(loaded_url)
     tid, frame = _export(engine, "paris-est-marne-et-bois")
-    undated = int(frame["annee_debut"].isna().sum())
+    undated = int(frame["Année de début"].isna().sum())
     assert undated > 0  # the case under test: actions under way the protocol does not date
     table = importer.read_table(al.to_csv_bytes(frame), "actions.csv")
     mapping = importer.guess_mapping(list(table.columns))
@@ -43,7 +43,7 @@ def test_embedded_protocol_actions_are_accepted_back_unchanged(loaded_url, rw_en
 def test_a_new_action_still_needs_a_year(loaded_url, rw_engine):
     engine = rw_engine(loaded_url)
     tid, frame = _export(engine, "paris-est-marne-et-bois")
-    new = frame.head(1).assign(reference="NOUVELLE-1", annee_debut=None, annee_fin=None)
+    new = frame.head(1).assign(**{"Référence": "NOUVELLE-1", "Année de début": None, "Année de fin": None})
     table = importer.read_table(al.to_csv_bytes(new), "actions.csv")
     with write_session(engine) as s:
         report = importer.import_actions(s, Actor.system("test"), table,
@@ -122,7 +122,7 @@ def test_formula_like_cells_are_text_and_come_back_unchanged(loaded_url, rw_engi
     first = _snapshot(engine)
     assert [r[1:5] for r in first[0]] == [(v, v, v, v) for _, v in CELLS]
     _, frame = _export(engine, "paris-est-marne-et-bois")
-    frame = frame[frame["reference"].str.startswith("SAFE-")]
+    frame = frame[frame["Référence"].str.startswith("SAFE-")]
     for data, name in ((al.to_csv_bytes(frame), "a.csv"), (al.to_xlsx_bytes(frame), "a.xlsx")):
         again = _import(engine, tid, data, name)
         assert (again.created, again.updated, again.unchanged) == (0, 0, len(CELLS)), name
