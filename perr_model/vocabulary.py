@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 NARROW_NBSP = "\u202f"     # thousands separator
 NBSP = "\u00a0"            # before €, %
@@ -185,13 +185,17 @@ def short_date(d, empty: str = "") -> str:
 
 
 def fr_timestamp(when, empty: str = "") -> str:
-    """'3 décembre 2026 à 14 h 05' (a datetime; a date alone: its French date)."""
+    """'3 décembre 2026 à 14 h 05', Paris time (a naive datetime is UTC: what the store
+    writes, schema.utcnow); a date alone: its French date."""
     if is_empty(when) or when == "":
         return empty
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
     if not isinstance(when, datetime):
         return fr_date(when)
+    from zoneinfo import ZoneInfo
+    when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(
+        ZoneInfo("Europe/Paris"))
     return f"{fr_date(when.date())} à {when.hour} h {when.minute:02d}"
 
 

@@ -105,6 +105,8 @@ EXACT = {
     "Clear date": "Effacer la date",
     "Clear dates": "Effacer les dates",
     "Empty": "Vide",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+        "Flèches : changer de jour. Entrée : choisir. Échap : fermer.",
 }
 
 # Strings with a number or a name in them: (JavaScript regular expression, replacement).
@@ -124,6 +126,7 @@ PATTERNS = [
      "d'accueil."),
     (r"^(\d+) (selected|options selected)$", "$1 sélectionné(s)"),
     # a date segment's spoken name: react-aria's segment type, then the field's label
+    (r"^(\d+) options? available\.$", "$1 option(s) disponible(s)."),
     (r"^day, (.+)$", "jour, $1"),
     (r"^month, (.+)$", "mois, $1"),
     (r"^year, (.+)$", "année, $1"),
@@ -162,6 +165,8 @@ _SCRIPT = """
     [new RegExp("^(?:" + D + ", )?" + M + " (\\\\d{1,2}), (\\\\d{4})(.*)$"),
      (m) => (m[1] ? DAYS[m[1]] + " " : "") + (m[3] === "1" ? "1er" : m[3]) + " " +
             MONTHS[m[2]] + " " + m[4] + (m[5] || "").replace("selected", "sélectionnée")],
+    [/^Choose date, (.+)$/, (m) => "Choisir une date, " + (dates(m[1]) || m[1])],
+    [/^Selected Date: (.+)$/, (m) => "Date choisie : " + (dates(m[1]) || m[1])],
   ];
   const doc = document;
   function dates(t) {

@@ -87,11 +87,15 @@ def test_date_field_names_and_values_are_spoken_in_french():
     texts = ["day, Date de début", "month, Date de début", "year, Date de fin", "7 – July",
              "Empty", "September 2022", "Monday, September 1, 2022",
              "Thursday, May 15, 2025 selected", "Previous month", "Next month",
-             "Date de début start date", "Juillet 2022"]
+             "Date de début start date", "Juillet 2022", "Choose date, July 2022",
+             "Selected Date: July 15, 2022", "48 options available.", "1 option available."]
     assert _run_in_node(texts) == [
         "jour, Date de début", "mois, Date de début", "année, Date de fin", "7 – juillet",
         "Vide", "septembre 2022", "lundi 1er septembre 2022",
         "jeudi 15 mai 2025 sélectionnée", "Mois précédent", "Mois suivant",
-        "Date de début, date de début", None]
+        "Date de début, date de début", None, "Choisir une date, juillet 2022",
+        "Date choisie : 15 juillet 2022", "48 option(s) disponible(s).",
+        "1 option(s) disponible(s)."]
     assert "Previous month" in BUNDLE and "Empty:`Empty`" in BUNDLE  # what Streamlit draws
+    assert "Selected Date: " in BUNDLE and "options`})} available." in BUNDLE
     assert "locale:`en-US`" in BUNDLE  # why: the date field's locale is not the browser's
