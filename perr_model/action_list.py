@@ -387,7 +387,7 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
     """Text cells typed as text and neutralised against formulas (perr_model/exports/safe.py)."""
     from .exports.safe import xlsx_bytes
-    return xlsx_bytes(df, "actions")
+    return xlsx_bytes(df, "Actions")
 
 
 def export_filename(territory_slug: str, fmt: str, day) -> str:  # noqa: ANN001

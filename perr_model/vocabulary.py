@@ -196,7 +196,7 @@ def fr_timestamp(when, empty: str = "") -> str:
     from zoneinfo import ZoneInfo
     when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(
         ZoneInfo("Europe/Paris"))
-    return f"{fr_date(when.date())} à {when.hour} h {when.minute:02d}"
+    return f"{fr_date(when.date())} à {when.hour}{NBSP}h{NBSP}{when.minute:02d}"
 
 
 def amount_text(value, empty: str = "") -> str:
