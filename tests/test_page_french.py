@@ -149,3 +149,32 @@ def test_the_accounts_are_in_french(app):
     accounts = html_tables(at)[0]
     assert set(accounts["Actif"]) == {"oui"}
     assert accounts.set_index("Identifiant").loc["lecteur", "Communes"] == ""
+
+
+def test_the_export_goes_back_through_the_import_page_unchanged(app):
+    """Item 6 on the page: the XLSX of the Actions page, uploaded as it is — every column used
+    (the readable ones and the « (code) » ones), « 1 inchangée(s) », nothing written."""
+    from sqlalchemy.orm import Session
+
+    from perr_model import action_list as al
+    _action(app)
+    engine = make_engine(app.url)
+    with Session(engine) as s:
+        data = al.to_xlsx_bytes(al.export_frame(s, al.ActionFilter(territory_id=app.tid)))
+    with engine.connect() as c:
+        from sqlalchemy import text as sql
+        audits = c.execute(sql("select count(*) from audit_log where entity = 'action'")
+                           ).scalar()
+    at = app("admin-pemb", "pages/import_programmation.py")
+    at.file_uploader[0].set_value(("actions.xlsx", data, "application/octet-stream"))
+    at = app.rerun(at)
+    assert "Toutes les colonnes du fichier sont utilisées." in [c.value for c in at.caption]
+    assert not at.warning, [w.value for w in at.warning]
+    assert_french(shown(at))
+    next(b for b in at.button if b.label == "Importer").click()
+    at = app.rerun(at)
+    assert any("0 créée(s), 0 mise(s) à jour, 1 inchangée(s)" in s.value for s in at.success)
+    with engine.connect() as c:
+        assert c.execute(sql("select count(*) from audit_log where entity = 'action'")
+                         ).scalar() == audits  # the action untouched: no entry
+    engine.dispose()
