@@ -7,8 +7,6 @@ read from the AppTest tree; a date field's own value is a date object for the br
 (its format is checked instead). Expected values are worked by hand from the data written."""
 import re
 
-import pytest
-
 from editing_support import places_url  # noqa: F401 - fixture
 from page_support import html_tables
 from perr_model import editing
