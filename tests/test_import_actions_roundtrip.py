@@ -221,3 +221,19 @@ def test_readable_or_technical_columns_come_back_unchanged(loaded_url, rw_engine
         assert (again.created, again.updated, again.unchanged) == (0, 0, len(frame)), name
         assert f"{len(frame)} inchangée(s)" in again.lines()[-1]
         assert _snapshot(engine)[1] == before[1], name  # not even an audit entry
+
+
+def test_an_edited_readable_cell_wins_over_its_code(loaded_url, rw_engine):
+    """Someone changes « Statut » in the sheet and leaves « Statut (code) » as exported: the
+    import reads what they typed (the code only fills an empty readable cell)."""
+    engine = rw_engine(loaded_url)
+    tid, _ = _export(engine, "paris-est-marne-et-bois")
+    _readable_action(engine, tid)
+    _, frame = _export(engine, "paris-est-marne-et-bois")
+    frame = frame[frame["Référence"] == "LISIBLE-1"].assign(Statut="En cours")
+    assert frame["Statut (code)"].tolist() == ["terminee"]
+    report = _import(engine, tid, al.to_csv_bytes(frame), "a.csv")
+    assert (report.updated, report.unchanged) == (1, 0), report.lines()
+    with Session(engine) as s:
+        assert s.execute(text("select status from action where reference = 'LISIBLE-1'")
+                         ).scalar() == "en_cours"
