@@ -229,8 +229,13 @@ def plain(value, empty: str = EMPTY) -> str:
     return str(value)
 
 
-def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
-    """A value of an action's field (`name`) as the history and the edit conflicts show it."""
+def format_value(value, name: str | None = None, names: dict | None = None) -> str:  # noqa: ANN001
+    """A value of an action's field (`name`) as the history and the edit conflicts show it;
+    `names`: {field: {stored key: what a person reads}} (communes' INSEE codes → names, axes'
+    ids → « Axe 2 »), a key without a name shown as it is."""
+    shown = (names or {}).get(name or "")
+    if shown and isinstance(value, list) and value:
+        return ", ".join(str(shown.get(v, v)) for v in value)
     if name == "funding" and isinstance(value, list) and value:
         return ", ".join(f"{FUNDER_LABELS.get(f, f)} {y or ''} : "
                          f"{euros(a if not is_empty(a) else r, empty='0 €', cents=True)}"
@@ -246,10 +251,10 @@ def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
     return STATUS_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def changes_text(changes: dict) -> str:
+def changes_text(changes: dict, names: dict | None = None) -> str:
     """{field: (old, new)} as "Titre : old → new; …", fields in a stable order."""
-    return "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k)} → {format_value(n, k)}"
-                     for k, (o, n) in sorted(changes.items()))
+    return "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k, names)} → "
+                     f"{format_value(n, k, names)}" for k, (o, n) in sorted(changes.items()))
 
 
 def origin_label(key: str | None) -> str:

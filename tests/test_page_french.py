@@ -96,6 +96,8 @@ def test_the_form_and_its_history_are_in_french(app):
     assert "Date de début : 15/09/2022 → " not in detail  # newest first: the edit
     assert "Date de début : 01/09/2022 → 15/09/2022" in detail
     assert "10 000,50 €" in detail and "11 000 €" in detail
+    created = history["Détail"].iloc[1]
+    assert "Communes : (vide) → Champigny-sur-Marne" in created, created  # not its INSEE code
     months = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
     assert all(re.fullmatch(rf"(1er|\d{{1,2}}) ({months}) 20\d\d à \d{{1,2}} h \d\d", d)
                for d in history["Date"]), history["Date"].tolist()
