@@ -1,5 +1,6 @@
 """Actions: combined filters, a sorted and paginated table (cut in SQL; an HTML table, a card per
 action on a phone), the detail of an action chosen in a list, CSV/XLSX export."""
+import datetime
 import math
 
 import streamlit as st
@@ -7,7 +8,7 @@ import streamlit as st
 from perr_model import action_list as al
 from perr_ui import auth, common, tables, widgets as w
 from perr_ui.text import md
-from perr_model.vocabulary import human_source
+from perr_model.vocabulary import fr_date, human_source
 from perr_ui.common import fr_euros, fr_number
 from perr_ui.frame import require_app_frame
 
@@ -98,6 +99,8 @@ def detail(action_id: int) -> None:
             ("Porteur", (md(d["holder_name"], multiline=False) + siret) if d["holder_name"]
              else ""),
             ("Statut", md(d["statut"], multiline=False)), ("Années", years),
+            ("Dates", " ".join(f"{word} {fr_date(d[k])}" for word, k in (
+                ("du", "start_date"), ("au", "end_date")) if d[k])),
             ("Public cible", md(d["target_public"], multiline=False)),
             ("Bénéficiaires", ", ".join(p for p in people if p)),
             ("Communes", md(", ".join(d["communes"]), multiline=False)),
@@ -164,11 +167,16 @@ def listing(f: al.ActionFilter, total: int) -> None:
 
 listing(f, total)
 c1, c2 = st.columns(2)
-c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"), "actions.csv",
+today = datetime.date.today()
+c1.download_button("Exporter en CSV", lambda: w.export_bytes(f, "csv"),
+                   al.export_filename(t["slug"], "csv", today),
                    "text/csv", icon=":material/download:", on_click="ignore")
-c2.download_button("Exporter en XLSX", lambda: w.export_bytes(f, "xlsx"), "actions.xlsx",
+c2.download_button("Exporter en XLSX", lambda: w.export_bytes(f, "xlsx"),
+                   al.export_filename(t["slug"], "xlsx", today),
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore")
-st.caption("Aucune donnée personnelle n'y figure." if common.is_public() else
-           "Fichier réimportable tel quel par la page « Importer une programmation » ; aucune "
-           "donnée personnelle n'y figure.")
+st.caption("Noms, libellés et dates en clair ; les codes (INSEE, quartiers, axes, statut) dans "
+           "les dernières colonnes « … (code) ». "
+           + ("Aucune donnée personnelle n'y figure." if common.is_public() else
+              "Fichier réimportable tel quel par la page « Importer une programmation » ; aucune "
+              "donnée personnelle n'y figure."))

@@ -7,7 +7,7 @@ import streamlit as st
 from perr_model import auth as model_auth
 from perr_model import forms
 from perr_model.errors import PerrError
-from perr_ui import auth, common
+from perr_ui import auth, common, tables
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -22,7 +22,10 @@ communes, slug = choices["communes"], choices["territory_slug"]
 flash = st.session_state.pop("accounts_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
-st.dataframe(users, hide_index=True, width="stretch")
+if not users.empty:  # an escaped table: « oui » / « non », an empty cell empty
+    tables.table(users.assign(actif=users["actif"].map({True: "oui", False: "non"})),
+                 {c: c.capitalize() for c in users.columns}, title="identifiant",
+                 caption="Comptes", kinds={"identifiant": "code"})
 
 with st.form("nouveau_compte", clear_on_submit=True, enter_to_submit=False):
     st.markdown("**Nouveau compte**")

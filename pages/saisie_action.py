@@ -8,7 +8,8 @@ from perr_model import editing, forms
 from perr_model.errors import ConcurrentEdit, DatabaseUnavailable, PerrError, ValidationFailed
 from perr_model.history import action_history
 from perr_model.schema import FUNDERS
-from perr_ui import auth, common
+from perr_model.vocabulary import amount_text, fr_timestamp
+from perr_ui import auth, common, tables
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -54,6 +55,7 @@ flash = st.session_state.pop("flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 k = f"_{choice}"
+DATE_HELP = "Au format JJ/MM/AAAA, par exemple 01/09/2022 ; vide si elle n'est pas connue."
 with st.form(f"action{k}", enter_to_submit=False):  # Enter never saves: only the button
     data = {"title": st.text_input("Titre *", values.get("title") or "", key="title" + k),
             "reference": st.text_input("Référence (vide : attribuée)",
@@ -72,9 +74,9 @@ with st.form(f"action{k}", enter_to_submit=False):  # Enter never saves: only th
               "Obligatoire, y compris en modification."))
     data["year_end"] = c3.text_input("Année de fin", str(values.get("year_end") or ""))
     data["start_date"] = c2.date_input("Date de début", editing.parse_date(
-        values.get("start_date")), format="DD/MM/YYYY")
+        values.get("start_date")), format="DD/MM/YYYY", help=DATE_HELP)
     data["end_date"] = c3.date_input("Date de fin", editing.parse_date(values.get("end_date")),
-                                     format="DD/MM/YYYY")
+                                     format="DD/MM/YYYY", help=DATE_HELP)
     data["communes"] = st.multiselect("Communes *", list(options["communes"]), [
         c for c in values.get("communes", []) if c in options["communes"]],
         format_func=options["communes"].get, placeholder="Choisir…")
@@ -109,9 +111,10 @@ with st.form(f"action{k}", enter_to_submit=False):  # Enter never saves: only th
     data["beneficiaries_achieved"] = c2.text_input("Bénéficiaires réalisés", str(
         values.get("beneficiaries_achieved") or ""))
     st.markdown("**Financements**")
-    funding = st.data_editor(pd.DataFrame(values.get("funding") or [], columns=[
-        "funder", "year", "amount_requested", "amount_approved"], dtype=object).map(
-        lambda v: None if v is None else str(v)),
+    funding = st.data_editor(pd.DataFrame(
+        [[f, "" if y is None else str(y), amount_text(r), amount_text(a)]  # « 12 500,50 »
+         for f, y, r, a in values.get("funding") or []],
+        columns=["funder", "year", "amount_requested", "amount_approved"], dtype=object),
         num_rows="dynamic", hide_index=True, key="funding" + k, column_config={
             "funder": st.column_config.SelectboxColumn(
                 "Financeur", options=list(FUNDERS), format_func=FUNDERS.get),
@@ -223,10 +226,12 @@ if action_id:
         with common.session() as s:
             return action_history(s, action_id)
     hist = common.remembered(f"_saisie_history_{action_id}", _history, warn=False)
-    st.dataframe(hist.drop(columns="id"), hide_index=True, width="stretch")
+    dates = {int(r.id): fr_timestamp(pd.Timestamp(r.date).to_pydatetime())
+             for r in hist.itertuples()}
+    tables.table(hist.assign(date=[dates[int(i)] for i in hist["id"]]),
+                 {c: c.capitalize() for c in hist.columns if c != "id"},
+                 title="date", caption="Historique de l'action (la plus récente en premier)")
     if actor.is_admin and len(hist) > 1:
-        dates = {int(r.id): pd.Timestamp(r.date).strftime("%d/%m/%Y à %H:%M")
-                 for r in hist.itertuples()}
         entry = st.selectbox("Revenir à l'état après la modification du", list(dates),
                              format_func=dates.get)
         if st.button("Restaurer cette version…", icon=":material/history:"):

@@ -6,6 +6,7 @@ import streamlit as st
 from perr_model.errors import ConcurrentEdit, PerrError
 from perr_model.evaluation import exchange, model
 from perr_ui import auth, common, uploads, widgets as w
+from perr_model.vocabulary import plain
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -68,7 +69,7 @@ if not actor.is_admin:
         mine = {c for c in actor.commune_ids}
         names = {c["name"] for c in model.places(s, tid)["communes"] if c["id"] in mine}
     existing = existing[existing["commune"].isin(names)]
-labels = {int(r.id): f"{r.label} ({r.commune or 'territoire'}"
+labels = {int(r.id): f"{r.label} ({plain(r.commune, 'territoire')}"
           + (f", {r.quartier}" if isinstance(r.quartier, str) else "") + ")"
           for r in existing.itertuples()}
 NEW = 0

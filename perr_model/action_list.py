@@ -23,7 +23,7 @@ from .schema import (
 )
 from .served import references_by_action, served_lines
 from .textnorm import CONTROL, fold
-from .vocabulary import STATUS_LABELS, axis_label, objective_reference
+from .vocabulary import STATUS_LABELS, axis_label, objective_reference, short_date
 
 STATUSES = STATUS_LABELS
 SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
@@ -236,46 +236,108 @@ def _f(v):
 
 # --- export (the import format: docs/actions-format.md) ---------------------------------------
 
-EXPORT_COLUMNS = ["reference", "titre", "description", "porteur", "siret_porteur", "communes",
-                  "quartiers", "axes", "objectifs", "engagements", "statut", "annee_debut", "annee_fin",
-                  "date_debut", "date_fin", "public_cible", "beneficiaires_prevus",
-                  "beneficiaires_realises"]
+# The sheet people open: names, labels, French dates; the importer reads it back as it is
+# (importers/actions_spelling.py: commune and quartier names, « En cours », « Axe 1 – … »,
+# funder labels). Then the technical columns, « … (code) », that the importer reads where the
+# readable cell is empty (INSEE codes, quartier codes, axis numbers, status keys).
+EXPORT_COLUMNS = ["Référence", "Titre", "Description", "Porteur", "SIRET du porteur", "Communes",
+                  "Quartiers", "Axes", "Objectifs", "Engagements", "Statut", "Année de début",
+                  "Année de fin", "Date de début", "Date de fin", "Public cible",
+                  "Bénéficiaires prévus", "Bénéficiaires réalisés"]
+CODE_COLUMNS = ["Communes (code)", "Quartiers (code)", "Axes (code)", "Statut (code)"]
+FUNDING_COLUMNS = ("Financeur", "Montant demandé", "Montant accordé", "Année du financement")
+_SCALARS = [Action.reference, Action.title, Action.description, Action.holder_name,
+            Action.holder_siret, Action.status, Action.year_start, Action.year_end,
+            Action.start_date, Action.end_date, Action.target_public,
+            Action.beneficiaries_planned, Action.beneficiaries_achieved]
+_SCALAR_COLUMNS = EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[10:]
+_WHOLE = ("Année de début", "Année de fin", "Bénéficiaires prévus", "Bénéficiaires réalisés")
 
 
 def export_frame(session: Session, f: ActionFilter) -> pd.DataFrame:
-    """Every filtered action in the import format: one row per action, funding as
-    financeur_N / montant_demande_N / montant_accorde_N / annee_financement_N column groups."""
+    """Every filtered action, one row each: EXPORT_COLUMNS, then per funding line « Financeur
+    N » (its label) / « Montant demandé N » / « Montant accordé N » / « Année du financement N »,
+    then CODE_COLUMNS. Whole numbers are integers (years 2022, never 2022.0)."""
     ids = matching_ids(f).subquery()
-    rows = session.execute(
-        select(Action.id, Action.reference, Action.title, Action.description,
-               Action.holder_name, Action.holder_siret, Action.status, Action.year_start,
-               Action.year_end, Action.start_date, Action.end_date, Action.target_public,
-               Action.beneficiaries_planned, Action.beneficiaries_achieved)
-        .where(Action.id.in_(select(ids.c.id))).order_by(Action.reference)).all()
-    df = pd.DataFrame(rows, columns=["id"] + EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[10:])
-    joined = _joined_codes(session, ids)
-    for col in ("communes", "quartiers", "axes", "objectifs"):
-        df[col] = [joined[col].get(int(i), "") for i in df["id"]]
+    rows = session.execute(select(Action.id, *_SCALARS).where(Action.id.in_(select(ids.c.id)))
+                           .order_by(Action.reference)).all()
+    df = pd.DataFrame(rows, columns=["id"] + _SCALAR_COLUMNS)
+    aids = [int(i) for i in df["id"]]
+    names, codes = _joined_names(session, ids), _joined_codes(session, ids)
+    for col, key in (("Communes", "communes"), ("Quartiers", "quartiers"), ("Axes", "axes")):
+        df[col] = [names[key].get(i, "") for i in aids]
+    df["Objectifs"] = [codes["objectifs"].get(i, "") for i in aids]
     engagements = references_by_action(session, select(ids.c.id))
-    df["engagements"] = [" ; ".join(engagements.get(int(i), [])) for i in df["id"]]
-    for col in ("date_debut", "date_fin"):
-        df[col] = df[col].map(lambda d: d.isoformat() if d is not None else None)
+    df["Engagements"] = [" ; ".join(engagements.get(i, [])) for i in aids]
+    df["Statut (code)"] = df["Statut"]
+    df["Statut"] = df["Statut"].map(lambda k: STATUSES.get(k, k))
+    for col in ("Date de début", "Date de fin"):
+        df[col] = df[col].map(short_date)
+    for col in _WHOLE:
+        df[col] = pd.array([None if v is None or v != v else int(v) for v in df[col]],
+                           dtype="Int64")
+    for col, key in (("Communes (code)", "communes"), ("Quartiers (code)", "quartiers"),
+                     ("Axes (code)", "axes")):
+        df[col] = [codes[key].get(i, "") for i in aids]
+    out = df[EXPORT_COLUMNS].copy()
+    _add_funding(session, ids, aids, out)
+    for col in CODE_COLUMNS:
+        out[col] = df[col].tolist()
+    return out
+
+
+def _add_funding(session: Session, ids, aids: list[int], out: pd.DataFrame) -> None:
+    """The funding column groups, in the order of each action's lines (year, funder)."""
     lines: dict[int, list[tuple]] = {}
-    for aid, funder, year, req, app in session.execute(
-            select(FundingLine.action_id, FundingLine.funder, FundingLine.year,
-                   FundingLine.amount_requested, FundingLine.amount_approved)
+    for aid, funder, req, app, year in session.execute(
+            select(FundingLine.action_id, FundingLine.funder, FundingLine.amount_requested,
+                   FundingLine.amount_approved, FundingLine.year)
             .where(FundingLine.action_id.in_(select(ids.c.id)))
             .order_by(FundingLine.action_id, FundingLine.year, FundingLine.funder,
                       FundingLine.id)):
-        lines.setdefault(aid, []).append((funder, _f(req), _f(app), year))
+        lines.setdefault(aid, []).append((FUNDERS.get(funder, funder), _amount(req),
+                                          _amount(app), year))
     width = max((len(v) for v in lines.values()), default=0)
-    out = df[EXPORT_COLUMNS].copy()
+    got = [lines.get(i, []) for i in aids]
     for n in range(1, width + 1):
-        got = [lines.get(int(i), []) for i in df["id"]]
-        for k, name in enumerate(("financeur", "montant_demande", "montant_accorde",
-                                  "annee_financement")):
-            out[f"{name}_{n}"] = [g[n - 1][k] if len(g) >= n else None for g in got]
-    return out
+        for k, name in enumerate(FUNDING_COLUMNS):
+            cells = [g[n - 1][k] if len(g) >= n else None for g in got]
+            out[f"{name} {n}"] = (pd.array(cells, dtype="Int64") if k == 3
+                                  else pd.Series(cells, dtype=object, index=out.index))
+
+
+def _amount(value):  # noqa: ANN001, ANN202
+    """12500 (an integer when whole), 12500.5, or None."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _export_label(text: str) -> str:
+    """A name in a '|' / ';'-separated cell: without those separators."""
+    return re.sub(r"\s*[|;]\s*", ", ", text)
+
+
+def _joined_names(session: Session, ids) -> dict[str, dict[int, str]]:
+    """' ; '-joined names of each action's communes, quartiers and axes (« Axe 1 – … »)."""
+    within = select(ids.c.id)
+    out: dict[str, dict[int, list[str]]] = {"communes": {}, "quartiers": {}, "axes": {}}
+    for key, q in (
+            ("communes", select(action_commune.c.action_id, Commune.name)
+             .join(Commune, Commune.id == action_commune.c.commune_id)
+             .where(action_commune.c.action_id.in_(within)).order_by(Commune.insee_code)),
+            ("quartiers", select(action_qpv.c.action_id, Qpv.name)
+             .join(Qpv, Qpv.id == action_qpv.c.qpv_id)
+             .where(action_qpv.c.action_id.in_(within)).order_by(Qpv.name))):
+        for aid, name in session.execute(q):
+            out[key].setdefault(aid, []).append(_export_label(name))
+    for aid, n, p, t in session.execute(
+            select(action_axis.c.action_id, Axis.number, Axis.position,
+                   func.coalesce(Axis.short_title, Axis.title))
+            .join(Axis, Axis.id == action_axis.c.axis_id)
+            .where(action_axis.c.action_id.in_(within)).order_by(Axis.position)):
+        out["axes"].setdefault(aid, []).append(_export_label(axis_label(n, t, 80, p)))
+    return {k: {a: " ; ".join(v) for a, v in d.items()} for k, d in out.items()}
 
 
 def _joined_codes(session: Session, ids) -> dict[str, dict[int, str]]:
@@ -313,10 +375,20 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 with BOM (Excel opens it with the accents right), ';' separator, ',' decimals;
     text cells neutralised against formulas (perr_model/exports/safe.py)."""
     from .exports.safe import csv_text
-    return csv_text(df, sep=";", decimal=",").encode("utf-8-sig")
+    out = df.copy()
+    for col in out.columns:  # amounts with cents in an object column: a French comma too
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: str(v).replace(".", ",")
+                                    if isinstance(v, float) and v == v else v)
+    return csv_text(out, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame) -> bytes:
     """Text cells typed as text and neutralised against formulas (perr_model/exports/safe.py)."""
     from .exports.safe import xlsx_bytes
-    return xlsx_bytes(df, "actions")
+    return xlsx_bytes(df, "Actions")
+
+
+def export_filename(territory_slug: str, fmt: str, day) -> str:  # noqa: ANN001
+    """« actions-paris-est-marne-et-bois-2026-12-03.xlsx »: the territory and the day."""
+    return f"actions-{territory_slug}-{day.isoformat()}.{fmt}"

@@ -46,9 +46,11 @@ def entries(session: Session, entity: str, entity_id: int) -> list[AuditLog]:
 def action_history(session: Session, action_id: int, *, public: bool = False) -> pd.DataFrame:
     """One row per change of an action, newest first. `public`: without the author's name."""
     rows = []
-    for e in reversed(entries(session, "action", action_id)):
+    logged = list(reversed(entries(session, "action", action_id)))
+    names = _names(session, [json.loads(e.changes) for e in logged if e.changes])
+    for e in logged:
         changes = json.loads(e.changes) if e.changes else {}
-        detail = changes_text(changes)
+        detail = changes_text(changes, names)
         row = {"id": e.id, "date": e.at, "opération": OPERATION_LABELS.get(e.operation,
                                                                            e.operation),
                "résumé": e.summary or "", "détail": detail}
@@ -57,3 +59,21 @@ def action_history(session: Session, action_id: int, *, public: bool = False) ->
         rows.append(row)
     columns = ["id", "date", "opération", "résumé", "détail"] + ([] if public else ["auteur"])
     return pd.DataFrame(rows, columns=columns)
+
+
+def _names(session: Session, changes: list[dict]) -> dict[str, dict]:
+    """What the history shows for the keys its entries store: communes' INSEE codes → names,
+    axes' ids → « Axe N » (vocabulary.format_value)."""
+    from .schema import Axis, Commune
+    from .vocabulary import axis_code
+    keys: dict[str, set] = {"communes": set(), "axes": set()}
+    for change in changes:
+        for field, values in keys.items():
+            for side in change.get(field) or []:
+                values.update(v for v in side or [] if not isinstance(v, list))
+    return {
+        "communes": dict(session.execute(select(Commune.insee_code, Commune.name).where(
+            Commune.insee_code.in_([str(k) for k in keys["communes"]]))).all()),
+        "axes": {i: axis_code(n, p) for i, n, p in session.execute(
+            select(Axis.id, Axis.number, Axis.position).where(
+                Axis.id.in_([k for k in keys["axes"] if isinstance(k, int)])))}}

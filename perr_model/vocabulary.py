@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 NARROW_NBSP = "\u202f"     # thousands separator
 NBSP = "\u00a0"            # before €, %
@@ -194,6 +194,40 @@ def fr_date(d: date | None) -> str:
     return f"{d.day if d.day > 1 else '1er'} {MONTHS[d.month - 1]} {d.year}"
 
 
+def short_date(d, empty: str = "") -> str:
+    """'01/09/2022' (a date as people type it in a form or a spreadsheet): from a date, a
+    datetime or an ISO text ('2022-09-01'); any other text is returned as it is."""
+    if is_empty(d) or d == "":
+        return empty
+    if isinstance(d, str):
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?", d.strip())
+        return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else d
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def fr_timestamp(when, empty: str = "") -> str:
+    """'3 décembre 2026 à 14 h 05', Paris time (a naive datetime is UTC: what the store
+    writes, schema.utcnow); a date alone: its French date."""
+    if is_empty(when) or when == "":
+        return empty
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    if not isinstance(when, datetime):
+        return fr_date(when)
+    from zoneinfo import ZoneInfo
+    when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(
+        ZoneInfo("Europe/Paris"))
+    return f"{fr_date(when.date())} à {when.hour}{NBSP}h{NBSP}{when.minute:02d}"
+
+
+def amount_text(value, empty: str = "") -> str:
+    """An amount as a form shows it for editing: '12 500', '12 500,50' (cents only when there
+    are some; the forms read it back, narrow no-break spaces included)."""
+    if is_empty(value) or value == "":
+        return empty
+    return number(value, 2 if round(float(value) * 100) % 100 else 0)
+
+
 def year_label(year: int | None) -> str:
     """'2022' or 'toutes les années'."""
     return "toutes les années" if year is None else str(int(year))
@@ -216,13 +250,21 @@ def plain(value, empty: str = EMPTY) -> str:
     return str(value)
 
 
-def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
-    """A value of an action's field (`name`) as the history and the edit conflicts show it."""
+def format_value(value, name: str | None = None, names: dict | None = None) -> str:  # noqa: ANN001
+    """A value of an action's field (`name`) as the history and the edit conflicts show it;
+    `names`: {field: {stored key: what a person reads}} (communes' INSEE codes → names, axes'
+    ids → « Axe 2 »), a key without a name shown as it is."""
+    shown = (names or {}).get(name or "")
+    if shown and isinstance(value, list) and value:
+        return ", ".join(str(shown.get(v, v)) for v in value)
     if name == "funding" and isinstance(value, list) and value:
-        return ", ".join(f"{FUNDER_LABELS.get(f, f)} {y or ''} : {a or r or 0} €".replace("  ", " ")
-                         for f, y, r, a in value)
+        return ", ".join(f"{FUNDER_LABELS.get(f, f)} {y or ''} : "
+                         f"{euros(a if not is_empty(a) else r, empty='0 €', cents=True)}"
+                         .replace("  ", " ") for f, y, r, a in value)
     if value in (None, "", []):
         return "(vide)"
+    if name in ("start_date", "end_date") and isinstance(value, str):
+        return short_date(value)
     if isinstance(value, list):
         return ", ".join(format_value(v) if isinstance(v, list) else str(v) for v in value)
     if isinstance(value, bool):
@@ -230,10 +272,10 @@ def format_value(value, name: str | None = None) -> str:  # noqa: ANN001
     return STATUS_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def changes_text(changes: dict) -> str:
+def changes_text(changes: dict, names: dict | None = None) -> str:
     """{field: (old, new)} as "Titre : old → new; …", fields in a stable order."""
-    return "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k)} → {format_value(n, k)}"
-                     for k, (o, n) in sorted(changes.items()))
+    return "; ".join(f"{FIELD_LABELS.get(k, k)} : {format_value(o, k, names)} → "
+                     f"{format_value(n, k, names)}" for k, (o, n) in sorted(changes.items()))
 
 
 def origin_label(key: str | None) -> str:

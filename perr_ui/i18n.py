@@ -27,6 +27,8 @@ from streamlit.elements.exception import _GENERIC_UNCAUGHT_EXCEPTION_TEXT as GEN
 
 from perr_ui.serving import PUBLIC_ERROR
 
+from perr_model.vocabulary import MONTHS
+
 # Exact strings drawn by Streamlit's front end (1.67) → French.
 EXACT = {
     "Skip to main content": "Aller au contenu principal",
@@ -101,6 +103,17 @@ EXACT = {
     # the error box of `streamlit run app.py` with showErrorDetails "none" (serve.py shows
     # this sentence itself: perr_ui/serving.py)
     GENERIC_ERROR: PUBLIC_ERROR,
+    # date_input (react-aria, drawn by Streamlit in the "en-US" locale whatever the browser's):
+    # the calendar's buttons and an empty segment's spoken value (aria-valuetext)
+    "Previous month": "Mois précédent",
+    "Next month": "Mois suivant",
+    "Choose date": "Choisir une date",
+    "Choose date range": "Choisir une période",
+    "Clear date": "Effacer la date",
+    "Clear dates": "Effacer les dates",
+    "Empty": "Vide",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+        "Flèches : changer de jour. Entrée : choisir. Échap : fermer.",
 }
 
 # Strings with a number or a name in them: (JavaScript regular expression, replacement).
@@ -119,9 +132,23 @@ PATTERNS = [
      r"page\.$", "La page demandée n'existe pas ou n'est pas accessible ici : voici la page "
      "d'accueil."),
     (r"^(\d+) (selected|options selected)$", "$1 sélectionné(s)"),
+    # a date segment's spoken name: react-aria's segment type, then the field's label
+    (r"^(\d+) options? available\.$", "$1 option(s) disponible(s)."),
+    (r"^day, (.+)$", "jour, $1"),
+    (r"^month, (.+)$", "mois, $1"),
+    (r"^year, (.+)$", "année, $1"),
+    (r"^(.+) start date$", "$1, date de début"),
+    (r"^(.+) end date$", "$1, date de fin"),
 ]
 
-ATTRIBUTES = ["placeholder", "aria-label", "title"]
+# English month and day names in the date field's spoken values and its calendar (« 7 – July »,
+# « September 2022 », « Monday, September 1, 2022 »): rewritten by `dates()` in the script.
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"]
+DAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+DAYS_FR = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+ATTRIBUTES = ["placeholder", "aria-label", "title", "aria-valuetext"]
 DATE_FORMATS = {"YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "dd", "yyyy"}  # not literal in bundle
 FROM_SERVER = {GENERIC_ERROR}  # written by Streamlit's Python side, not by its front end
 
@@ -134,13 +161,33 @@ _SCRIPT = """
   const EXACT = %(exact)s;
   const PATTERNS = %(patterns)s.map(([re, to]) => [new RegExp(re), to]);
   const ATTRS = %(attrs)s;
+  const MONTHS = %(months)s;
+  const DAYS = %(days)s;
+  const M = "(" + Object.keys(MONTHS).join("|") + ")";
+  const D = "(" + Object.keys(DAYS).join("|") + ")";
+  const DATES = [
+    [new RegExp("^(\\\\d{1,2}) – " + M + "$"), (m) => m[1] + " – " + MONTHS[m[2]]],
+    [new RegExp("^" + M + " (\\\\d{4})$"), (m) => MONTHS[m[1]] + " " + m[2]],
+    [new RegExp("^" + M + "$"), (m) => MONTHS[m[1]]],
+    [new RegExp("^" + D + "$"), (m) => DAYS[m[1]]],
+    [new RegExp("^(?:" + D + ", )?" + M + " (\\\\d{1,2}), (\\\\d{4})(.*)$"),
+     (m) => (m[1] ? DAYS[m[1]] + " " : "") + (m[3] === "1" ? "1er" : m[3]) + " " +
+            MONTHS[m[2]] + " " + m[4] + (m[5] || "").replace("selected", "sélectionnée")],
+    [/^Choose date, (.+)$/, (m) => "Choisir une date, " + (dates(m[1]) || m[1])],
+    [/^Selected Date: (.+)$/, (m) => "Date choisie : " + (dates(m[1]) || m[1])],
+  ];
   const doc = document;
+  function dates(t) {
+    for (const [re, to] of DATES) { const m = t.match(re); if (m) { return to(m); } }
+    return null;
+  }
   function fr(s) {
     if (!s) { return null; }
     const t = s.trim();
     if (Object.prototype.hasOwnProperty.call(EXACT, t)) { return s.replace(t, EXACT[t]); }
     for (const [re, to] of PATTERNS) { if (re.test(t)) { return s.replace(t, t.replace(re, to)); } }
-    return null;
+    const d = dates(t);
+    return d === null ? null : s.replace(t, d);
   }
   function text(node) {
     const v = fr(node.nodeValue);
@@ -209,7 +256,9 @@ def script() -> str:
     """The script, with the French strings as JSON (constants only)."""
     return _SCRIPT % {"exact": json.dumps(EXACT, ensure_ascii=False),
                       "patterns": json.dumps(PATTERNS, ensure_ascii=False),
-                      "attrs": json.dumps(ATTRIBUTES)}
+                      "attrs": json.dumps(ATTRIBUTES),
+                      "months": json.dumps(dict(zip(MONTHS_EN, MONTHS)), ensure_ascii=False),
+                      "days": json.dumps(dict(zip(DAYS_EN, DAYS_FR)), ensure_ascii=False)}
 
 
 def install() -> None:

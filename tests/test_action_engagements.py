@@ -251,9 +251,9 @@ def test_export_then_reimport_changes_nothing(env):
         aid = editing.create_action(s, actors["chef-champigny"], {
             **NEW, "commitments": [ref]}, territory_id=tid).id
         frame = al.export_frame(s, al.ActionFilter(territory_id=tid))
-    row = frame[frame["reference"] == sql(engine, "SELECT reference FROM action WHERE id = :a",
+    row = frame[frame["Référence"] == sql(engine, "SELECT reference FROM action WHERE id = :a",
                                           a=aid)]
-    assert row["engagements"].iloc[0] == ref
+    assert row["Engagements"].iloc[0] == ref
     links = sql(engine, "SELECT count(*) FROM action_commitment")
     versions = sql(engine, "SELECT sum(version) FROM action")
     for name, data in (("actions.csv", al.to_csv_bytes(frame)),

@@ -41,7 +41,7 @@ def test_history_records_who_what_old_and_new(store):
         table = action_history(s, aid)
         public = action_history(s, aid, public=True)
     assert "Titre : Atelier → Atelier d'écriture" in table.iloc[0]["détail"]
-    assert "1000.00 € → " in table.iloc[0]["détail"]
+    assert "1\u202f000\u00a0€ → " in table.iloc[0]["détail"]  # French, never 1000.00
     assert table.iloc[0]["auteur"] == "chef-champigny"
     assert "auteur" not in public.columns
 

@@ -86,7 +86,7 @@ def _plant(engine, values):
 def _frame(engine, tid):
     with Session(engine) as s:
         f = al.export_frame(s, al.ActionFilter(territory_id=tid))
-    return f[f["reference"].str.startswith("INJ-")].reset_index(drop=True)
+    return f[f["Référence"].str.startswith("INJ-")].reset_index(drop=True)
 
 
 def test_csv_and_xlsx_neutralise_and_round_trip(loaded_url, rw_engine):
@@ -100,7 +100,7 @@ def test_csv_and_xlsx_neutralise_and_round_trip(loaded_url, rw_engine):
     assert not [c for c in cells if c[:1] in DANGEROUS_START], "cellule CSV exécutable"
 
     wb = load_workbook(io.BytesIO(al.to_xlsx_bytes(frame)))
-    ws = wb["actions"]
+    ws = wb["Actions"]
     shown = {}
     for row in ws.iter_rows(min_row=2):
         shown[row[0].value] = row[1].value  # reference, titre
@@ -111,8 +111,8 @@ def test_csv_and_xlsx_neutralise_and_round_trip(loaded_url, rw_engine):
 
     for data, name in ((al.to_csv_bytes(frame), "a.csv"), (al.to_xlsx_bytes(frame), "a.xlsx")):
         table = importer.read_table(data, name)
-        table = table[table["reference"].astype(str).str.startswith("INJ-")]
-        by_ref = dict(zip(table["reference"], table["titre"]))
+        table = table[table["Référence"].astype(str).str.startswith("INJ-")]
+        by_ref = dict(zip(table["Référence"], table["Titre"]))
         # the strings exactly as stored (the quote also keeps a leading tab / CR)
         expected = {f"INJ-{i:02d}": v if name.endswith("csv") else v.replace("\r", "\n")
                     for i, v in enumerate(VALUES)}  # XML (XLSX) stores a CR as LF
@@ -199,7 +199,7 @@ def test_a_stored_control_character_does_not_break_the_exports(tmp_path, loaded_
         frame = al.export_frame(s, al.ActionFilter(territory_id=tid))
         _, xlsx, _ = document.copil_bytes(s, tid, None, None)
     wb = load_workbook(io.BytesIO(al.to_xlsx_bytes(frame)))
-    assert wb["actions"]["B2"].value in ("nul cloche", "cloche et  échappement")
+    assert wb["Actions"]["B2"].value in ("nul cloche", "cloche et  échappement")
     load_workbook(io.BytesIO(xlsx))
     assert "\x07" not in al.to_csv_bytes(frame).decode("utf-8-sig")
 
@@ -220,7 +220,7 @@ def test_cli_export_actions_is_the_pages_file(loaded_url, rw_engine, tmp_path):
             assert out.read_bytes() == page_csv
         else:
             table = importer.read_table(out.read_bytes(), "a.xlsx")
-            assert VALUES[0] in set(table["titre"])
+            assert VALUES[0] in set(table["Titre"])
     r = subprocess.run([sys.executable, "-m", "perr_model", "export", "actions", "--territory",
                         "nulle-part"], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=120)

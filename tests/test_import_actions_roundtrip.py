@@ -26,7 +26,7 @@ def _export(engine, slug):
 def test_embedded_protocol_actions_are_accepted_back_unchanged(loaded_url, rw_engine):
     engine = rw_engine(loaded_url)
     tid, frame = _export(engine, "paris-est-marne-et-bois")
-    undated = int(frame["annee_debut"].isna().sum())
+    undated = int(frame["Année de début"].isna().sum())
     assert undated > 0  # the case under test: actions under way the protocol does not date
     table = importer.read_table(al.to_csv_bytes(frame), "actions.csv")
     mapping = importer.guess_mapping(list(table.columns))
@@ -43,7 +43,7 @@ def test_embedded_protocol_actions_are_accepted_back_unchanged(loaded_url, rw_en
 def test_a_new_action_still_needs_a_year(loaded_url, rw_engine):
     engine = rw_engine(loaded_url)
     tid, frame = _export(engine, "paris-est-marne-et-bois")
-    new = frame.head(1).assign(reference="NOUVELLE-1", annee_debut=None, annee_fin=None)
+    new = frame.head(1).assign(**{"Référence": "NOUVELLE-1", "Année de début": None, "Année de fin": None})
     table = importer.read_table(al.to_csv_bytes(new), "actions.csv")
     with write_session(engine) as s:
         report = importer.import_actions(s, Actor.system("test"), table,
@@ -122,8 +122,118 @@ def test_formula_like_cells_are_text_and_come_back_unchanged(loaded_url, rw_engi
     first = _snapshot(engine)
     assert [r[1:5] for r in first[0]] == [(v, v, v, v) for _, v in CELLS]
     _, frame = _export(engine, "paris-est-marne-et-bois")
-    frame = frame[frame["reference"].str.startswith("SAFE-")]
+    frame = frame[frame["Référence"].str.startswith("SAFE-")]
     for data, name in ((al.to_csv_bytes(frame), "a.csv"), (al.to_xlsx_bytes(frame), "a.xlsx")):
         again = _import(engine, tid, data, name)
         assert (again.created, again.updated, again.unchanged) == (0, 0, len(CELLS)), name
         assert _snapshot(engine) == first, name  # same rows, not even an audit entry
+
+
+# --- the sheet people open (issue 22, item 6) ----------------------------------------------------
+
+P147 = "État – crédits politique de la ville (P147)"  # schema.FUNDERS["etat_p147"], by hand
+
+
+def _readable_action(engine, tid):
+    """An action of Champigny with a quartier, an axis, dates and two funding lines (one with
+    cents); returns its reference and the quartier's name and code (raw SQL)."""
+    from perr_model import editing
+    with Session(engine) as s:
+        qname, qcode = s.execute(text(
+            "select q.name, q.code from qpv q join qpv_commune qc on qc.qpv_id = q.id "
+            "join commune c on c.id = qc.commune_id where c.insee_code = '94017' "
+            "order by q.name limit 1")).one()
+        axis = s.execute(text("select coalesce(number, position) from axis where territory_id "
+                              "= :t order by position limit 1"), {"t": tid}).scalar_one()
+    data = {"title": "Atelier lisible", "reference": "LISIBLE-1", "communes": ["94017"],
+            "qpvs": [qname], "axes": [str(axis)], "status": "terminee", "year_start": "2022",
+            "year_end": "2023", "start_date": "01/09/2022", "end_date": "30/06/2023",
+            "beneficiaries_planned": "120",
+            "funding": [{"funder": "etat_p147", "year": "2022", "amount_requested": "12500",
+                         "amount_approved": "10000,50"},
+                        {"funder": "commune", "year": "2022", "amount_approved": "5000"}]}
+    with write_session(engine) as s:
+        editing.create_action(s, Actor.system("test"), data, territory_id=tid)
+    return qname, qcode, axis
+
+
+def _sheet(data: bytes):
+    from openpyxl import load_workbook
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    return ws.title, [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_the_export_shows_names_labels_french_dates_and_whole_numbers(loaded_url, rw_engine):
+    engine = rw_engine(loaded_url)
+    tid, _ = _export(engine, "paris-est-marne-et-bois")
+    qname, qcode, axis = _readable_action(engine, tid)
+    _, frame = _export(engine, "paris-est-marne-et-bois")
+    title, rows = _sheet(al.to_xlsx_bytes(frame))
+    row = next(r for r in rows if r["Référence"] == "LISIBLE-1")
+    assert (row["Communes"], row["Quartiers"], row["Statut"]) == (
+        "Champigny-sur-Marne", qname, "Terminée")
+    assert row["Axes"].startswith(f"Axe {axis} – ")
+    assert (row["Date de début"], row["Date de fin"]) == ("01/09/2022", "30/06/2023")
+    for col, value in (("Année de début", 2022), ("Année de fin", 2023),
+                       ("Bénéficiaires prévus", 120), ("Année du financement 1", 2022)):
+        assert row[col] == value and type(row[col]) is int, (col, row[col])
+    assert {row["Financeur 1"], row["Financeur 2"]} == {P147, "Commune"}
+    p147 = 1 if row["Financeur 1"] == P147 else 2
+    assert row[f"Montant accordé {3 - p147}"] == 5000
+    assert type(row[f"Montant accordé {3 - p147}"]) is int
+    assert row[f"Montant accordé {p147}"] == 10000.5
+    assert row[f"Montant demandé {p147}"] == 12500
+    # the technical columns, at the end
+    assert (row["Communes (code)"], row["Quartiers (code)"], row["Axes (code)"],
+            row["Statut (code)"]) == ("94017", qcode, str(axis), "terminee")
+    readable = [v for k, v in row.items() if not k.endswith("(code)")]
+    assert not {"etat_p147", "terminee", "94017", qcode} & set(readable)
+    csv_row = next(r for r in csv.DictReader(io.StringIO(
+        al.to_csv_bytes(frame).decode("utf-8-sig")), delimiter=";")
+        if r["Référence"] == "LISIBLE-1")
+    assert (csv_row["Année de début"], csv_row["Année du financement 1"]) == ("2022", "2022")
+    assert csv_row[f"Montant accordé {p147}"] == "10000,5"
+
+
+def test_the_file_is_named_after_the_territory_and_the_day():
+    from datetime import date
+    assert al.export_filename("paris-est-marne-et-bois", "xlsx", date(2026, 12, 3)) == \
+        "actions-paris-est-marne-et-bois-2026-12-03.xlsx"
+
+
+@pytest.mark.parametrize("keep", ["readable", "codes", "both"])
+def test_readable_or_technical_columns_come_back_unchanged(loaded_url, rw_engine, keep):
+    """Either the readable columns alone, the technical ones alone (readable cells emptied),
+    or both: every action of the territory is « inchangée » (audit log untouched)."""
+    engine = rw_engine(loaded_url)
+    tid, _ = _export(engine, "paris-est-marne-et-bois")
+    _readable_action(engine, tid)
+    _, frame = _export(engine, "paris-est-marne-et-bois")
+    if keep == "readable":
+        frame = frame.drop(columns=al.CODE_COLUMNS)
+    elif keep == "codes":
+        frame = frame.assign(**{c: "" for c in ("Communes", "Quartiers", "Axes", "Statut")})
+    before = _snapshot(engine)
+    for data, name in ((al.to_csv_bytes(frame), "a.csv"), (al.to_xlsx_bytes(frame), "a.xlsx")):
+        again = _import(engine, tid, data, name)
+        assert not again.problems and not again.ignored_columns, again.lines()
+        assert (again.created, again.updated, again.unchanged) == (0, 0, len(frame)), name
+        assert f"{len(frame)} inchangée(s)" in again.lines()[-1]
+        assert _snapshot(engine)[1] == before[1], name  # not even an audit entry
+
+
+def test_an_edited_readable_cell_wins_over_its_code(loaded_url, rw_engine):
+    """Someone changes « Statut » in the sheet and leaves « Statut (code) » as exported: the
+    import reads what they typed (the code only fills an empty readable cell)."""
+    engine = rw_engine(loaded_url)
+    tid, _ = _export(engine, "paris-est-marne-et-bois")
+    _readable_action(engine, tid)
+    _, frame = _export(engine, "paris-est-marne-et-bois")
+    frame = frame[frame["Référence"] == "LISIBLE-1"].assign(Statut="En cours")
+    assert frame["Statut (code)"].tolist() == ["terminee"]
+    report = _import(engine, tid, al.to_csv_bytes(frame), "a.csv")
+    assert (report.updated, report.unchanged) == (1, 0), report.lines()
+    with Session(engine) as s:
+        assert s.execute(text("select status from action where reference = 'LISIBLE-1'")
+                         ).scalar() == "en_cours"

@@ -112,13 +112,15 @@ def test_export_has_the_import_columns_and_every_filtered_action(demo_url):
         assert len(frame) == al.count(s, f)
     engine.dispose()
     assert list(frame.columns[:len(al.EXPORT_COLUMNS)]) == al.EXPORT_COLUMNS
-    assert "engagements" in al.EXPORT_COLUMNS  # the commune engagements each action serves
-    assert {"financeur_1", "montant_demande_1", "montant_accorde_1"} <= set(frame.columns)
-    back = pd.read_excel(io.BytesIO(al.to_xlsx_bytes(frame)), dtype={"communes": str})
-    assert list(back["reference"]) == list(frame["reference"])
+    assert list(frame.columns[-len(al.CODE_COLUMNS):]) == al.CODE_COLUMNS
+    assert "Engagements" in al.EXPORT_COLUMNS  # the commune engagements each action serves
+    assert {"Financeur 1", "Montant demandé 1", "Montant accordé 1"} <= set(frame.columns)
+    back = pd.read_excel(io.BytesIO(al.to_xlsx_bytes(frame)), dtype={"Communes (code)": str})
+    assert list(back["Référence"]) == list(frame["Référence"])
     csv = pd.read_csv(io.BytesIO(al.to_csv_bytes(frame)), sep=";", decimal=",",
-                      encoding="utf-8-sig", dtype={"communes": str})
-    assert csv["montant_accorde_1"].sum() == frame["montant_accorde_1"].sum()
+                      encoding="utf-8-sig", dtype={"Communes (code)": str})
+    assert round(csv["Montant accordé 1"].sum(), 2) == round(
+        frame["Montant accordé 1"].astype(float).sum(), 2)
 
 
 def test_export_is_accepted_back_by_the_spreadsheet_importer(demo_url, tmp_path):

@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from editing_support import PASSWORD, places_url  # noqa: F401 - fixture
-from page_support import APP, sql, territory_id
+from page_support import APP, html_tables, sql, territory_id
 
 
 @pytest.fixture
@@ -50,6 +50,6 @@ def test_account_created_is_confirmed_after_the_rerun(admin_page):
     assert [s.value for s in at.success] == ["Compte nouvelle-lectrice créé."]
     assert sql(url, "select role from user_account where username = 'nouvelle-lectrice'") \
         == "reader"
-    assert "nouvelle-lectrice" in at.dataframe[0].value["identifiant"].tolist()
+    assert "nouvelle-lectrice" in html_tables(at)[0]["Identifiant"].tolist()
     at = run(at)                            # shown once: gone at the next run
     assert not at.success

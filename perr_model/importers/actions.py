@@ -73,12 +73,23 @@ def field_choices() -> dict[str, str]:
     for key, label in FUNDERS.items():
         choices[f"funding:{key}:approved"] = f"{label} (accordé)"
         choices[f"funding:{key}:requested"] = f"{label} (demandé)"
+    for name, what in CODE_FIELDS.items():
+        choices[f"code:{name}"] = (f"{FIELD_LABELS[name]} ({what}, lu si la colonne lisible "
+                                   "est vide)")
     return choices | formats.long_labels()
 
 
-_GROUP = re.compile(r"(financeur|montant demande|montant accorde|annee financement) (\d+)")
+# The Actions export's technical columns « Communes (code) »… (action_list.CODE_COLUMNS): read
+# where the readable column is absent or its cell empty (`row_data`).
+CODE_FIELDS = {"communes": "codes INSEE", "qpvs": "codes des quartiers",
+               "axes": "numéros des axes", "status": "code du statut"}
+
+
+_GROUP = re.compile(r"(financeur|montant demande|montant accorde|annee (?:du )?financement) "
+                    r"(\d+)")
 _GROUP_PART = {"financeur": "funder", "montant demande": "amount_requested",
-               "montant accorde": "amount_approved", "annee financement": "year"}
+               "montant accorde": "amount_approved", "annee financement": "year",
+               "annee du financement": "year"}
 
 
 def guess_field(header: str) -> str | None:
@@ -87,6 +98,9 @@ def guess_field(header: str) -> str | None:
     if group:  # the Actions export: financeur_1, montant_demande_1, montant_accorde_1, ...
         return f"group:{group.group(2)}:{_GROUP_PART[group.group(1)]}"
     key = re.sub(r"\b(n°|no)\b", "n", key).strip()
+    if key.endswith(" code"):  # « Communes (code) »: the export's technical columns
+        stem = guess_field(key.removesuffix(" code"))
+        return f"code:{stem}" if stem in CODE_FIELDS else None
     for name, synonyms in SYNONYMS.items():
         if key in synonyms:
             return name
@@ -190,6 +204,7 @@ class ActionsReport:
 
 def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
     data: dict = {}
+    codes: dict = {}
     funding: dict[str, dict] = {}
     for header, target in mapping.items():
         if not target or header not in row:
@@ -203,8 +218,13 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
             funding.setdefault(f"#{n}", {})[part] = value
         elif target.startswith("line:"):  # the long format: this row's one funder
             funding.setdefault("#line", {})[target.split(":")[1]] = value
+        elif target.startswith("code:"):
+            codes[target.split(":")[1]] = value
         else:
             data[target] = value
+    for name, value in codes.items():  # a technical column: where the readable one is empty
+        if data.get(name) in (None, ""):
+            data[name] = value
     if any(t and t.startswith(("funding:", "group:", "line:")) for t in mapping.values()):
         data["funding"] = [f for f in funding.values() if any(v not in (None, "") for v in
                                                               f.values())]

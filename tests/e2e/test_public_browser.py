@@ -1,5 +1,7 @@
 """The public instance in a browser: no editing page by menu or URL, an action's detail and the
 CSV export carry no personal field, layout holds at 390 px."""
+import datetime
+import re
 import shutil
 
 import pytest
@@ -56,7 +58,10 @@ def test_action_detail_and_export_without_personal_data(start_app, private_db, n
     with page.expect_download() as info:
         page.get_by_role("button", name="Exporter en CSV").click()
     csv = open(info.value.path(), encoding="utf-8-sig").read()
-    assert csv.startswith("reference;titre;") and EMAIL not in csv and NAME not in csv
+    assert csv.startswith("Référence;Titre;") and EMAIL not in csv and NAME not in csv
+    # named after the territory and the day (issue 22, item 6)
+    assert re.fullmatch(rf"actions-[a-z0-9-]+-{datetime.date.today().isoformat()}\.csv",
+                        info.value.suggested_filename), info.value.suggested_filename
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE[0] + 1, f"la page déborde : {width}px"
 
