@@ -26,3 +26,25 @@ def champigny(session: Session) -> tuple[Territory, Commune]:
     territory = session.scalars(select(Territory).where(Territory.slug.like("%marne%"))).one()
     commune = session.scalars(select(Commune).where(Commune.insee_code == "94017")).one()
     return territory, commune
+
+
+def wait_refreshed(url: str, timeout: float = 60.0) -> None:
+    """Until the background refresh of `url` (figures.stored.refresh_later) has finished."""
+    import time
+
+    from perr_model.figures import stored
+    deadline = time.monotonic() + timeout
+    while stored.refresh_running(url):
+        assert time.monotonic() < deadline, "le calcul des chiffres ne s'est pas terminé"
+        time.sleep(0.05)
+
+
+def scalar(url: str, query: str):
+    """One value by raw SQL on a plain engine of its own."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(query)).scalar_one()
+    finally:
+        engine.dispose()

@@ -2,28 +2,10 @@
 the failure is logged, the database is no longer marked as being refreshed, and the next
 refresh asked for runs and stores the figures (issue 23, item 2)."""
 import logging
-import time
-
-from sqlalchemy import create_engine, text
 
 from perr_model.figures import stored
 from perr_model.store import Store
-
-
-def _wait(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while stored.refresh_running(url):
-        assert time.monotonic() < deadline, "la base reste marquée « en cours de calcul »"
-        time.sleep(0.05)
-
-
-def _scalar(url: str, query: str):
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(query)).scalar_one()
-    finally:
-        engine.dispose()
+from store_support import scalar as _scalar, wait_refreshed as _wait
 
 
 def test_refresher_survives_an_exception_and_runs_the_next_refresh(loaded_url, monkeypatch,

@@ -7,6 +7,7 @@ from perr_model import migrate
 from perr_model.errors import ReadOnlyStore
 from perr_model.schema import Pillar
 from perr_model.store import make_engine, normalise_url, write_session
+from store_support import scalar as _scalar, wait_refreshed as _wait_refreshed
 
 
 def test_migrations_reach_head(empty_url):
@@ -61,28 +62,9 @@ def test_normalise_url(given, expected):
 
 # --- the Store: one read path, one write path (issue 23, item 2) --------------------------------
 
-def _wait_refreshed(url: str, timeout: float = 60.0) -> None:
-    """Until the background refresh of `url` (figures.stored.refresh_later) has finished."""
-    import time
-    deadline = time.monotonic() + timeout
-    while _refresh_running(url):
-        assert time.monotonic() < deadline, "le calcul des chiffres ne s'est pas terminé"
-        time.sleep(0.05)
-
-
 def _refresh_running(url: str) -> bool:
     from perr_model.figures import stored
     return stored.refresh_running(url)
-
-
-def _scalar(url: str, query: str):
-    from sqlalchemy import create_engine
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(query)).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def test_store_write_commits_then_stores_the_figures_of_the_new_data(loaded_url):

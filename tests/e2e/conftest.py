@@ -121,6 +121,18 @@ def e2e_db(embedded_sqlite, tmp_path_factory) -> str:
     return f"sqlite:///{path}"
 
 
+def copy_with_accounts(embedded_sqlite, tmp_path_factory, name: str) -> str:
+    """URL of a copy of the embedded store with the editing tests' accounts
+    (tests/editing_support.py: the Champigny editor, an administrator…)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from editing_support import add_accounts
+    path = tmp_path_factory.mktemp(name) / "perr.sqlite"
+    shutil.copy(embedded_sqlite, path)
+    url = f"sqlite:///{path}"
+    add_accounts(url)
+    return url
+
+
 @pytest.fixture(scope="session")
 def demo_db(embedded_sqlite, tmp_path_factory) -> str:
     from perr_model import synthetic

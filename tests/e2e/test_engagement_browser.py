@@ -4,27 +4,24 @@ action serving one of them in the form (engagements offered by commune, axis and
 the count drop by one on Couverture; imports a CSV naming another reference shown in the list,
 sees it drop again. Screenshots: tests/e2e/screenshots/engagement-*."""
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from conftest import DESKTOP, PHONE, SCREENSHOTS, goto, rerun, screenshot, wait_for_text
+from conftest import (DESKTOP, PHONE, SCREENSHOTS, copy_with_accounts, goto, rerun, screenshot,
+                     wait_for_text)
 from test_walkthrough_chef_de_projet import _db, _menu  # same helpers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from editing_support import PASSWORD, add_accounts  # noqa: E402
+from editing_support import PASSWORD  # noqa: E402
 from perr_model.store import make_engine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def engage_db(embedded_sqlite, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-engage") / "perr.sqlite"
-    shutil.copy(embedded_sqlite, path)
-    url = f"sqlite:///{path}"
-    add_accounts(url)
+    url = copy_with_accounts(embedded_sqlite, tmp_path_factory, "e2e-engage")
     return url
 
 

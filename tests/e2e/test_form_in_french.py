@@ -2,16 +2,15 @@
 history and the date field's spoken names and values are French (react-aria draws them in
 "en-US": perr_ui/i18n.py rewrites them; docs/accessibility.md). A screenshot is kept."""
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SCREENSHOTS, goto, wait_idle
+from conftest import SCREENSHOTS, copy_with_accounts, goto, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from editing_support import PASSWORD, add_accounts  # noqa: E402
+from editing_support import PASSWORD  # noqa: E402
 from perr_model import editing  # noqa: E402
 from perr_model.auth import Actor  # noqa: E402
 from perr_model.store import make_engine, write_session  # noqa: E402
@@ -23,10 +22,7 @@ TITLE = "Atelier numérique des parents"
 
 @pytest.fixture(scope="module")
 def form_db(embedded_sqlite, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-form") / "perr.sqlite"
-    shutil.copy(embedded_sqlite, path)
-    url = f"sqlite:///{path}"
-    add_accounts(url)
+    url = copy_with_accounts(embedded_sqlite, tmp_path_factory, "e2e-form")
     engine = make_engine(url, read_only=False)
     with write_session(engine) as s:
         from sqlalchemy import text

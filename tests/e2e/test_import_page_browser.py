@@ -2,16 +2,15 @@
 row per funder, a column the import does not read): the ignored column is named before any
 write, the reasons are an HTML table (cards on a phone) whose text is shown in full, inside the
 page's width. Screenshots: tests/e2e/screenshots/import-refuse-*."""
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DESKTOP, PHONE, goto, screenshot, wait_idle
+from conftest import DESKTOP, PHONE, copy_with_accounts, goto, screenshot, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from editing_support import PASSWORD, add_accounts  # noqa: E402
+from editing_support import PASSWORD  # noqa: E402
 
 REFUSED = ("Intitulé;Porteur;Commune;Date de début;Financeur;Montant demandé;Montant accordé;"
            "Commentaire\n"
@@ -23,10 +22,7 @@ REFUSED = ("Intitulé;Porteur;Commune;Date de début;Financeur;Montant demandé;
 
 @pytest.fixture(scope="module")
 def import_db(embedded_sqlite, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-import") / "perr.sqlite"
-    shutil.copy(embedded_sqlite, path)
-    url = f"sqlite:///{path}"
-    add_accounts(url)
+    url = copy_with_accounts(embedded_sqlite, tmp_path_factory, "e2e-import")
     return url
 
 

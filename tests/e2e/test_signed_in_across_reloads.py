@@ -5,7 +5,6 @@ the HttpOnly cookie is set; a reload and a new tab are signed in; Enter in the a
 title saves nothing; sign out: the cookie is cleared, the other tab is told its session ended, a
 reload is signed out, and the old cookie put back by hand signs nobody in; a deactivated
 account's cookie is refused."""
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -13,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from conftest import goto, wait_idle
+from conftest import copy_with_accounts, goto, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from editing_support import PASSWORD, add_accounts  # noqa: E402
+from editing_support import PASSWORD  # noqa: E402
 from perr_model import auth  # noqa: E402
 from perr_model.schema import UserAccount  # noqa: E402
 from perr_model.store import make_engine, write_session  # noqa: E402
@@ -27,10 +26,7 @@ TERRITORY = "?territoire=paris-est-marne-et-bois"
 
 @pytest.fixture(scope="module")
 def signin_db(embedded_sqlite, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-signin") / "perr.sqlite"
-    shutil.copy(embedded_sqlite, path)
-    url = f"sqlite:///{path}"
-    add_accounts(url)
+    url = copy_with_accounts(embedded_sqlite, tmp_path_factory, "e2e-signin")
     return url
 
 

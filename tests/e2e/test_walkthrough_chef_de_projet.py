@@ -7,17 +7,17 @@ test_editor_workflow); finds their action on the Actions page and opens it with 
 cannot empty its required start year; archives it after a confirmation, is told so, brings it
 back; imports a programming file whose columns are mapped in French; the page starts again
 empty and lists the actions written (each written once), which open in the form."""
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_for_text, wait_idle
+from conftest import (DESKTOP, PHONE, copy_with_accounts, goto, rerun, screenshot, wait_for_text,
+                     wait_idle)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from editing_support import PASSWORD, add_accounts  # noqa: E402
+from editing_support import PASSWORD  # noqa: E402
 from perr_model import editing  # noqa: E402
 from perr_model.auth import Actor  # noqa: E402
 from perr_model.schema import Territory  # noqa: E402
@@ -28,10 +28,7 @@ MINE = "Atelier numérique des Mordacs"
 
 @pytest.fixture(scope="module")
 def walk_db(embedded_sqlite, tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e-walk") / "perr.sqlite"
-    shutil.copy(embedded_sqlite, path)
-    url = f"sqlite:///{path}"
-    add_accounts(url)
+    url = copy_with_accounts(embedded_sqlite, tmp_path_factory, "e2e-walk")
     engine = make_engine(url, read_only=False)
     with write_session(engine) as s:
         tid = s.scalars(select(Territory.id).filter_by(slug="paris-est-marne-et-bois")).one()
