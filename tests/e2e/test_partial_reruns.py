@@ -150,7 +150,7 @@ def test_the_map_picture_and_the_interactive_map_come_by_url(start_app, e2e_db, 
     loaded = [json.loads(body) for url, status, body, _ in files if url.endswith(".json")]
     assert loaded and all(status == 200 for _, status, _, _ in files)
     features = [f for data in loaded if isinstance(data, dict) for f in data["features"]]
-    assert any(f["properties"].get("type") == "Quartier (QPV)" for f in features)
+    assert any(f["properties"].get("genre") == "Quartier (QPV)" for f in features)
     assert b'"coordinates"' not in _since(frames, 0)   # geometry never on the websocket
 
     start, before = len(frames), len(files)

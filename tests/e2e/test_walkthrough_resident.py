@@ -14,6 +14,7 @@ from sqlalchemy import text
 from conftest import DESKTOP, PHONE, goto, rerun, screenshot, wait_idle
 from test_accessibility import AXE_TAGS, ENGLISH, ENGLISH_RE
 from perr_model.store import make_engine
+from sql_support import quartier_actions
 
 PEMB = "paris-est-marne-et-bois"
 INTERNALS = re.compile(r"\b(?:None|nan|NaN|NaT)\b|\b\w+\.(?:md|xlsx|yaml|geojson)\b|"
@@ -82,8 +83,9 @@ def test_resident_reads_on_a_phone(start_app, e2e_db, new_page, size):
         has_text="Quartier").first.click()
     rerun(page, page.get_by_role("option", name=re.compile(r"Bois L'Abbé")).first.click)
     assert "Bois L'Abbé" in page.locator('[data-testid="stMain"] h2').first.inner_text()
-    n = _sql(e2e_db, "select count(*) from action_qpv where qpv_id = "
-                     "(select id from qpv where code = 'QN09424I')")
+    qpv = _sql(e2e_db, "select id from qpv where code = 'QN09424I'")
+    tid = _sql(e2e_db, "select id from territory where slug = 'paris-est-marne-et-bois'")
+    n = len(quartier_actions(e2e_db, tid, qpv)["own"])  # raw SQL: tests/sql_support.py
     value = page.locator('[data-testid="stMetric"]').filter(has_text="Actions").first.locator(
         '[data-testid="stMetricValue"]').inner_text()
     assert value.strip() == str(n)
