@@ -283,8 +283,8 @@ def _check(table: GeoTable, columns: dict[str, str]) -> list[tuple[int, str]]:
                             "nom vide."))
     problems += _too_long(table, columns, "name", Qpv.name if table.schema.kind == "qpv"
                           else Commune.name)
-    if "insee" in f:  # the communes of a 2024 QPV file missing from the base are added by name
-        problems += _too_long(table, columns, "commune_names", Commune.name)
+    if "insee" in f and "commune_names" in f:  # a 2024 file's communes missing from the base
+        problems += _too_long(table, columns, "commune_names", Commune.name)  # added by name
     if "insee" in f:
         for i, value in enumerate(f["insee"].fillna("")):
             parts = split_list(value)
