@@ -121,6 +121,21 @@ def e2e_db(embedded_sqlite, tmp_path_factory) -> str:
     return f"sqlite:///{path}"
 
 
+SESSION_COOKIE = "perr_session"
+
+
+def session_cookie(context, present: bool = True, timeout: float = 60):
+    """The sign-in cookie once the page's request to the server has set (or cleared) it: a
+    sign-in is kept across pages only then (docs/auth.md)."""
+    end = time.time() + timeout
+    while True:
+        found = [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+        if bool(found) == present:
+            return found[0] if found else None
+        assert time.time() < end, f"cookie {'absent' if present else 'toujours là'}"
+        time.sleep(0.1)
+
+
 def copy_with_accounts(embedded_sqlite, tmp_path_factory, name: str) -> str:
     """URL of a copy of the embedded store with the editing tests' accounts
     (tests/editing_support.py: the Champigny editor, an administrator…)."""

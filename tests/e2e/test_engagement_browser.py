@@ -44,6 +44,10 @@ def _couverture(page) -> tuple[int, list[str]]:
     _menu(page, "Couverture")
     value = page.locator('[data-testid="stMetric"]').filter(has_text="Angles morts").locator(
         '[data-testid="stMetricValue"]').inner_text()
+    folded = page.locator('[data-testid="stExpander"] summary').filter(
+        has_text="Liste des angles morts")   # built once opened (widgets.on_demand)
+    folded.scroll_into_view_if_needed()
+    rerun(page, folded.click, "Référence")
     listed = re.findall(r"E-94017-\d+-\d+", page.locator('[data-testid="stMain"]').inner_text())
     return int(value.replace("\u202f", "")), listed
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCREENSHOTS, copy_with_accounts, goto, wait_idle
+from conftest import SCREENSHOTS, copy_with_accounts, goto, session_cookie, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from editing_support import PASSWORD  # noqa: E402
@@ -48,6 +48,7 @@ def _open_form(page, base) -> str:
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_function("() => document.body.innerText.includes('Connecté :')")
+    session_cookie(page.context)   # a new page load is signed in once the cookie is set
     goto(page, f"{base}/saisie{TERRITORY}")
     choice = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
         has_text="Action").first

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from conftest import copy_with_accounts, goto, wait_idle
+from conftest import copy_with_accounts, goto, session_cookie, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from editing_support import PASSWORD  # noqa: E402
@@ -38,17 +38,6 @@ def _scalar(url, sql, **params):
     return value
 
 
-def _cookie(context, present=True, timeout=20):
-    """The session cookie once the page's request to the server has set (or cleared) it."""
-    end = time.time() + timeout
-    while True:
-        found = [c for c in context.cookies() if c["name"] == COOKIE]
-        if bool(found) == present:
-            return found[0] if found else None
-        assert time.time() < end, f"cookie {'absent' if present else 'toujours là'}"
-        time.sleep(0.1)
-
-
 def _put_back(context, cookie) -> None:
     """The cookie set by hand in a browser, as someone who copied it would."""
     context.add_cookies([{k: cookie[k] for k in (
@@ -66,7 +55,7 @@ def _sign_in(page, base, username):
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_function("() => document.body.innerText.includes('Connecté :')")
     wait_idle(page)
-    return _cookie(page.context)
+    return session_cookie(page.context)
 
 
 def _signed_in_as(page, username) -> bool:
@@ -122,7 +111,7 @@ def test_signed_in_across_reload_and_new_tab_until_sign_out(start_app, signin_db
     # sign out in the first tab: the cookie is cleared and its token revoked
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("button", name="Se connecter").wait_for()
-    _cookie(page.context, present=False)
+    session_cookie(page.context, present=False)
     assert _scalar(signin_db, "select count(*) from session_token t join user_account a on "
                    "a.id = t.account_id where a.username = 'chef-champigny' "
                    "and t.revoked_at is null") == 0
