@@ -139,12 +139,16 @@ def number(value, decimals: int = 0, empty: str = "aucune donnée") -> str:
     return text.replace(",", NARROW_NBSP).replace(".", ",")
 
 
+def _cents(value) -> int:
+    """The decimals an amount needs: 2 when it has cents, else 0."""
+    return 2 if round(float(value) * 100) % 100 else 0
+
+
 def euros(value, empty: str = "aucun montant", cents: bool = False) -> str:
     """'1 847 937 €' (cents only when asked and not zero)."""
     if is_empty(value):
         return empty
-    decimals = 2 if cents and round(float(value) * 100) % 100 else 0
-    return f"{number(value, decimals)}{NBSP}€"
+    return f"{number(value, _cents(value) if cents else 0)}{NBSP}€"
 
 
 def short_euros(value, empty: str = "aucun montant") -> str:
@@ -225,7 +229,7 @@ def amount_text(value, empty: str = "") -> str:
     are some; the forms read it back, narrow no-break spaces included)."""
     if is_empty(value) or value == "":
         return empty
-    return number(value, 2 if round(float(value) * 100) % 100 else 0)
+    return number(value, _cents(value))
 
 
 def year_label(year: int | None) -> str:
