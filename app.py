@@ -3,7 +3,7 @@ import streamlit as st
 
 from perr_model import glossary
 from perr_model.figures import places
-from perr_ui import auth, common, frame, i18n, nav, tables, widgets
+from perr_ui import addresses, auth, common, frame, i18n, nav, tables, widgets
 
 # A local favicon: a ":material/…:" page icon is fetched from Google Fonts (no network here).
 st.set_page_config(page_title="PERR – tableau de bord", page_icon=str(frame.FAVICON),
@@ -70,10 +70,16 @@ with st.sidebar:
                               lambda: widgets.years_offered(st.session_state.territory_id),
                               warn=False)
     year_options = [common.ALL_YEARS] + [str(y) for y in years]
+    # ?annee=2022 chooses the year (only a year the selector offers); the address follows it
+    addresses.take("annee", "year", {y: y for y in year_options[1:]})
     if st.session_state.get("year") not in year_options:
         st.session_state.year = common.ALL_YEARS
     st.selectbox("Année", options=year_options, key="year")
+    addresses.give("annee", None if st.session_state.year == common.ALL_YEARS
+                   else st.session_state.year)
     if public:
         st.caption("Instance publique, en lecture seule.")
 
+# each page its own tab title (a page showing one place names it: addresses.title there)
+addresses.title(page.title, labels[st.session_state.territory_id])
 page.run()

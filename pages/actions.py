@@ -6,7 +6,8 @@ import math
 import streamlit as st
 
 from perr_model import action_list as al
-from perr_ui import auth, common, tables, widgets as w
+from perr_model.figures import places
+from perr_ui import addresses, auth, common, tables, widgets as w
 from perr_ui.text import md
 from perr_model.vocabulary import fr_date, human_source
 from perr_ui.common import fr_euros, fr_number
@@ -18,6 +19,7 @@ FILTERS = {"communes": "Commune", "quartiers": "Quartier (QPV)", "axes": "Axe",
            "objectifs": "Objectif opérationnel", "statuts": "Statut", "porteurs": "Porteur",
            "financeurs": "Financeur"}
 PAGE_SIZE = 50
+ADDRESS_FILTERS = {"communes": "commune", "quartiers": "quartier", "axes": "axe"}  # ?commune=…
 
 t = w.page_header("Actions", "territoire et année : dans le menu latéral")
 if t is None:
@@ -37,6 +39,19 @@ def keep(name: str) -> None:
     (at a national scale they hold thousands of quartiers and porteurs)."""
     st.session_state[f"act_{name}_kept"] = list(st.session_state[f"act_{name}"])
 
+
+# a shared address: ?commune=94017,94033&quartier=QN09422M&axe=2 (the filters), ?action=123
+codes = w.cached(places.address_codes, tid)
+for name, param in ADDRESS_FILTERS.items():
+    if (values := addresses.take_many(param, f"act_{name}_kept", codes[param])) is not None:
+        st.session_state[f"act_{name}"] = values
+if (linked := addresses.fresh("action")) is not None:
+    if linked.isdigit() and w.cached(al.linkable, tid, int(linked)):
+        st.session_state["act_linked"] = int(linked)
+        st.session_state.pop("act_pick", None)
+    else:
+        st.warning("L'action de ce lien n'est pas publiée pour ce territoire : elle a pu être "
+                   "archivée, ou le lien est incomplet.")
 
 text = st.text_input("Recherche libre (titre, description, porteur, référence)", key="act_text",
                      max_chars=al.SEARCH_MAX_CHARS)
@@ -59,6 +74,10 @@ if box.open:
                                                key=key, placeholder="Tous", on_change=keep,
                                                args=(name,))
 st.button("Réinitialiser les filtres", on_click=reset, icon=":material/restart_alt:")
+
+for name, param in ADDRESS_FILTERS.items():  # the address follows the filters
+    by_id = {i: c for c, i in codes[param].items()}
+    addresses.give_many(param, [by_id[i] for i in chosen[name] if i in by_id])
 
 f = al.ActionFilter(territory_id=tid, year=year, commune_ids=tuple(chosen["communes"]),
                     qpv_ids=tuple(chosen["quartiers"]), axis_ids=tuple(chosen["axes"]),
@@ -152,8 +171,16 @@ def listing(f: al.ActionFilter, total: int) -> None:
     titles = dict(zip(rows["id"].astype(int), rows["titre"]))
     st.selectbox("Voir le détail d'une action", ids, key="act_pick",
                  format_func=lambda i: "Choisir une action de cette page" if not i else titles[i])
-    if st.session_state.get("act_pick") in titles:
-        detail(int(st.session_state["act_pick"]))
+    pick = st.session_state.get("act_pick")
+    if pick in titles:  # chosen in the list: the address names it (?action=123)
+        st.session_state.pop("act_linked", None)
+        detail(int(pick))
+        addresses.give("action", str(int(pick)))
+    elif st.session_state.get("act_linked"):  # opened by an address, wherever its page is
+        detail(int(st.session_state["act_linked"]))
+        addresses.give("action", str(st.session_state["act_linked"]))
+    else:
+        addresses.give("action", None)
     shown = {c: label for c, label in CARD.items() if c in rows.columns and (
         c == "titre" or rows[c].map(tables.cell).ne("").any())  # no column empty on the page
         and not (c == "reference" and common.is_public())}  # in each detail's « Codes »

@@ -10,8 +10,8 @@ view redraws the table only. Closed expanders are built only when opened (widget
 import streamlit as st
 
 from perr_model import glossary, vocabulary as v
-from perr_model.figures import Scope, coverage, gaps, money, trend
-from perr_ui import common, panels, tables, widgets as w
+from perr_model.figures import Scope, coverage, gaps, money, places, trend
+from perr_ui import addresses, common, panels, tables, widgets as w
 from perr_ui.frame import require_app_frame
 
 require_app_frame()  # never run outside app.py's navigation (see perr_ui/frame.py)
@@ -67,9 +67,13 @@ def matrix_view(scope: Scope, measure: str) -> None:
 @st.fragment
 def coverage_map(scope: Scope, axes, measure: str) -> None:
     labels = dict(zip(axes["axis_id"], axes["label"]))
+    by_number = {n: a for n, a in w.cached(places.address_codes, scope.territory_id)["axe"].items()
+                 if a in labels}
+    addresses.take("axe", "cov_axis", by_number)  # ?axe=2 (a shared address); it follows the list
     axis_id = st.selectbox("Axe de la carte", [None] + list(labels), key="cov_axis",
                            disabled=measure == "posts",
                            format_func=lambda a: "Tous les axes" if a is None else labels[a])
+    addresses.give("axe", next((n for n, a in by_number.items() if a == axis_id), None))
     by_commune, by_qpv = w.cached(coverage.metric_by_place, scope, axis_id, measure)
     if measure == "posts":
         st.caption("Postes adultes-relais et FONJEP financés par l'État dans le contrat de ville "

@@ -3,8 +3,8 @@ pillar, each with its actions under way, so that the differences show."""
 import streamlit as st
 
 from perr_model import action_list as al, glossary
-from perr_model.figures import Scope, gaps
-from perr_ui import common, tables, widgets as w
+from perr_model.figures import Scope, gaps, places
+from perr_ui import addresses, common, tables, widgets as w
 from perr_ui.frame import require_app_frame
 from perr_ui.text import md
 
@@ -25,9 +25,16 @@ with_commitments = set(w.cached(gaps.communes_with_commitments, tid))
 having = [c for c in communes if c in with_commitments]
 if st.session_state.get("eng_communes") and not set(st.session_state["eng_communes"]) <= set(communes):
     del st.session_state["eng_communes"]
+# a shared address: ?commune=94017,94033 (up to four); the address follows the list
+codes = w.cached(places.address_codes, tid)["commune"]
+if (linked := addresses.take_many("commune", "eng_communes", codes)) is not None:
+    st.session_state["eng_communes"] = linked[:4]
 chosen = st.multiselect("Communes à comparer (2 à 4)", list(communes), format_func=communes.get,
-                        default=(having or list(communes))[:3], max_selections=4,
+                        default=None if "eng_communes" in st.session_state
+                        else (having or list(communes))[:3], max_selections=4,
                         key="eng_communes")
+by_id = {i: c for c, i in codes.items()}
+addresses.give_many("commune", [by_id[i] for i in chosen if i in by_id])
 group_by = st.segmented_control("Regrouper par", ["axis", "pillar"], default="axis",
                                 format_func={"axis": "Axe", "pillar": "Pilier"}.get,
                                 key="eng_group") or "axis"

@@ -4,7 +4,8 @@ import streamlit as st
 
 from perr_model import glossary
 from perr_model.evaluation import exchange, model, progress
-from perr_ui import common, widgets as w
+from perr_model.figures.places import address_codes as places_codes
+from perr_ui import addresses, common, widgets as w
 from perr_ui.common import fr_number
 from perr_ui.evaluation_view import indicator_list, md, progress_block
 from perr_ui.frame import require_app_frame
@@ -19,6 +20,9 @@ tid, year = int(t["id"]), common.current_year()
 places = w.cached(model.places, tid)
 communes = {r["id"]: r["name"] for r in places["communes"]}
 ALL = 0  # "toutes / tous" (not None: Streamlit would show its own placeholder for None)
+codes = w.cached(places_codes, tid)  # a shared address: ?commune=94017&quartier=QN09422M
+addresses.take("commune", "eval_commune", codes["commune"])
+addresses.take("quartier", "eval_qpv", codes["quartier"])
 if st.session_state.get("eval_commune", ALL) not in [ALL, *communes]:  # set only if stale
     st.session_state["eval_commune"] = ALL
 commune_id = st.selectbox("Commune", [ALL] + list(communes), key="eval_commune",
@@ -31,6 +35,8 @@ if st.session_state.get("eval_qpv", ALL) not in [ALL, *quartiers]:  # (a set val
 qpv_id = st.selectbox("Quartier", [ALL] + list(quartiers), key="eval_qpv",
                       format_func=lambda q: "Tous les quartiers" if q == ALL
                       else quartiers[q]) or None
+addresses.give("commune", next((c for c, i in codes["commune"].items() if i == commune_id), None))
+addresses.give("quartier", next((c for c, i in codes["quartier"].items() if i == qpv_id), None))
 
 # --- indicators ---------------------------------------------------------------------------------
 st.header("Indicateurs")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, gaps, places
-from perr_ui import common, tables, widgets as w
+from perr_ui import addresses, common, tables, widgets as w
 from perr_ui.text import md
 from perr_ui.frame import require_app_frame
 
@@ -33,6 +33,13 @@ def keep_if_offered(key: str, offered) -> None:
 # a quartier by its name (the list is searchable) or by its commune: a quartier of two
 # communes is under each
 towns = dict(zip(qpvs["commune_id"].astype(int), qpvs["commune"]))
+# a shared address (?commune=94017&quartier=QN09422M) chooses them; the address follows them
+codes = w.cached(places.address_codes, tid)
+addresses.take("commune", "qpv_commune", codes["commune"])
+if addresses.take("quartier", "qpv_id", codes["quartier"]) and st.session_state.get(
+        "qpv_commune") not in (None, *qpvs.loc[qpvs["id"] == st.session_state["qpv_id"],
+                                                  "commune_id"]):
+    st.session_state["qpv_commune"] = None  # the address's quartier is not in that commune
 keep_if_offered("qpv_commune", [None, *towns])
 town = st.selectbox("Commune", [None, *towns], key="qpv_commune",
                     format_func=lambda c: "Toutes les communes" if c is None else towns[c])
@@ -40,9 +47,12 @@ labels = places.qpv_labels(qpvs if town is None else qpvs[qpvs["commune_id"] == 
 keep_if_offered("qpv_id", labels)
 qpv_id = st.selectbox("Quartier", list(labels), format_func=labels.get, key="qpv_id",
                       help="Tapez quelques lettres du nom du quartier ou de sa commune.")
+addresses.give("commune", next((c for c, i in codes["commune"].items() if i == town), None))
+addresses.give("quartier", next((c for c, i in codes["quartier"].items() if i == qpv_id), None))
 p = w.cached(places.qpv_profile, Scope(tid, year, qpv_id=qpv_id))
 
 st.header(md(p["name"], multiline=False))  # h2; its sections are h3
+addresses.title(p["name"], "Quartier", t["name"])  # the tab names the quartier
 # Only what there is to say: no "code : non renseigné" line for residents.
 st.caption(" · ".join(
     ([f"{'Commune' if len(p['communes']) == 1 else 'Communes'} : "

@@ -196,6 +196,14 @@ PUBLIC_ACTION_COLUMNS = [
     Action.territory_id]
 
 
+def linkable(session: Session, territory_id: int, action_id: int) -> bool:
+    """Whether an address may open this action's detail in this territory: one of its actions,
+    not archived (an archived action is on no reading page)."""
+    return session.scalar(select(func.count()).select_from(Action).where(
+        Action.id == action_id, Action.territory_id == territory_id,
+        Action.archived.is_(False))) == 1
+
+
 def detail(session: Session, action_id: int) -> dict | None:
     """All non-personal fields of one action, with its places, axes, objectives, what it
     serves (`sert`: objectives and engagements with their references) and funding."""
