@@ -206,9 +206,15 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
         else:
             layers += [_plain_circles(communes), _label_layer(communes)]
             place = "Commune"
-        notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
-                       "importé : la carte montre sa ou ses communes.")
-    notice = " ".join(notices + [HOW_TO_IMPORT.format(deps=deps)]) if notices else None
+        if qpv.code:
+            notices.append(f"Le périmètre officiel du quartier « {qpv.name} » n'est pas encore "
+                           "importé : la carte montre sa ou ses communes.")
+        else:  # a quartier named by the protocol that is not a QPV of 2024: nothing to import
+            notices.append(f"Le quartier « {qpv.name} » n'a pas de périmètre officiel parmi les "
+                           "quartiers prioritaires de 2024 : la carte montre sa ou ses communes.")
+    importable = not qpv.geometry and (bool(qpv.code) or not drawn)
+    notice = " ".join(notices + ([HOW_TO_IMPORT.format(deps=deps)] if importable else [])) \
+        if notices else None
     return _deck(layers, bounds, max_zoom=15, value_label="Code", place=place), notice
 
 
@@ -692,6 +698,9 @@ def qpv_text(session: Session, qpv_id: int) -> str:
     if qpv.geometry:
         return (f"La carte montre le périmètre du quartier « {qpv.name} » (contour orange) sur "
                 f"sa ou ses communes : {where} ; les communes voisines sont en gris clair.")
+    if not qpv.code:  # a quartier named by the protocol that is not a QPV of 2024
+        return (f"Le quartier « {qpv.name} » n'a pas de périmètre officiel parmi les quartiers "
+                f"prioritaires de 2024 : la carte montre sa ou ses communes : {where}.")
     return (f"Le périmètre du quartier « {qpv.name} » n'est pas encore importé : la carte "
             f"montre sa ou ses communes : {where}.")
 

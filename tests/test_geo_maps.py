@@ -252,13 +252,21 @@ def test_maps_name_places_show_neighbours_and_outline_the_quartier(loaded_url, r
     assert f"Quartier « {qname} »" in qlegend and "communes voisines" in qlegend
 
 
-def test_no_quartier_legend_before_its_perimeter_is_imported(loaded_url):
+def test_no_quartier_legend_before_its_perimeter_is_imported(loaded_url, rw_engine):
     from perr_model.store import make_engine
+    from sqlalchemy import text, update
+    with rw_engine(loaded_url).begin() as c:  # an official quartier whose perimeter is not in
+        qid = c.execute(text("select min(id) from qpv where code is not null")).scalar()
+        c.execute(update(Qpv).where(Qpv.id == qid).values(geometry=None))
     engine = make_engine(loaded_url)
     with Session(engine) as s:
-        qid = s.scalar(select(Qpv.id).order_by(Qpv.id))
         assert geo.qpv_legend_html(s, qid) is None
         assert "pas encore importé" in geo.qpv_text(s, qid)
+        # a quartier of the protocol that is no QPV of 2024 (Gros Saule): nothing to import
+        codeless = s.scalar(select(Qpv.id).where(Qpv.code.is_(None), Qpv.geometry.is_(None)))
+        assert codeless is not None
+        assert geo.qpv_legend_html(s, codeless) is None
+        assert "n'a pas de périmètre officiel" in geo.qpv_text(s, codeless)
     engine.dispose()
 
 

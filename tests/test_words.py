@@ -156,9 +156,10 @@ def test_sources_lose_line_numbers_and_the_embedded_extracts_name():
     assert human_source("Le chapitre « En ligne » (2020)") == "Le chapitre « En ligne » (2020)"
 
 
-def test_the_import_command_is_for_the_normal_instance_only(monkeypatch, embedded_sqlite):
-    """Le Gros Saule has no official 2024 perimeter: the notice says so to everyone; the way to
-    import one (a menu, a command) only on the normal instance."""
+def test_a_quartier_without_official_perimeter_says_so_and_asks_no_import(monkeypatch,
+                                                                          embedded_sqlite):
+    """Le Gros Saule has no official 2024 perimeter (no QPV code): the notice says so to
+    everyone, and asks nobody to import what does not exist."""
     url = f"sqlite:///{embedded_sqlite}"
     monkeypatch.setenv("DATABASE_URL", url)
     qpv_id = sql(url, "select id from qpv where name like '%Gros Saule%' and geometry is null")
@@ -169,6 +170,33 @@ def test_the_import_command_is_for_the_normal_instance_only(monkeypatch, embedde
         p.at.session_state["qpv_id"] = qpv_id
         p.run()
         shown[public] = "\n".join(c.value for c in p.at.caption)  # their Markdown source
-        assert "« Gros Saule » n'est pas encore importé" in shown[public], shown[public]
-    assert "« python -m perr\\_model geo fetch --department 93 »" in shown["0"]
+        assert "« Gros Saule » n'a pas de périmètre officiel parmi les quartiers prioritaires de 2024" \
+            in shown[public], shown[public]
+    # nothing to import for a quartier that has no official perimeter: no command at all
+    assert "python" not in shown["0"] and "Un administrateur" not in shown["0"]
+    assert "python" not in shown["1"] and "Un administrateur" not in shown["1"]
+
+
+def test_the_import_command_is_for_the_normal_instance_only(monkeypatch, embedded_sqlite,
+                                                            tmp_path):
+    """An official quartier whose perimeter is not imported yet: the way to import it (a menu,
+    a command) on the normal instance only."""
+    import shutil
+    copy = tmp_path / "perr.sqlite"
+    shutil.copy(embedded_sqlite, copy)
+    url = f"sqlite:///{copy}"
+    qpv_id = sql(url, "select id from qpv where name like '%Bois L%Abb%' and code is not null")
+    import sqlite3
+    with sqlite3.connect(copy) as con:
+        con.execute("update qpv set geometry = null where id = ?", (qpv_id,))
+    monkeypatch.setenv("DATABASE_URL", url)
+    shown = {}
+    for public in ("0", "1"):
+        monkeypatch.setenv("PERR_PUBLIC", public)
+        p = Page(url, "pages/quartier.py", territory_id(url, PEMB))
+        p.at.session_state["qpv_id"] = qpv_id
+        p.run()
+        shown[public] = "\n".join(c.value for c in p.at.caption)  # their Markdown source
+        assert "n'est pas encore importé" in shown[public], shown[public]
+    assert "« python -m perr\\_model geo fetch --department 94 »" in shown["0"]
     assert "python" not in shown["1"] and "Un administrateur" not in shown["1"]

@@ -214,14 +214,15 @@ def datasets(session: Session) -> pd.DataFrame:
 def address_codes(session: Session, territory_id: int) -> dict[str, dict[str, int]]:
     """What a shared address may name in a territory, by the code a person reads (perr_ui/
     addresses.py): {"commune": {INSEE code: id}, "quartier": {official QPV code: id} (every
-    quartier covering one of its communes), "axe": {axis number: id}}."""
+    quartier covering one of its communes; a quartier of the protocol without an official code,
+    such as Gros Saule, by its number in the base), "axe": {axis number: id}}."""
     communes = dict(session.execute(select(Commune.insee_code, Commune.id)
                                     .where(Commune.territory_id == territory_id)).all())
-    quartiers = dict(session.execute(
+    quartiers = {code or str(i): i for code, i in session.execute(  # no code: its number
         select(Qpv.code, Qpv.id).distinct()
         .join(qpv_commune, qpv_commune.c.qpv_id == Qpv.id)
         .join(Commune, Commune.id == qpv_commune.c.commune_id)
-        .where(Commune.territory_id == territory_id, Qpv.code.is_not(None))).all())
+        .where(Commune.territory_id == territory_id)).all()}
     axes = {str(n if n is not None else p): a for a, n, p in session.execute(
         select(Axis.id, Axis.number, Axis.position).where(Axis.territory_id == territory_id))}
     return {"commune": {str(k): int(v) for k, v in communes.items()},
