@@ -191,8 +191,9 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
     if notice:
         st.caption(md(notice))  # geo notices name places from data
     picture(svg, f"Carte « {label} » par commune et par quartier prioritaire (couleur la "
-                 "plus foncée : valeur la plus élevée). Chaque valeur est dans « La carte en "
-                 "texte ».")
+                 "plus foncée : valeur la plus élevée), les quartiers numérotés comme dans la "
+                 "liste sous la carte. Chaque valeur est dans « La carte en texte ».")
+    map_key(svg)
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
         st.html(legend)
@@ -215,6 +216,24 @@ def picture(svg, alt: str) -> None:
             f'alt="{html.escape(alt)}" width="{svg.width}" height="{svg.height}" '
             f'style="display:block;width:100%;max-width:{MAP_MAX_PX}px;height:auto">'
             '</figure>')
+
+
+def map_key(svg) -> None:
+    """The numbered quartiers of a map picture (svgmap.Svg.legend) as a list under it: every
+    quartier named, whatever room the map had for names. Names from data: escaped."""
+    import html
+    if not svg.legend:
+        return
+    items = "".join(f'<li><span class="perr-map-num" aria-hidden="true">{n}</span>'
+                    f'{html.escape(name)}</li>' for n, name in svg.legend)
+    st.html('<div class="perr-map-key"><p style="margin:0.2em 0;font-size:0.9rem;'
+            'font-weight:600">Quartiers prioritaires de la carte</p>'
+            '<ol style="list-style:none;padding:0;margin:0;columns:13em;column-gap:1.5em;'
+            f'font-size:0.9rem;line-height:1.5">{items}</ol></div>'
+            '<style>.perr-map-num{display:inline-block;min-width:1.6em;height:1.6em;'
+            'line-height:1.5em;margin-right:0.4em;border:1.5px solid #222;border-radius:50%;'
+            'text-align:center;font-size:0.8rem;font-weight:600}'
+            '.perr-map-key li{break-inside:avoid}</style>')
 
 
 def _interactive_coverage(territory_id: int, by_commune, by_qpv, label: str, key: str,
@@ -263,7 +282,8 @@ def _coverage_svg(url: str, version: int, territory_id: int, by_commune: dict, b
     drawing, _ = _coverage_drawing(url, version, territory_id)
     if not drawing.parts:
         return None, drawing.notice
-    return svgmap.picture(geo.painted(drawing, by_commune, by_qpv, label), label), drawing.notice
+    return (svgmap.picture(geo.painted(drawing, by_commune, by_qpv, label), label,
+                           numbered=(geo.LAYER_QPV_LABELS,)), drawing.notice)
 
 
 @st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
