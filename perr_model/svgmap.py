@@ -46,6 +46,7 @@ MIN_NAME_UNITS = 14    # 12 px at 390 px: 14 x 358 / 400 = 12.5 (names and marke
 MARKER_RADIUS = 11     # a numbered marker: two digits of MIN_NAME_UNITS inside
 LABEL_CHAR_WIDTH = 0.56          # average glyph width / font size (sans-serif, for collisions)
 FONT = "'Source Sans Pro','DejaVu Sans',Arial,sans-serif"
+PRINT_FONT = "DejaVu"  # the name the PDFs give their DejaVu font (perr_model/copil/pdf.py)
 SUBJECT = frozenset({LAYER_COMMUNES, LAYER_QPV, LAYER_CIRCLES})   # what a map is about
 
 
@@ -244,7 +245,8 @@ def _text_group(cls: str, size: float, colour: str, texts: list[str],
                 separate_halo: bool = False) -> list[str]:
     """Texts with a white halo: by `paint-order` (browsers), or, for a reader that ignores it
     (the PDF's), as a white copy under the texts (class "<cls>-halo")."""
-    common = (f'font-family="{FONT}" font-size="{_fmt(size)}" text-anchor="middle" '
+    common = (f'font-family="{PRINT_FONT if separate_halo else FONT}" '
+              f'font-size="{_fmt(size)}" text-anchor="middle" '
               'dominant-baseline="central"')
     if separate_halo:
         return ([f'<g class="{cls}-halo" {common} fill="white" stroke="white" '
