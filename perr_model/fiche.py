@@ -268,7 +268,8 @@ def _actions(pdf: CopilPdf, data: FicheData, width: float, max_rows: int) -> Non
         pdf.set_text_color(0)
     for label, part in p["axes"]:
         pdf.set_font(FONT, "B", 9)
-        pdf.cell(width, 5, _fit(pdf, f"{label} : {plural(len(part), 'action')}", width),
+        tail = f" : {plural(len(part), 'action')}"   # the count kept, the label cut if long
+        pdf.cell(width, 5, _fit(pdf, label, width - pdf.get_string_width(tail) - 1) + tail,
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.set_font(FONT, size=8)
         for r in part.itertuples():
