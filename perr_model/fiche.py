@@ -48,6 +48,7 @@ class FicheData:
     svg: svgmap.Svg | None
     map_sentence: str
     generated: date
+    background: str = ""         # the street background's credit, when one is drawn
 
 
 def fiche_data(session: Session, scope: Scope, today: date | None = None) -> FicheData | None:
@@ -61,8 +62,11 @@ def fiche_data(session: Session, scope: Scope, today: date | None = None) -> Fic
     territory = session.get(Territory, scope.territory_id)
     deck, _ = geo.qpv_deck(session, scope.qpv_id)
     sentence = geo.qpv_text(session, scope.qpv_id)
+    from . import tiles
+    source = tiles.configured()
+    background = (source.attribution() or "tuiles enregistrées sur le serveur") if source else ""
     return FicheData(territory.name if territory else "", scope.year, profile, commitments,
-                     change, _print_svg(deck), sentence, today or date.today())
+                     change, _print_svg(deck), sentence, today or date.today(), background)
 
 
 def _print_svg(deck) -> svgmap.Svg | None:
@@ -324,7 +328,8 @@ def _sources(pdf: CopilPdf, data: FicheData, width: float) -> None:
         f"bord PERR du territoire {data.territory} ; une action compte pour l'année où elle "
         "se déroule.",
         "Engagements : protocole d'engagements renforcés et réciproques du territoire.",
-        f"Carte : {data.map_sentence}",
+        f"Carte : {data.map_sentence}" + (f" Fond de rues : {data.background}."
+                                           if data.background else ""),
         f"Fiche produite le {fr_date(data.generated)} à partir du tableau de bord PERR ; les "
         "mêmes chiffres sont sur sa page Quartier."]
     for text in lines:

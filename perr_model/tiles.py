@@ -1,8 +1,8 @@
 """The maps' optional street background, from local raster tiles only (never the network).
 
 `PERR_MAP_TILES` (perr_model/settings.py, off by default) names either a folder of tiles laid out
-`{z}/{x}/{y}.png` (or .jpg, .jpeg, .webp; the usual "XYZ" layout of tile downloaders) or an
-MBTiles file (SQLite, table `tiles`, rows in the TMS order of the MBTiles specification). The
+`{z}/{x}/{y}.png` (or .jpg, .jpeg, .webp; the usual "XYZ" layout of tile downloaders; its credit
+in `attribution.txt`) or an MBTiles file (its credit in the `attribution` metadata) (SQLite, table `tiles`, rows in the TMS order of the MBTiles specification). The
 pictures of perr_model/svgmap.py then draw, under the places, the tiles covering their frame at
 the zoom nearest to one tile pixel per unit or finer, embedded in the SVG (`data:` URLs: an SVG
 shown as an image loads nothing). A value that is not a local folder or file (an `https://…`
@@ -70,6 +70,23 @@ class TileSource:
                 return p.read_bytes()
         return None
 
+    def attribution(self) -> str:
+        """Who made the tiles, as their source asks to be credited: the MBTiles `attribution`
+        metadata, or the first line of `attribution.txt` in the folder; "" when neither says."""
+        try:
+            if self.is_mbtiles:
+                with self._db() as db:
+                    row = db.execute("select value from metadata where name = 'attribution'"
+                                     ).fetchone()
+                text = row[0] if row else ""
+            else:
+                note = self.path / "attribution.txt"
+                text = note.read_text("utf-8").splitlines()[0] if note.is_file() else ""
+        except (OSError, sqlite3.Error, IndexError, UnicodeDecodeError):
+            text = ""
+        import re
+        return re.sub(r"<[^>]*>", "", str(text or "")).strip()[:200]   # HTML in metadata: text
+
     def images(self, frame) -> list[str]:
         """`<image>` elements covering `frame` (svgmap._Frame: Web Mercator, `scale` units per
         radian, centre `cx`, `cy`) at the chosen zoom; [] when the source has none there."""
@@ -105,7 +122,7 @@ class TileSource:
                 left = frame.width / 2 + (tx / n * 2 * math.pi - math.pi - frame.cx) * frame.scale
                 top = frame.height / 2 - (math.pi - ty / n * 2 * math.pi - frame.cy) * frame.scale
                 out.append(f'<image x="{left:.1f}" y="{top:.1f}" width="{size:.2f}" '
-                           f'height="{size:.2f}" preserveAspectRatio="none" href="data:{mime};'
+                           f'height="{size:.2f}" href="data:{mime};'
                            f'base64,{base64.b64encode(data).decode()}"/>')
         return ['<g class="fond-de-carte">'] + out + ["</g>"] if out else []
 

@@ -193,6 +193,7 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
     picture(svg, f"Carte « {label} » par commune et par quartier prioritaire (couleur la "
                  "plus foncée : valeur la plus élevée), les quartiers numérotés comme dans la "
                  "liste sous la carte. Chaque valeur est dans « La carte en texte ».")
+    background_credit()
     map_key(svg)
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
@@ -216,6 +217,16 @@ def picture(svg, alt: str) -> None:
             f'alt="{html.escape(alt)}" width="{svg.width}" height="{svg.height}" '
             f'style="display:block;width:100%;max-width:{MAP_MAX_PX}px;height:auto">'
             '</figure>')
+
+
+def background_credit() -> None:
+    """Under a map picture drawn over the street background (PERR_MAP_TILES): whose tiles."""
+    from perr_model import tiles
+    source = tiles.configured()
+    if source is not None:
+        credit = source.attribution()
+        st.caption("Fond de rues : " + (md(credit, multiline=False) if credit
+                                        else "tuiles enregistrées sur le serveur") + ".")
 
 
 def map_key(svg) -> None:
@@ -348,6 +359,7 @@ def quartiers_map(quartiers, key: str) -> None:
     if notice:
         st.caption(md(notice))  # names the quartier (data)
     picture(svg, sentence)
+    background_credit()
     if legend:  # legend and text equivalent (geo.qpv_text)
         st.html(legend)
         st.caption(md(sentence))  # names from data

@@ -188,8 +188,11 @@ def test_a_local_street_background_is_embedded_and_off_by_default(tmp_path, monk
                 (folder / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
                 (folder / str(z) / str(x) / f"{yy}.png").write_bytes(png)
                 mb.execute("insert into tiles values (?, ?, ?, ?)", (z, x, n - 1 - yy, png))
+    mb.execute("create table metadata (name text, value text)")
+    mb.execute("insert into metadata values ('attribution', '<a href=\"x\">© IGN</a>')")
     mb.commit()
     mb.close()
+    (folder / "attribution.txt").write_text("© OpenStreetMap\n", "utf-8")
     monkeypatch.delenv("PERR_MAP_TILES", raising=False)
     assert tiles.configured() is None
     plain = svgmap.deck_svg(deck, {"communes"})
@@ -201,5 +204,8 @@ def test_a_local_street_background_is_embedded_and_off_by_default(tmp_path, monk
         assert images and all(el["href"].startswith("data:image/png;base64,") for el in images)
         # under the places: the background group comes before the communes
         assert svg.text.index("fond-de-carte") < svg.text.index('class="communes"')
+    # whose tiles, as text (the MBTiles' HTML credit without its markup)
+    assert [tiles.source(str(w)).attribution() for w in (folder, tmp_path / "plan.mbtiles")] \
+        == ["© OpenStreetMap", "© IGN"]
     assert tiles.source("https://data.geopf.fr/tuiles/{z}/{x}/{y}.png") is None
     assert tiles.source(str(tmp_path / "absent")) is None
