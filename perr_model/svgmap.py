@@ -41,7 +41,7 @@ EARTH_RADIUS_M = 6378137.0
 WIDTH = 400            # viewBox width: ~1 unit per CSS pixel on a phone, scaled up on a screen
 HEIGHT_MIN, HEIGHT_MAX = 260, 520
 MARGIN = 14            # units around the subject
-BACKGROUND_FILL_SHARE = 0.45   # over a street background, places' fills are this transparent
+BACKGROUND_FILL_SHARE = 0.45   # over a street background, one-colour fills are this opaque
 MIN_NAME_UNITS = 14    # 12 px at 390 px: 14 x 358 / 400 = 12.5 (names and markers' numbers)
 MARKER_RADIUS = 11     # a numbered marker: two digits of MIN_NAME_UNITS inside
 LABEL_CHAR_WIDTH = 0.56          # average glyph width / font size (sans-serif, for collisions)
@@ -170,6 +170,9 @@ def _polygons(frame: _Frame, layer: dict, see_through: bool = False) -> list[str
     stroke, stroke_alpha = _colour(layer.get("getLineColor"), (0, 0, 0, 255))
     width = layer.get("lineWidthMinPixels", 1) if layer.get("stroked", True) else 0
     out = []
+    # over a street background, a layer of one colour lets the streets through; a layer whose
+    # places carry their own colour (a value, read on the legend) keeps it
+    see_through = see_through and not isinstance(layer.get("getFillColor"), str)
     for feature in (layer.get("data") or {}).get("features", []):
         d, box = _path(frame, feature.get("geometry") or {})
         if not d or not frame.visible(box):

@@ -204,6 +204,10 @@ def test_a_local_street_background_is_embedded_and_off_by_default(tmp_path, monk
         assert images and all(el["href"].startswith("data:image/png;base64,") for el in images)
         # under the places: the background group comes before the communes
         assert svg.text.index("fond-de-carte") < svg.text.index('class="communes"')
+        # the places' value colours as on the legend; the one-colour neighbours let it through
+        groups = svg_groups(svg.text)
+        assert {p["fill-opacity"] for p in groups["communes"]} == {str(round(170 / 255, 2))}
+        assert {p.get("fill-opacity") for p in groups["communes-voisines"]} == {"0.45"}
     # whose tiles, as text (the MBTiles' HTML credit without its markup)
     assert [tiles.source(str(w)).attribution() for w in (folder, tmp_path / "plan.mbtiles")] \
         == ["© OpenStreetMap", "© IGN"]
