@@ -1,8 +1,8 @@
 """Quartier: one QPV, chosen by name or by commune — perimeter (or a notice), key figures, the
 actions serving it (figures.definitions.QPV_SERVED: its own by axis, then those of its whole
 commune), State posts of its contrat de ville, the engagements that concern it, and its
-one-page « fiche quartier » to print (perr_ui/fiche_view.py, perr_model/fiche.py). Every number comes from
-perr_model.figures."""
+one-page « fiche quartier » to print (perr_ui/fiche_view.py, perr_model/fiche.py). Every number
+comes from perr_model.figures."""
 import streamlit as st
 
 from perr_model import glossary, vocabulary as v

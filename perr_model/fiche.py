@@ -107,19 +107,21 @@ def fiche_pdf(session: Session, scope: Scope, today: date | None = None) -> byte
 
 def filename(profile: dict, year: int | None) -> str:
     """« fiche-quartier-le-bois-l-abbe-2025.pdf »."""
-    from .textnorm import fold
     import re
+
+    from .textnorm import fold
     slug = re.sub(r"[^a-z0-9]+", "-", fold(str(profile["name"]))).strip("-") or "quartier"
     return f"fiche-quartier-{slug}-{year if year else 'toutes-annees'}.pdf"
 
 
 def render(data: FicheData) -> bytes:
-    """The one page; fewer action rows until it holds on one."""
+    """The one page; fewer action rows until it holds on one (the □ note of `output` included)."""
     rows = ROWS_FIRST
     while True:
         pdf = _page(data, rows)
+        out = bytes(pdf.output())
         if pdf.page_no() == 1 or rows == 0:
-            return bytes(pdf.output())
+            return out
         rows = max(0, rows - 3)
 
 
@@ -290,7 +292,8 @@ def _actions(pdf: CopilPdf, data: FicheData, width: float, max_rows: int) -> Non
         pdf.set_font(FONT, "I", 8.5)
         pdf.multi_cell(width, 4.5, f"et {plural(listed - shown, 'autre action', 'autres actions')}"
                        " : voir le tableau de bord (page Quartier). Une action qui sert "
-                       "plusieurs axes est sous chacun.", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+                       "plusieurs axes est sous chacun.", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                       align="L")
     if p["commune_actions"]:
         pdf.set_font(FONT, size=8.5)
         where = "; ".join(f"{plural(len(part), 'action')} {lien}"
@@ -314,7 +317,8 @@ def _commitments(pdf: CopilPdf, data: FicheData, width: float) -> None:
                  + tail, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     if len(c) > COMMITMENTS_MAX:
         pdf.set_font(FONT, "I", 8)
-        pdf.cell(width, 4.2, f"et {plural(len(c) - COMMITMENTS_MAX, 'autre engagement', 'autres engagements')}"
+        more = plural(len(c) - COMMITMENTS_MAX, "autre engagement", "autres engagements")
+        pdf.cell(width, 4.2, f"et {more}"
                  " : voir le tableau de bord.", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 

@@ -2,8 +2,9 @@
 
 `PERR_MAP_TILES` (perr_model/settings.py, off by default) names either a folder of tiles laid out
 `{z}/{x}/{y}.png` (or .jpg, .jpeg, .webp; the usual "XYZ" layout of tile downloaders; its credit
-in `attribution.txt`) or an MBTiles file (its credit in the `attribution` metadata) (SQLite, table `tiles`, rows in the TMS order of the MBTiles specification). The
-pictures of perr_model/svgmap.py then draw, under the places, the tiles covering their frame at
+in `attribution.txt`) or an MBTiles file (SQLite, table `tiles`, rows in the TMS order of the
+MBTiles specification; its credit in the `attribution` metadata). The pictures of
+perr_model/svgmap.py then draw, under the places, the tiles covering their frame at
 the zoom nearest to one tile pixel per unit or finer, embedded in the SVG (`data:` URLs: an SVG
 shown as an image loads nothing). A value that is not a local folder or file (an `https://…`
 address, a path that does not exist) draws no background: the maps stay what they are without

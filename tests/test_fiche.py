@@ -83,7 +83,8 @@ def test_many_actions_still_one_page_with_counts_per_axis(loaded_url, tmp_path):
              "montant": None, "chemin": "quartier", "lien": "nomme le quartier"}
             for i in range(150)]
     frame = pd.DataFrame(rows)
-    axes = [("Axe 1 – Cohésion sociale", frame.iloc[:90]), ("Axe 2 – Cadre de vie", frame.iloc[90:])]
+    axes = [("Axe 1 – Cohésion sociale", frame.iloc[:90]),
+            ("Axe 2 – Cadre de vie", frame.iloc[90:])]
     many = dataclasses.replace(data, profile={**data.profile, "axes": axes, "actions": 150})
     pdf = fiche.render(many)
     assert len(PAGE.findall(pdf)) == 1

@@ -2,7 +2,8 @@
 measured in the SVG at its rendered width (Couverture and Quartier), every quartier of the
 territory is listed under the Couverture map, and the fiche quartier of Le Bois L'Abbé
 downloaded from its page is one A4 page whose figures are the page's and raw SQL's.
-Screenshots: tests/e2e/screenshots/public-couverture-carte-390.png, public-quartier-fiche-390.png."""
+Screenshots: tests/e2e/screenshots/public-couverture-carte-390.png and
+public-quartier-fiche-390.png."""
 import re
 import shutil
 import subprocess
