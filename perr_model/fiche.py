@@ -20,6 +20,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
@@ -36,6 +37,8 @@ MAP_W, MAP_H_MAX = 92.0, 78.0          # mm
 BOTTOM = 297.0 - 14.0                  # the footer below
 ROWS_FIRST = 30                        # action rows tried first; fewer until the page holds
 COMMITMENTS_MAX = 8
+ROW_MM = 4.2                           # one action row
+NOTE_MM = 9.0                          # room kept for the □ note (copil.pdf.CopilPdf.output)
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,12 @@ def _print_svg(deck) -> svgmap.Svg | None:
     return svg if svg.width else None
 
 
-def _font_cmap() -> set[int]:
+@lru_cache(maxsize=1)
+def _font_cmap() -> frozenset[int]:
     pdf = _new_pdf()
     pdf.add_page()
     pdf.set_font(FONT, size=9)
-    return set(pdf.current_font.cmap)
+    return frozenset(pdf.current_font.cmap)
 
 
 def _new_pdf() -> CopilPdf:
@@ -115,14 +119,25 @@ def filename(profile: dict, year: int | None) -> str:
 
 
 def render(data: FicheData) -> bytes:
-    """The one page; fewer action rows until it holds on one (the □ note of `output` included)."""
-    rows = ROWS_FIRST
-    while True:
+    """The one page: the most action rows (up to ROWS_FIRST) with which it holds on one, the □
+    note of `output` included (found by bisection: fewer rows never take more room)."""
+    def attempt(rows: int) -> tuple[bool, bytes]:
         pdf = _page(data, rows)
         out = bytes(pdf.output())
-        if pdf.page_no() == 1 or rows == 0:
-            return out
-        rows = max(0, rows - 3)
+        return pdf.page_no() == 1, out
+
+    fits, out = attempt(ROWS_FIRST)
+    if fits:
+        return out
+    low, high, best = 0, ROWS_FIRST - 1, None
+    while low <= high:
+        mid = (low + high) // 2
+        fits, candidate = attempt(mid)
+        if fits:
+            best, low = candidate, mid + 1
+        else:
+            high = mid - 1
+    return best if best is not None else attempt(0)[1]
 
 
 # --- layout -------------------------------------------------------------------------------------
@@ -132,9 +147,14 @@ def _fit(pdf: CopilPdf, text: str, width: float) -> str:
     text = " ".join(str(text).split())
     if pdf.get_string_width(text) <= width:
         return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    low, high = 0, len(text)          # the longest prefix that fits with « … » (bisection)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if pdf.get_string_width(text[:mid] + "…") <= width:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + "…"
 
 
 def _period(year: int | None) -> str:
@@ -156,7 +176,7 @@ def _page(data: FicheData, max_rows: int) -> CopilPdf:
     width = PAGE_W - 2 * MARGIN
     # the map first, at its place on the right, and white around it (a PDF reader draws what
     # an SVG has beyond its frame)
-    top = 33.0
+    top = MARGIN + 4.5 + 9 + 5.5 + (4.5 if p.get("is_synthetic") else 0) + 2.5  # the heading's
     map_h = 0.0
     if data.svg is not None:
         map_h = min(MAP_W * data.svg.height / data.svg.width, MAP_H_MAX)
@@ -197,10 +217,22 @@ def _page(data: FicheData, max_rows: int) -> CopilPdf:
     _figures(pdf, data, left_w)
     y = max(pdf.get_y(), top + map_h) + 3
     pdf.set_xy(MARGIN, y)
-    _actions(pdf, data, width, max_rows)
+    _actions(pdf, data, width, max_rows, BOTTOM - _tail_height(pdf, data, width) - NOTE_MM)
     _commitments(pdf, data, width)
     _sources(pdf, data, width)
     return pdf
+
+
+def _tail_height(pdf: CopilPdf, data: FicheData, width: float) -> float:
+    """The height the engagements and the sources take (drawn on fpdf2's dummy, then undone)."""
+    replaced = pdf.replaced
+    with pdf.offset_rendering() as dummy:
+        start = dummy.get_y()
+        _commitments(dummy, data, width)
+        _sources(dummy, data, width)
+        height = dummy.get_y() - start
+    pdf.replaced = replaced
+    return height
 
 
 def _heading(pdf: CopilPdf, text: str, width: float) -> None:
@@ -254,7 +286,11 @@ def _figures(pdf: CopilPdf, data: FicheData, width: float) -> None:
                        "Quartier.", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 
-def _actions(pdf: CopilPdf, data: FicheData, width: float, max_rows: int) -> None:
+def _actions(pdf: CopilPdf, data: FicheData, width: float, max_rows: int,
+             limit: float = BOTTOM) -> None:
+    """The actions by axis: each axis and its count, then its rows while the page has room
+    above `limit` (mm, what the sections below need) for them, the axes still to come and the
+    closing lines."""
     p = data.profile
     _heading(pdf, "Actions du quartier, par axe", width)
     if not p["axes"]:
@@ -272,14 +308,17 @@ def _actions(pdf: CopilPdf, data: FicheData, width: float, max_rows: int) -> Non
             pdf.cell(w, 4, text)
         pdf.ln(4)
         pdf.set_text_color(0)
-    for label, part in p["axes"]:
+    closing = 9.0 + (9.0 if p["commune_actions"] else 0.0)
+    for i, (label, part) in enumerate(p["axes"]):
         pdf.set_font(FONT, "B", 9)
         tail = f" : {plural(len(part), 'action')}"   # the count kept, the label cut if long
         pdf.cell(width, 5, _fit(pdf, label, width - pdf.get_string_width(tail) - 1) + tail,
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.set_font(FONT, size=8)
         for r in part.itertuples():
-            if shown >= max_rows:
+            later = 5.0 * (len(p["axes"]) - i - 1)
+            if shown >= max_rows or pdf.get_y() + ROW_MM + later + closing > limit:
+                max_rows = shown   # no more rows, under this axis or the next ones
                 break
             porteur = r.porteur if r.porteur and r.porteur != EMPTY else "porteur non renseigné"
             pdf.set_x(MARGIN + 3)
