@@ -95,3 +95,22 @@ def test_many_actions_still_one_page_with_counts_per_axis(loaded_url, tmp_path):
     assert 0 < shown < 150
     assert f"et {150 - shown} autres actions : voir le tableau de bord" in said
     assert "□" in said   # the emoji the font lacks, marked
+
+
+def test_the_map_s_names_the_font_lacks_are_printed_as_boxes():
+    """The PDF's map draws its names in DejaVu: a character it lacks is □, not left out."""
+    import json
+
+    class Deck:
+        def to_json(self):
+            square = [[[2.40, 48.80], [2.41, 48.80], [2.41, 48.81], [2.40, 48.81], [2.40, 48.80]]]
+            return json.dumps({"layers": [
+                {"@@type": "GeoJsonLayer", "id": "qpv", "data": {"type": "FeatureCollection",
+                 "features": [{"type": "Feature", "properties": {},
+                               "geometry": {"type": "Polygon", "coordinates": square}}]}},
+                {"@@type": "TextLayer", "id": "quartiers-noms", "getSize": 14,
+                 "data": [{"lon": 2.405, "lat": 48.805, "label": "Cité 中"}]}]})
+
+    svg = fiche._print_svg(Deck())
+    assert "Cité □" in svg.text and "中" not in svg.text
+    assert 'font-family="DejaVu"' in svg.text
