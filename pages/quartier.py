@@ -1,12 +1,13 @@
 """Quartier: one QPV, chosen by name or by commune — perimeter (or a notice), key figures, the
 actions serving it (figures.definitions.QPV_SERVED: its own by axis, then those of its whole
-commune), State posts of its contrat de ville, the engagements that concern it. Every number
+commune), State posts of its contrat de ville, the engagements that concern it, and its
+one-page « fiche quartier » to print (perr_ui/fiche_view.py, perr_model/fiche.py). Every number
 comes from perr_model.figures."""
 import streamlit as st
 
 from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, gaps, places
-from perr_ui import addresses, common, tables, widgets as w
+from perr_ui import addresses, common, fiche_view, tables, widgets as w
 from perr_ui.text import md
 from perr_ui.frame import require_app_frame
 
@@ -78,6 +79,8 @@ w.figure(c, "Postes de l'État (contrat de ville)",
 if not v.is_empty(p["population"]):  # left out when the source gives none
     w.figure(c, "Population", v.number(p["population"]),
              help="Population du quartier selon la source officielle.")
+
+fiche_view.download(Scope(tid, year, qpv_id=qpv_id), p)
 
 w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 

@@ -194,7 +194,7 @@ def qpv_deck(session: Session, qpv_id: int) -> tuple[pdk.Deck, str | None]:
         layers.append(_plain_polygons(LAYER_QPV, "qpv", [qpv], tol, alpha=110, line_width=3,
                                       fill=QPV_FILL, line_color=QPV_OUTLINE))
         layers += [_label_layer(drawn or communes), _label_layer(
-            [qpv], LAYER_QPV_LABELS, size=13, offset=0, colour=QPV_OUTLINE[:3])]
+            [qpv], LAYER_QPV_LABELS, size=14, offset=0, colour=QPV_OUTLINE[:3])]
     else:
         bounds = _centroid_bounds(communes)
         tol = tolerance_for(bounds)
@@ -305,7 +305,7 @@ def coverage_drawing(session: Session, territory_id: int | None) -> Drawing:
     if qpv_drawn:
         parts.append(_polygon_part(LAYER_QPV, "qpv", qpv_drawn, tol, alpha=230, line_width=2))
         if len(qpv_drawn) <= NAMES_MAX:
-            parts.append(_fixed(_label_layer(qpv_drawn, LAYER_QPV_LABELS, size=11, offset=14)))
+            parts.append(_fixed(_label_layer(qpv_drawn, LAYER_QPV_LABELS, size=12, offset=14)))
     elif communes:
         notices.append("Les périmètres officiels des quartiers prioritaires (QPV) ne sont pas "
                        "encore importés : les quartiers n'apparaissent pas sur la carte.")
@@ -552,7 +552,7 @@ def _plain_circles(communes: list[Commune]) -> pdk.Layer:
     return pdk.Layer(part.layer_type, id=part.layer_id, data=data, **part.props)
 
 
-def _label_layer(rows: list, layer_id: str = LAYER_LABELS, *, size: int = 13,
+def _label_layer(rows: list, layer_id: str = LAYER_LABELS, *, size: int = 14,
                  offset: int | None = None, colour: list[int] | None = None) -> pdk.Layer:
     """Names of communes (or quartiers) at their centroids. Without perimeters the commune
     names sit under their circles (offset 22 px), otherwise on the polygon itself."""

@@ -53,6 +53,11 @@ SETTINGS: list[tuple[str, str, str]] = [
      "standard.json. Empty (default): no background and no request to any server; the maps "
      "draw communes, quartiers, neighbours and names by themselves. The visitors' browsers "
      "need network access to that server."),
+    ("PERR_MAP_TILES", "",
+     "Street background of the maps' pictures (Couverture, Quartier, the fiche quartier PDF), "
+     "from this machine only: a folder of raster tiles laid out {z}/{x}/{y}.png (or .jpg, "
+     ".webp) or an MBTiles file. Empty (default): no background. Never fetched from the "
+     "network at run time (an address is ignored); see perr_model/tiles.py."),
 ]
 
 _DEFAULTS = {name: default for name, default, _ in SETTINGS}

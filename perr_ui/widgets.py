@@ -191,8 +191,10 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
     if notice:
         st.caption(md(notice))  # geo notices name places from data
     picture(svg, f"Carte « {label} » par commune et par quartier prioritaire (couleur la "
-                 "plus foncée : valeur la plus élevée). Chaque valeur est dans « La carte en "
-                 "texte ».")
+                 "plus foncée : valeur la plus élevée), les quartiers numérotés comme dans la "
+                 "liste sous la carte. Chaque valeur est dans « La carte en texte ».")
+    background_credit()
+    map_key(svg)
     legend = geo.legend_html(by_commune, by_qpv, label, empty_label)
     if legend:
         st.html(legend)
@@ -215,6 +217,34 @@ def picture(svg, alt: str) -> None:
             f'alt="{html.escape(alt)}" width="{svg.width}" height="{svg.height}" '
             f'style="display:block;width:100%;max-width:{MAP_MAX_PX}px;height:auto">'
             '</figure>')
+
+
+def background_credit() -> None:
+    """Under a map picture drawn over the street background (PERR_MAP_TILES): whose tiles."""
+    from perr_model import tiles
+    source = tiles.configured()
+    if source is not None:
+        credit = source.attribution()
+        st.caption("Fond de rues : " + (md(credit, multiline=False) if credit
+                                        else "tuiles enregistrées sur le serveur") + ".")
+
+
+def map_key(svg) -> None:
+    """The numbered quartiers of a map picture (svgmap.Svg.legend) as a list under it: every
+    quartier named, whatever room the map had for names. Names from data: escaped."""
+    import html
+    if not svg.legend:
+        return
+    items = "".join(f'<li><span class="perr-map-num" aria-hidden="true">{n}</span>'
+                    f'{html.escape(name)}</li>' for n, name in svg.legend)
+    st.html('<div class="perr-map-key"><p style="margin:0.2em 0;font-size:0.9rem;'
+            'font-weight:600">Quartiers prioritaires de la carte</p>'
+            '<ol style="list-style:none;padding:0;margin:0;columns:13em;column-gap:1.5em;'
+            f'font-size:0.9rem;line-height:1.5">{items}</ol></div>'
+            '<style>.perr-map-num{display:inline-block;min-width:1.6em;height:1.6em;'
+            'line-height:1.5em;margin-right:0.4em;border:1.5px solid #222;border-radius:50%;'
+            'text-align:center;font-size:0.8rem;font-weight:600}'
+            '.perr-map-key li{break-inside:avoid}</style>')
 
 
 def _interactive_coverage(territory_id: int, by_commune, by_qpv, label: str, key: str,
@@ -263,7 +293,8 @@ def _coverage_svg(url: str, version: int, territory_id: int, by_commune: dict, b
     drawing, _ = _coverage_drawing(url, version, territory_id)
     if not drawing.parts:
         return None, drawing.notice
-    return svgmap.picture(geo.painted(drawing, by_commune, by_qpv, label), label), drawing.notice
+    return (svgmap.picture(geo.painted(drawing, by_commune, by_qpv, label), label,
+                           numbered=(geo.LAYER_QPV_LABELS,)), drawing.notice)
 
 
 @st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
@@ -328,6 +359,7 @@ def quartiers_map(quartiers, key: str) -> None:
     if notice:
         st.caption(md(notice))  # names the quartier (data)
     picture(svg, sentence)
+    background_credit()
     if legend:  # legend and text equivalent (geo.qpv_text)
         st.html(legend)
         st.caption(md(sentence))  # names from data

@@ -172,3 +172,20 @@ def test_a_quartier_of_two_communes_is_under_each(on, embedded_sqlite):
     box.set_value(shared["Les Beaudottes Savigny"])
     p.run()
     assert any(h.value == "Les Beaudottes Savigny" for h in p.at.header)
+
+
+def test_the_fiche_quartier_is_offered_and_built_only_when_asked(on, embedded_sqlite, monkeypatch):
+    """The button is there, in French; the PDF is not built while the page runs (a callable
+    Streamlit calls at the click; the public instance's download: tests/e2e)."""
+    from perr_model import fiche
+    built = []
+    monkeypatch.setattr(fiche, "fiche_pdf", lambda *a, **k: built.append(a) or b"%PDF")
+    url = on(embedded_sqlite)
+    tid = territory_id(url, PEMB)
+    p = Page(url, "pages/quartier.py", tid)
+    p.at.selectbox(key="qpv_id").set_value(sql(url, "select id from qpv where code='QN09424I'"))
+    p.run()
+    [button] = [b for b in p.at.get("download_button")
+                if b.proto.label.startswith("Télécharger la fiche du quartier")]
+    assert button.proto.label == "Télécharger la fiche du quartier (PDF, une page)"
+    assert built == []

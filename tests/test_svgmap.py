@@ -123,3 +123,93 @@ def test_the_map_s_own_subject_is_named_first():
     assert ys["communes-noms"]["Commune"] < ys["communes-noms"]["Quartier"]
     assert ys["quartiers-noms"]["Quartier"] < ys["quartiers-noms"]["Commune"]
     assert ys["communes-noms"]["Commune"] == ys["quartiers-noms"]["Quartier"]  # on the place
+
+
+def _font_sizes(svg_text: str) -> list[float]:
+    """The font size of every name drawn (its own or its group's), in viewBox units."""
+    root = ET.fromstring(svg_text)
+    sizes = []
+    for group in root.iter(NS + "g"):
+        for el in group.findall(NS + "text"):
+            sizes.append(float(el.get("font-size") or group.get("font-size")))
+    return sizes
+
+
+def test_names_are_readable_on_a_phone_and_every_quartier_is_numbered(loaded_url):
+    """Paris Est Marne & Bois: every quartier with a perimeter (raw SQL) has its number on the
+    map and its name in the legend, L'Egalité and Les Quatre Cités included; every text is at
+    least 12 px in a picture 358 px wide (a 390 px phone) for its 400 units."""
+    engine = create_engine(loaded_url)
+    with Session(engine) as s:
+        tid = s.execute(text("select id from territory where slug='paris-est-marne-et-bois'")
+                        ).scalar_one()
+        names = sorted(r[0] for r in s.execute(text(
+            "select distinct q.name from qpv q join qpv_commune qc on qc.qpv_id = q.id "
+            "join commune c on c.id = qc.commune_id where c.territory_id = :t "
+            "and q.geometry is not null"), {"t": tid}))
+        drawing = geo.coverage_drawing(s, tid)
+    engine.dispose()
+    import json
+    deck = json.loads(geo.painted(drawing, {}, {}, "Actions").to_json())
+    svg = svgmap.deck_svg(deck, {"communes", "qpv"}, numbered=(geo.LAYER_QPV_LABELS,))
+    assert sorted(name for _, name in svg.legend) == names
+    assert {"L'Egalité", "Les Quatre Cités"} <= set(names)
+    assert [n for n, _ in svg.legend] == list(range(1, len(names) + 1))
+    groups = svg_groups(svg.text)
+    assert sorted(int(el["text"]) for el in groups[geo.LAYER_QPV_LABELS]) == \
+        list(range(1, len(names) + 1))
+    assert len(groups[geo.LAYER_QPV_LABELS + "-reperes"]) == len(names)
+    assert min(_font_sizes(svg.text)) * 358 / svg.width >= 12
+
+
+def test_a_local_street_background_is_embedded_and_off_by_default(tmp_path, monkeypatch):
+    """PERR_MAP_TILES: a folder {z}/{x}/{y}.png or an MBTiles file of this machine, drawn under
+    the places as embedded images; unset, or an address, draws none (nothing fetched)."""
+    import io
+    import sqlite3
+
+    from PIL import Image
+    from perr_model import tiles
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 220, 240)).save(buf, "PNG")
+    png = buf.getvalue()
+    deck = _deck([])
+    # the tiles covering the test squares (lon 2.39..2.45, lat 48.80..48.81) at zoom 12-14
+    folder = tmp_path / "tuiles"
+    mb = sqlite3.connect(tmp_path / "plan.mbtiles")
+    mb.execute("create table tiles (zoom_level int, tile_column int, tile_row int, "
+               "tile_data blob)")
+    for z in (12, 13, 14):
+        n = 2 ** z
+        for x in range(int((2.38 + 180) / 360 * n), int((2.46 + 180) / 360 * n) + 1):
+            lat = math.radians(48.805)
+            y = int((1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * n)
+            for yy in range(y - 2, y + 3):
+                (folder / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
+                (folder / str(z) / str(x) / f"{yy}.png").write_bytes(png)
+                mb.execute("insert into tiles values (?, ?, ?, ?)", (z, x, n - 1 - yy, png))
+    mb.execute("create table metadata (name text, value text)")
+    mb.execute("insert into metadata values ('attribution', '<a href=\"x\">© IGN</a>')")
+    mb.commit()
+    mb.close()
+    (folder / "attribution.txt").write_text("© OpenStreetMap\n", "utf-8")
+    monkeypatch.delenv("PERR_MAP_TILES", raising=False)
+    assert tiles.configured() is None
+    plain = svgmap.deck_svg(deck, {"communes"})
+    assert "<image" not in plain.text
+    for where in (folder, tmp_path / "plan.mbtiles"):
+        source = tiles.source(str(where))
+        svg = svgmap.deck_svg(deck, {"communes"}, background=source)
+        images = svg_groups(svg.text)["fond-de-carte"]
+        assert images and all(el["href"].startswith("data:image/png;base64,") for el in images)
+        # under the places: the background group comes before the communes
+        assert svg.text.index("fond-de-carte") < svg.text.index('class="communes"')
+        # the places' value colours as on the legend; the one-colour neighbours let it through
+        groups = svg_groups(svg.text)
+        assert {p["fill-opacity"] for p in groups["communes"]} == {str(round(170 / 255, 2))}
+        assert {p.get("fill-opacity") for p in groups["communes-voisines"]} == {"0.45"}
+    # whose tiles, as text (the MBTiles' HTML credit without its markup)
+    assert [tiles.source(str(w)).attribution() for w in (folder, tmp_path / "plan.mbtiles")] \
+        == ["© OpenStreetMap", "© IGN"]
+    assert tiles.source("https://data.geopf.fr/tuiles/{z}/{x}/{y}.png") is None
+    assert tiles.source(str(tmp_path / "absent")) is None
