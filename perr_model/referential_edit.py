@@ -135,6 +135,11 @@ def reference(row) -> str:  # noqa: ANN001
     return "Objectif " + objective_reference(a, g.number or g.position, row.position)
 
 
+def reference_of(session: Session, kind_key: str, item_id: int) -> str:
+    """The item's reference as it is now (after a renumbering, the new one)."""
+    return reference(_get(session, kind_of(kind_key), item_id))
+
+
 def items(session: Session, territory_id: int) -> list[dict]:
     """Every item of the territory's referential in the protocol's order, archived ones
     included: kind, id, label (French, one line), text, number, archived (its own flag),
@@ -243,10 +248,9 @@ def _check_number_free(session: Session, kind: Kind, row, number: int | None,  #
             return
 
 
-def _refuse(problems: dict) -> None:
+def _refuse(problems: dict, what: str = "Modification refusée") -> None:
     if problems:
-        raise ValidationFailed("Modification refusée : " + " ".join(problems.values()),
-                               problems)
+        raise ValidationFailed(f"{what} : " + " ".join(problems.values()), problems)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -359,7 +363,7 @@ def add_item(session: Session, actor: Actor, territory_id: int, kind_key: str, d
         if number is None:
             number = _next_number(session, kind, row)
         _check_number_free(session, kind, row, number, problems)
-    _refuse(problems)
+    _refuse(problems, "Ajout refusé")
     setattr(row, kind.text, text)
     setattr(row, kind.number, number)
     row.archived = False
@@ -467,3 +471,21 @@ def item_history(session: Session, kind_key: str, item_id: int) -> pd.DataFrame:
                      "résumé": e.summary or "", "détail": changes_text(changes),
                      "auteur": e.username or ""})
     return pd.DataFrame(rows, columns=["id", "date", "opération", "résumé", "détail", "auteur"])
+
+
+def form_choices(session: Session, territory_id: int) -> dict:
+    """What the page's add form offers: communes {id: name}, themes {commune_id: [theme]} (in
+    the protocol's order), axes {id: « Axe N – … »}."""
+    from .vocabulary import axis_label
+    communes = dict(session.execute(select(Commune.id, Commune.name).where(
+        Commune.territory_id == territory_id).order_by(Commune.name)).all())
+    themes: dict[int, list[str]] = {}
+    for commune_id, theme in session.execute(
+            select(Commitment.commune_id, Commitment.theme).where(
+                Commitment.territory_id == territory_id).distinct()
+            .order_by(Commitment.commune_id, Commitment.theme)):
+        themes.setdefault(commune_id, []).append(theme)
+    axes = {a.id: axis_label(a.number, a.short_title or a.title, 80, a.position)
+            for a in session.scalars(select(Axis).where(Axis.territory_id == territory_id)
+                                     .order_by(Axis.position))}
+    return {"communes": communes, "themes": themes, "axes": axes}
