@@ -273,3 +273,34 @@ def test_added_items_take_the_next_number_and_count(pte):
                                        "t.id = c.territory_id where t.slug like '%marne%'")
             edit.add_item(s, Actor.system(), tid, "commitment",
                           {"commune_id": pemb_commune, "theme": "x", "text": "y"})
+
+
+def test_an_archived_engagement_is_no_longer_an_angle_mort(loaded_url, rw_engine):
+    """Paris Est Marne & Bois: its angles morts are engagements without a counted action."""
+    engine = rw_engine(loaded_url)
+    tid = one(engine, "select id from territory where slug = 'paris-est-marne-et-bois'")
+    query = """select count(*) from commitment c where c.territory_id = :t and not c.archived
+        and not exists (select 1 from action_commitment ac join action x on x.id = ac.action_id
+                         where ac.commitment_id = c.id and not x.archived)"""
+    before = one(engine, query, t=tid)
+    with Session(engine) as s:
+        assert coverage.headline(s, Scope(tid))["angles_morts"] == before
+    lonely = one(engine, """select min(c.id) from commitment c where c.territory_id = :t
+        and not exists (select 1 from action_commitment ac where ac.commitment_id = c.id)""",
+                 t=tid)
+    linked, action = sql(engine, """select ac.commitment_id, ac.action_id from action_commitment
+        ac join commitment c on c.id = ac.commitment_id where c.territory_id = :t
+        order by 1, 2""", t=tid)[0]
+    with write_session(engine) as s:
+        edit.set_item_archived(s, Actor.system(), "commitment", lonely, True, expected=None)
+        edit.set_item_archived(s, Actor.system(), "commitment", linked, True, expected=None)
+    assert one(engine, query, t=tid) == before - 1
+    total = one(engine, "select count(*) from commitment where territory_id = :t and not "
+                        "archived", t=tid)
+    with Session(engine) as s:
+        headline = coverage.headline(s, Scope(tid))
+        assert headline["angles_morts"] == before - 1
+        assert headline["commitments_total"] == total
+        assert len(gaps.angles_morts(s, Scope(tid))) == before - 1
+    assert one(engine, "select count(*) from action_commitment where commitment_id = :c and "
+                       "action_id = :a", c=linked, a=action) == 1
