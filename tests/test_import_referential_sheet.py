@@ -93,7 +93,7 @@ def test_a_file_in_any_order_with_references_as_numbers(store):
     (["objectif opérationnel", 3, "Orphelin", "1.9", "", ""], "Ligne 11 : rubrique parente « 1.9 » inconnue"),
     (["rubrique", 2, "Doublon", "1.1", "", ""], "Ligne 11 : rubrique 1.2 en double (déjà ligne 6)"),
     (["engagement", 2, "Ailleurs", "", "94017", "Emploi"], "commune « 94017 » hors du territoire"),
-    (["axe", 3, "Caché\x00", "", "", ""], "caractère de contrôle"),
+    (["engagement", 3, "Texte", "", "93005", "Thème\x0c"], "Ligne 11 : colonne « thème » : caractère de contrôle"),
     (["niveau inconnu", 3, "x", "", "", ""], "niveau « niveau inconnu » inconnu"),
     (["objectif stratégique", "", "Sans numéro", "1", "", ""], "numéro est obligatoire"),
     (["engagement", 1, "Sans thème", "", "93005", ""], "thème manquant"),
