@@ -79,8 +79,9 @@ with correct:
             st.warning("Un élément au-dessus de celui-ci est archivé : il ne compte plus dans "
                        "les tableaux.", icon=":material/inventory_2:")
         with st.form(f"corriger_{kind}_{item_id}", enter_to_submit=False):
-            st.markdown(f"**{md(KIND_LABELS[kind], multiline=False)} — "
-                        f"{md(item['reference'], multiline=False)}**")
+            st.markdown(f"**{md(item['reference'], multiline=False)}**"
+                        + (f" — {md(item['commune'], multiline=False)}" if item["commune"]
+                           else ""))
             new_text = st.text_area("Texte", value=item["text"] or "",
                                     key=f"ref_text_{kind}_{item_id}")
             new_number = st.text_input(
@@ -136,8 +137,9 @@ with correct:
                          title="date", caption="Historique de l'élément (le plus récent en "
                                                "premier)")
             if len(hist) > 1:
+                what = {int(r.id): f"{dates[int(r.id)]} — {r.résumé}" for r in hist.itertuples()}
                 entry = st.selectbox("Revenir à l'état après la modification du", list(dates),
-                                     format_func=dates.get, key=f"ref_entry_{kind}_{item_id}")
+                                     format_func=what.get, key=f"ref_entry_{kind}_{item_id}")
                 if st.button("Restaurer cette version", icon=":material/history:",
                              key=f"ref_restore_{kind}_{item_id}"):
                     try:
@@ -211,7 +213,9 @@ with fill:
                        .encode("utf-8-sig"), file_name="modele-referentiel.csv",
                        mime="text/csv", icon=":material/download:")
     upload = st.file_uploader("Référentiel rempli (XLSX ou CSV)", type=["xlsx", "csv"],
-                              key="ref_upload")
+                              key="ref_upload",
+                              help=f"{referential_sheet.tabular.MAX_FILE_MB} Mo au plus ; la "
+                                   "première feuille visible est lue.")
     dry_run = st.checkbox("Essai : vérifier sans rien écrire", value=True, key="ref_dry_run")
     if upload is not None and st.button("Vérifier" if dry_run else "Importer", type="primary",
                                         icon=":material/upload:", key="ref_import"):
