@@ -137,7 +137,8 @@ with correct:
                          title="date", caption="Historique de l'élément (le plus récent en "
                                                "premier)")
             if len(hist) > 1:
-                what = {int(r.id): f"{dates[int(r.id)]} — {r.résumé}" for r in hist.itertuples()}
+                what = {int(r["id"]): f"{dates[int(r['id'])]} — {r['résumé']}"
+                        for r in hist.to_dict("records")}
                 entry = st.selectbox("Revenir à l'état après la modification du", list(dates),
                                      format_func=what.get, key=f"ref_entry_{kind}_{item_id}")
                 if st.button("Restaurer cette version", icon=":material/history:",
