@@ -51,7 +51,13 @@ def _label(key) -> str:  # noqa: ANN001
 
 
 def _done(message: str) -> None:
+    """After a write: the message shown at the next run, and the fields drawn again from what
+    the store now holds (a restored text, not the one typed before)."""
     st.session_state.referential_flash = message
+    for key in [k for k in st.session_state if str(k).startswith(("ref_text_", "ref_number_",
+                                                                  "ref_add_text_",
+                                                                  "ref_add_number_"))]:
+        del st.session_state[key]
     st.rerun()
 
 

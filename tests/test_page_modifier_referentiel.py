@@ -104,6 +104,8 @@ def test_rename_refusal_archive_and_restore(page):
     assert sql(url, "select text from operational_objective where id = :o", o=oid) == \
         "Objectif mal découpé"
     assert not sql(url, "select archived from operational_objective where id = :o", o=oid)
+    assert next(t for t in at.text_area if t.label == "Texte").value == \
+        "Objectif mal découpé"                     # the form shows the restored text
 
 
 def test_add_an_objective_under_a_rubrique(page):
