@@ -157,6 +157,11 @@ def test_an_archived_axis_leaves_the_axis_totals(pte):
         assert headline["axes_total"] == live
         assert axis not in set(coverage.axis_table(s, Scope(tid))["axis_id"])
         assert headline["angles_morts"] == one(engine, ANGLES_MORTS, t=tid)
+        from perr_model.exports.referential import referential
+        exported, = [t for t in referential(s)["territories"] if t["slug"]
+                     == "paris-terres-d-envol"]
+    flags = {a["id"]: a["archived"] for a in exported["axes"]}
+    assert flags[axis] is True and not any(v for k, v in flags.items() if k != axis)
 
 
 def test_history_and_restore_bring_back_the_old_text(pte):
