@@ -446,6 +446,32 @@ def import_indicators(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+@command("import referentiel",
+         "remplit le référentiel d'un territoire depuis le modèle de tableur (XLSX ou CSV) : "
+         "tout ou rien, rapport ligne par ligne",
+         arg("file", metavar="FICHIER", help="fichier XLSX ou CSV du modèle"),
+         arg("--territoire", "--territory", dest="territory", metavar="TERRITOIRE",
+             required=True, help="territoire (slug ou nom) ; son référentiel doit être vide"),
+         arg("--dry-run", "--essai", dest="dry_run", action="store_true",
+             help="vérifie sans rien écrire"),
+         arg("--user", metavar="AUTEUR", default="cli", help="auteur inscrit dans l'historique"))
+def import_referential_sheet(args: argparse.Namespace) -> int:
+    from .importers.referential_sheet import import_sheet
+    path = Path(args.file)
+    store = _store()
+    try:
+        with store.write() as s:
+            report = import_sheet(s, Actor.system(args.user), path.read_bytes(), path.name,
+                                  territory=args.territory, dry_run=args.dry_run)
+    except ImportRefused as exc:
+        print("\n".join(exc.problems))
+        raise
+    finally:
+        store.dispose()
+    print("\n".join(report.lines()))
+    return 0
+
+
 # --- accounts, COPIL --------------------------------------------------------------------------
 
 @command("user create", "crée un compte local (mot de passe haché)",

@@ -235,6 +235,7 @@ class Axis(Base):
     title: Mapped[str] = mapped_column(Text)
     short_title: Mapped[str | None] = mapped_column(String(120))
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
 
     territory: Mapped[Territory] = relationship(back_populates="axes")
     pillar: Mapped[Pillar | None] = relationship()
@@ -249,6 +250,7 @@ class StrategicObjective(Base):
     position: Mapped[int] = mapped_column(Integer, default=1)
     text: Mapped[str] = mapped_column(Text)
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
 
     axis: Mapped[Axis] = relationship(back_populates="strategic_objectives")
     groups: Mapped[list[ObjectiveGroup]] = relationship(
@@ -266,6 +268,7 @@ class ObjectiveGroup(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
 
     strategic_objective: Mapped[StrategicObjective] = relationship(back_populates="groups")
     objectives: Mapped[list[OperationalObjective]] = relationship(
@@ -283,6 +286,7 @@ class OperationalObjective(Base):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
 
     group: Mapped[ObjectiveGroup] = relationship(back_populates="objectives")
 
@@ -317,6 +321,7 @@ class Commitment(Base):
     figures: Mapped[str | None] = mapped_column(Text)     # JSON list of figures quoted in the text
     axis_id: Mapped[int | None] = mapped_column(ForeignKey("axis.id"), index=True)
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
 
     commune: Mapped[Commune] = relationship()
     axis: Mapped[Axis | None] = relationship()

@@ -60,6 +60,8 @@ ADMIN_PAGES = [
              "Administration", "import-geo"),
     PageSpec("pages/creer_territoire.py", "Créer un territoire", ":material/add_location_alt:",
              "Administration", "creer-territoire"),
+    PageSpec("pages/modifier_referentiel.py", "Modifier le référentiel", ":material/edit_document:",
+             "Administration", "modifier-referentiel"),
     PageSpec("pages/comptes.py", "Comptes", ":material/group:", "Administration", "comptes"),
 ]
 

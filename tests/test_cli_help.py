@@ -52,6 +52,7 @@ def test_the_parser_offers_every_command_and_group():
     expected = {("init-db",), ("build-embedded",), ("refresh-figures",),
                 ("import", "protocol"), ("import", "communes"), ("import", "qpv"),
                 ("import", "actions"), ("import", "posts"), ("import", "indicators"),
+                ("import", "referentiel"),
                 ("parse", "protocol"), ("geo", "fetch"), ("user", "create"), ("report", "copil"),
                 ("territory", "create"),
                 ("export", "referential"), ("export", "communes"), ("export", "qpv"),

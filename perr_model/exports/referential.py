@@ -62,15 +62,17 @@ def _axis(a: Axis, pillars: dict[int, str]) -> dict:
     return {
         "id": a.id, "number": a.number, "position": a.position, "title": a.title,
         "short_title": a.short_title, "pillar": pillars.get(a.pillar_id),
+        "archived": bool(a.archived),
         "strategic_objectives": [{
             "id": so.id, "position": so.position, "text": so.text,
-            "pillar": pillars.get(so.pillar_id),
+            "pillar": pillars.get(so.pillar_id), "archived": bool(so.archived),
             "groups": [{
                 "id": g.id, "number": g.number, "position": g.position, "title": g.title,
-                "pillar": pillars.get(g.pillar_id),
+                "pillar": pillars.get(g.pillar_id), "archived": bool(g.archived),
                 "operational_objectives": [
                     {"id": o.id, "position": o.position, "text": o.text,
-                     "pillar": pillars.get(o.pillar_id)} for o in g.objectives],
+                     "pillar": pillars.get(o.pillar_id), "archived": bool(o.archived)}
+                    for o in g.objectives],
                 "example_actions": [
                     {"id": e.id, "position": e.position, "text": e.text,
                      "pillar": pillars.get(e.pillar_id)}
@@ -114,7 +116,7 @@ def _commitment(c: Commitment, pillars, axis_numbers, actions: list[Action]) -> 
         "sub_theme": c.sub_theme, "number": c.number, "position": c.position, "text": c.text,
         "detail": c.detail, "figures": json.loads(c.figures) if c.figures else [],
         "axis_number": axis_numbers.get(c.axis_id), "pillar": pillars.get(c.pillar_id),
-        "quartiers": sorted(q.name for q in c.qpvs),
+        "quartiers": sorted(q.name for q in c.qpvs), "archived": bool(c.archived),
         "actions": [_action(a) for a in actions],
     }
 

@@ -41,7 +41,8 @@ def _distinct(session: Session, scope: Scope, column, link_action_col=None) -> i
 
 def scope_commitments(scope: Scope):
     """SELECT Commitment.id of the scope (the commune's only, when a commune is set)."""
-    q = select(Commitment.id).where(Commitment.territory_id == scope.territory_id)
+    q = select(Commitment.id).where(Commitment.territory_id == scope.territory_id,
+                                    Commitment.archived.is_(False))  # live ones only
     if scope.commune_id is not None:
         q = q.where(Commitment.commune_id == scope.commune_id)
     return q
@@ -70,12 +71,13 @@ def headline(session: Session, scope: Scope) -> dict:
     qpvs = (select(qpv_commune.c.qpv_id).where(qpv_commune.c.commune_id.in_(scope_communes(scope)))
             .distinct())
     obj_total = _count(session, territory_objective_ids(tid))
-    obj_covered = _distinct(session, scope, action_objective.c.objective_id,
-                            action_objective.c.action_id)
+    # covered: among the live items only (an archived one keeps its links but leaves the counts)
+    obj_covered = _count(session, territory_objective_ids(tid).where(
+        OperationalObjective.id.in_(on_counted(select(action_objective.c.objective_id),
+                                               action_objective.c.action_id, scope))))
     com_total = _count(session, scope_commitments(scope))
-    com_covered = _distinct(session, scope, action_commitment.c.commitment_id,
-                            action_commitment.c.action_id) if com_total else 0
-    if scope.commune_id is not None and com_total:
+    com_covered = 0
+    if com_total:
         covered = on_counted(select(action_commitment.c.commitment_id),
                              action_commitment.c.action_id, scope)
         com_covered = _count(session, scope_commitments(scope).where(Commitment.id.in_(covered)))
@@ -99,8 +101,9 @@ def headline(session: Session, scope: Scope) -> dict:
         "objectives_total": obj_total, "objectives_covered": obj_covered,
         "objectives_share": (obj_covered / obj_total) if obj_total else None,
         "commitments_total": com_total, "commitments_covered": com_covered,
-        "axes_total": _count(session, select(Axis.id).where(Axis.territory_id == tid)),
-        "axes_served": _count(session, select(served.c.axis_id).distinct()),
+        "axes_total": _count(session, live_axes(tid)),
+        "axes_served": _count(session, select(served.c.axis_id).distinct().where(
+            served.c.axis_id.in_(live_axes(tid)))),
         "basis": basis,
         "amount_approved": float(funding["approved"].sum()),
         "amount_requested": money.requested_total(funding),
@@ -119,11 +122,17 @@ def headline(session: Session, scope: Scope) -> dict:
     return out
 
 
+def live_axes(territory_id: int):
+    """SELECT Axis.id of the territory's axes that are not archived (0013_referential_edit)."""
+    return select(Axis.id).where(Axis.territory_id == territory_id, Axis.archived.is_(False))
+
+
 def axis_labels(session: Session, territory_id: int) -> pd.DataFrame:
-    """axis_id, position, number, title, short_title, code ("Axe N"), label ("Axe N – …")."""
+    """axis_id, position, number, title, short_title, code ("Axe N"), label ("Axe N – …") of
+    the live axes (an archived axis is in no table)."""
     rows = session.execute(select(Axis.id, Axis.position, Axis.number, Axis.title,
                                   Axis.short_title)
-                           .where(Axis.territory_id == territory_id)
+                           .where(Axis.territory_id == territory_id, Axis.archived.is_(False))
                            .order_by(Axis.position)).all()
     df = pd.DataFrame(rows, columns=["axis_id", "position", "number", "title", "short_title"])
     df["code"] = [axis_code(r.number, r.position) for r in df.itertuples()]
@@ -145,8 +154,7 @@ def axis_table(session: Session, scope: Scope) -> pd.DataFrame:
                func.sum(case((OperationalObjective.id.in_(covered_obj), 1), else_=0)))
         .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
         .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
-        .where(StrategicObjective.axis_id.in_(
-            select(Axis.id).where(Axis.territory_id == scope.territory_id)))
+        .where(OperationalObjective.id.in_(territory_objective_ids(scope.territory_id)))
         .group_by(StrategicObjective.axis_id)).all())
     covered_com = on_counted(select(action_commitment.c.commitment_id),
                              action_commitment.c.action_id, scope)

@@ -21,6 +21,9 @@
 - **angle mort** (`coverage_basis`): for a protocol with operational objectives, an operational
   objective no counted action is linked to; for a protocol whose coverage is carried by the
   communes' commitments (no operational objectives), a commitment no counted action is linked to.
+  Only live items count (`live_objective`, `Commitment.archived`): an archived item, or one under
+  an archived axis / strategic objective / group, is neither an angle mort nor in a total; its
+  action links stay (perr_model/referential_edit.py).
 
 The two derived link tables (`action_axis_served`, `action_commune_reached`) materialise
 `AXIS_SERVED` and `COMMUNE_REACHED`; the database keeps them with triggers (migration
@@ -231,11 +234,19 @@ def action_amounts(scope: Scope):
 # --- angle mort -------------------------------------------------------------------------------
 
 def territory_objective_ids(territory_id: int):
+    """SELECT OperationalObjective.id of the territory's live operational objectives."""
     return (select(OperationalObjective.id)
             .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
             .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
             .join(Axis, Axis.id == StrategicObjective.axis_id)
-            .where(Axis.territory_id == territory_id))
+            .where(Axis.territory_id == territory_id, *live_objective()))
+
+
+def live_objective() -> list:
+    """Conditions for "a live operational objective" (on a join of the objective, its group,
+    strategic objective and axis): neither it nor a parent archived (0013_referential_edit)."""
+    return [Axis.archived.is_(False), StrategicObjective.archived.is_(False),
+            ObjectiveGroup.archived.is_(False), OperationalObjective.archived.is_(False)]
 
 
 def coverage_basis(session: Session, territory_id: int) -> str:

@@ -20,7 +20,7 @@ from ..vocabulary import (
 )
 from .coverage import axis_labels, scope_commitments
 from .definitions import (
-    IN_QUARTIER, axis_served, counted, coverage_basis, on_counted, qpv_served,
+    IN_QUARTIER, axis_served, counted, coverage_basis, live_objective, on_counted, qpv_served,
 )
 from .registry import stored_figure
 from .scope import Scope
@@ -37,7 +37,7 @@ def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
         .join(StrategicObjective, StrategicObjective.axis_id == Axis.id)
         .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
         .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
-        .where(Axis.territory_id == territory_id)
+        .where(Axis.territory_id == territory_id, *live_objective())
         .order_by(Axis.position, StrategicObjective.position, ObjectiveGroup.position,
                   OperationalObjective.position)).all()
     return pd.DataFrame([(*r[:9], objective_reference(r[2] or r[1], r[5] or r[9], r[10]))
@@ -171,7 +171,8 @@ def referential_tree(session: Session, scope: Scope) -> list[dict]:
         examples.setdefault(gid, []).append(body)
     strategic = dict(session.execute(
         select(StrategicObjective.axis_id, StrategicObjective.text)
-        .join(Axis, Axis.id == StrategicObjective.axis_id).where(Axis.territory_id == tid)).all())
+        .join(Axis, Axis.id == StrategicObjective.axis_id)
+        .where(Axis.territory_id == tid, StrategicObjective.archived.is_(False))).all())
     tree = []
     for a in axis_labels(session, tid).itertuples():
         node = {"axis_id": int(a.axis_id), "label": axis_label(a.number, a.title, 200, a.position),
