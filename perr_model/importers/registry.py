@@ -70,12 +70,12 @@ class _ProtocolLines:
 
 def protocol(session: Session, actor: Actor, path, *, territory: str):
     from .protocol import (
-        context_from_db, find_territory, load_referential, parse_protocol, read_document,
+        context_from_db, find_territory, load_referential, parse_protocol, read_protocol,
         ProtocolReport,
     )
     require_admin(actor)
     row = find_territory(session, territory)
-    doc = parse_protocol(read_document(path), row.slug, context=context_from_db(session, row),
+    doc = parse_protocol(read_protocol(path), row.slug, context=context_from_db(session, row),
                          source=Path(path).name)
     written = load_referential(session, row, doc)
     report = ProtocolReport.from_dict(doc["report"])
