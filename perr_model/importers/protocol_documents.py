@@ -275,7 +275,9 @@ def _paragraphs(pages: list[list[tuple]]) -> list[Line]:
     a page break, when it starts with a small letter."""
     gaps = [round(a[2] - b[2], 1) for page in pages for a, b in zip(page, page[1:])
             if a[2] and b[2] and a[2] > b[2]]
-    step = statistics.mode(gaps) if gaps else 0.0
+    # The line spacing: the smallest distance between two lines, unless even that is wide (a
+    # document whose paragraphs are all one line long: then nothing is joined by spacing).
+    step = min(gaps) if gaps else 0.0
     paragraphs: list[list] = []          # [text, bold, size]
     for p_index, page in enumerate(pages):
         previous_y = None
@@ -286,7 +288,7 @@ def _paragraphs(pages: list[list[tuple]]) -> list[Line]:
                     and abs(paragraphs[-1][2] - size) < 0.5:
                 if previous_y is None:   # first line of a page
                     joined = p_index > 0 and text[:1].islower()
-                elif y and step:
+                elif y and step and step < 1.75 * max(size, 1.0):
                     joined = 0 < previous_y - y <= step * 1.15
             if joined:
                 paragraphs[-1][0] += " " + text
