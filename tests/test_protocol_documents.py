@@ -253,3 +253,26 @@ def test_seed_pdf_imports_through_the_cli_path(loaded_url, tmp_path):
             "WHERE t.slug = 'paris-terres-d-envol'")).scalar()
     engine.dispose()
     assert n == 69
+
+
+def test_a_short_pdf_replaces_a_whole_referential(loaded_url, tmp_path):
+    """The store holds Paris Terres d'Envol's full referential (with its cités éducatives and
+    their sub-objectives); a document without them replaces it all, in one transaction."""
+    pdf = tmp_path / "protocole.pdf"
+    pdf.write_bytes(as_document(AXES_MD, "pdf"))
+    import_protocol(loaded_url, pdf, "paris-terres-d-envol")
+    from perr_model.store import make_engine
+    engine = make_engine(loaded_url, read_only=True)
+    with engine.connect() as c:
+        cites = c.execute(text(
+            "SELECT count(*) FROM cite_educative ce JOIN territory t ON t.id = ce.territory_id "
+            "WHERE t.slug = 'paris-terres-d-envol'")).scalar()
+        objectives = c.execute(text(
+            "SELECT o.text FROM operational_objective o JOIN objective_group g "
+            "ON g.id = o.group_id JOIN strategic_objective s ON s.id = g.strategic_objective_id"
+            " JOIN axis a ON a.id = s.axis_id JOIN territory t ON t.id = a.territory_id "
+            "WHERE t.slug = 'paris-terres-d-envol' ORDER BY a.position, g.position, o.position"
+        )).scalars().all()
+    engine.dispose()
+    assert cites == 0
+    assert len(objectives) == 5 and objectives[0] == "Stimuler la mutation des zones d'activités"

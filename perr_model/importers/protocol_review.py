@@ -386,3 +386,47 @@ def outline(items: list[Item]) -> list[str]:
     """The items as an indented list (the CLI's dry run)."""
     return [f"{'  ' * it.depth}{LABELS[it.level]} : {label(items, i, width=100)}"
             for i, it in enumerate(items)]
+
+
+# --- the page's two calls -------------------------------------------------------------------------
+
+def read_for_review(session, territory_id: int, data: bytes, name: str) -> dict:
+    """The parse of an uploaded protocol file for the territory `territory_id` (nothing written).
+    MalformedDocument (French) for a file that cannot be read, a scanned PDF included."""
+    from pathlib import Path
+
+    from ..errors import MalformedDocument
+    from ..schema import Territory
+    from .protocol import context_from_db, parse_protocol
+    from .protocol_documents import document_lines
+    territory = session.get(Territory, territory_id)
+    if territory is None:
+        raise MalformedDocument("Choisissez d'abord un territoire.")
+    lines, kind = document_lines(data, name)
+    doc = parse_protocol(lines, territory.slug, context=context_from_db(session, territory),
+                         source=Path(name).name)
+    doc["format"] = kind
+    return doc
+
+
+def save_reviewed(session, actor, territory_id: int, items: list[Item], doc: dict
+                  ) -> dict[str, int]:
+    """The reviewed referential written in the caller's transaction (all or nothing): checked
+    first (ImportRefused with one French line per problem), then loaded as the CLI does."""
+    from ..auth import require_admin
+    from ..errors import ImportRefused, PermissionDenied
+    from ..schema import Territory
+    from .protocol import context_from_db, load_referential
+    require_admin(actor)
+    if actor.territory_id not in (None, territory_id):
+        raise PermissionDenied("Ce territoire n'est pas le vôtre : son référentiel ne peut pas "
+                               "être remplacé depuis votre compte.")
+    territory = session.get(Territory, territory_id)
+    reviewed = from_items(items, doc, context_from_db(session, territory))
+    found = problems(reviewed)
+    if found:
+        raise ImportRefused("Le référentiel relu n'est pas enregistrable : rien n'a été écrit.",
+                            found)
+    reviewed.pop("format", None)
+    reviewed.pop("report", None)
+    return load_referential(session, territory, reviewed)
