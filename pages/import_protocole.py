@@ -64,8 +64,8 @@ except PerrError as exc:      # an item left without a parent by an edit of the 
     reviewed, blocking, counts = None, [str(exc)], {}
 
 st.subheader("Ce que le document donne")
-shape = ("organisé par axes" if doc.get("shape") == "axes" else "organisé par commune")
-st.markdown(md(f"Document {doc.get('format', '')} {shape} : "
+shape = "organisé par axes" if doc.get("shape") == "axes" else "organisé par commune"
+st.markdown(md(f"Document {doc.get('format', '')}, {shape}. Trouvé, avec vos corrections : "
                + " ; ".join(f"{k} : {v}" for k, v in counts.items() if v) + "."))
 unplaced = report.get("unplaced", [])
 if unplaced:
@@ -85,9 +85,9 @@ st.caption("Modifiez un texte ou un numéro directement dans le tableau, puis «
 parents = [review.parent_index(items, i) for i in range(len(items))]
 table = pd.DataFrame({
     "Ligne": range(1, len(items) + 1),
-    "Niveau": [review.LABELS[it.level] for it in items],
-    "N°": pd.array([it.number for it in items], dtype="Int64"),
+    "N°": ["" if it.number is None else str(it.number) for it in items],
     "Texte": [it.text for it in items],
+    "Niveau": [review.LABELS[it.level] for it in items],
     "Rattaché à": [review.label(items, p, 50) if p is not None else "" for p in parents],
 })
 edited = st.data_editor(
@@ -95,13 +95,13 @@ edited = st.data_editor(
     width="stretch", height=min(38 + 35 * len(items), 460), num_rows="fixed",
     disabled=["Ligne", "Niveau", "Rattaché à"],
     column_config={"Ligne": st.column_config.NumberColumn(width="small"),
-                   "N°": st.column_config.NumberColumn(width="small", min_value=1, step=1),
+                   "N°": st.column_config.TextColumn(width="small"),
                    "Texte": st.column_config.TextColumn(width="large")})
 if st.button("Appliquer les modifications du tableau"):
     changed = list(items)
     try:
         for i, row in edited.iterrows():
-            number = None if pd.isna(row["N°"]) else int(row["N°"])
+            number = review.number_typed(row["N°"])
             if str(row["Texte"]) != changed[i].text:
                 changed = review.rename(changed, i, str(row["Texte"]))
             if number != changed[i].number:

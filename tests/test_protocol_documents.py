@@ -276,3 +276,36 @@ def test_a_short_pdf_replaces_a_whole_referential(loaded_url, tmp_path):
     engine.dispose()
     assert cites == 0
     assert len(objectives) == 5 and objectives[0] == "Stimuler la mutation des zones d'activités"
+
+
+def test_cli_dry_run_lists_what_the_pdf_gave_and_writes_nothing(embedded_sqlite, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    db = tmp_path / "perr.sqlite"
+    shutil.copy(embedded_sqlite, db)
+    pdf = tmp_path / "protocole.pdf"
+    pdf.write_bytes(as_document(AXES_MD, "pdf"))
+    root = Path(__file__).resolve().parents[1]
+    count = ("SELECT count(*) FROM operational_objective o JOIN objective_group g ON g.id = "
+             "o.group_id JOIN strategic_objective s ON s.id = g.strategic_objective_id JOIN axis a "
+             "ON a.id = s.axis_id JOIN territory t ON t.id = a.territory_id "
+             "WHERE t.slug = 'paris-terres-d-envol'")
+    import sqlite3
+    with sqlite3.connect(db) as c:
+        before = c.execute(count).fetchone()[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "perr_model", "import", "protocol", str(pdf), "--territory",
+         "Paris Terres d'Envol", "--dry-run"], cwd=root, capture_output=True, text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PERR_DEBUG": ""}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert out[0] == "Protocole lu, rien n'est écrit (essai) : protocole.pdf"
+    assert "Axe : Axe 2 – Éducation et formation : renforcer les parcours de réussite scolaire " \
+           "et éducative" in out
+    assert "      Objectif opérationnel : Développer la médiation scolaire" in out
+    assert "objectifs opérationnels : 5" in done.stdout
+    with sqlite3.connect(db) as c:
+        assert c.execute(count).fetchone()[0] == before
+    assert before != 5     # the embedded referential (69), left as it was

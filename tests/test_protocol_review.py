@@ -175,3 +175,15 @@ def test_communes_round_trip_and_merge_renumbers_action_references():
 
 def test_items_are_values():
     assert Item(AXIS, 1, "a") == Item(AXIS, 1, "a", {"x": 1})
+
+
+@pytest.mark.parametrize("typed, number", [("", None), (" 3 ", 3), ("4.", 4), (None, None)])
+def test_number_typed(typed, number):
+    from perr_model.importers.protocol_review import number_typed
+    assert number_typed(typed) == number
+
+
+def test_number_typed_refuses_words():
+    from perr_model.importers.protocol_review import number_typed
+    with pytest.raises(ValidationFailed, match="« deux » n'est pas un nombre entier"):
+        number_typed("deux")

@@ -18,8 +18,10 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
+import warnings
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -220,6 +222,18 @@ def pdf_lines(data: bytes, name: str = "document.pdf") -> list[Line]:
         from pypdf.errors import PyPdfError
     except ImportError:  # pragma: no cover - pinned in requirements.txt
         raise MalformedDocument("La lecture des PDF n'est pas installée sur ce serveur.") from None
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)   # its notes on a damaged file are for developers, in English
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _read_pdf(PdfReader, PyPdfError, data, name)
+    finally:
+        log.setLevel(level)
+
+
+def _read_pdf(PdfReader, PyPdfError, data: bytes, name: str) -> list[Line]:  # noqa: N803
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -196,6 +196,16 @@ def renumber(items: list[Item], i: int, number: int | None) -> list[Item]:
     return items[:i] + [replace(items[i], number=number)] + items[i + 1:]
 
 
+def number_typed(value) -> int | None:
+    """A number as typed in the review table: '' → None, '3' → 3 (ValidationFailed else)."""
+    text = "" if value is None else str(value).strip().rstrip(".")
+    if text in ("", "nan", "None", "<NA>"):
+        return None
+    if not text.isdigit():
+        raise ValidationFailed(f"Le numéro « {text} » n'est pas un nombre entier.")
+    return int(text)
+
+
 def number_in_order(items: list[Item], i: int) -> list[Item]:
     _check(items, i)
     if items[i].level not in NUMBERED:
