@@ -261,6 +261,7 @@ class _Loader:
             for sub in [o for o in cite.objectives if o.parent_id is not None]:
                 self.s.delete(sub)
             self.s.flush()
+            self.s.expire(cite, ["objectives"])   # reloaded without the deleted ones
             self.s.delete(cite)
 
     @staticmethod
