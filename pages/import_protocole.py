@@ -82,14 +82,7 @@ st.subheader("Relire et corriger")
 st.caption("Modifiez un texte ou un numéro directement dans le tableau, puis « Appliquer les "
            "modifications du tableau ». Pour fusionner, scinder ou rattacher ailleurs, choisissez "
            "l'élément sous le tableau.")
-parents = [review.parent_index(items, i) for i in range(len(items))]
-table = pd.DataFrame({
-    "Ligne": range(1, len(items) + 1),
-    "N°": ["" if it.number is None else str(it.number) for it in items],
-    "Texte": [it.text for it in items],
-    "Niveau": [review.LABELS[it.level] for it in items],
-    "Rattaché à": [review.label(items, p, 50) if p is not None else "" for p in parents],
-})
+table = pd.DataFrame(review.table(items))
 edited = st.data_editor(
     table, key=f"protocol-table-{tid}-{held['version']}", hide_index=True,
     width="stretch", height=min(38 + 35 * len(items), 460), num_rows="fixed",
@@ -98,24 +91,14 @@ edited = st.data_editor(
                    "N°": st.column_config.TextColumn(width="small"),
                    "Texte": st.column_config.TextColumn(width="large")})
 if st.button("Appliquer les modifications du tableau"):
-    changed = list(items)
     try:
-        for i, row in edited.iterrows():
-            number = review.number_typed(row["N°"])
-            if str(row["Texte"]) != changed[i].text:
-                changed = review.rename(changed, i, str(row["Texte"]))
-            if number != changed[i].number:
-                changed = review.renumber(changed, i, number)
+        changed = review.edit_table(items, list(zip(edited["N°"], edited["Texte"])))
     except PerrError as exc:
         common.refused(exc)
     else:
         update(changed)
 
 # --- one element: merge, split, move, add ------------------------------------------------------
-ACTIONS = ["Fusionner avec le précédent", "Scinder à ce texte", "Rattacher à un autre parent",
-           "Numéroter ses pareils dans l'ordre (1, 2, 3…)", "Ajouter un élément sous celui-ci"]
-
-
 def option(i: int) -> str:
     return f"ligne {i + 1} — {review.LABELS[items[i].level]} — {review.label(items, i, 60)}"
 
@@ -123,30 +106,18 @@ def option(i: int) -> str:
 with st.form(f"protocol-correction-{tid}-{held['version']}"):
     chosen = st.selectbox("Élément", range(len(items)), format_func=option, index=None,
                           placeholder="Tapez quelques mots de l'élément")
-    action = st.radio("Correction", ACTIONS)
+    action = st.radio("Correction", review.CORRECTIONS)
     cut = st.text_input("Scinder : premiers mots de la seconde partie, tels qu'écrits")
     target = st.selectbox("Rattacher à", range(len(items)), format_func=option, index=None,
                           placeholder="Nouveau parent (un élément du niveau au-dessus)")
-    child_levels = sorted({lvl for lvl in review.PARENT}, key=list(review.LABELS).index)
-    new_level = st.selectbox("Ajouter : niveau", child_levels, format_func=review.LABELS.get)
+    new_level = st.selectbox("Ajouter : niveau", review.child_levels(doc.get("shape")),
+                             format_func=review.LABELS.get)
     new_text = st.text_input("Ajouter : texte")
     applied = st.form_submit_button("Appliquer la correction")
 if applied:
     try:
-        if chosen is None:
-            raise review.ValidationFailed("Choisissez d'abord l'élément à corriger.")
-        if action == ACTIONS[0]:
-            changed = review.merge_with_previous(items, chosen)
-        elif action == ACTIONS[1]:
-            changed = review.split(items, chosen, cut)
-        elif action == ACTIONS[2]:
-            if target is None:
-                raise review.ValidationFailed("Choisissez le nouveau parent.")
-            changed = review.move(items, chosen, target)
-        elif action == ACTIONS[3]:
-            changed = review.number_in_order(items, chosen)
-        else:
-            changed = review.add_child(items, chosen, new_level, new_text)
+        changed = review.correct(items, action, chosen, cut=cut, parent=target, level=new_level,
+                                 text=new_text)
     except PerrError as exc:
         common.refused(exc)
     else:

@@ -187,3 +187,24 @@ def test_number_typed_refuses_words():
     from perr_model.importers.protocol_review import number_typed
     with pytest.raises(ValidationFailed, match="« deux » n'est pas un nombre entier"):
         number_typed("deux")
+
+
+def test_the_form_corrections_and_the_table_edits():
+    from perr_model.importers.protocol_review import CORRECTIONS, correct, edit_table, table
+    items = to_items(DOC)
+    merged = correct(items, CORRECTIONS[0], 4)
+    assert [i.text for i in merged][3] == "Stimuler la mutation des zones d'activités"
+    with pytest.raises(ValidationFailed, match="Choisissez d'abord"):
+        correct(items, CORRECTIONS[0], None)
+    with pytest.raises(ValidationFailed, match="nouveau parent"):
+        correct(items, CORRECTIONS[2], 5)
+    added = correct(items, CORRECTIONS[4], 2, level=OBJECTIVE, text="Un de plus")
+    assert [(i.level, i.text) for i in added][7] == (OBJECTIVE, "Un de plus")   # after group 1's
+    columns = table(items)
+    assert columns["N°"][:3] == ["1", "", "1"]
+    assert columns["Rattaché à"][3] == "1. Renforcer l'attractivité"
+    rows = list(zip(columns["N°"], columns["Texte"]))
+    rows[7] = ("5", "Mieux informer les publics")
+    edited = edit_table(items, rows)
+    assert (edited[7].number, edited[7].text) == (5, "Mieux informer les publics")
+    assert edited[:7] == items[:7] and edited[8:] == items[8:]

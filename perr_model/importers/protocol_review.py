@@ -254,6 +254,63 @@ def add_child(items: list[Item], parent: int | None, level: str, text: str) -> l
     return items[:at] + [Item(level, number, text)] + items[at:]
 
 
+# --- the review screen's two ways of correcting -------------------------------------------------
+
+CORRECTIONS = ["Fusionner avec le précédent", "Scinder à ce texte", "Rattacher à un autre parent",
+               "Numéroter ses pareils dans l'ordre (1, 2, 3…)", "Ajouter un élément sous celui-ci"]
+
+
+def correct(items: list[Item], correction: str, i: int | None, *, cut: str = "",
+            parent: int | None = None, level: str | None = None, text: str = "") -> list[Item]:
+    """One of CORRECTIONS applied to item i (the review form's choice)."""
+    if i is None:
+        raise ValidationFailed("Choisissez d'abord l'élément à corriger.")
+    if correction == CORRECTIONS[0]:
+        return merge_with_previous(items, i)
+    if correction == CORRECTIONS[1]:
+        return split(items, i, cut)
+    if correction == CORRECTIONS[2]:
+        if parent is None:
+            raise ValidationFailed("Choisissez le nouveau parent.")
+        return move(items, i, parent)
+    if correction == CORRECTIONS[3]:
+        return number_in_order(items, i)
+    if correction == CORRECTIONS[4]:
+        return add_child(items, i, level or "", text)
+    raise ValidationFailed("Correction inconnue.")
+
+
+def edit_table(items: list[Item], rows: list[tuple[object, object]]) -> list[Item]:
+    """The review table as edited: (number as typed, text) per item, in order."""
+    if len(rows) != len(items):
+        raise ValidationFailed("Le tableau a changé pendant la saisie : recommencez.")
+    out = list(items)
+    for i, (number, text) in enumerate(rows):
+        if str(text) != out[i].text:
+            out = rename(out, i, str(text))
+        typed = number_typed(number)
+        if typed != out[i].number:
+            out = renumber(out, i, typed)
+    return out
+
+
+def child_levels(shape: str | None) -> list[str]:
+    """The levels an item may be added at, for a protocol of this shape."""
+    if shape == "communes":
+        return [THEME, COMMITMENT, ACTION]
+    return [STRATEGIC, GROUP, OBJECTIVE, EXAMPLE]
+
+
+def table(items: list[Item]) -> dict[str, list]:
+    """The review table's columns (French headings)."""
+    parents = [parent_index(items, i) for i in range(len(items))]
+    return {"Ligne": list(range(1, len(items) + 1)),
+            "N°": ["" if it.number is None else str(it.number) for it in items],
+            "Texte": [it.text for it in items],
+            "Niveau": [LABELS[it.level] for it in items],
+            "Rattaché à": [label(items, p, 50) if p is not None else "" for p in parents]}
+
+
 # --- items → doc ----------------------------------------------------------------------------------
 
 def from_items(items: list[Item], doc: dict, ctx=None) -> dict:
