@@ -29,6 +29,19 @@ PROTOCOL = [
 ]
 
 
+def objectives(url: str) -> list[str]:
+    """Paris Terres d'Envol's operational objectives in the store, in order (raw SQL)."""
+    db = sqlite3.connect(url.removeprefix("sqlite:///"))
+    rows = db.execute(
+        "SELECT o.text FROM operational_objective o JOIN objective_group g ON g.id = o.group_id "
+        "JOIN strategic_objective s ON s.id = g.strategic_objective_id JOIN axis a "
+        "ON a.id = s.axis_id JOIN territory t ON t.id = a.territory_id "
+        "WHERE t.slug = 'paris-terres-d-envol' ORDER BY a.position, s.position, g.position, "
+        "o.position").fetchall()
+    db.close()
+    return [r[0] for r in rows]
+
+
 def test_a_mis_split_objective_is_merged_before_saving(start_app, embedded_sqlite,
                                                        tmp_path_factory, new_page, tmp_path):
     url = copy_with_accounts(embedded_sqlite, tmp_path_factory, "e2e-protocole")
@@ -63,17 +76,10 @@ def test_a_mis_split_objective_is_merged_before_saving(start_app, embedded_sqlit
     page.get_by_role("option", name=SECOND[:40], exact=False).first.click()
     rerun(page, lambda: page.get_by_role("button", name="Appliquer la correction").click(),
           "objectifs opérationnels : 3")
+    before = objectives(url)
+    assert len(before) == 69 and f"{FIRST} {SECOND}" not in before   # nothing written yet
     rerun(page, lambda: page.get_by_role("button", name="Enregistrer", exact=True).click(),
           "Référentiel enregistré")
     assert page.locator('[data-testid="stException"]').count() == 0
-
-    db = sqlite3.connect(url.removeprefix("sqlite:///"))
-    rows = db.execute(
-        "SELECT o.text FROM operational_objective o JOIN objective_group g ON g.id = o.group_id "
-        "JOIN strategic_objective s ON s.id = g.strategic_objective_id JOIN axis a "
-        "ON a.id = s.axis_id JOIN territory t ON t.id = a.territory_id "
-        "WHERE t.slug = 'paris-terres-d-envol' ORDER BY a.position, s.position, g.position, "
-        "o.position").fetchall()
-    db.close()
-    assert [r[0] for r in rows] == ["Stimuler la mutation des zones d'activités",
-                                    f"{FIRST} {SECOND}", "Améliorer l'offre de services"]
+    assert objectives(url) == ["Stimuler la mutation des zones d'activités",
+                               f"{FIRST} {SECOND}", "Améliorer l'offre de services"]
