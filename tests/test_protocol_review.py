@@ -208,3 +208,42 @@ def test_the_form_corrections_and_the_table_edits():
     edited = edit_table(items, rows)
     assert (edited[7].number, edited[7].text) == (5, "Mieux informer les publics")
     assert edited[:7] == items[:7] and edited[8:] == items[8:]
+
+
+def test_read_for_review_then_save_in_one_transaction(loaded_url):
+    """The page's two calls on both backends: a PDF read (nothing written), a merge, the save;
+    the commitments in the store (raw SQL) are the corrected ones."""
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from perr_model.auth import Actor
+    from perr_model.errors import PermissionDenied
+    from perr_model.importers.protocol_review import read_for_review, save_reviewed
+    from perr_model.store import make_engine, write_session
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from protocol_renderings import blocks, pdf_bytes
+    engine = make_engine(loaded_url, read_only=False)
+    sql = ("SELECT c.text FROM commitment c JOIN commune m ON m.id = c.commune_id "
+           "WHERE m.insee_code = '94017' ORDER BY c.theme_position, c.position")
+    with write_session(engine) as s:
+        tid = s.execute(text("SELECT id FROM territory WHERE slug = 'paris-est-marne-et-bois'"
+                             )).scalar()
+        other = s.execute(text("SELECT id FROM territory WHERE slug = 'paris-terres-d-envol'"
+                               )).scalar()
+        doc = read_for_review(s, tid, pdf_bytes(blocks(COMMUNES_MD)), "annexe.pdf")
+    with engine.connect() as c:
+        before = c.execute(text(sql)).scalars().all()
+    assert doc["format"] == "PDF" and len(before) > 2      # the embedded referential, untouched
+    items = merge_with_previous(to_items(doc), 5)          # commitment 2 into commitment 1
+    with pytest.raises(PermissionDenied):
+        with write_session(engine) as s:
+            save_reviewed(s, Actor("admin-pte", "admin", territory_id=other), tid, items, doc)
+    with write_session(engine) as s:
+        save_reviewed(s, Actor.system(), tid, items, doc)
+    with engine.connect() as c:
+        after = c.execute(text(sql)).scalars().all()
+    engine.dispose()
+    assert after == ["Relancer une dynamique avec les bailleurs Engager le Projet de "
+                     "Renouvellement Urbain"]
