@@ -44,9 +44,18 @@ def blocks(markdown: str) -> list[Block]:
     return out
 
 
-def pdf_bytes(items: list[Block], *, image_only: bool = False) -> bytes:
+def pdf_bytes(items: list[Block], *, image_only: bool = False, folios: bool = False) -> bytes:
+    """`folios`: each page's number printed at its foot, as in most documents."""
     from fpdf import FPDF
-    pdf = FPDF(format="A4")
+
+    class Document(FPDF):
+        def footer(self):
+            if folios:
+                self.set_y(-15)
+                self.set_font("DejaVu", "", 9)
+                self.cell(0, 5, f"Page {self.page_no()}/{{nb}}", align="C")
+
+    pdf = Document(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))

@@ -309,3 +309,20 @@ def test_cli_dry_run_lists_what_the_pdf_gave_and_writes_nothing(embedded_sqlite,
     with sqlite3.connect(db) as c:
         assert c.execute(count).fetchone()[0] == before
     assert before != 5     # the embedded referential (69), left as it was
+
+
+@needs_seeds
+def test_page_numbers_at_the_foot_of_the_pages_are_not_text():
+    markdown = PTE_FILE.read_text(encoding="utf-8")
+    data = pdf_bytes(blocks(markdown), folios=True)
+    lines = pdf_lines(data)
+    assert not any(ln.text.startswith("Page ") for ln in lines)
+    doc = parse_protocol(lines, "paris-terres-d-envol")
+    assert comparable(doc) == comparable(parse_protocol(markdown, "paris-terres-d-envol"))
+
+
+def test_a_page_number_alone_is_dropped_but_a_numbered_line_is_kept():
+    from perr_model.importers.protocol_documents import _without_folio
+    page = [("3", False, 800.0, 9.0), ("1. Renforcer", True, 780.0, 11.0),
+            ("Page 4/12", False, 20.0, 9.0)]
+    assert [t for t, *_ in _without_folio(page)] == ["1. Renforcer"]

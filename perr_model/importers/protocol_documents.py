@@ -239,7 +239,7 @@ def _read_pdf(PdfReader, PyPdfError, data: bytes, name: str) -> list[Line]:  # n
         if reader.is_encrypted:
             raise MalformedDocument(f"{Path(name).name} : PDF protégé par un mot de passe ; "
                                     "enregistrez-le sans protection puis importez-le.")
-        pages = [_page_lines(page) for page in reader.pages]
+        pages = [_without_folio(_page_lines(page)) for page in reader.pages]
     except MalformedDocument:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):
@@ -281,6 +281,18 @@ def _page_lines(page) -> list[tuple[str, bool, float | None, float]]:
     page.extract_text(visitor_text=visit)
     close()
     return [tuple(x) for x in lines]
+
+
+_FOLIO = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|sur)\s*\d{1,4})?$", re.IGNORECASE)
+
+
+def _without_folio(lines: list[tuple]) -> list[tuple]:
+    """A page without its page number (« 3 », « Page 3 », « 3/12 ») as first or last line."""
+    if lines and _FOLIO.match(lines[-1][0]):
+        lines = lines[:-1]
+    if lines and _FOLIO.match(lines[0][0]):
+        lines = lines[1:]
+    return lines
 
 
 def _paragraphs(pages: list[list[tuple]]) -> list[Line]:
