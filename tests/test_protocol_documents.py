@@ -326,3 +326,18 @@ def test_a_page_number_alone_is_dropped_but_a_numbered_line_is_kept():
     page = [("3", False, 800.0, 9.0), ("1. Renforcer", True, 780.0, 11.0),
             ("Page 4/12", False, 20.0, 9.0)]
     assert [t for t, *_ in _without_folio(page)] == ["1. Renforcer"]
+
+
+@pytest.mark.parametrize("text, bullet, arrow, clean", [
+    ("• Stimuler la mutation", True, False, "Stimuler la mutation"),
+    ("\uf0b7\tStimuler la mutation", True, False, "Stimuler la mutation"),   # Word's Symbol dot
+    ("•Stimuler", True, False, "Stimuler"),
+    ("- Stimuler", True, False, "Stimuler"),
+    ("Saint-Maur-des-Fossés", False, False, "Saint-Maur-des-Fossés"),
+    ("-3 %", False, False, "-3 %"),
+    ("\uf0d8 Les engagements de la ville", False, True, "Les engagements de la ville"),
+])
+def test_bullet_and_arrow_signs(text, bullet, arrow, clean):
+    from perr_model.importers.protocol_documents import make_line
+    ln = make_line(1, text, bold=False)
+    assert (ln.bullet, ln.arrow, ln.text) == (bullet, arrow, clean)

@@ -29,8 +29,12 @@ from xml.etree import ElementTree as ET
 from ..errors import MalformedDocument
 from .protocol_text import Line, clean_inline, read_lines
 
-BULLET_SIGNS = "•●▪◦○■□–—-·"
-_BULLET_RE = re.compile(rf"^[{re.escape(BULLET_SIGNS)}]\s+")
+# Bullet signs as they come out of documents: typographic ones, then Word's Symbol / Wingdings
+# glyphs (private-use code points) when its PDF is read; a dash is a bullet only before a space.
+SIGNS = "•●▪◦○■□·\uf0b7\uf0a7\uf076\uf0fc\uf0a8"
+ARROWS = "➤➢►▶\uf0d8\uf0e8"
+BULLET_SIGNS = SIGNS + "–—-"
+_BULLET_RE = re.compile(rf"^(?:[{SIGNS}]\s*|[–—-]\s+)")
 MAX_BYTES = 30 * 1024 * 1024   # a protocol is a few hundred kB; a larger upload is refused
 
 SCANNED = ("Ce PDF ne contient aucun texte : c'est sans doute un document scanné (une image de "
@@ -83,8 +87,8 @@ def make_line(number: int, text: str, *, bold: bool, heading: bool = False,
     s = text.replace("\u00a0", " ").strip()
     if _BULLET_RE.match(s):
         bullet, s = True, _BULLET_RE.sub("", s)
-    arrow = "➤" in s
-    s = s.replace("➤", " ")
+    arrow = any(a in s for a in ARROWS)
+    s = re.sub(f"[{ARROWS}]", " ", s)
     return Line(number, text, clean_inline(s), bullet, heading, arrow, bold)
 
 
@@ -272,7 +276,7 @@ def _page_lines(page) -> list[tuple[str, bool, float | None, float]]:
                     current["y"] = y
             if piece:
                 current["parts"].append(piece)
-                if piece.strip() and piece.strip() not in BULLET_SIGNS + "➤":
+                if piece.strip() and piece.strip() not in BULLET_SIGNS + ARROWS:
                     base = str((font or {}).get("/BaseFont", ""))
                     current["bold"].append(bool(re.search(r"(?i)bold|black|heavy|semibold|demi",
                                                           base)))
@@ -308,7 +312,7 @@ def _paragraphs(pages: list[list[tuple]]) -> list[Line]:
     for p_index, page in enumerate(pages):
         previous_y = None
         for text, bold, y, size in page:
-            starts_bullet = bool(_BULLET_RE.match(text)) or text[:1] in "•●▪◦➤"
+            starts_bullet = bool(_BULLET_RE.match(text)) or text[:1] in ARROWS
             joined = False
             if paragraphs and not starts_bullet and paragraphs[-1][1] == bold \
                     and abs(paragraphs[-1][2] - size) < 0.5:
