@@ -65,8 +65,8 @@ except PerrError as exc:      # an item left without a parent by an edit of the 
 
 st.subheader("Ce que le document donne")
 shape = "organisé par axes" if doc.get("shape") == "axes" else "organisé par commune"
-st.markdown(md(f"Document {doc.get('format', '')}, {shape}. Ce qui sera enregistré : "
-               + " ; ".join(f"{k} : {v}" for k, v in counts.items() if v) + "."))
+st.markdown(md(f"Document {doc.get('format', '')}, {shape}. Ce qui sera enregistré :"))
+st.markdown("\n".join(f"- {md(f'{k} : {v}', multiline=False)}" for k, v in counts.items() if v))
 unplaced = report.get("unplaced", [])
 if unplaced:
     with st.expander(f"Lignes que la lecture n'a pas su placer ({len(unplaced)})",
@@ -89,7 +89,7 @@ edited = st.data_editor(
     disabled=["Ligne", "Niveau", "Rattaché à"],
     column_config={"Ligne": st.column_config.NumberColumn(width="small"),
                    "N°": st.column_config.TextColumn(width="small"),
-                   "Texte": st.column_config.TextColumn(width=620),
+                   "Texte": st.column_config.TextColumn(width=520),
                    "Rattaché à": st.column_config.TextColumn(width="medium")})
 if st.button("Appliquer les modifications du tableau"):
     try:
