@@ -209,25 +209,28 @@ def build_embedded(args: argparse.Namespace) -> int:
 
 # --- imports ----------------------------------------------------------------------------------
 
-@command("import protocol", "importe un protocole (PERR) rédigé comme ceux de shared/seeds",
-         arg("file", metavar="FICHIER", help="fichier du protocole (Markdown)"),
-         arg("--territory", metavar="TERRITOIRE", required=True, help="territoire (slug ou nom)"))
+@command("import protocol", "importe un protocole (PERR) : PDF avec son texte, Word (.docx) ou "
+         "Markdown",
+         arg("file", metavar="FICHIER", help="fichier du protocole (.pdf, .docx ou .md)"),
+         arg("--territory", metavar="TERRITOIRE", required=True, help="territoire (slug ou nom)"),
+         arg("--dry-run", action="store_true",
+             help="lit le document et liste ce qui a été trouvé, sans rien écrire"))
 def import_protocol(args: argparse.Namespace) -> int:
-    return _import("protocol", args.file, territory=args.territory)
+    return _import("protocol", args.file, territory=args.territory, dry_run=args.dry_run)
 
 
 @command("parse protocol",
          "lit un protocole et écrit le référentiel en YAML (sans toucher à la base)",
-         arg("file", metavar="FICHIER", help="fichier du protocole (Markdown)"),
+         arg("file", metavar="FICHIER", help="fichier du protocole (.pdf, .docx ou .md)"),
          arg("--territory", metavar="TERRITOIRE", required=True, help="territoire (slug ou nom)"),
          arg("--out", metavar="FICHIER", help="fichier YAML de sortie (défaut : sortie standard)"),
          writes=False)
 def parse_protocol(args: argparse.Namespace) -> int:
     from .importers.protocol import (
-        ProtocolReport, context_from_data, dump_yaml, parse_protocol as parse, read_document,
+        ProtocolReport, context_from_data, dump_yaml, parse_protocol as parse, read_protocol,
     )
     ctx = context_from_data(args.territory)
-    doc = parse(read_document(args.file), ctx.slug, context=ctx, source=Path(args.file).name)
+    doc = parse(read_protocol(args.file), ctx.slug, context=ctx, source=Path(args.file).name)
     _write_out(args.out, dump_yaml(doc), f"Référentiel écrit : {args.out}")
     print(ProtocolReport.from_dict(doc["report"]).summary(), file=sys.stderr)
     return 0

@@ -58,6 +58,8 @@ ADMIN_PAGES = [
              "Administration", "import-postes"),
     PageSpec("pages/import_geo.py", "Importer les périmètres", ":material/layers:",
              "Administration", "import-geo"),
+    PageSpec("pages/import_protocole.py", "Importer un protocole", ":material/description:",
+             "Administration", "import-protocole"),
     PageSpec("pages/creer_territoire.py", "Créer un territoire", ":material/add_location_alt:",
              "Administration", "creer-territoire"),
     PageSpec("pages/modifier_referentiel.py", "Modifier le référentiel", ":material/edit_document:",

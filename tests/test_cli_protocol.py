@@ -58,6 +58,7 @@ def test_import_then_export(loaded_url, tmp_path):
      "mauvais territoire"),
     (["import", "protocol", str(PTE_FILE), "--territory", "Grand Orly"], "Territoire inconnu"),
     (["import", "protocol", "{binary}", "--territory", "paris-terres-d-envol"], "binaire"),
+    (["import", "protocol", "{broken}", "--territory", "paris-terres-d-envol"], "PDF lisible"),
     (["parse", "protocol", "/nonexistent.md", "--territory", "paris-terres-d-envol"],
      "introuvable"),
 ])
@@ -65,8 +66,10 @@ def test_errors_are_one_french_line(embedded_sqlite, tmp_path, args, message):
     db = tmp_path / "perr.sqlite"
     db.write_bytes(embedded_sqlite.read_bytes())
     (tmp_path / "empty.md").write_text("", encoding="utf-8")
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4\x00\x00binary")
-    args = [a.format(empty=tmp_path / "empty.md", binary=tmp_path / "scan.pdf") for a in args]
+    (tmp_path / "image.bin").write_bytes(b"\x89PNG\x00\x00binary")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\x00\x00binary")
+    args = [a.format(empty=tmp_path / "empty.md", binary=tmp_path / "image.bin",
+                     broken=tmp_path / "broken.pdf") for a in args]
     done = run(*args, url=f"sqlite:///{db}")
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()

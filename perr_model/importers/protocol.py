@@ -1,6 +1,8 @@
-"""PERR protocol importer: document (Markdown) → reviewed referential (YAML shape) → store.
+"""PERR protocol importer: document (PDF, DOCX, Markdown) → reviewed referential (YAML shape) → store.
 
-- `parse_protocol(text, territory_slug)` is pure: it returns the referential as a dict, the
+- `read_protocol(path)` gives the document's lines (protocol_documents: one line reader per
+  format, one parser for all).
+- `parse_protocol(text or lines, territory_slug)` is pure: it returns the referential as a dict, the
   shape of data/referential/<slug>.yaml, with a report of what it could not place.
 - `load_referential(session, territory, doc)` writes such a dict (called by init-db for the
   embedded YAML files), upserting on natural keys (positions within their parent, action
@@ -134,19 +136,32 @@ def read_document(path: str | Path) -> str:
                                 f"(octet {exc.start}).") from None
 
 
-def parse_protocol(text: str, territory_slug: str, *, context: TerritoryContext | None = None,
-                   source: str | None = None) -> dict:
+def read_protocol(path: str | Path) -> list[Line]:
+    """Lines of a protocol file (text PDF, Word DOCX or Markdown); MalformedDocument if it
+    cannot be read (a scanned PDF without text included)."""
+    from .protocol_documents import document_lines
+    return document_lines(Path(path).read_bytes(), Path(path).name)[0]
+
+
+def parse_protocol(text: str | list[Line], territory_slug: str, *,
+                   context: TerritoryContext | None = None, source: str | None = None) -> dict:
     """The referential of a protocol document, as the dict written to data/referential/*.yaml.
 
+    `text` is the Markdown text, or the lines of any format (`read_protocol`).
     Pure: no database. Raises MalformedDocument if the structure cannot be read.
     """
+    if isinstance(text, list):
+        lines = text
+        text = "\n".join(ln.text for ln in lines)
+    else:
+        lines = None
     if not text or not text.strip():
         raise MalformedDocument("Le document est vide.")
     if "\x00" in text:
         raise MalformedDocument("Le document est un fichier binaire, un texte Markdown est "
                                 "attendu.")
     ctx = context or context_from_data(territory_slug)
-    lines = read_lines(text)
+    lines = lines if lines is not None else read_lines(text)
     has_communes = any(is_commune_heading(ln) for ln in lines)
     has_axes = any(is_axis_heading(ln) for ln in lines)
     if not has_communes and not has_axes:
@@ -214,13 +229,13 @@ def import_protocol(engine_or_url: Engine | str, path: str | Path, territory: st
                     ) -> ProtocolReport:
     """Parse `path` then load it, in one transaction: all or nothing."""
     from ..store import make_engine, write_session
-    text = read_document(path)
+    lines = read_protocol(path)
     engine = make_engine(engine_or_url, read_only=False) if isinstance(
         engine_or_url, str) else engine_or_url
     try:
         with write_session(engine) as session:
             row = find_territory(session, territory)
-            doc = parse_protocol(text, row.slug, context=context_from_db(session, row),
+            doc = parse_protocol(lines, row.slug, context=context_from_db(session, row),
                                  source=Path(path).name)
             written = load_referential(session, row, doc)
     finally:
@@ -233,4 +248,4 @@ def import_protocol(engine_or_url: Engine | str, path: str | Path, territory: st
 
 __all__ = ["ProtocolReport", "TerritoryContext", "parse_protocol", "load_referential",
            "import_protocol", "context_from_data", "context_from_db", "find_territory",
-           "read_document", "dump_yaml"]
+           "read_document", "read_protocol", "dump_yaml"]

@@ -257,7 +257,11 @@ class _Loader:
                 self.sync(CiteEducativeObjective, {"cite_id": cite.id, "parent_id": top.id},
                           top_item.get("children", []), self.fill_cite_objective)
             self.add("cités éducatives", 1)
-        for cite in existing.values():
+        for cite in existing.values():   # sub-objectives first: they point at their parent
+            for sub in [o for o in cite.objectives if o.parent_id is not None]:
+                self.s.delete(sub)
+            self.s.flush()
+            self.s.expire(cite, ["objectives"])   # reloaded without the deleted ones
             self.s.delete(cite)
 
     @staticmethod

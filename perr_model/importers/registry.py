@@ -61,24 +61,32 @@ def actions(session: Session, actor: Actor, path, *, territory: str | None = Non
 
 
 class _ProtocolLines:
-    def __init__(self, name: str, report) -> None:
-        self.report, self.name = report, name
+    def __init__(self, name: str, report, outline: list[str] | None = None) -> None:
+        self.report, self.name, self.outline = report, name, outline
 
     def lines(self) -> list[str]:
+        if self.outline is not None:
+            return [f"Protocole lu, rien n'est écrit (essai) : {self.name}", *self.outline,
+                    *self.report.summary().splitlines()]
         return [f"Protocole importé : {self.name}", *self.report.summary().splitlines()]
 
 
-def protocol(session: Session, actor: Actor, path, *, territory: str):
+def protocol(session: Session, actor: Actor, path, *, territory: str, dry_run: bool = False):
+    """A protocol file (text PDF, Word DOCX or Markdown) parsed then loaded; with `dry_run`,
+    parsed only: the report lists every item found and the lines left unplaced."""
     from .protocol import (
-        context_from_db, find_territory, load_referential, parse_protocol, read_document,
+        context_from_db, find_territory, load_referential, parse_protocol, read_protocol,
         ProtocolReport,
     )
+    from .protocol_review import outline, to_items
     require_admin(actor)
     row = find_territory(session, territory)
-    doc = parse_protocol(read_document(path), row.slug, context=context_from_db(session, row),
+    doc = parse_protocol(read_protocol(path), row.slug, context=context_from_db(session, row),
                          source=Path(path).name)
-    written = load_referential(session, row, doc)
     report = ProtocolReport.from_dict(doc["report"])
+    if dry_run:
+        return _ProtocolLines(Path(path).name, report, outline(to_items(doc)))
+    written = load_referential(session, row, doc)
     report.counts.update({f"base : {k}": v for k, v in written.items()})
     return _ProtocolLines(Path(path).name, report)
 
