@@ -26,6 +26,8 @@ down_revision = "0011_sign_in_throttle"
 branch_labels = None
 depends_on = None
 
+VERSIONED = ("referential_frame",)   # a table the figures read: 0007's data-version triggers
+
 def _figure_store():
     """0007's helpers (the trigger statements are written once, there)."""
     path = Path(__file__).with_name("0007_figure_store.py")
@@ -54,7 +56,7 @@ def upgrade() -> None:
     for table in ("axis", "commitment"):
         op.add_column(table, sa.Column("frame_id", sa.Integer(), nullable=True))
         op.create_index(op.f(f"ix_{table}_frame_id"), table, ["frame_id"])
-    _figure_store().add_version_triggers(["referential_frame"], sqlite)
+    _figure_store().add_version_triggers(VERSIONED, sqlite)
     from perr_model.frames import period_years
     bind = op.get_bind()
     territories = bind.execute(sa.text(
