@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PERR, CONTRAT_2024 = "perr", "contrat-2024"
-KIND_LABELS = {PERR: "PERR", CONTRAT_2024: "contrat de ville 2024-2030"}
+PERR, CONTRAT_2024 = "perr", "contrat-2024"   # referential_frame.kind
 PERIOD = re.compile(r"((?:19|20)\d{2})\s*[-–/]\s*((?:19|20)\d{2})")
 
 

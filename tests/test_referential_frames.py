@@ -140,3 +140,18 @@ def test_the_page_says_which_frame(frames, on, year, frame_words, shown, hidden)
     assert any(frame_words in c and str(year) in c for c in captions), captions
     text_ = p.text()
     assert shown in text_ and hidden not in text_
+
+
+def test_the_copil_document_says_which_frame(frames):
+    from perr_model.copil.data import copil_data
+    from perr_model.copil.xlsx import xlsx_sheets
+    url, ids = frames
+    engine = make_engine(url)
+    with Session(engine) as s:
+        data = copil_data(s, ids["territory"], 2024)
+    engine.dispose()
+    assert data.frame == "Cadre : Contrat de ville 2024-2030"
+    sources = next(rows for title, _, rows in xlsx_sheets(data) if title == "Sources")
+    assert ("Cadre : Contrat de ville 2024-2030",) in sources
+    assert sorted(data.angles_morts["element"]) == [
+        r[0] for r in sql_rows(url, ANGLES_SQL, frame=ids["contrat-2024"], year=2024)]

@@ -20,7 +20,7 @@ from ..schema import (
     GovernanceBody, ObjectiveGroup, OperationalObjective, Pillar, Qpv, ReferentialFrame, Signatory,
     StrategicObjective, Territory,
 )
-from ..frames import period_years
+from ..frames import PERR, period_years
 from ..textnorm import same_place_name
 
 
@@ -107,10 +107,10 @@ class _Loader:
         protocol's period; a protocol's axes and commitments belong to it, those of another
         frame (a contrat de ville 2024–2030) are left as they are."""
         frame = self.s.scalars(select(ReferentialFrame).where(
-            ReferentialFrame.territory_id == self.t.id, ReferentialFrame.kind == "perr")
+            ReferentialFrame.territory_id == self.t.id, ReferentialFrame.kind == PERR)
             .order_by(ReferentialFrame.id)).first()
         if frame is None:
-            frame = ReferentialFrame(territory_id=self.t.id, kind="perr", label="PERR")
+            frame = ReferentialFrame(territory_id=self.t.id, kind=PERR, label="PERR")
             self.s.add(frame)
         frame.year_start, frame.year_end = period_years(self.t.period)
         self.s.flush()
