@@ -28,8 +28,8 @@ REFERENTIALS = {  # frame → axes → objectives
 
 
 def build(url: str) -> dict:
-    """The territory « Essai cadres », its two frames, and one action per frame: 2022 serves
-    « Accompagner vers l'emploi », 2024 « Soutenir les familles »."""
+    """The territory « Essai cadres », its two frames, and actions: 2022 serves « Accompagner
+    vers l'emploi », 2024 « Soutenir les familles » and the PERR's « Former les jeunes »."""
     engine = make_engine(url, read_only=False)
     ids = {}
     with Session(engine) as s, s.begin():
@@ -56,7 +56,9 @@ def build(url: str) -> dict:
         s.flush()
         objective = {o.text: o.id for o in s.query(OperationalObjective)}
         for ref, year, served in (("F-1", 2022, "Accompagner vers l'emploi"),
-                                  ("F-2", 2024, "Soutenir les familles")):
+                                  ("F-2", 2024, "Soutenir les familles"),
+                                  # an objective of the PERR served in 2024: not of its frame
+                                  ("F-3", 2024, "Former les jeunes")):
             a = Action(reference=ref, territory_id=t.id, title=f"Action {year}",
                        year_start=year, year_end=year)
             s.add(a)

@@ -72,11 +72,18 @@ def headline(session: Session, scope: Scope) -> dict:
             .distinct())
     obj_total = _count(session, territory_objective_ids(tid, scope.year))
     obj_covered = _distinct(session, scope, action_objective.c.objective_id,
-                            action_objective.c.action_id)
+                            action_objective.c.action_id) if scope.year is None else _count(
+        session, on_counted(select(action_objective.c.objective_id), action_objective.c.action_id,
+                            scope).where(action_objective.c.objective_id.in_(
+                                territory_objective_ids(tid, scope.year)))
+        .group_by(action_objective.c.objective_id))  # of that year's frame only
     com_total = _count(session, scope_commitments(scope))
-    com_covered = _distinct(session, scope, action_commitment.c.commitment_id,
-                            action_commitment.c.action_id) if com_total else 0
-    if scope.commune_id is not None and com_total:
+    if not com_total:
+        com_covered = 0
+    elif scope.commune_id is None and scope.year is None:
+        com_covered = _distinct(session, scope, action_commitment.c.commitment_id,
+                                action_commitment.c.action_id)
+    else:  # the commune's, or those of that year's frame, only
         covered = on_counted(select(action_commitment.c.commitment_id),
                              action_commitment.c.action_id, scope)
         com_covered = _count(session, scope_commitments(scope).where(Commitment.id.in_(covered)))
