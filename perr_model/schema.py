@@ -224,6 +224,22 @@ class Qpv(Base):
 
 # --- the PERR referential ---------------------------------------------------------------------
 
+class ReferentialFrame(Base):
+    """A frame of a territory's referential (migration 0014): its PERR (kind "perr") or its
+    contrat de ville 2024–2030 ("contrat-2024"), each with its years (None: not stated by the
+    document) and its own axes and commitments (`Axis.frame_id`, `Commitment.frame_id`; an
+    axis or commitment without frame belongs to every year). The frame of a year:
+    `figures.scope.frame_of`."""
+    __tablename__ = "referential_frame"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200))
+    year_start: Mapped[int | None] = mapped_column(Integer)
+    year_end: Mapped[int | None] = mapped_column(Integer)
+
+
 class Axis(Base):
     __tablename__ = "axis"
     __table_args__ = (UniqueConstraint("territory_id", "position"),)
@@ -236,6 +252,9 @@ class Axis(Base):
     short_title: Mapped[str | None] = mapped_column(String(120))
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
+    # its frame (0014; a plain integer column on SQLite, where a column added by ALTER TABLE
+    # could not be dropped again with its reference)
+    frame_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     territory: Mapped[Territory] = relationship(back_populates="axes")
     pillar: Mapped[Pillar | None] = relationship()
@@ -322,6 +341,7 @@ class Commitment(Base):
     axis_id: Mapped[int | None] = mapped_column(ForeignKey("axis.id"), index=True)
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
+    frame_id: Mapped[int | None] = mapped_column(Integer, index=True)  # as Axis.frame_id
 
     commune: Mapped[Commune] = relationship()
     axis: Mapped[Axis | None] = relationship()

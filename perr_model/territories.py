@@ -27,7 +27,7 @@ from .auth import Actor, require_admin
 from .contrats import NationalContract, national_list
 from .errors import ImportRefused, PermissionDenied
 from .importers.communes import GeoImportReport
-from .importers.geofile import INSEE_RE
+from .importers.geofile import INSEE_RE, split_list
 from .importers.qpv import department_of
 from .schema import Commune, ContratDeVille, Territory
 from .textnorm import fold, place_key, slugify
@@ -253,10 +253,44 @@ def _write(session: Session, actor: Actor, name: str, found: NationalContract,
     return territory
 
 
+def _qpv_lying_in(session: Session, path: Path, codes: set[str]) -> dict[str, str]:
+    """QPV code -> its listed communes, for the extract's QPV listing none of `codes` but with
+    at least `qpv.MIN_SHARE_UNDECLARED` of their own area in one of these communes' contours."""
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from .importers.qpv import MIN_SHARE_UNDECLARED
+    contours = session.scalars(select(Commune.geometry).where(
+        Commune.insee_code.in_(sorted(codes)), Commune.geometry.is_not(None))).all()
+    if not contours:
+        return {}
+    shapes = shapely.make_valid(shapely.from_geojson(contours))
+    source = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    df = pyogrio.read_dataframe(source, columns=["code_qp", "insee_com"],
+                                bbox=tuple(shapely.total_bounds(shapes)))
+    if len(df) == 0:
+        return {}
+    geoms = shapely.make_valid(df.geometry.to_numpy())
+    qi, ci = shapely.STRtree(shapes).query(geoms, predicate="intersects")
+    own = shapely.area(geoms[qi])
+    inside = shapely.area(shapely.intersection(geoms[qi], shapes[ci]))
+    share = np.divide(inside, own, out=np.zeros_like(inside), where=own > 0)
+    out = {}
+    for q, part in zip(qi, share):
+        code, listing = df["code_qp"].iloc[q], df["insee_com"].iloc[q]
+        if part >= MIN_SHARE_UNDECLARED and not set(split_list(listing)) & codes:
+            out[code] = listing
+    return out
+
+
 def attach_qpv(session: Session, actor: Actor, codes: set[str], data: Path | None = None
                ) -> GeoImportReport | None:
-    """The QPV 2024 of the national extract whose communes include one of `codes`, imported
-    (upserted on their code, linked to every commune they list); None when there is none."""
+    """The QPV 2024 of the national extract whose communes include one of `codes`, and those
+    with ≥ 10 % of their area in one of these communes' stored contours though they list
+    another (a commune code changed since the contours' year), imported (upserted on their
+    code, linked to every commune they list, and by geometry: `qpv.check_declared_communes`);
+    None when there is none."""
     from .importers.datasets import record_import
     from .importers.embedded import data_dir
     from .importers.geofile import read_geo_file
@@ -265,7 +299,13 @@ def attach_qpv(session: Session, actor: Actor, codes: set[str], data: Path | Non
     if not path.is_file():
         raise ImportRefused("Extrait national des QPV 2024 absent (reconstruisez les extraits "
                             "embarqués : « python -m perr_model build-embedded »).")
-    table = read_geo_file(path, "qpv", QPV_DISPLAY_NAME, communes=codes)
+    lying = _qpv_lying_in(session, path, codes)
+    listed = codes | {c for listing in lying.values() for c in split_list(listing)}
+    table = read_geo_file(path, "qpv", QPV_DISPLAY_NAME, communes=listed)
+    if listed != codes:  # keep the QPV of other communes only when they lie in these ones
+        keep = [bool(set(split_list(c)) & codes) or q in lying
+                for q, c in zip(table.frame["code"], table.frame["insee"])]
+        table.frame = table.frame.loc[keep].reset_index(drop=True)
     if len(table) == 0:
         return None
     report = load_qpv(session, table)

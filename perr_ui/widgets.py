@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from perr_model import vocabulary
 from perr_model.figures import places, stored
+from perr_model.figures import scope as scopes
 from perr_model.store import database_url
 from perr_ui import common
 from perr_ui.text import md
@@ -116,13 +117,16 @@ def territory() -> dict | None:
 
 def page_header(title: str, caption: str | None = None, help: str | None = None  # noqa: A002
                 ) -> dict | None:
-    """Title (with its help: the glossary's words it uses), the territory/year in a caption,
-    and the demo banner when the data is fictive."""
+    """Title (with its help: the glossary's words it uses), the territory/year in a caption
+    with the frame of that year (« Cadre : PERR 2020–2023 », `scope.frame_line`), and the demo
+    banner when the data is fictive."""
     t = territory()
     st.title(title, help=help)
     year = common.current_year()
     where = md(t["name"], multiline=False) if t else "aucun territoire"
+    frame = cached(scopes.frame_line, scopes.Scope(int(t["id"]), year)) if t else ""
     st.caption(f"{where} · {year if year else 'toutes les années'}"
+               + (f" · {md(frame, multiline=False)}" if frame else "")
                + (f" · {caption}" if caption else ""))
     if t and t["is_synthetic"]:
         st.warning(DEMO_NOTICE, icon=":material/science:")

@@ -2,6 +2,7 @@
 and GeoPackage, WGS84 or Lambert-93; a QPV across two communes; protocol quartiers matched."""
 import json
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -15,6 +16,7 @@ from perr_model.errors import ImportRefused
 from perr_model.importers.qpv import import_qpv
 
 ADMIN = Actor.system("test")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def qpv_table(engine):
@@ -271,39 +273,86 @@ def test_one_feature_in_degrees_of_a_lambert93_file_is_set_aside(empty_url, rw_e
         assert 2.4 < lon < 2.6 and 48.9 < lat < 49.0
 
 
-def _scaled(geom, factor):
-    import shapely.affinity
-    return shapely.affinity.scale(geom, factor, factor, origin="centroid")
+COMMUNES_IGN = ["code", "nom"]
 
 
-def test_qpv_over_a_commune_it_does_not_list_is_flagged(referential_url, rw_engine, tmp_path):
-    from geofixtures import COMMUNES_94, real_communes
+def test_qpv_with_a_tenth_of_its_area_in_a_commune_it_does_not_list_is_linked(empty_url, rw_engine,
+                                                                             tmp_path):
+    """Hand-built squares (degrees; shares worked out by hand, widths × the common height):
+    commune A [2.00, 2.10] × [48.00, 48.10], commune B [2.10, 2.20] × [48.00, 48.10]."""
     from perr_model.importers.communes import import_communes
-    engine = rw_engine(referential_url)
-    import_communes(engine, COMMUNES_94, actor=ADMIN)
-    com = real_communes(COMMUNES_94)
-    chennevieres = shapely.make_valid(com.geometry["94019"])
-    over = _scaled(chennevieres, 0.6)        # about a third of Chennevières' area
-    small = _scaled(chennevieres, 0.3)       # 9 %: under the threshold
-    share_over = shapely.intersection(over, chennevieres).area / chennevieres.area
-    share_small = shapely.intersection(small, chennevieres).area / chennevieres.area
-    assert share_over >= 0.2 > share_small
-    rows = [{"code_qp": "QN09491M", "lib_qp": "Essai large", "insee_com": "94081",
-             "lib_com": "Vitry-sur-Seine", "geometry": over},
-            {"code_qp": "QN09492M", "lib_qp": "Essai petit", "insee_com": "94019",
-             "lib_com": "Chennevières-sur-Marne", "geometry": small},
-            {"code_qp": "QN09493M", "lib_qp": "Essai déclaré ailleurs",
-             "insee_com": "94019,94081", "lib_com": "Chennevières-sur-Marne,Vitry-sur-Seine",
-             "geometry": _scaled(chennevieres, 0.1)}]
-    path = write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson")
-    report = import_qpv(engine, path, actor=ADMIN)
-    checks = report.commune_checks
-    assert any(c.startswith("QN09491M") and "94019" in c and f"{share_over:.0%}"[:-1] in c
-               and "ne lui attribue pas" in c for c in checks), checks
-    assert any(c.startswith("QN09491M") and "94081" in c and "ne touche pas" in c
-               for c in checks), checks
-    assert any(c.startswith("QN09493M") and "94081" in c and "ne touche pas" in c for c in checks)
-    assert not any(c.startswith("QN09492M") for c in checks)
-    assert "Communes à vérifier" in "\n".join(report.lines())
-    # the file's declaration is kept as published: links are not changed by the check
-    assert by_code(qpv_table(engine), "QN09491M")["communes"] == ["94081"]
+    communes = [{"code": "94998", "nom": "Commune essai A", "geometry": shapely.box(2.0, 48.0, 2.1, 48.1)},
+                {"code": "94999", "nom": "Commune essai B", "geometry": shapely.box(2.1, 48.0, 2.2, 48.1)}]
+    engine = rw_engine(empty_url)
+    import_communes(engine, write(frame(communes, COMMUNES_IGN), tmp_path, "communes", "geojson"),
+                    actor=ADMIN)
+    strip = lambda west, east: shapely.box(west, 48.0, east, 48.01)  # noqa: E731
+    rows = [  # all list A only
+        # [2.07, 2.12]: 0.02 of 0.05 in B = 40 % of the QPV; 0.0002 / 0.01 = 2 % of B
+        {"code_qp": "QN09481M", "lib_qp": "Essai à cheval", "geometry": strip(2.07, 2.12)},
+        # [2.011, 2.111]: 0.011 of 0.1 in B = 11 %
+        {"code_qp": "QN09482M", "lib_qp": "Essai onze", "geometry": strip(2.011, 2.111)},
+        # [2.009, 2.109]: 0.009 of 0.1 in B = 9 %: under the threshold
+        {"code_qp": "QN09483M", "lib_qp": "Essai neuf", "geometry": strip(2.009, 2.109)}]
+    for r in rows:
+        r.update(insee_com="94998", lib_com="Commune essai A")
+    # listed in B only, lying wholly in A (a commune code changed since the contours' year)
+    rows.append({"code_qp": "QN09484M", "lib_qp": "Essai code changé", "insee_com": "94999",
+                 "lib_com": "Commune essai B", "geometry": strip(2.02, 2.05)})
+    report = import_qpv(engine, write(frame(rows, QPV_2024), tmp_path, "qpv", "geojson"),
+                        actor=ADMIN)
+    stored = qpv_table(engine)
+    assert by_code(stored, "QN09481M")["communes"] == ["94998", "94999"]
+    assert by_code(stored, "QN09482M")["communes"] == ["94998", "94999"]
+    assert by_code(stored, "QN09483M")["communes"] == ["94998"]
+    assert by_code(stored, "QN09484M")["communes"] == ["94998", "94999"]  # declared one kept
+    linked = report.linked_by_area
+    assert len(linked) == 3, linked
+    assert any(c.startswith("QN09481M") and "40\u00a0%" in c and "94999" in c for c in linked)
+    assert any(c.startswith("QN09482M") and "11\u00a0%" in c and "94999" in c for c in linked)
+    assert any(c.startswith("QN09484M") and "100\u00a0%" in c and "94998" in c for c in linked)
+    assert [c for c in report.commune_checks if "ne touche pas" in c] == [
+        "QN09484M « Essai code changé » : commune déclarée 94999 « Commune essai B », "
+        "que son périmètre ne touche pas."]
+    text_ = "\n".join(report.lines())
+    assert ("Quartiers rattachés par leur périmètre à une commune que le fichier ne leur "
+            "attribue pas (3) :") in text_
+    with engine.connect() as conn:  # commune B's quartiers, as its coverage reads them
+        in_b = conn.execute(text(
+            "select q.code from qpv q join qpv_commune l on l.qpv_id = q.id "
+            "join commune c on c.id = l.commune_id where c.insee_code = '94999' order by 1")
+            ).scalars().all()
+    assert in_b == ["QN09481M", "QN09482M", "QN09484M"]
+
+
+NATIONAL_CONTOURS = ROOT.parent / "shared" / "data" / "geo" / "communes-france.geojson.gz"
+
+
+@pytest.mark.skipif(not NATIONAL_CONTOURS.exists(),
+                    reason="../shared/data/geo/communes-france.geojson.gz absent (national "
+                    "contours, not shipped: data/geo has those of 93 and 94 only)")
+def test_national_file_five_qpv_outside_their_listed_communes_are_linked(empty_url, rw_engine,
+                                                                         tmp_path):
+    """The national QPV 2024 extract against the IGN 2018 contours of the departments
+    concerned: exactly five QPV have ≥ 10 % of their area in a commune they do not list
+    (worked out apart with geopandas over every commune of France); each is linked to it."""
+    import gzip
+    from perr_model.importers.communes import import_communes
+    doc = json.loads(gzip.decompress(NATIONAL_CONTOURS.read_bytes()))
+    doc["features"] = [f for f in doc["features"]
+                       if f["properties"]["code"].startswith(("69", "83", "91", "976"))]
+    contours = tmp_path / "communes.geojson"
+    contours.write_text(json.dumps(doc), encoding="utf-8")
+    engine = rw_engine(empty_url)
+    import_communes(engine, contours, actor=ADMIN)
+    report = import_qpv(engine, ROOT / "data" / "geo" / "qpv-2024-france.geojson.gz",
+                        actor=ADMIN)
+    linked = {line.split(" ", 1)[0]: line for line in report.linked_by_area}
+    expected = {"QN06912M": ("Haute Roche", "69152"), "QN08310M": ("La Beaucaire", "83090"),
+                "QN09116M": ("Le Canal", "91182"), "QN09146N": ("Pré Barallon", "91457"),
+                "QN97654C": ("Bouéni", "97604")}
+    assert sorted(linked) == sorted(expected), report.linked_by_area
+    stored = qpv_table(engine)
+    for code, (name, insee) in expected.items():
+        assert name in linked[code] and insee in linked[code]
+        assert insee in by_code(stored, code)["communes"]

@@ -38,7 +38,7 @@ def test_upgrade_from_0001_keeps_the_data(fresh_database):
                               "'update', 'action', 1, 'modifiée')"))
         migrate.upgrade(engine, "heads")
         assert (migrate.current_revision(engine) == migrate.script_heads()
-                == "0013_referential_edit")
+                == "0014_frames")
         with engine.connect() as conn:
             row = conn.execute(text(
                 "select a.reference, a.title, a.version, a.start_date, a.created_by, "
@@ -105,5 +105,42 @@ def test_contract_generations_survive_a_downgrade_and_upgrade(loaded_url):
             assert conn.execute(text(
                 "select count(*) from funding_line f join contrat_de_ville c "
                 "on c.id = f.contrat_de_ville_id")).scalar_one() == lines > 0
+    finally:
+        engine.dispose()
+
+
+def test_frames_downgrade_then_upgrade_makes_each_referential_its_perr_frame(loaded_url):
+    """0014 rolled back (table and columns gone) and re-applied: each territory with a
+    referential gets its PERR frame, years from its protocol's period, every axis and
+    commitment in it; axis and commitment keep their triggers (no table rebuilt)."""
+    engine = make_engine(loaded_url, read_only=False)
+    triggers = ("select count(*) from sqlite_master where type = 'trigger' and tbl_name in "
+                "('axis', 'commitment')" if engine.dialect.name == "sqlite" else
+                "select count(*) from pg_trigger where not tgisinternal and tgrelid in "
+                "('axis'::regclass, 'commitment'::regclass)")
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text(triggers)).scalar_one()
+        assert before > 0
+        migrate.downgrade(engine, "0011_sign_in_throttle")
+        with engine.connect() as conn:
+            assert "referential_frame" not in set(conn.dialect.get_table_names(conn))
+            assert "frame_id" not in {c["name"] for c in
+                                      conn.dialect.get_columns(conn, "axis")}
+            assert conn.execute(text(triggers)).scalar_one() == before
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            frames = {r.slug: (r.kind, r.label, r.year_start, r.year_end, r.period)
+                      for r in conn.execute(text(
+                          "select t.slug, t.period, f.kind, f.label, f.year_start, f.year_end "
+                          "from referential_frame f join territory t on t.id = f.territory_id"))}
+            assert frames["paris-est-marne-et-bois"] == ("perr", "PERR", 2020, 2023, "2020-2023")
+            assert frames["paris-terres-d-envol"][:4] == ("perr", "PERR", None, None)
+            for table in ("axis", "commitment"):
+                assert conn.execute(text(
+                    f"select count(*) from {table} x left join referential_frame f on "
+                    f"f.id = x.frame_id and f.territory_id = x.territory_id "
+                    f"where f.id is null")).scalar_one() == 0
+            assert conn.execute(text(triggers)).scalar_one() == before
     finally:
         engine.dispose()

@@ -242,3 +242,41 @@ def test_only_administrators_of_every_territory_create_one(contours_url, actor):
     finally:
         engine.dispose()
     assert snapshot(contours_url) == before
+
+
+NATIONAL_CONTOURS = ROOT.parent / "shared" / "data" / "geo" / "communes-france.geojson.gz"
+
+
+@pytest.mark.skipif(not NATIONAL_CONTOURS.exists(),
+                    reason="../shared/data/geo/communes-france.geojson.gz absent (the contours "
+                    "of the Rhône, not shipped: data/geo has those of 93 and 94 only)")
+def test_a_qpv_listing_a_changed_commune_code_comes_with_the_commune_it_lies_in(contours_url,
+                                                                                tmp_path):
+    """Haute Roche (QN06912M) lists 69149 (Oullins-Pierre-Bénite since 2024) and lies wholly
+    in Pierre-Bénite (69152) of the 2018 contours: a territory of Pierre-Bénite gets it, linked
+    to 69152 by its perimeter; the QPV listing 69149 elsewhere stay out."""
+    from perr_model.importers.communes import import_communes
+    from perr_model.territories import create_territory
+    doc = json.loads(gzip.decompress(NATIONAL_CONTOURS.read_bytes()))
+    doc["features"] = [f for f in doc["features"] if f["properties"]["code"][:2] == "69"]
+    contours = tmp_path / "communes-69.geojson"
+    contours.write_text(json.dumps(doc), encoding="utf-8")
+    engine = make_engine(contours_url, read_only=False)
+    try:
+        import_communes(engine, contours, actor=Actor.system("test"))
+        with write_session(engine) as session:
+            report = create_territory(session, Actor.system("test"), "Essai Pierre-Bénite",
+                                      "CN06904M", ["69152"])
+    finally:
+        engine.dispose()
+    listing = expected_qpv(["69152"])           # those listing Pierre-Bénite itself
+    assert "QN06912M" not in listing and expected_qpv(["69149"])["QN06912M"] == {"69149"}
+    stored = sql_rows(contours_url, "select q.code from qpv q join qpv_commune l on "
+                      "l.qpv_id = q.id join commune c on c.id = l.commune_id "
+                      "where c.insee_code = '69152' order by 1")
+    assert [r[0] for r in stored] == sorted(set(listing) | {"QN06912M"})
+    imported = {r[0] for r in sql_rows(contours_url,
+                                       "select code from qpv where code is not null")}
+    assert imported == set(listing) | {"QN06912M"}  # none of 69149's others
+    assert any(line.startswith("QN06912M") and "69152" in line
+               for line in report.qpv.linked_by_area), report.qpv.linked_by_area

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from ..figures import Scope, coverage, gaps, money, places, summary, trend
-from ..figures.scope import resolve_commune, resolve_territory
+from ..figures.scope import frame_line, resolve_commune, resolve_territory
 from ..figures.stored import read
 from ..schema import Territory
 from ..vocabulary import origin_label, euros, fr_date, number, period_title
@@ -61,6 +61,7 @@ class CopilData:
     year_rule: str = ""
     trend: dict | None = None         # figures.trend.year_over_year (a year)
     trajectory: pd.DataFrame | None = None  # figures.trend.trajectory (all years)
+    frame: str = ""                   # figures.scope.frame_line: « Cadre : PERR 2020–2023 »
 
     @property
     def year(self) -> int | None:
@@ -159,7 +160,7 @@ def copil_data(session: Session, territory: str | int, year: int | None,
                          read(session, places.action_origins, scope)),
         year_rule=(YEAR_RULE if year is not None else ALL_YEARS_RULE).format(
             year=year, undated=f"{number(h['undated'])} ici", scope=where),
-        evaluation=_evaluation(session, scope))
+        evaluation=_evaluation(session, scope), frame=frame_line(session, scope))
 
 
 def _evaluation(session: Session, scope):

@@ -179,6 +179,9 @@ def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
     pdf.ln(2)
     pdf.set_font(FONT, "B", 18)
     pdf.multi_cell(0, 10, data.period, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if data.frame:  # the referential the figures of that year read
+        pdf.set_font(FONT, size=12)
+        pdf.multi_cell(0, 7, data.frame, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     pdf.set_font(FONT, size=11)
     pdf.multi_cell(0, 6, "Suivi du protocole d'engagements réciproques et renforcés : "

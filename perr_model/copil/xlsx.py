@@ -41,7 +41,8 @@ def xlsx_sheets(data: CopilData) -> list[tuple[str, list[str], list[tuple]]]:
                               "Total (€)"],
          [(r.code, r.name, r.communes, r.adultes_relais_posts, r.adultes_relais,
            r.fonjep_posts, r.fonjep, r.total) for r in data.posts.itertuples()]),
-        ("Sources", ["Source"], [(s,) for s in [data.year_rule, *data.sources]]),
+        ("Sources", ["Source"],
+         [(s,) for s in [data.year_rule, *([data.frame] if data.frame else []), *data.sources]]),
     ]
 
 

@@ -21,7 +21,7 @@ from .definitions import (
     undated_actions,
 )
 from .registry import stored_figure
-from .scope import Scope
+from .scope import Scope, in_frame
 
 TOTAL = "Total territoire"      # the matrix's last column: each action once
 OTHERS = "Autres communes"      # top_communes: the communes left out, added up
@@ -42,7 +42,8 @@ def _distinct(session: Session, scope: Scope, column, link_action_col=None) -> i
 def scope_commitments(scope: Scope):
     """SELECT Commitment.id of the scope (the commune's only, when a commune is set)."""
     q = select(Commitment.id).where(Commitment.territory_id == scope.territory_id,
-                                    Commitment.archived.is_(False))  # live ones only
+                                    Commitment.archived.is_(False),  # live ones only
+                                    in_frame(Commitment.frame_id, scope.territory_id, scope.year))
     if scope.commune_id is not None:
         q = q.where(Commitment.commune_id == scope.commune_id)
     return q
@@ -70,9 +71,10 @@ def headline(session: Session, scope: Scope) -> dict:
     n_actions = _count(session, select(Action.id).where(*counted(scope)))
     qpvs = (select(qpv_commune.c.qpv_id).where(qpv_commune.c.commune_id.in_(scope_communes(scope)))
             .distinct())
-    obj_total = _count(session, territory_objective_ids(tid))
-    # covered: among the live items only (an archived one keeps its links but leaves the counts)
-    obj_covered = _count(session, territory_objective_ids(tid).where(
+    obj_total = _count(session, territory_objective_ids(tid, scope.year))
+    # covered: among the live items of the year's frame only (an archived one keeps its links
+    # but leaves the counts)
+    obj_covered = _count(session, territory_objective_ids(tid, scope.year).where(
         OperationalObjective.id.in_(on_counted(select(action_objective.c.objective_id),
                                                action_objective.c.action_id, scope))))
     com_total = _count(session, scope_commitments(scope))
@@ -85,7 +87,7 @@ def headline(session: Session, scope: Scope) -> dict:
         *counted(scope, action_commune_reached),
         action_commune_reached.c.commune_id.in_(scope_communes(scope))).distinct()
     served = axis_served(scope).subquery()
-    basis = coverage_basis(session, tid)
+    basis = coverage_basis(session, tid, scope.year)
     funding = money.funding_by_funder(session, scope)
     posts = money.state_posts(session, scope)
     out = {
@@ -101,9 +103,9 @@ def headline(session: Session, scope: Scope) -> dict:
         "objectives_total": obj_total, "objectives_covered": obj_covered,
         "objectives_share": (obj_covered / obj_total) if obj_total else None,
         "commitments_total": com_total, "commitments_covered": com_covered,
-        "axes_total": _count(session, live_axes(tid)),
+        "axes_total": _count(session, live_axes(tid, scope.year)),
         "axes_served": _count(session, select(served.c.axis_id).distinct().where(
-            served.c.axis_id.in_(live_axes(tid)))),
+            served.c.axis_id.in_(live_axes(tid, scope.year)))),
         "basis": basis,
         "amount_approved": float(funding["approved"].sum()),
         "amount_requested": money.requested_total(funding),
@@ -122,17 +124,21 @@ def headline(session: Session, scope: Scope) -> dict:
     return out
 
 
-def live_axes(territory_id: int):
-    """SELECT Axis.id of the territory's axes that are not archived (0013_referential_edit)."""
-    return select(Axis.id).where(Axis.territory_id == territory_id, Axis.archived.is_(False))
+def live_axes(territory_id: int, year: int | None = None):
+    """SELECT Axis.id of the territory's axes that are not archived (0013_referential_edit), of
+    the frame of `year` (all years: every frame's)."""
+    return select(Axis.id).where(Axis.territory_id == territory_id, Axis.archived.is_(False),
+                                 in_frame(Axis.frame_id, territory_id, year))
 
 
-def axis_labels(session: Session, territory_id: int) -> pd.DataFrame:
+def axis_labels(session: Session, territory_id: int, year: int | None = None) -> pd.DataFrame:
     """axis_id, position, number, title, short_title, code ("Axe N"), label ("Axe N – …") of
-    the live axes (an archived axis is in no table)."""
+    the live axes of the territory's frame of `year` (all years: every frame's; an archived
+    axis is in no table)."""
     rows = session.execute(select(Axis.id, Axis.position, Axis.number, Axis.title,
                                   Axis.short_title)
-                           .where(Axis.territory_id == territory_id, Axis.archived.is_(False))
+                           .where(Axis.territory_id == territory_id, Axis.archived.is_(False),
+                                  in_frame(Axis.frame_id, territory_id, year))
                            .order_by(Axis.position)).all()
     df = pd.DataFrame(rows, columns=["axis_id", "position", "number", "title", "short_title"])
     df["code"] = [axis_code(r.number, r.position) for r in df.itertuples()]
@@ -146,7 +152,7 @@ def axis_table(session: Session, scope: Scope) -> pd.DataFrame:
     """One row per axis: the axis_labels columns, objectives, objectives_covered,
     commitments, commitments_covered, actions (distinct counted actions serving it),
     amount_approved (their action funding for the scope)."""
-    df = axis_labels(session, scope.territory_id)
+    df = axis_labels(session, scope.territory_id, scope.year)
     covered_obj = on_counted(select(action_objective.c.objective_id),
                              action_objective.c.action_id, scope)
     obj = dict((a, (int(n), int(c or 0))) for a, n, c in session.execute(
@@ -154,7 +160,8 @@ def axis_table(session: Session, scope: Scope) -> pd.DataFrame:
                func.sum(case((OperationalObjective.id.in_(covered_obj), 1), else_=0)))
         .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
         .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
-        .where(OperationalObjective.id.in_(territory_objective_ids(scope.territory_id)))
+        .where(OperationalObjective.id.in_(territory_objective_ids(scope.territory_id,
+                                                                   scope.year)))
         .group_by(StrategicObjective.axis_id)).all())
     covered_com = on_counted(select(action_commitment.c.commitment_id),
                              action_commitment.c.action_id, scope)
@@ -197,7 +204,7 @@ def axis_commune_matrix(session: Session, scope: Scope, measure: str = "actions"
     "Total territoire", which counts each action once, so it is not the sum of the columns).
     `measure` "actions": distinct counted actions; "amount": their action funding (an action
     spanning several communes counts in each)."""
-    axes = axis_labels(session, scope.territory_id)
+    axes = axis_labels(session, scope.territory_id, scope.year)
     communes = session.execute(select(Commune.id, Commune.name)
                                .where(Commune.territory_id == scope.territory_id)
                                .order_by(Commune.name)).all()

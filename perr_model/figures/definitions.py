@@ -42,7 +42,7 @@ from ..schema import (
     StrategicObjective, action_axis, action_axis_served, action_commitment, action_commune,
     action_commune_reached, action_objective, action_qpv, commitment_qpv, qpv_commune,
 )
-from .scope import Scope
+from .scope import Scope, in_frame
 
 # The source paths of each derived table, as (link table, path to the target column): the
 # triggers of 0004_derived_links must cover exactly these (checked by the tests).
@@ -233,13 +233,15 @@ def action_amounts(scope: Scope):
 
 # --- angle mort -------------------------------------------------------------------------------
 
-def territory_objective_ids(territory_id: int):
-    """SELECT OperationalObjective.id of the territory's live operational objectives."""
+def territory_objective_ids(territory_id: int, year: int | None = None):
+    """SELECT the live operational objectives of the territory's frame of `year` (all: every
+    frame)."""
     return (select(OperationalObjective.id)
             .join(ObjectiveGroup, ObjectiveGroup.id == OperationalObjective.group_id)
             .join(StrategicObjective, StrategicObjective.id == ObjectiveGroup.strategic_objective_id)
             .join(Axis, Axis.id == StrategicObjective.axis_id)
-            .where(Axis.territory_id == territory_id, *live_objective()))
+            .where(Axis.territory_id == territory_id, *live_objective(),
+                   in_frame(Axis.frame_id, territory_id, year)))
 
 
 def live_objective() -> list:
@@ -249,9 +251,9 @@ def live_objective() -> list:
             ObjectiveGroup.archived.is_(False), OperationalObjective.archived.is_(False)]
 
 
-def coverage_basis(session: Session, territory_id: int) -> str:
-    """"objectives" when the protocol has operational objectives, else "commitments": what an
-    angle mort is for this territory (see the module docstring)."""
+def coverage_basis(session: Session, territory_id: int, year: int | None = None) -> str:
+    """"objectives" when the referential (of the frame of `year`) has operational objectives,
+    else "commitments": what an angle mort is for this territory (see the module docstring)."""
     n = session.scalar(select(func.count()).select_from(
-        territory_objective_ids(territory_id).subquery()))
+        territory_objective_ids(territory_id, year).subquery()))
     return "objectives" if n else "commitments"

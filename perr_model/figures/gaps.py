@@ -23,12 +23,13 @@ from .definitions import (
     IN_QUARTIER, axis_served, counted, coverage_basis, live_objective, on_counted, qpv_served,
 )
 from .registry import stored_figure
-from .scope import Scope
+from .scope import Scope, in_frame
 
 ANGLE_COLUMNS = ["kind", "axis_id", "axe", "groupe", "numero", "reference", "element"]
 
 
-def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
+def _objective_frame(session: Session, territory_id: int, year: int | None = None
+                     ) -> pd.DataFrame:
     rows = session.execute(
         select(Axis.id, Axis.position, Axis.number, Axis.title, ObjectiveGroup.id,
                ObjectiveGroup.number, ObjectiveGroup.title, OperationalObjective.id,
@@ -37,7 +38,8 @@ def _objective_frame(session: Session, territory_id: int) -> pd.DataFrame:
         .join(StrategicObjective, StrategicObjective.axis_id == Axis.id)
         .join(ObjectiveGroup, ObjectiveGroup.strategic_objective_id == StrategicObjective.id)
         .join(OperationalObjective, OperationalObjective.group_id == ObjectiveGroup.id)
-        .where(Axis.territory_id == territory_id, *live_objective())
+        .where(Axis.territory_id == territory_id, *live_objective(),
+               in_frame(Axis.frame_id, territory_id, year))
         .order_by(Axis.position, StrategicObjective.position, ObjectiveGroup.position,
                   OperationalObjective.position)).all()
     return pd.DataFrame([(*r[:9], objective_reference(r[2] or r[1], r[5] or r[9], r[10]))
@@ -125,8 +127,8 @@ def angles_morts(session: Session, scope: Scope) -> pd.DataFrame:
     """The angles morts of the scope (see the module docstring), columns ANGLE_COLUMNS:
     kind ("objectif" | "engagement"), axis_id, axe, groupe (rubrique or commune), numero,
     element (the objective's or commitment's text)."""
-    if coverage_basis(session, scope.territory_id) == "objectives":
-        df = _objective_frame(session, scope.territory_id)
+    if coverage_basis(session, scope.territory_id, scope.year) == "objectives":
+        df = _objective_frame(session, scope.territory_id, scope.year)
         counts = objective_action_counts(session, scope)
         df = df.loc[~df["objective_id"].isin([o for o, n in counts.items() if n > 0])]
         return pd.DataFrame({
@@ -151,7 +153,7 @@ def referential_tree(session: Session, scope: Scope) -> list[dict]:
     to any of its objectives; an axis every action serving it. The protocol's example actions
     come in `examples` (kind "exemple"), never counted as actions."""
     tid = scope.territory_id
-    obj = _objective_frame(session, tid)
+    obj = _objective_frame(session, tid, scope.year)
     counts = objective_action_counts(session, scope)
     group_counts = dict(session.execute(on_counted(
         select(OperationalObjective.group_id, func.count(distinct(action_objective.c.action_id)))
@@ -174,7 +176,7 @@ def referential_tree(session: Session, scope: Scope) -> list[dict]:
         .join(Axis, Axis.id == StrategicObjective.axis_id)
         .where(Axis.territory_id == tid, StrategicObjective.archived.is_(False))).all())
     tree = []
-    for a in axis_labels(session, tid).itertuples():
+    for a in axis_labels(session, tid, scope.year).itertuples():
         node = {"axis_id": int(a.axis_id), "label": axis_label(a.number, a.title, 200, a.position),
                 "strategic": strategic.get(a.axis_id), "actions": int(axis_counts.get(a.axis_id, 0)),
                 "groups": []}

@@ -48,6 +48,8 @@ class GeoImportReport:
     misses: list[str] = field(default_factory=list)
     # QPV: perimeter vs the communes its attributes list (stored contours), for review
     commune_checks: list[str] = field(default_factory=list)
+    # QPV: linked to a commune holding ≥ 10 % of its area that its attributes do not list
+    linked_by_area: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)    # features of the file not imported
 
     def sections(self) -> list[tuple[str, list[str]]]:
@@ -55,6 +57,8 @@ class GeoImportReport:
                 ("Géométries réparées", self.repaired), ("Remarques", self.notes),
                 ("Quartiers des protocoles rapprochés", self.matches),
                 ("Rapprochements ambigus (à vérifier)", self.ambiguities),
+                ("Quartiers rattachés par leur périmètre à une commune que le fichier ne leur "
+                 "attribue pas", self.linked_by_area),
                 ("Non rapprochés (à vérifier)", self.misses),
                 ("Communes à vérifier (périmètre et communes déclarées ne concordent pas)",
                  self.commune_checks)]

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from ..errors import MalformedDocument
 from ..schema import (
     Action, Axis, CiteEducative, CiteEducativeObjective, Commitment, Commune, ExampleAction,
-    GovernanceBody, ObjectiveGroup, OperationalObjective, Pillar, Qpv, Signatory,
+    GovernanceBody, ObjectiveGroup, OperationalObjective, Pillar, Qpv, ReferentialFrame, Signatory,
     StrategicObjective, Territory,
 )
+from ..frames import PERR, period_years
 from ..textnorm import same_place_name
 
 
@@ -90,6 +91,7 @@ class _Loader:
         t.protocol_date, t.signed_date = _iso(d.get("protocol_date")), _iso(d.get("signed_date"))
         t.period, t.source = d.get("period"), d.get("source")
         t.axes_from_pillars = bool(d.get("axes_from_pillars", False))
+        self.frame = self.perr_frame()
         axes = self.axes(d.get("axes", []))
         self.commitments(d.get("communes", []), axes)
         self.sync(GovernanceBody, {"territory_id": t.id}, d.get("governance", []),
@@ -100,11 +102,26 @@ class _Loader:
         self.s.flush()
         return self.counts
 
+    def perr_frame(self) -> ReferentialFrame:
+        """The territory's PERR frame (created at the first load), its years from the
+        protocol's period; a protocol's axes and commitments belong to it, those of another
+        frame (a contrat de ville 2024–2030) are left as they are."""
+        frame = self.s.scalars(select(ReferentialFrame).where(
+            ReferentialFrame.territory_id == self.t.id, ReferentialFrame.kind == PERR)
+            .order_by(ReferentialFrame.id)).first()
+        if frame is None:
+            frame = ReferentialFrame(territory_id=self.t.id, kind=PERR, label="PERR")
+            self.s.add(frame)
+        frame.year_start, frame.year_end = period_years(self.t.period)
+        self.s.flush()
+        return frame
+
     def axes(self, items: list[dict]) -> dict[str, Axis]:
         def fill(axis: Axis, item: dict) -> None:
             axis.number, axis.title = item.get("number"), item["title"]
             axis.short_title, axis.pillar_id = item.get("short_title"), self.pillar(item["pillar"])
-        rows = self.sync(Axis, {"territory_id": self.t.id}, items, fill)
+        rows = self.sync(Axis, {"territory_id": self.t.id, "frame_id": self.frame.id}, items,
+                         fill)
         for axis, item in zip(rows, items):
             sos = self.sync(StrategicObjective, {"axis_id": axis.id},
                             item["strategic_objectives"], self.fill_text)
@@ -167,20 +184,23 @@ class _Loader:
             commune = self.commune(c_item["insee_code"])
             existing = {(r.theme_position, r.position): r for r in self.s.scalars(
                 select(Commitment).where(Commitment.commune_id == commune.id,
-                                         Commitment.territory_id == self.t.id))}
+                                         Commitment.territory_id == self.t.id,
+                                         Commitment.frame_id == self.frame.id))}
             for t_pos, theme in enumerate(c_item["themes"], 1):
                 for pos, item in enumerate(theme["commitments"], 1):
                     row = existing.get((t_pos, pos))
                     if row is None:
                         row = Commitment(territory_id=self.t.id, commune_id=commune.id,
-                                         theme_position=t_pos, position=pos)
+                                         theme_position=t_pos, position=pos,
+                                         frame_id=self.frame.id)
                         self.s.add(row)
                     self.fill_commitment(row, item, theme, commune, axes)
                     self.s.flush()
                     seen.add(row.id)
                     self.add(f"{commune.name} : engagements", 1)
                     self.actions(row, item, commune)
-        for row in self.s.scalars(select(Commitment).where(Commitment.territory_id == self.t.id)):
+        for row in self.s.scalars(select(Commitment).where(Commitment.territory_id == self.t.id,
+                                                           Commitment.frame_id == self.frame.id)):
             if row.id not in seen:
                 self.s.delete(row)
         self.archive_missing_actions()

@@ -8,6 +8,11 @@ The whole file is checked first (`geofile.read_geo_file`), then written in one t
   both; a commune missing from the base is added with no territory); 2015 files give commune
   names, looked up within the QPV's department. A QPV whose communes cannot be found is linked
   to the stored communes covering at least 20 % of its area, when their contours are imported.
+- Perimeter against the declared communes (stored contours): a QPV with at least 10 % of its
+  own area in a commune its attributes do not list (commune codes changed since the contours'
+  year, a merged commune) is linked to that commune as well, and each such link is listed and
+  counted in the report; a listed commune its perimeter does not touch is flagged. The file's
+  own declaration is kept as published.
 - Quartiers named by the protocols (named_in_protocol, code NULL) are matched to official
   records of the same commune by name (accents, case, articles ignored: `textnorm.place_key`),
   exactly first, then by inclusion ("Beaudottes" in "Rougemont - Beaudottes"). A match fills
@@ -34,9 +39,9 @@ from .datasets import LICENCE, record_import, upsert_dataset
 from .geofile import GeoTable, read_geo_file, split_list
 
 MIN_SHARE_FALLBACK = 0.2
-# A QPV covering at least this share of a stored commune that its attributes do not list is
-# flagged for review: that commune's coverage would miss it.
-MIN_SHARE_UNDECLARED = 0.2
+# A QPV with at least this share of its own area in a stored commune that its attributes do not
+# list is linked to that commune too (reported): otherwise that commune's coverage would miss it.
+MIN_SHARE_UNDECLARED = 0.1
 
 
 @dataclass
@@ -111,9 +116,10 @@ def load_qpv(session: Session, table: GeoTable) -> GeoImportReport:
 
 def check_declared_communes(session: Session, records: list[Record], geoms: np.ndarray,
                             report: GeoImportReport) -> None:
-    """Compare each QPV's perimeter with the stored contours of communes: a commune it covers
-    for ≥ 20 % of the commune's area but does not list, and a listed commune it does not touch,
-    are reported for review (nothing is changed)."""
+    """Compare each QPV's perimeter with the stored contours of communes: a commune holding
+    ≥ 10 % of the QPV's own area that its attributes do not list is added to its communes
+    (`Record.commune_ids`, reported in `report.linked_by_area`); a listed commune it does not
+    touch is reported for review (the link is kept as published)."""
     west, south, east, north = shapely.total_bounds(geoms)
     rows = session.execute(select(Commune.id, Commune.insee_code, Commune.name, Commune.geometry)
                            .where(Commune.geometry.is_not(None),
@@ -140,7 +146,8 @@ def check_declared_communes(session: Session, records: list[Record], geoms: np.n
 
 
 def _undeclared(records, geoms, rows, touching, report) -> None:
-    """Stored communes a QPV covers for ≥ 20 % without listing them (fills `touching`)."""
+    """Stored communes holding ≥ 10 % of a QPV's own area that it does not list: linked and
+    reported (fills `touching`)."""
     shapes = shapely.from_geojson([r.geometry for r in rows])
     tree = shapely.STRtree(shapes)
     q_idx, c_idx = tree.query(geoms, predicate="intersects")
@@ -150,14 +157,18 @@ def _undeclared(records, geoms, rows, touching, report) -> None:
                   if rows[ci].id not in records[qi].commune_ids]
     if undeclared:
         qs, cs = np.array([p[0] for p in undeclared]), np.array([p[1] for p in undeclared])
-        share = shapely.area(shapely.intersection(geoms[qs], shapes[cs])) / shapely.area(shapes[cs])
+        own = shapely.area(geoms[qs])
+        inside = shapely.area(shapely.intersection(geoms[qs], shapes[cs]))
+        share = np.divide(inside, own, out=np.zeros_like(inside), where=own > 0)
         for qi, ci, part in zip(qs, cs, share):
             if part >= MIN_SHARE_UNDECLARED:
                 r, c = records[qi], rows[ci]
-                report.commune_checks.append(
-                    f"{r.code} « {r.name} » couvre {part:.0%} de la commune {c.insee_code} "
-                    f"« {c.name} », que le fichier ne lui attribue pas : ce quartier manquerait "
-                    "à la couverture de cette commune.".replace("%", "\u00a0%"))
+                r.commune_ids.add(c.id)
+                percent = f"{min(part, 1.0):.0%}".replace("%", "\u00a0%")
+                report.linked_by_area.append(
+                    f"{r.code} « {r.name} » : {percent} de son périmètre dans la commune "
+                    f"{c.insee_code} « {c.name} », que le fichier ne lui attribue pas ; "
+                    "rattaché aussi à cette commune.")
 
 
 def _records(table: GeoTable) -> list[Record]:
