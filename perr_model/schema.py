@@ -317,6 +317,9 @@ class Commitment(Base):
     figures: Mapped[str | None] = mapped_column(Text)     # JSON list of figures quoted in the text
     axis_id: Mapped[int | None] = mapped_column(ForeignKey("axis.id"), index=True)
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
+    # the protocol's context about it (dates, the past, a signature), one line each: lines of
+    # its « actions en cours » a reader judged not to be actions (`decision: note` in the YAML)
+    note: Mapped[str | None] = mapped_column(Text)
 
     commune: Mapped[Commune] = relationship()
     axis: Mapped[Axis | None] = relationship()

@@ -25,6 +25,7 @@ from ..errors import ImportRefused, MalformedDocument
 from ..schema import Commune, Territory
 from .protocol_axes import is_axis_heading, parse_axes
 from .protocol_communes import is_commune_heading, parse_communes
+from .protocol_review import carry_review, decision_of, reviewed_referential
 from .protocol_text import PILLAR_KEYWORDS, Line, compact, read_lines
 
 
@@ -135,10 +136,12 @@ def read_document(path: str | Path) -> str:
 
 
 def parse_protocol(text: str, territory_slug: str, *, context: TerritoryContext | None = None,
-                   source: str | None = None) -> dict:
+                   source: str | None = None, reviewed: dict | None | bool = True) -> dict:
     """The referential of a protocol document, as the dict written to data/referential/*.yaml.
 
-    Pure: no database. Raises MalformedDocument if the structure cannot be read.
+    No database. Raises MalformedDocument if the structure cannot be read. The lines of its
+    « actions en cours » lists take the decisions of `reviewed` (by default the territory's
+    reviewed referential in data/referential, if any; False: none), see protocol_review.
     """
     if not text or not text.strip():
         raise MalformedDocument("Le document est vide.")
@@ -161,6 +164,9 @@ def parse_protocol(text: str, territory_slug: str, *, context: TerritoryContext 
     if has_communes:
         doc["shape"] = "communes"
         doc.update(parse_communes(lines, ctx, report))
+        if reviewed is True:
+            reviewed = reviewed_referential(ctx.slug)
+        carry_review(doc, reviewed or None, report)
     else:
         doc["shape"] = "axes"
         doc["axes_from_pillars"] = False
@@ -187,10 +193,14 @@ def referential_counts(doc: dict) -> dict[str, int]:
                        "cités éducatives": len(doc.get("cites_educatives", []))})
     for commune in doc.get("communes", []):
         commitments = [c for t in commune["themes"] for c in t["commitments"]]
-        actions = [a for c in commitments for a in c["actions"]]
+        lines = [decision_of(a) for c in commitments for a in c["actions"]]
         counts[f"{commune['name']} : thématiques"] = len(commune["themes"])
         counts[f"{commune['name']} : engagements"] = len(commitments)
-        counts[f"{commune['name']} : actions en cours"] = len(actions)
+        counts[f"{commune['name']} : actions en cours"] = lines.count("action")
+        if len(lines) > lines.count("action"):
+            counts[f"{commune['name']} : lignes notées comme contexte d'un engagement"] = \
+                lines.count("note")
+            counts[f"{commune['name']} : lignes écartées"] = lines.count("dropped")
     return counts
 
 
@@ -198,7 +208,9 @@ def dump_yaml(doc: dict) -> str:
     header = (f"# Référentiel PERR de « {doc['territory']} », produit par\n"
               f"#   python -m perr_model parse protocol {doc.get('source') or 'FICHIER'} "
               f"--territory {doc['territory']}\n"
-              "# puis relu contre le document. Chargé par `python -m perr_model init-db`.\n")
+              "# puis relu contre le document. Chargé par `python -m perr_model init-db`.\n"
+              "# Lignes des « actions en cours » : decision action (une action), note (contexte\n"
+              "# noté sur son engagement) ou dropped (écartée), avec reason et line (sa ligne).\n")
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
