@@ -100,8 +100,10 @@ if len(bodies):
                                                  "instances ou rendez-vous")):
         st.caption("Les réunions des élus chargés de la politique de la ville que le protocole "
                    "cite, avec ses mots.")
-        tables.table(bodies, {"instance": "Instance ou rendez-vous", "description": "Précision"},
-                     caption="Gouvernance du protocole")
+        shown = {"instance": "Instance ou rendez-vous"}
+        if bodies["description"].str.strip().any():
+            shown["description"] = "Précision"
+        tables.table(bodies, shown, caption="Gouvernance du protocole")
 if len(signatories):
     signed = annex["signed_date"]
     with st.expander(f"Signataires : {v.plural(len(signatories), 'signataire', 'signataires')}"
