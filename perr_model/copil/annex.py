@@ -110,7 +110,7 @@ def render_annex_pdf(pdf, annex: dict | None) -> None:  # noqa: ANN001
              "actions.", 8.5)
         table(["Référence", "Commune", "Engagement", "Ce que dit le protocole"],
               notes[["reference", "commune", "engagement", "note"]].values.tolist(),
-              (24, 30, 63, 63), size=7.5)
+              (22, 36, 61, 61), size=7.5)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
