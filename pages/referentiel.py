@@ -80,7 +80,7 @@ for axis in tree:
 # --- what the protocol says beside its axes: folded, one section each (long on a phone) ---------
 cites, bodies, signatories = annex["cites"], annex["governance"], annex["signatories"]
 if len(cites) or len(bodies) or len(signatories) or len(annex["notes"]):
-    st.subheader("Ce que le protocole prévoit aussi")
+    st.header("Ce que le protocole prévoit aussi")  # h2 under the page title
 if len(cites):
     names = list(dict.fromkeys(cites["cite"]))
     with st.expander(f"Cités éducatives : {v.plural(len(names), 'cité', 'cités')}, "
