@@ -342,6 +342,9 @@ class Commitment(Base):
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 0013
     frame_id: Mapped[int | None] = mapped_column(Integer, index=True)  # as Axis.frame_id
+    # the protocol's context about it (dates, the past, a signature), one line each: lines of
+    # its « actions en cours » a reader judged not to be actions (`decision: note` in the YAML)
+    note: Mapped[str | None] = mapped_column(Text)
 
     commune: Mapped[Commune] = relationship()
     axis: Mapped[Axis | None] = relationship()

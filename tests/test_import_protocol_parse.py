@@ -156,12 +156,16 @@ def test_pemb_champigny_numbering_and_actions(pemb):
     assert plateau["quartiers"] == ["Plateau"]
 
 
-def test_pemb_figures_and_years(pemb):
+def test_pemb_figures_and_years(pemb, pemb_text):
     eco = themes(pemb, "Champigny-sur-Marne")[3]["commitments"][0]["actions"]
     clauses = eco[6]  # line 149
     hours = [f["value"] for f in clauses["figures"] if f["kind"] == "hours"]
     assert hours == [30000, 5000]
-    assert clauses["year_start"] is None      # 2018 and 2017 both quoted: not guessed
+    assert clauses["decision"] == "note"      # reviewed: context, not an action (issue 24)
+    raw = parse_protocol(pemb_text, PEMB, source=PEMB_FILE, reviewed=False)
+    unreviewed = themes(raw, "Champigny-sur-Marne")[3]["commitments"][0]["actions"][6]
+    assert "decision" not in unreviewed and unreviewed["line"] == 149
+    assert unreviewed["year_start"] is None   # 2018 and 2017 both quoted: not guessed
     assert (eco[9]["year_start"], eco[9]["year_end"]) == (2019, 2020)   # "2019/2020 :"
     assert eco[0]["year_start"] == 2018       # "en cours depuis 2018" (line 141)
     emploi = themes(pemb, "Saint-Maur-des-Fossés")[1]

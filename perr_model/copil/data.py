@@ -19,6 +19,7 @@ from ..figures.scope import frame_line, resolve_commune, resolve_territory
 from ..figures.stored import read
 from ..schema import Territory
 from ..vocabulary import origin_label, euros, fr_date, number, period_title
+from .annex import annex_data
 from .evaluation import EvaluationSection, copil_evaluation
 
 YEAR_RULE = ("Année {year} : sont comptées les actions dont la période (année de début à "
@@ -71,6 +72,7 @@ class CopilData:
     def synthetic(self) -> bool:
         return bool(self.figures.get("synthetic"))
     evaluation: EvaluationSection | None = None   # copil.evaluation (issue 15)
+    annex: dict | None = None         # copil.annex: figures.annexes.protocol_annex (issue 24)
 
     @property
     def period(self) -> str:
@@ -160,7 +162,8 @@ def copil_data(session: Session, territory: str | int, year: int | None,
                          read(session, places.action_origins, scope)),
         year_rule=(YEAR_RULE if year is not None else ALL_YEARS_RULE).format(
             year=year, undated=f"{number(h['undated'])} ici", scope=where),
-        evaluation=_evaluation(session, scope), frame=frame_line(session, scope))
+        evaluation=_evaluation(session, scope), frame=frame_line(session, scope),
+        annex=annex_data(session, scope))
 
 
 def _evaluation(session: Session, scope):

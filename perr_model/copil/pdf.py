@@ -20,6 +20,7 @@ from ..figures import trend as tr
 from ..figures.summary import comparison_words
 from ..vocabulary import euros as fr_euros, fr_date, number as fr_number, plural
 from .data import ACTIONS_PER_COMMITMENT, ANGLE_TITLES, CopilData
+from .annex import render_annex_pdf
 from .evaluation import render_evaluation_section
 
 matplotlib.use("Agg")
@@ -113,6 +114,7 @@ def render_pdf(data: CopilData) -> bytes:
     _funding(pdf, data)
     render_evaluation_section(pdf, data.evaluation)
     _sources(pdf, data)
+    render_annex_pdf(pdf, data.annex)   # copil/annex.py: the protocol's annex, last
     return bytes(pdf.output())
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 from ..exports.safe import append_row
 from ..figures.trend import trajectory_columns
 from .data import CopilData
+from .annex import write_annex_sheet
 from .evaluation import write_evaluation_sheets
 
 
@@ -99,6 +100,7 @@ def render_xlsx(data: CopilData, path) -> object:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0.00"
     write_evaluation_sheets(wb, data.evaluation)
+    write_annex_sheet(wb, data.annex)   # copil/annex.py: the protocol's annex, last
     wb.properties.title = f"COPIL {data.territory} {data.period.lower()}"
     wb.properties.creator = "Tableau de bord PERR"
     wb.save(path)

@@ -117,6 +117,7 @@ def _commitment(c: Commitment, pillars, axis_numbers, actions: list[Action]) -> 
         "detail": c.detail, "figures": json.loads(c.figures) if c.figures else [],
         "axis_number": axis_numbers.get(c.axis_id), "pillar": pillars.get(c.pillar_id),
         "quartiers": sorted(q.name for q in c.qpvs), "archived": bool(c.archived),
+        "note": c.note,
         "actions": [_action(a) for a in actions],
     }
 

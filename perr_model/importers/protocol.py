@@ -27,6 +27,7 @@ from ..errors import ImportRefused, MalformedDocument
 from ..schema import Commune, Territory
 from .protocol_axes import is_axis_heading, parse_axes
 from .protocol_communes import is_commune_heading, parse_communes
+from .protocol_decisions import carry_review, decision_of, reviewed_referential
 from .protocol_text import PILLAR_KEYWORDS, Line, compact, read_lines
 
 
@@ -144,11 +145,14 @@ def read_protocol(path: str | Path) -> list[Line]:
 
 
 def parse_protocol(text: str | list[Line], territory_slug: str, *,
-                   context: TerritoryContext | None = None, source: str | None = None) -> dict:
+                   context: TerritoryContext | None = None, source: str | None = None,
+                   reviewed: dict | None | bool = True) -> dict:
     """The referential of a protocol document, as the dict written to data/referential/*.yaml.
 
-    `text` is the Markdown text, or the lines of any format (`read_protocol`).
-    Pure: no database. Raises MalformedDocument if the structure cannot be read.
+    `text` is the Markdown text, or the lines of any format (`read_protocol`). No database.
+    Raises MalformedDocument if the structure cannot be read. The lines of its « actions en
+    cours » lists take the decisions of `reviewed` (by default the territory's reviewed
+    referential in data/referential, if any; False: none), see protocol_decisions.
     """
     if isinstance(text, list):
         lines = text
@@ -176,6 +180,9 @@ def parse_protocol(text: str | list[Line], territory_slug: str, *,
     if has_communes:
         doc["shape"] = "communes"
         doc.update(parse_communes(lines, ctx, report))
+        if reviewed is True:
+            reviewed = reviewed_referential(ctx.slug)
+        carry_review(doc, reviewed or None, report)
     else:
         doc["shape"] = "axes"
         doc["axes_from_pillars"] = False
@@ -202,10 +209,14 @@ def referential_counts(doc: dict) -> dict[str, int]:
                        "cités éducatives": len(doc.get("cites_educatives", []))})
     for commune in doc.get("communes", []):
         commitments = [c for t in commune["themes"] for c in t["commitments"]]
-        actions = [a for c in commitments for a in c["actions"]]
+        lines = [decision_of(a) for c in commitments for a in c["actions"]]
         counts[f"{commune['name']} : thématiques"] = len(commune["themes"])
         counts[f"{commune['name']} : engagements"] = len(commitments)
-        counts[f"{commune['name']} : actions en cours"] = len(actions)
+        counts[f"{commune['name']} : actions en cours"] = lines.count("action")
+        if len(lines) > lines.count("action"):
+            counts[f"{commune['name']} : lignes notées comme contexte d'un engagement"] = \
+                lines.count("note")
+            counts[f"{commune['name']} : lignes écartées"] = lines.count("dropped")
     return counts
 
 
@@ -213,7 +224,9 @@ def dump_yaml(doc: dict) -> str:
     header = (f"# Référentiel PERR de « {doc['territory']} », produit par\n"
               f"#   python -m perr_model parse protocol {doc.get('source') or 'FICHIER'} "
               f"--territory {doc['territory']}\n"
-              "# puis relu contre le document. Chargé par `python -m perr_model init-db`.\n")
+              "# puis relu contre le document. Chargé par `python -m perr_model init-db`.\n"
+              "# Lignes des « actions en cours » : decision action (une action), note (contexte\n"
+              "# noté sur son engagement) ou dropped (écartée), avec reason et line (sa ligne).\n")
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 

@@ -22,6 +22,7 @@ from ..schema import (
 )
 from ..frames import PERR, period_years
 from ..textnorm import same_place_name
+from .protocol_decisions import decision_of
 
 
 def load(session: Session, territory: Territory, doc: dict) -> dict[str, int]:
@@ -221,7 +222,16 @@ class _Loader:
                 row.qpvs.append(q)
 
     def actions(self, commitment: Commitment, item: dict, commune: Commune) -> None:
+        """The lines of the engagement's « actions en cours » list, by their reviewed decision
+        (protocol_decisions): actions, notes of the engagement, or nothing."""
+        notes = []
         for a in item.get("actions", []):
+            decision = decision_of(a)
+            if decision == "note":
+                notes.append(a["text"])
+                self.add(f"{commune.name} : notes d'engagement", 1)
+            if decision != "action":
+                continue
             row = self.s.scalars(select(Action).filter_by(reference=a["reference"])).one_or_none()
             if row is None:
                 row = Action(reference=a["reference"], status="en_cours", origin="protocol")
@@ -245,6 +255,7 @@ class _Loader:
                     row.qpvs.append(q)
             self.seen_refs.add(a["reference"])
             self.add(f"{commune.name} : actions en cours", 1)
+        commitment.note = "\n".join(notes) or None
 
     def archive_missing_actions(self) -> None:
         seen = self.seen_refs
