@@ -102,6 +102,7 @@ class Rendered:
     """The PDF and its table of contents: (section title as printed, page)."""
     pdf: bytes
     contents: list[tuple[str, int]]
+    pages: int
 
 
 def render_pdf(data: CopilData) -> bytes:
@@ -136,7 +137,8 @@ def render(data: CopilData) -> Rendered:
     _cover(pdf, data, place)
     for section in sections_for(data):
         section(pdf, data)
-    return Rendered(bytes(pdf.output()), list(pdf.contents))
+    out = bytes(pdf.output())
+    return Rendered(out, list(pdf.contents), pdf.pages_count)
 
 
 # --- sections ---------------------------------------------------------------------------------
