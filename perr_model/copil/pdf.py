@@ -552,7 +552,8 @@ def _commitments(pdf: FPDF, data: CopilData) -> None:
                 shown = r.details[:ACTIONS_PER_COMMITMENT]
                 more = len(r.details) - len(shown)
                 body = "\n".join(f"• {a}" for a in shown) + (
-                    f"\n… et {more} autre(s) (liste complète dans le tableur)" if more else "")
+                    f"\n{plural(more, 'autre action', 'autres actions')} dans le tableur (XLSX)"
+                    if more else "")
                 num = f"{r.numero}. " if r.numero else ""
                 rows.append([f"{num}{r.engagement} ({r.reference})", fr_number(r.actions), body])
             if rows:
