@@ -34,6 +34,7 @@ NO_PERIMETER = ("Périmètres communaux non disponibles : cercles proportionnels
                 "d'actions, placés au centre de chaque commune.")
 UNPRINTABLE = "\u25a1"    # □ (DejaVu has it): printed for a character the font cannot draw
 NOT_GIVEN = "non renseigné"  # an amount no line gives: the PDF and the XLSX say it alike
+SMALL_TABLE = 12          # rows: a table this short is kept on one page
 ROW_MAX_MM = 120          # a table row taller than this is split into rows of this height at
 #                           most, so that any row fits on a page under the repeated heading
 
@@ -174,6 +175,10 @@ def _table(pdf: FPDF, header: list[str], rows: list, widths: tuple,
     pdf.set_font(FONT, size=size)
     line = size * 0.5
     rows = list(_split_rows(pdf, rows, widths, line))
+    if len(rows) <= SMALL_TABLE:      # a short table is never split: it goes on the next page
+        tall = sum(_height(pdf, r, widths, line) for r in [header, *rows])
+        if pdf.get_y() + tall > pdf.page_break_trigger and tall < pdf.eph / 2:
+            pdf.add_page()
     for n, chunk in enumerate(_keep_groups(pdf, header, rows, widths, line)):
         if n:
             pdf.add_page()
@@ -590,6 +595,8 @@ def _funding(pdf: FPDF, data: CopilData) -> None:
 
 def _posts(pdf: FPDF, data: CopilData) -> None:
     """The State posts per contrat de ville (adultes-relais, FONJEP)."""
+    if pdf.get_y() + 14 + 7 * (len(data.posts) + 2) > pdf.page_break_trigger:
+        pdf.add_page()                  # the heading stays with its (short) table
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(0, 6, "Postes financés par l'État (adultes-relais, FONJEP), par contrat de "
                    "ville", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -660,9 +667,9 @@ def _sources(pdf: FPDF, data: CopilData) -> None:
     _h1(pdf, "Sources et date")
     _para(pdf, f"Document produit le {fr_date(data.generated)} à partir de la base du tableau "
                "de bord PERR.", size=9)
-    _para(pdf, data.year_rule, size=8.5)
+    _para(pdf, data.year_rule, size=8)
     for s in data.sources:
-        _para(pdf, f"• {s}", size=8.5)
+        _para(pdf, f"• {s}", size=7.5)
     if data.synthetic:
         _para(pdf, "Les actions marquées [démonstration] sont synthétiques.", size=8.5, style="B")
 
