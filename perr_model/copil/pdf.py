@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 import json
 import math
+import threading
 import types
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -730,8 +732,33 @@ def _class_label(low: int, high: int) -> str:
     return str(low) if low == high else f"{fr_number(low)} à {fr_number(high)}"
 
 
+_MAPS: OrderedDict = OrderedDict()   # drawn maps by what they show (see map_png)
+MAPS_KEPT = 64
+_MAPS_LOCK = threading.Lock()
+
+
 def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
-    """A greyscale-safe map of actions per commune for one axis, as PNG bytes."""
+    """A greyscale-safe map of actions per commune for one axis, as PNG bytes; drawn once
+    for the same communes, figures and title (the same data version gives the same map: the
+    next document, and the XLSX-only or PDF-only rebuild, reuse it; new data, a new key)."""
+    com = data.communes
+    key = (title, tuple(sorted(counts.items())),
+           tuple(zip(com["name"], com["lon"], com["lat"], com["selected"],
+                     map(hash, com["geometry"]))))
+    with _MAPS_LOCK:                 # the app's sessions run in threads
+        png = _MAPS.get(key)
+        if png is not None:
+            _MAPS.move_to_end(key)
+    if png is None:
+        png = _draw_map(data, title, counts).getvalue()
+        with _MAPS_LOCK:
+            _MAPS[key] = png
+            while len(_MAPS) > MAPS_KEPT:
+                _MAPS.popitem(last=False)
+    return io.BytesIO(png)
+
+
+def _draw_map(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Polygon
 

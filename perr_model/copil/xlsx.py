@@ -113,7 +113,8 @@ def _fit_columns(ws) -> None:  # noqa: ANN001
         for cell in col:
             if cell.value is None:
                 continue
-            text = f"{cell.value:,.2f}" if isinstance(cell.value, float) else str(cell.value)
+            # a number shown with its thousands separators and two decimals: a third longer
+            text = (str(cell.value) + "000") if isinstance(cell.value, float) else str(cell.value)
             widest = max(len(line) for line in text.split("\n"))
             longest = max(longest, widest)
             if widest > WIDEST or "\n" in text:
