@@ -243,3 +243,46 @@ def test_workbook_has_widths_numbers_and_the_pdf_words(embedded_sqlite, tmp_path
     assert {r[7] for r in axes} == {"non renseigné"}
     matrix = list(wb["Axes x communes"].iter_rows(min_row=2, values_only=True))
     assert all(isinstance(v, int) for r in matrix for v in r[1:])
+
+
+# --- « Préparer le document » in the time of a click (issue 27, item 3) --------------------------
+
+def test_maps_are_drawn_once_for_the_same_data_and_anew_for_new_data(embedded_sqlite, tmp_path,
+                                                                      monkeypatch):
+    from sqlalchemy.orm import Session
+
+    from perr_model.copil import data as copil_data, pdf as copil_pdf
+    db = tmp_path / "copie.sqlite"
+    shutil.copy(embedded_sqlite, db)
+    url = f"sqlite:///{db}"
+    drawn = []
+    real = copil_pdf._draw_map
+    monkeypatch.setattr(copil_pdf, "_draw_map", lambda *a: drawn.append(a[1]) or real(*a))
+    monkeypatch.setattr(copil_pdf, "_MAPS", type(copil_pdf._MAPS)())
+
+    def build():
+        engine = make_engine(url)
+        with Session(engine) as s:
+            done = copil_pdf.render(copil_data.copil_data(s, PEMB, None))
+        engine.dispose()
+        return done
+
+    first = build()
+    assert len(drawn) >= 1
+    n = len(drawn)
+    assert build().pdf[-2000:] and len(drawn) == n          # the same data: no map drawn again
+    tid = tid_of(url, PEMB)
+    from sqlalchemy import select
+
+    from perr_model.schema import Action, Axis, Commune
+    from perr_model.store import write_session
+    engine = make_engine(url, read_only=False)
+    with write_session(engine) as s:   # one more action, on axis 1, in Fontenay-sous-Bois
+        axis = s.scalars(select(Axis).filter_by(territory_id=tid).order_by(Axis.position)).first()
+        a = Action(reference="essai-carte", territory_id=tid, title="Essai", origin="manual")
+        a.axes = [axis]
+        a.communes = [s.scalars(select(Commune).filter_by(insee_code="94033")).one()]
+        s.add(a)
+    engine.dispose()
+    build()
+    assert len(drawn) == n + 1 and first.pages > 5            # only the changed axis' map

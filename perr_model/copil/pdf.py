@@ -188,11 +188,20 @@ def _table(pdf: FPDF, header: list[str], rows: list, widths: tuple,
     pdf.ln(2)
 
 
+def _lines(pdf: FPDF, width: float, line: float, text: str) -> list[str]:
+    """`text` wrapped in a cell of `width` mm in the current font, measured once per document
+    (the tables' layout asks again for the same cells: this is most of the PDF's time)."""
+    cache = pdf.__dict__.setdefault("_measured", {})
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, round(width, 3), line, text)
+    if key not in cache:
+        cache[key] = pdf.multi_cell(width, line, text, dry_run=True, output="LINES", padding=1)
+    return cache[key]
+
+
 def _height(pdf: FPDF, row, widths: tuple, line: float) -> float:
     scale = pdf.epw / sum(widths)
     cells = [(sum(widths), row.text)] if isinstance(row, Group) else zip(widths, row)
-    return 2 + line * max(len(pdf.multi_cell(w * scale, line, str(t), dry_run=True,
-                                             output="LINES", padding=1)) for w, t in cells)
+    return 2 + line * max(len(_lines(pdf, w * scale, line, str(t))) for w, t in cells)
 
 
 def _keep_groups(pdf: FPDF, header: list[str], rows: list, widths: tuple, line: float):
@@ -203,10 +212,10 @@ def _keep_groups(pdf: FPDF, header: list[str], rows: list, widths: tuple, line: 
         return
     bottom, top = pdf.page_break_trigger, pdf.t_margin + _height(pdf, header, widths, line)
     y = pdf.get_y() + _height(pdf, header, widths, line)
+    heights = [_height(pdf, row, widths, line) for row in rows] + [0]
     chunk: list = []
     for i, row in enumerate(rows):
-        h = _height(pdf, row, widths, line)
-        after = _height(pdf, rows[i + 1], widths, line) if i + 1 < len(rows) else 0
+        h, after = heights[i], heights[i + 1]
         if isinstance(row, Group) and chunk and y + h + after > bottom:
             yield chunk
             chunk, y = [], top
@@ -249,8 +258,7 @@ def _split_rows(pdf: FPDF, rows: list[list[str]], widths: tuple, line_height: fl
             yield row
             continue
         texts = [str(cell) for cell in row]
-        lines = [pdf.multi_cell(w * scale, line_height, t, dry_run=True, output="LINES",
-                                padding=1) for w, t in zip(widths, texts)]
+        lines = [_lines(pdf, w * scale, line_height, t) for w, t in zip(widths, texts)]
         tallest = max((len(c) for c in lines), default=0)
         if tallest <= most:
             yield texts
