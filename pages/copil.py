@@ -37,17 +37,21 @@ with common.session() as s:
     communes = figure_scope.commune_choices(s, territory_id)
 
 sidebar_year = common.current_year()
-options = [None, *widgets.years_offered(territory_id)]   # None: every year, undated included
-if st.session_state.get("copil_year_sidebar", "unset") != sidebar_year:
-    # the sidebar's year changed (or the page opens): the document's year follows it
+EVERY = "toutes"   # every year, undated actions included (None would read "no choice")
+options = [EVERY, *widgets.years_offered(territory_id)]
+if (st.session_state.get("copil_year_sidebar", "unset") != sidebar_year
+        or st.session_state.get("copil_year") not in options):
+    # the sidebar's year changed, the page opens or the territory has not that year: the
+    # document's year follows the sidebar
     st.session_state.copil_year_sidebar = sidebar_year
-    st.session_state.copil_year = sidebar_year if sidebar_year in options else None
+    st.session_state.copil_year = sidebar_year if sidebar_year in options else EVERY
 col1, col2 = st.columns(2)
-year = col1.selectbox("Année du document", options, key="copil_year",
-                      format_func=lambda y: "Toutes les années" if y is None else str(y),
-                      help="Reprend l'année du menu latéral. « Toutes les années » compte aussi "
-                           "les actions sans année renseignée (par exemple les actions en cours "
-                           "citées par le protocole).")
+chosen = col1.selectbox("Année du document", options, key="copil_year",
+                        format_func=lambda y: "Toutes les années" if y == EVERY else str(y),
+                        help="Reprend l'année du menu latéral. « Toutes les années » compte "
+                             "aussi les actions sans année renseignée (par exemple les actions en "
+                             "cours citées par le protocole).")
+year = None if chosen == EVERY else int(chosen)
 names = dict(communes)
 insee = col2.selectbox("Commune (facultatif)", [None, *names], key="copil_commune",
                        format_func=lambda c: "Tout le territoire" if c is None else names[c])
