@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import html
 import io
+import re
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -156,3 +159,59 @@ def _sources(served) -> list[str]:
         return []
     ws = load_workbook(io.BytesIO(data[0]))["Sources"]
     return [str(r[0]) for r in ws.iter_rows(min_row=2, values_only=True)]
+
+
+# --- the document's year follows the sidebar; summary and contents before the buttons (issue 24, item 5)
+
+def test_the_document_year_follows_the_sidebar_until_chosen_here(page):
+    page.run()
+    assert page.selectbox(key="copil_year").value == 2021
+    page.session_state["year"] = "Toutes les années"       # the sidebar's year changes
+    page.run()
+    assert page.selectbox(key="copil_year").value == "toutes"
+    assert page.selectbox(key="copil_year").format_func("toutes") == "Toutes les années"
+    page.selectbox(key="copil_year").set_value(2022).run()  # chosen on this page: kept
+    page.run()
+    assert page.selectbox(key="copil_year").value == 2022
+    page.session_state["year"] = "2021"
+    page.run()
+    assert page.selectbox(key="copil_year").value == 2021
+
+
+def test_summary_and_contents_are_shown_before_the_downloads(page, monkeypatch, tmp_path):
+    served = []
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, data, mimetype, kind, filename=None):  # noqa: ANN001
+        served.append((filename, data))
+        return real(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    page.run()
+    page.button[0].click().run()
+    assert not page.exception
+    order = [n for n in _walk(page.main) if n.type in ("markdown", "html", "download_button")]
+    kinds = [n.type for n in order]
+    assert kinds.index("markdown") < kinds.index("html") < kinds.index("download_button")
+    summary = next(n.value for n in order if n.type == "markdown")
+    contents = next(n.proto.body for n in order if n.type == "html")
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(next(d for name, d in served if name.endswith(".pdf")))
+    cover = " ".join(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                                    check=True, capture_output=True, text=True).stdout.split())
+    said = summary.removeprefix("**L'essentiel :** ").replace("\\", "")
+    assert " ".join(said.split()) in cover                  # the cover's « L'essentiel »
+    entries = re.findall(r'<th scope="row">(.+?)</th><td data-label="Page" class="n">(\d+)</td>',
+                         contents)
+    assert [t for t, _ in entries][:2] == ["1. Chiffres clés", "2. Couverture par axe"]
+    for title, number in entries:                           # each on the page it says
+        text = subprocess.run(["pdftotext", "-f", number, "-l", number, str(pdf), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        assert html.unescape(title) in " ".join(text.split()), (title, number)
+
+
+def _walk(node) -> list:
+    out = [node]
+    for child in getattr(node, "children", {}).values():
+        out += _walk(child)
+    return out

@@ -33,7 +33,8 @@ def is_empty(annex: dict | None) -> bool:
 # --- PDF ------------------------------------------------------------------------------------------
 
 def render_annex_pdf(pdf, annex: dict | None) -> None:  # noqa: ANN001
-    """The annex as the PDF's last section, on a new page; nothing when the protocol has none."""
+    """The annex as the PDF's last section (on a new page unless the last one has room);
+    nothing when the protocol has none."""
     if is_empty(annex):
         return
     from fpdf import FontFace
@@ -44,7 +45,7 @@ def render_annex_pdf(pdf, annex: dict | None) -> None:  # noqa: ANN001
         pdf.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def subtitle(text: str) -> None:
-        if pdf.get_y() > 235:
+        if pdf.get_y() > 250:
             pdf.add_page()
         pdf.ln(3)
         para(text, 11, "B")
@@ -54,14 +55,17 @@ def render_annex_pdf(pdf, annex: dict | None) -> None:  # noqa: ANN001
         pdf.set_font(FONT, size=size)
         style = FontFace(emphasis="BOLD", fill_color=GREY_HEAD)
         with pdf.table(col_widths=widths, text_align="LEFT", headings_style=style,
-                       line_height=size * 0.5, padding=1, repeat_headings=1) as t:
+                       line_height=size * 0.45, padding=0.7, repeat_headings=1) as t:
             for row in [header, *rows]:
                 r = t.row()
                 for cell in row:
                     r.cell(cell)
         pdf.ln(2)
 
-    pdf.add_page()
+    if pdf.get_y() > 200:  # on the sources' page when there is room: a short document stays short
+        pdf.add_page()
+    else:
+        pdf.ln(6)
     pdf.set_font(FONT, "B", 14)
     pdf.multi_cell(0, 8, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
@@ -89,18 +93,16 @@ def render_annex_pdf(pdf, annex: dict | None) -> None:  # noqa: ANN001
                                            "instances ou rendez-vous"))
         para("Les réunions des élus chargés de la politique de la ville que le protocole cite, "
              "avec ses mots.", 8.5)
-        if bodies["description"].str.strip().any():
-            table(["Instance ou rendez-vous", "Précision"],
-                  bodies[["instance", "description"]].values.tolist(), (90, 90))
-        else:
-            table(["Instance ou rendez-vous"], [[b] for b in bodies["instance"]], (180,))
+        for b in bodies.itertuples():  # a line each (compact: the XLSX sheet has the table)
+            para("• " + b.instance + (f" : {b.description}" if str(b.description or "").strip()
+                                      else ""), 8.5)
     signatories = annex["signatories"]
     if len(signatories):
         signed = annex["signed_date"]
         subtitle(f"Signataires : {plural(len(signatories), 'signataire', 'signataires')}"
                  + (f", protocole signé le {fr_date(signed)}" if signed else ""))
-        table(["Fonction", "Commune"], signatories[["fonction", "commune"]].values.tolist(),
-              (120, 60))
+        # one paragraph (their functions name their communes; the XLSX sheet has the table)
+        para(" ; ".join(signatories["fonction"]) + ".", 8.5)
     notes = annex["notes"]
     if len(notes):
         subtitle("Contexte donné par le protocole pour des engagements : "

@@ -8,6 +8,7 @@ figures never select a personal field.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..figures import Scope, coverage, gaps, money, places, summary, trend
 from ..figures.scope import frame_line, resolve_commune, resolve_territory
+from ..contrats import GENERATIONS, generation_of, period_label
 from ..figures.stored import read
 from ..schema import Territory
 from ..vocabulary import origin_label, euros, fr_date, number, period_title
@@ -73,6 +75,19 @@ class CopilData:
         return bool(self.figures.get("synthetic"))
     evaluation: EvaluationSection | None = None   # copil.evaluation (issue 15)
     annex: dict | None = None         # copil.annex: figures.annexes.protocol_annex (issue 24)
+    contracts: list[tuple[str, list[str]]] = field(default_factory=list)  # cover: see below
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to show but the protocol and the money: no action counted for the scope.
+        The document is then short (no table or map of zeros)."""
+        return not self.figures["actions"]
+
+    @property
+    def axis_names(self) -> dict[int, str]:
+        """axis_id → "Axe 2 – full title" (never shortened: the document wraps)."""
+        return {int(a): f"{c} – {t}" if t else c
+                for a, c, t in zip(self.axes["axis_id"], self.axes["code"], self.axes["title"])}
 
     @property
     def period(self) -> str:
@@ -154,7 +169,7 @@ def copil_data(session: Session, territory: str | int, year: int | None,
         if year is None else None,
         matrix=matrix.drop(columns="Total territoire"),
         communes=read(session, places.commune_frame, scope),
-        angles_morts=read(session, gaps.angles_morts, scope),
+        angles_morts=by_axis_then_number(read(session, gaps.angles_morts, scope), axes),
         commitments=read(session, gaps.commitments, scope),
         funding=read(session, money.funding_by_funder, scope),
         posts=read(session, money.state_posts_by_contrat, scope),
@@ -163,7 +178,45 @@ def copil_data(session: Session, territory: str | int, year: int | None,
         year_rule=(YEAR_RULE if year is not None else ALL_YEARS_RULE).format(
             year=year, undated=f"{number(h['undated'])} ici", scope=where),
         evaluation=_evaluation(session, scope), frame=frame_line(session, scope),
-        annex=annex_data(session, scope))
+        annex=annex_data(session, scope),
+        contracts=_contracts(read(session, money.state_posts_by_contrat, scope), year,
+                             places.action_years(session, t.id)))
+
+
+def _natural(reference: str) -> tuple:
+    """'1.10.2' after '1.9.3', 'E-94017-1-10' after 'E-94017-1-9'."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                 for p in re.split(r"[.\-]", str(reference)))
+
+
+def by_axis_then_number(df: pd.DataFrame, axes: pd.DataFrame) -> pd.DataFrame:
+    """The angles morts in the protocol's order: axis by axis (the axes' order; a commitment
+    attached to a theme and no axis after them), then by reference number."""
+    if df.empty:
+        return df
+    rank = {int(a): i for i, a in enumerate(axes["axis_id"])}
+    key = [(rank.get(int(a), len(rank)) if a == a and a is not None else len(rank),
+            "" if a == a and a is not None else str(x), _natural(r))
+           for a, x, r in zip(df["axis_id"], df["axe"], df["reference"])]
+    order = sorted(range(len(df)), key=key.__getitem__)
+    return df.iloc[order].reset_index(drop=True)
+
+
+def _contracts(posts: pd.DataFrame, year: int | None, years: list[int]
+               ) -> list[tuple[str, list[str]]]:
+    """The contrats de ville the document is about, generation by generation: (heading,
+    ["name (code)", ...]). A year: its generation's (`contrats.generation_of`); all years: the
+    generations of the years offered."""
+    wanted = ({generation_of(year)} if year is not None
+              else {generation_of(y) for y in years} or set(GENERATIONS))
+    out = []
+    for g in sorted(wanted):
+        part = posts[posts["generation"] == g] if len(posts) else posts
+        names = [f"{n} ({c})" if n and n != c else c for c, n in zip(part["code"], part["name"])]
+        if names:
+            word = "Contrat de ville" if len(names) == 1 else "Contrats de ville"
+            out.append((f"{word} {period_label(g)}", names))
+    return out
 
 
 def _evaluation(session: Session, scope):

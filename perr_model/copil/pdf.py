@@ -8,8 +8,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import threading
 import types
 import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -27,11 +30,14 @@ matplotlib.use("Agg")
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
 GREY_HEAD = (215, 215, 215)
+GREY_GROUP = (238, 238, 238)
 MAX_LABELS = 15          # beyond, only the communes with the most actions are labelled
 MAX_ROWS = 40            # communes listed in the PDF matrix; the XLSX has them all
 NO_PERIMETER = ("Périmètres communaux non disponibles : cercles proportionnels au nombre "
                 "d'actions, placés au centre de chaque commune.")
 UNPRINTABLE = "\u25a1"    # □ (DejaVu has it): printed for a character the font cannot draw
+NOT_GIVEN = "non renseigné"  # an amount no line gives: the PDF and the XLSX say it alike
+SMALL_TABLE = 12          # rows: a table this short is kept on one page
 ROW_MAX_MM = 120          # a table row taller than this is split into rows of this height at
 #                           most, so that any row fits on a page under the repeated heading
 
@@ -44,6 +50,10 @@ class CopilPdf(FPDF):
     counted, and a note at the end of the document says how many (the XLSX keeps them)."""
     footer_text = ""
     replaced = 0
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.contents: list[tuple[str, int]] = []   # (numbered heading, page)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -91,7 +101,36 @@ def _invisible(char: str) -> bool:
         or 0xE0100 <= ord(char) <= 0xE01EF
 
 
+@dataclass
+class Rendered:
+    """The PDF and its table of contents: (section title as printed, page)."""
+    pdf: bytes
+    contents: list[tuple[str, int]]
+    pages: int
+
+
 def render_pdf(data: CopilData) -> bytes:
+    return render(data).pdf
+
+
+def sections_for(data: CopilData) -> list:
+    """The sections in order, each a function (pdf, data) drawing its numbered heading and
+    body. A scope without any counted action gets a short document (no table of zeros, no
+    map): its key figures, its angles morts axis by axis, the money, what to decide. Another
+    section (an annex) goes in this list, before the sources."""
+    if data.quiet:
+        body = [_headline, _angles_by_axis, _funding]
+    else:
+        body = [_headline, _axes, _maps, _angles_morts, _commitments, _funding]
+    return [*body, _decisions, _evaluation, _sources, _annex]
+
+
+def _annex(pdf: FPDF, data: CopilData) -> None:
+    """The protocol's annex (copil/annex.py: cités éducatives, governance, signatories), last."""
+    render_annex_pdf(pdf, data.annex)
+
+
+def render(data: CopilData) -> Rendered:
     pdf = CopilPdf(format="A4")
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -105,24 +144,23 @@ def render_pdf(data: CopilData) -> bytes:
     pdf.set_author("Tableau de bord PERR")
     pdf.set_creator("Tableau de bord PERR")
     _cover(pdf, data, place)
-    _headline(pdf, data)
-    _evolution(pdf, data)
-    _axes(pdf, data)
-    _maps(pdf, data)
-    _angles_morts(pdf, data)
-    _commitments(pdf, data)
-    _funding(pdf, data)
-    render_evaluation_section(pdf, data.evaluation)
-    _sources(pdf, data)
-    render_annex_pdf(pdf, data.annex)   # copil/annex.py: the protocol's annex, last
-    return bytes(pdf.output())
+    for section in sections_for(data):
+        section(pdf, data)
+    out = bytes(pdf.output())
+    return Rendered(out, list(pdf.contents), pdf.pages_count)
 
 
 # --- sections ---------------------------------------------------------------------------------
 
-def _h1(pdf: FPDF, text: str) -> None:
+def _h1(pdf: FPDF, text: str, numbered: bool = True) -> None:
+    """A section heading, numbered in order and listed in the table of contents."""
     if pdf.get_y() > 240:
         pdf.add_page()
+    contents = getattr(pdf, "contents", None)
+    if numbered and contents is not None:
+        text = f"{sum(1 for t, _ in contents if t[:1].isdigit()) + 1}. {text}"
+    if contents is not None:
+        contents.append((text, pdf.page_no()))
     pdf.ln(3)
     pdf.set_font(FONT, "B", 14)
     pdf.multi_cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -138,17 +176,81 @@ def _para(pdf: FPDF, text: str, size: float = 9.5, style: str = "") -> None:
     pdf.set_font(FONT, size=9.5)
 
 
-def _table(pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple,
+def _table(pdf: FPDF, header: list[str], rows: list, widths: tuple,
            align: tuple, size: float = 8.5) -> None:
+    """A table with its heading repeated on every page; a heading row (`Group`) never left
+    alone at the foot of a page: the table goes on, heading repeated, on the next one."""
     pdf.set_font(FONT, size=size)
+    line = size * 0.5
+    rows = list(_split_rows(pdf, rows, widths, line))
+    if len(rows) <= SMALL_TABLE:      # a short table is never split: it goes on the next page
+        tall = sum(_height(pdf, r, widths, line) for r in [header, *rows])
+        if pdf.get_y() + tall > pdf.page_break_trigger and tall < pdf.eph / 2:
+            pdf.add_page()
+    for n, chunk in enumerate(_keep_groups(pdf, header, rows, widths, line)):
+        if n:
+            pdf.add_page()
+        _one_table(pdf, header, chunk, widths, align, size)
+    pdf.ln(2)
+
+
+def _lines(pdf: FPDF, width: float, line: float, text: str) -> list[str]:
+    """`text` wrapped in a cell of `width` mm in the current font, measured once per document
+    (the tables' layout asks again for the same cells: this is most of the PDF's time)."""
+    cache = pdf.__dict__.setdefault("_measured", {})
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, round(width, 3), line, text)
+    if key not in cache:
+        cache[key] = pdf.multi_cell(width, line, text, dry_run=True, output="LINES", padding=1)
+    return cache[key]
+
+
+def _height(pdf: FPDF, row, widths: tuple, line: float) -> float:
+    scale = pdf.epw / sum(widths)
+    cells = [(sum(widths), row.text)] if isinstance(row, Group) else zip(widths, row)
+    return 2 + line * max(len(_lines(pdf, w * scale, line, str(t))) for w, t in cells)
+
+
+def _keep_groups(pdf: FPDF, header: list[str], rows: list, widths: tuple, line: float):
+    """The rows cut where a heading row and the row after it would not share a page (fpdf2
+    breaks the pages itself, row by row: the same is counted here)."""
+    if not any(isinstance(r, Group) for r in rows):
+        yield rows
+        return
+    bottom, top = pdf.page_break_trigger, pdf.t_margin + _height(pdf, header, widths, line)
+    y = pdf.get_y() + _height(pdf, header, widths, line)
+    heights = [_height(pdf, row, widths, line) for row in rows] + [0]
+    chunk: list = []
+    for i, row in enumerate(rows):
+        h, after = heights[i], heights[i + 1]
+        if isinstance(row, Group) and chunk and y + h + after > bottom:
+            yield chunk
+            chunk, y = [], top
+        elif y + h > bottom:
+            y = top
+        chunk.append(row)
+        y += h
+    yield chunk
+
+
+def _one_table(pdf: FPDF, header: list[str], rows: list, widths: tuple, align: tuple,
+               size: float) -> None:
     style = FontFace(emphasis="BOLD", fill_color=GREY_HEAD)
+    group = FontFace(emphasis="BOLD", fill_color=GREY_GROUP)
     with pdf.table(col_widths=widths, text_align=align, headings_style=style,
                    line_height=size * 0.5, padding=1, repeat_headings=1) as table:
-        for row in [header, *_split_rows(pdf, rows, widths, size * 0.5)]:
+        for row in [header, *rows]:
             r = table.row()
+            if isinstance(row, Group):      # a heading inside the table, across its columns
+                r.cell(row.text, colspan=len(widths), style=group, align="LEFT")
+                continue
             for cell in row:
                 r.cell(cell)
-    pdf.ln(2)
+
+
+@dataclass
+class Group:
+    """A row of a table that heads the rows below it (a commune and its theme)."""
+    text: str
 
 
 def _split_rows(pdf: FPDF, rows: list[list[str]], widths: tuple, line_height: float):
@@ -158,9 +260,11 @@ def _split_rows(pdf: FPDF, rows: list[list[str]], widths: tuple, line_height: fl
     scale = pdf.epw / sum(widths)
     most = max(1, int(ROW_MAX_MM / line_height))
     for row in rows:
+        if isinstance(row, Group):
+            yield row
+            continue
         texts = [str(cell) for cell in row]
-        lines = [pdf.multi_cell(w * scale, line_height, t, dry_run=True, output="LINES",
-                                padding=1) for w, t in zip(widths, texts)]
+        lines = [_lines(pdf, w * scale, line_height, t) for w, t in zip(widths, texts)]
         tallest = max((len(c) for c in lines), default=0)
         if tallest <= most:
             yield texts
@@ -171,9 +275,11 @@ def _split_rows(pdf: FPDF, rows: list[list[str]], widths: tuple, line_height: fl
 
 def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
     pdf.add_page()
-    pdf.ln(35)
+    pdf.ln(25)
     pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 7, "Comité de pilotage du contrat de ville", align="C",
+    several = sum(len(names) for _, names in data.contracts) > 1
+    pdf.multi_cell(0, 7, "Comité de pilotage des contrats de ville" if several
+                   else "Comité de pilotage du contrat de ville", align="C",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font(FONT, "B", 24)
@@ -184,19 +290,28 @@ def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
     if data.frame:  # the referential the figures of that year read
         pdf.set_font(FONT, size=12)
         pdf.multi_cell(0, 7, data.frame, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(6)
+    pdf.ln(4)
+    for heading, names in data.contracts:
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(0, 5.5, f"{heading} :", align="C", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
+        pdf.set_font(FONT, size=10)
+        pdf.multi_cell(0, 5.5, " ; ".join(names), align="C", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
+        pdf.ln(1)
+    pdf.ln(3)
     pdf.set_font(FONT, size=11)
     pdf.multi_cell(0, 6, "Suivi du protocole d'engagements réciproques et renforcés : "
                    "couverture des axes par les actions, angles morts, engagements des "
                    "communes, financements.", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
+    pdf.ln(3)
     pdf.set_font(FONT, "I", 9.5)
     pdf.multi_cell(0, 5, data.protocol, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(8)
+    pdf.ln(6)
     pdf.set_font(FONT, "B", 11)
     pdf.multi_cell(0, 6, f"L'essentiel : {data.summary}", border=1, padding=3, align="L",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(8)
+    pdf.ln(6)
     pdf.set_font(FONT, size=11)
     pdf.multi_cell(0, 6, f"Document produit le {fr_date(data.generated)}", align="C",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -206,13 +321,16 @@ def _cover(pdf: FPDF, data: CopilData, place: str) -> None:
         pdf.multi_cell(0, 6, "DÉMONSTRATION : ce document contient des données synthétiques, "
                        "générées pour essai, qui ne décrivent aucune action réelle.",
                        border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_y(-60)
+    if pdf.get_y() < pdf.h - 62:
+        pdf.set_y(-60)
+    else:
+        pdf.ln(4)
     _para(pdf, data.year_rule, size=8.5, style="I")
 
 
 def _headline(pdf: FPDF, data: CopilData) -> None:
     pdf.add_page()
-    _h1(pdf, "1. Chiffres clés")
+    _h1(pdf, "Chiffres clés")
     _para(pdf, "En bref : " + data.summary, size=10.5, style="B")
     pdf.ln(2)
     _table(pdf, ["Indicateur", "Valeur"], [[lbl, shown] for lbl, shown, _ in data.headline],
@@ -220,6 +338,8 @@ def _headline(pdf: FPDF, data: CopilData) -> None:
     _para(pdf, "Les postes adultes-relais et FONJEP sont financés par l'État dans les contrats "
                "de ville ; ils ne sont pas rattachés à une action et ne s'ajoutent pas aux "
                "montants accordés aux actions.", size=8, style="I")
+    if not data.quiet:
+        _evolution(pdf, data)
 
 
 def _subtitle(pdf: FPDF, text: str) -> None:
@@ -263,7 +383,7 @@ def _evolution(pdf: FPDF, data: CopilData) -> None:
 
 
 def _axes(pdf: FPDF, data: CopilData) -> None:
-    _h1(pdf, "2. Couverture par axe")
+    _h1(pdf, "Couverture par axe")
     if data.axes.empty:
         _para(pdf, "Aucun axe n'est inscrit au référentiel de ce territoire.")
         return
@@ -273,7 +393,7 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
     rows = [[r.code, r.title,
              f"{r.objectives_covered} / {r.objectives}" if r.objectives else no_objectives,
              f"{r.commitments_covered} / {r.commitments}" if r.commitments else "aucun",
-             fr_number(r.actions), fr_euros(r.amount_approved) if funded else "non saisi"]
+             fr_number(r.actions), fr_euros(r.amount_approved) if funded else NOT_GIVEN]
             for r in data.axes.itertuples()]
     _table(pdf, ["Axe", "Intitulé", "Objectifs op. couverts", "Engagements avec action",
                  "Actions", "Montants accordés"], rows, (14, 72, 22, 24, 16, 32),
@@ -283,6 +403,8 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
                "elle compte une fois par axe.", size=8, style="I")
     if data.matrix.shape[1]:
         pdf.ln(2)
+        if pdf.get_y() > 230:
+            pdf.add_page()
         pdf.set_font(FONT, "B", 10)
         pdf.cell(0, 6, "Actions par commune et par axe", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         m = data.matrix
@@ -304,51 +426,135 @@ def _axes(pdf: FPDF, data: CopilData) -> None:
               size=8, style="I")
 
 
+def map_groups(data: CopilData) -> tuple[list[tuple[list[str], dict[str, int]]], list[str]]:
+    """The maps to draw: axes whose counts per commune are the same share one map ([axis
+    names], counts); the axes without any action in any commune get none (returned second)."""
+    groups: dict[tuple, tuple[list[str], dict[str, int]]] = {}
+    empty = []
+    names = data.axis_names
+    for axis_id, label in zip(data.axes["axis_id"], data.axes["label"]):
+        counts = ({k: int(v) for k, v in data.matrix.loc[label].to_dict().items()}
+                  if label in data.matrix.index else {})
+        name = names[int(axis_id)]
+        if not any(counts.values()):
+            empty.append(name)
+            continue
+        key = tuple(sorted((k, v) for k, v in counts.items() if v))
+        groups.setdefault(key, ([], counts))[0].append(name)
+    return list(groups.values()), empty
+
+
 def _maps(pdf: FPDF, data: CopilData) -> None:
     if data.axes.empty or data.communes.empty:
         return
-    pdf.add_page()
-    _h1(pdf, "3. Cartes de couverture par axe")
-    for label, code, title in zip(data.axes["label"], data.axes["code"], data.axes["title"]):
-        counts = data.matrix.loc[label].to_dict() if label in data.matrix.index else {}
-        png = map_png(data, f"{code} – {title}", counts)
+    _h1(pdf, "Cartes de couverture par axe")
+    groups, empty = map_groups(data)
+    if empty:
+        _para(pdf, ("Sans action dans aucune commune (pas de carte) : " if len(empty) > 1 else
+                    "Sans action dans aucune commune (pas de carte) : ") + " ; ".join(empty) + ".",
+              size=9)
+        pdf.ln(2)
+    for axes_names, counts in groups:
+        title = " ; ".join(axes_names)
+        if len(axes_names) > 1:
+            title = "Même répartition pour : " + title
+        png = map_png(data, title, counts)
         if pdf.get_y() + 118 > pdf.h - 16:
             pdf.add_page()
         pdf.image(png, x=pdf.l_margin, w=180, h=112, keep_aspect_ratio=True)
         pdf.ln(4)
 
 
+def _angle_rows(data: CopilData, part) -> list:
+    """Objectives: (reference, rubrique, text). Commitments: under a heading row per commune
+    and theme (their numbers restart in each theme), (reference, number and text)."""
+    if data.figures["basis"] == "objectives":
+        return [[r.reference, r.groupe, r.element] for r in part.itertuples()]
+    themes = dict(zip(data.commitments["reference"], data.commitments["theme"])) \
+        if len(data.commitments) else {}
+    rows, last = [], None
+    for r in part.itertuples():
+        head = (r.groupe, themes.get(r.reference) or "")
+        if head != last:
+            rows.append(Group(f"{head[0]} – thème : {head[1]}" if head[1] else head[0]))
+            last = head
+        rows.append([r.reference, (f"{r.numero}. " if r.numero else "") + r.element])
+    return rows
+
+
+def _no_angle_words(data: CopilData) -> str:
+    if data.figures["basis"] == "objectives":
+        return ("Aucun angle mort : chaque objectif opérationnel du référentiel a au moins une "
+                "action.")
+    if data.figures["commitments_total"]:
+        return "Aucun angle mort : chaque engagement des communes a au moins une action."
+    return ("Le protocole de ce territoire n'inscrit ni objectif opérationnel ni engagement de "
+            "commune : il n'y a rien à couvrir.")
+
+
+def _what(basis: str) -> tuple[str, str]:
+    return (("objectif opérationnel", "objectifs opérationnels") if basis == "objectives"
+            else ("engagement des communes", "engagements des communes"))
+
+
 def _angles_morts(pdf: FPDF, data: CopilData) -> None:
     basis = data.figures["basis"]
-    _h1(pdf, f"4. Angles morts : {ANGLE_TITLES[basis]}")
+    _h1(pdf, f"Angles morts : {ANGLE_TITLES[basis]}")
     df = data.angles_morts
     if df.empty:
-        if basis == "objectives":
-            _para(pdf, "Aucun angle mort : chaque objectif opérationnel du référentiel a au "
-                       "moins une action.")
-        elif data.figures["commitments_total"]:
-            _para(pdf, "Aucun angle mort : chaque engagement des communes a au moins une action.")
-        else:
-            _para(pdf, "Le protocole de ce territoire n'inscrit ni objectif opérationnel ni "
-                       "engagement de commune : il n'y a rien à couvrir.")
+        _para(pdf, _no_angle_words(data))
         return
-    what = ("objectif opérationnel", "objectifs opérationnels") if basis == "objectives" else (
-        "engagement des communes", "engagements des communes")
+    what = _what(basis)
     _para(pdf, f"{plural(len(df), what[0], what[1])} sans aucune action comptée "
-               f"{data.for_period}.", size=9)
-    for axe in dict.fromkeys(df["axe"]):
-        part = df[df["axe"] == axe]
+               f"{data.for_period}, axe par axe dans l'ordre du protocole.", size=9)
+    names = data.axis_names
+    for axis_id, axe in dict.fromkeys(zip(df["axis_id"], df["axe"])):
+        known = axis_id is not None and axis_id == axis_id
+        part = df[df["axis_id"] == axis_id] if known else df[df["axe"] == axe]
         pdf.ln(1)
-        _para(pdf, f"{axe} ({len(part)})", size=9.5, style="B")
-        rows = [[r.reference, r.groupe, (f"{r.numero}. " if r.numero else "") + r.element]
-                for r in part.itertuples()]
-        _table(pdf, ["Référence", "Rubrique" if basis == "objectives" else "Commune",
-                     "Objectif opérationnel" if basis == "objectives" else "Engagement"],
-               rows, (24, 50, 106), ("LEFT", "LEFT", "LEFT"), size=7.5)
+        if pdf.get_y() > 250:
+            pdf.add_page()
+        _para(pdf, f"{names.get(int(axis_id), axe) if known else axe} ({len(part)})",
+              size=9.5, style="B")
+        if basis == "objectives":
+            _table(pdf, ["Référence", "Rubrique", "Objectif opérationnel"],
+                   _angle_rows(data, part), (24, 50, 106), ("LEFT", "LEFT", "LEFT"), size=7.5)
+        else:
+            _table(pdf, ["Référence", "Engagement"], _angle_rows(data, part), (26, 154),
+                   ("LEFT", "LEFT"), size=7.5)
+
+
+def _angles_by_axis(pdf: FPDF, data: CopilData) -> None:
+    """The short document's angles morts: one table, one row per axis (the list is in the
+    workbook)."""
+    basis = data.figures["basis"]
+    _h1(pdf, f"Angles morts par axe : {ANGLE_TITLES[basis]}")
+    df = data.angles_morts
+    if df.empty:
+        _para(pdf, _no_angle_words(data))
+        return
+    total = "objectives" if basis == "objectives" else "commitments"
+    rows = []
+    for r in data.axes.itertuples():
+        n = int((df["axis_id"] == r.axis_id).sum())
+        rows.append([f"{r.code} – {r.title}", fr_number(n), fr_number(getattr(r, total))])
+    others = df[df["axis_id"].isna()] if df["axis_id"].isna().any() else df.iloc[0:0]
+    if len(others):
+        rows.append(["Sans axe (thèmes des communes)", fr_number(len(others)), ""])
+    rows.append(["Total", fr_number(len(df)), fr_number(data.figures[f"{total}_total"])])
+    what = _what(basis)[1]
+    _table(pdf, ["Axe", f"{what[0].upper()}{what[1:]} sans action", "Inscrits au protocole"],
+           rows, (110, 40, 30), ("LEFT", "RIGHT", "RIGHT"), size=9)
+    _para(pdf, f"Aucune action n'est comptée {data.for_period} : tous les {what} du protocole "
+               "sont des angles morts. Leur liste, axe par axe, est dans le tableur (XLSX), "
+               "feuille « Angles morts ».", size=8, style="I")
 
 
 def _commitments(pdf: FPDF, data: CopilData) -> None:
-    _h1(pdf, "5. Engagements des communes et actions")
+    """Per commune, theme by theme as in the protocol (the numbers restart in each theme): the
+    engagements with an action and their actions; those without, by number (listed in full
+    among the angles morts)."""
+    _h1(pdf, "Engagements des communes et actions")
     df = data.commitments
     if df.empty:
         _para(pdf, "Le protocole de ce territoire n'inscrit pas d'engagements par commune.")
@@ -360,38 +566,59 @@ def _commitments(pdf: FPDF, data: CopilData) -> None:
         done = sum(1 for n in part["actions"] if n > 0)
         _para(pdf, f"{commune} : {done} engagement(s) sur {len(part)} avec au moins une action",
               size=10, style="B")
-        rows = []
-        for r in part.itertuples():
-            shown = r.details[:ACTIONS_PER_COMMITMENT]
-            more = len(r.details) - len(shown)
-            body = "\n".join(f"• {a}" for a in shown) + (f"\n… et {more} autre(s)" if more else "")
-            num = f"{r.numero}. " if r.numero else ""
-            rows.append([f"{num}{r.engagement} ({r.reference})", fr_number(r.actions),
-                         body or "aucune action"])
-        _table(pdf, ["Engagement", "Actions", "Actions en cours"], rows, (82, 14, 84),
-               ("LEFT", "RIGHT", "LEFT"), size=7.5)
+        for index, theme in enumerate(dict.fromkeys(part["theme"]), start=1):
+            block = part[part["theme"] == theme]
+            if pdf.get_y() > 250:
+                pdf.add_page()
+            _para(pdf, f"Thème {index} – {theme or 'sans thème'}", size=9, style="B")
+            rows = []
+            for r in block[block["actions"] > 0].itertuples():
+                shown = r.details[:ACTIONS_PER_COMMITMENT]
+                more = len(r.details) - len(shown)
+                body = "\n".join(f"• {a}" for a in shown) + (
+                    f"\n{plural(more, 'autre action', 'autres actions')} dans le tableur (XLSX)"
+                    if more else "")
+                num = f"{r.numero}. " if r.numero else ""
+                rows.append([f"{num}{r.engagement} ({r.reference})", fr_number(r.actions), body])
+            if rows:
+                _table(pdf, ["Engagement", "Actions", "Actions en cours"], rows, (82, 14, 84),
+                       ("LEFT", "RIGHT", "LEFT"), size=7.5)
+            without = block[block["actions"] == 0]
+            if len(without):
+                refs = ", ".join(f"n° {r.numero}" if r.numero else r.reference
+                                 for r in without.itertuples())
+                _para(pdf, f"Sans action : {refs} (textes parmi les angles morts).", size=8,
+                      style="I")
+        pdf.ln(1)
 
 
 def _funding(pdf: FPDF, data: CopilData) -> None:
-    _h1(pdf, "6. Financements des actions et postes de l'État")
+    _h1(pdf, "Financements des actions et postes de l'État")
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 6, "Financements des actions, par financeur", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     df = data.funding
     if df.empty:
         _para(pdf, f"Aucun financement d'action n'est saisi {data.for_period}.")
     else:
-        rows = [[r.label, fr_number(r.lines), fr_euros(r.requested, empty="non renseigné"),
+        rows = [[r.label, fr_number(r.lines), fr_euros(r.requested, empty=NOT_GIVEN),
                  fr_euros(r.approved)] for r in df.itertuples()]
         rows.append(["Total des actions", fr_number(data.figures["funding_lines"]),
-                     fr_euros(data.figures["amount_requested"], empty="non renseigné"),
+                     fr_euros(data.figures["amount_requested"], empty=NOT_GIVEN),
                      fr_euros(data.figures["amount_approved"])])
         _table(pdf, ["Financeur", "Lignes", "Montant demandé", "Montant accordé"], rows,
                (90, 20, 35, 35), ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8.5)
         _para(pdf, comparison_words(data.figures), size=8, style="I")
     pdf.ln(2)
+    _posts(pdf, data)
+
+
+def _posts(pdf: FPDF, data: CopilData) -> None:
+    """The State posts per contrat de ville (adultes-relais, FONJEP)."""
+    if pdf.get_y() + 14 + 7 * (len(data.posts) + 2) > pdf.page_break_trigger:
+        pdf.add_page()                  # the heading stays with its (short) table
     pdf.set_font(FONT, "B", 10)
-    pdf.cell(0, 6, "Postes financés par l'État (adultes-relais, FONJEP), par contrat de ville",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, "Postes financés par l'État (adultes-relais, FONJEP), par contrat de "
+                   "ville", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     posts = data.posts
     if not data.figures["posts_count"]:
         _para(pdf, f"Aucun poste adulte-relais ou FONJEP n'est enregistré {data.for_period} "
@@ -409,13 +636,59 @@ def _funding(pdf: FPDF, data: CopilData) -> None:
           style="I")
 
 
+def _decisions(pdf: FPDF, data: CopilData) -> None:
+    _h1(pdf, "Ce que le COPIL peut décider")
+    for point in decision_points(data):
+        _para(pdf, f"• {point}", size=9.5)
+        pdf.ln(1)
+
+
+def decision_points(data: CopilData) -> list[str]:
+    """The questions the figures put to the committee, in plain words (no advice beyond
+    them)."""
+    h = data.figures
+    what = _what(h["basis"])
+    out = []
+    if not h["actions"]:
+        out.append(f"Aucune action n'est saisie {data.for_period} : décider qui saisit ou "
+                   "importe la programmation des actions, pour que le prochain document montre "
+                   "la couverture des axes.")
+    else:
+        empty = [f"{r.code} – {r.title}" for r in data.axes.itertuples() if not r.actions]
+        if empty:
+            out.append("Axes sans aucune action : " + " ; ".join(empty)
+                       + ". Décider s'ils sont une priorité de la prochaine programmation.")
+    if h["angles_morts"] and h["actions"]:
+        out.append(f"{plural(h['angles_morts'], what[0], what[1])} sans action "
+                   f"{data.for_period} : choisir ceux à traiter en priorité (liste en section "
+                   "« Angles morts »).")
+    if not h["funding_lines"]:
+        out.append("Aucun financement d'action n'est saisi : décider de demander aux "
+                   "financeurs les montants demandés et accordés, pour suivre l'effort par axe.")
+    if h["posts_count"]:
+        out.append(f"Les postes adultes-relais et FONJEP de l'État ({fr_euros(h['posts_amount'])})"
+                   " sont rattachés aux contrats de ville, pas aux axes : le COPIL peut "
+                   "demander quels axes ils servent.")
+    return out
+
+
+def _evaluation(pdf: FPDF, data: CopilData) -> None:
+    """copil.evaluation draws its own heading (not numbered), on this page or the next."""
+    if data.evaluation is None:
+        return
+    start = pdf.page_no() + 1 if pdf.get_y() > 150 else pdf.page_no()   # its own rule
+    if getattr(pdf, "contents", None) is not None:
+        pdf.contents.append(("Évaluation", start))
+    render_evaluation_section(pdf, data.evaluation)
+
+
 def _sources(pdf: FPDF, data: CopilData) -> None:
-    _h1(pdf, "7. Sources et date")
+    _h1(pdf, "Sources et date")
     _para(pdf, f"Document produit le {fr_date(data.generated)} à partir de la base du tableau "
                "de bord PERR.", size=9)
-    _para(pdf, data.year_rule, size=8.5)
+    _para(pdf, data.year_rule, size=8)
     for s in data.sources:
-        _para(pdf, f"• {s}", size=8.5)
+        _para(pdf, f"• {s}", size=7.5)
     if data.synthetic:
         _para(pdf, "Les actions marquées [démonstration] sont synthétiques.", size=8.5, style="B")
 
@@ -447,7 +720,7 @@ def _shade(n: int, classes) -> tuple[str, str]:
     return classes[-1][2], classes[-1][3]
 
 
-def _frame(ax, com, ky: float, ratio: float = 1.45) -> None:
+def _frame(ax, com, ky: float, ratio: float = 1.45, widen: float = 1.3) -> None:
     """Limits around the communes, widened to a landscape frame so the map fills the page."""
     if com.empty:
         return
@@ -460,7 +733,7 @@ def _frame(ax, com, ky: float, ratio: float = 1.45) -> None:
         y0, y1 = float(com["lat"].min()), float(com["lat"].max())
     w = max(x1 - x0, 0.02)
     h = max(y1 - y0, 0.02)
-    w, h = w * 1.3, h * 1.45                    # room for circles and labels
+    w, h = w * widen, h * 1.25                  # room for circles and labels
     if w < ratio * h * ky:
         w = ratio * h * ky
     else:
@@ -476,8 +749,33 @@ def _class_label(low: int, high: int) -> str:
     return str(low) if low == high else f"{fr_number(low)} à {fr_number(high)}"
 
 
+_MAPS: OrderedDict = OrderedDict()   # drawn maps by what they show (see map_png)
+MAPS_KEPT = 64
+_MAPS_LOCK = threading.Lock()
+
+
 def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
-    """A greyscale-safe map of actions per commune for one axis, as PNG bytes."""
+    """A greyscale-safe map of actions per commune for one axis, as PNG bytes; drawn once
+    for the same communes, figures and title (the same data version gives the same map: the
+    next document, and the XLSX-only or PDF-only rebuild, reuse it; new data, a new key)."""
+    com = data.communes
+    key = (title, tuple(sorted(counts.items())),
+           tuple(zip(com["name"], com["lon"], com["lat"], com["selected"],
+                     map(hash, com["geometry"]))))
+    with _MAPS_LOCK:                 # the app's sessions run in threads
+        png = _MAPS.get(key)
+        if png is not None:
+            _MAPS.move_to_end(key)
+    if png is None:
+        png = _draw_map(data, title, counts).getvalue()
+        with _MAPS_LOCK:
+            _MAPS[key] = png
+            while len(_MAPS) > MAPS_KEPT:
+                _MAPS.popitem(last=False)
+    return io.BytesIO(png)
+
+
+def _draw_map(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Polygon
 
@@ -505,27 +803,17 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
                            edgecolors=["black" if v else "0.55" for v in part["selected"]],
                            hatch=hatch, linewidths=0.8, zorder=2)
     for idx, r in zip(com.index, com.itertuples()):
-        n = int(n_of[idx])
-        grey, hatch = _shade(n, classes)
-        offset = 0.0
+        grey, hatch = _shade(int(n_of[idx]), classes)
         if with_geom and r.geometry:
             edge, width = ("black", 1.0) if r.selected else ("0.55", 0.6)
             for ring in _rings(r.geometry):
                 ax.add_patch(Polygon(ring, closed=True, facecolor=grey, edgecolor=edge,
                                      hatch=hatch, linewidth=width))
-        elif biggest:
-            offset = (base + span * (n / biggest) ** 0.5) / 2 + 1.5
-        else:
-            offset = base / 2 + 1.5
-        if idx in labelled:
-            ax.annotate(f"{r.name}\n{fr_number(n)} action{'s' if n > 1 else ''}",
-                        (r.lon, r.lat), xytext=(0, -offset), textcoords="offset points",
-                        ha="center", va="top" if offset else "center", fontsize=6.5, zorder=3,
-                        bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.85))
+    _frame(ax, com, ky, widen=2.2)      # room for the label columns on both sides
+    _label_columns(ax, com[com.index.isin(labelled)], n_of)
     if len(com) > n_labels:
         fig.text(0.01, 0.045, f"Étiquettes : les {n_labels} communes ayant le plus d'actions "
                  f"(sur {len(com)}).", fontsize=7, style="italic")
-    _frame(ax, com, ky)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(_wrap(title, 80), fontsize=9.5)
@@ -541,6 +829,54 @@ def map_png(data: CopilData, title: str, counts: dict[str, int]) -> io.BytesIO:
     plt.close(fig)
     buf.seek(0)
     return buf
+
+
+LABEL_STEP = 0.075     # axes fraction between two labels of a column (two lines at 6.5 pt)
+
+
+def _label_columns(ax, com, n_of) -> None:  # noqa: ANN001
+    """Each commune's name and figure in a column at the left or right edge of the map (the
+    side it lies on), a thin line to its centre; a column's labels are spread apart, in the
+    order of their latitudes, so that no two overlap whatever the communes' shapes."""
+    if com.empty:
+        return
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    middle = float(com["lon"].median())
+    for side, part in (("left", com[com["lon"] < middle]), ("right", com[com["lon"] >= middle])):
+        if part.empty:
+            continue
+        part = part.sort_values("lat", ascending=False)
+        wanted = [(float(lat) - y0) / (y1 - y0) for lat in part["lat"]]
+        ys = _spread(wanted, LABEL_STEP, 0.06, 0.97)
+        for (idx, r), y in zip(part.iterrows(), ys):
+            n = int(n_of[idx])
+            ax.annotate(f"{r['name']}\n{fr_number(n)} action{'s' if n > 1 else ''}",
+                        (r["lon"], r["lat"]), xycoords="data",
+                        xytext=(0.01 if side == "left" else 0.99, y), textcoords="axes fraction",
+                        ha=side, va="center", fontsize=6.5, zorder=4,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="0.6", lw=0.4),
+                        arrowprops=dict(arrowstyle="-", color="0.25", lw=0.5,
+                                        shrinkA=0, shrinkB=1))
+            ax.plot([r["lon"]], [r["lat"]], marker="o", ms=1.8, color="black", zorder=3)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+
+
+def _spread(wanted: list[float], step: float, low: float, high: float) -> list[float]:
+    """Positions as near `wanted` (descending) as can be, at least `step` apart, in
+    [low, high]: pushed down from the top, then up from the bottom."""
+    ys = []
+    for w in wanted:
+        y = min(high, w)
+        if ys:
+            y = min(y, ys[-1] - step)
+        ys.append(y)
+    if ys and ys[-1] < low:
+        ys[-1] = low
+        for i in range(len(ys) - 2, -1, -1):
+            ys[i] = max(ys[i], ys[i + 1] + step)
+    return ys
 
 
 def _rings(geometry: str) -> list[list[tuple[float, float]]]:
