@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .figures.definitions import counted, funding_year_clause, qpv_served
+from .figures.definitions import counted, funding_year_clause, qpv_served, reported_status
 from .figures.places import qpv_labels, territory_qpvs
 from .figures.scope import Scope
 from .schema import (
@@ -23,7 +23,7 @@ from .schema import (
 )
 from .served import references_by_action, served_lines
 from .textnorm import CONTROL, fold
-from .vocabulary import STATUS_LABELS, axis_label, objective_reference, short_date
+from .vocabulary import EMPTY, STATUS_LABELS, axis_label, objective_reference, short_date
 
 STATUSES = STATUS_LABELS
 SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
@@ -116,7 +116,7 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
     order = SORTS.get(sort, Action.reference)
     order = order.desc() if descending else order.asc()
     rows = session.execute(
-        select(Action.id, Action.reference, Action.title, Action.holder_name, Action.status,
+        select(Action.id, Action.reference, Action.title, Action.holder_name, reported_status(),
                Action.year_start, Action.year_end, Action.is_synthetic)
         .where(matching_ids(f).whereclause)  # on Action itself: an index can give the order
         .order_by(order, Action.id).offset(max(0, page_number - 1) * page_size)
@@ -131,7 +131,7 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
         .where(FundingLine.action_id.in_([int(i) for i in df["id"]]), funding_year_clause(f.year))
         .group_by(FundingLine.action_id)).all())
     df.insert(7, "montant_accorde", [_f(amounts.get(int(i))) for i in df["id"]])
-    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s))
+    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s) if s else EMPTY)
     ids = [int(i) for i in df["id"]]
     places = _names_by_action(session, ids)
     df["communes"] = [places["communes"].get(i, "") for i in ids]
@@ -203,7 +203,8 @@ def detail(session: Session, action_id: int) -> dict | None:
     if row is None:
         return None
     d = dict(row._mapping)
-    d["statut"] = STATUSES.get(d["status"], d["status"])
+    d["statut"] = (STATUSES.get(d["status"], d["status"]) if session.scalar(
+        select(Action.status_reported).where(Action.id == action_id)) else EMPTY)
     d["communes"] = session.scalars(select(Commune.name).join(
         action_commune, action_commune.c.commune_id == Commune.id)
         .where(action_commune.c.action_id == action_id).order_by(Commune.name)).all()

@@ -155,3 +155,43 @@ def test_territoires_names_each_contract_with_its_posts(on, embedded_sqlite):
             amount = fr_euros(total) if total else "aucun poste enregistré"
             assert any(x.startswith(f"Contrat de ville « {names[code]} » (2015–2023) : "
                                     + amount) for x in lines), (code, lines)
+
+
+def test_copil_of_a_commune_gives_its_contract_posts_as_the_contracts(embedded_sqlite, tmp_path):
+    """Champigny-sur-Marne's document, 2022: the posts' key figures say they are the whole
+    contract's, and the posts table names the contract; PDF (pdftotext) = XLSX (openpyxl)."""
+    import re
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from perr_model.copil.data import copil_data
+    from perr_model.copil.pdf import render_pdf
+    from perr_model.copil.xlsx import render_xlsx
+    url = f"sqlite:///{embedded_sqlite}"
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            data = copil_data(s, PEMB, 2022, commune="94017")
+            (tmp_path / "c.pdf").write_bytes(render_pdf(data))
+            render_xlsx(data, tmp_path / "c.xlsx")
+    finally:
+        engine.dispose()
+    [(name, total)] = sql_rows(url, "select cv.name, sum(f.amount_approved) from funding_line f "
+                                    "join contrat_de_ville cv on cv.id = f.contrat_de_ville_id "
+                                    "where cv.code = 'CV915' and f.action_id is null "
+                                    "and f.year = 2022 group by cv.name")
+    label = "Postes adultes-relais et FONJEP de l'État, tout le contrat de ville (montant)"
+    txt = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    flat = re.sub(r"\s+", " ", txt.replace(NNBSP, " ").replace(NBSP, " "))
+    money = fr_euros(total).replace(NNBSP, " ").replace(NBSP, " ")
+    assert f"{label} {money}" in flat, flat
+    assert f"{money} de l'État en postes adultes-relais et FONJEP (tout le contrat de ville " \
+           "de la commune)" in flat
+    assert f"Contrat de ville « {name} »" in flat
+    wb = load_workbook(tmp_path / "c.xlsx")
+    key = {r[0]: r[1] for r in wb["Chiffres clés"].iter_rows(min_row=2, values_only=True)}
+    assert key[label] == pytest.approx(float(total))
+    posts = list(wb["Postes de l'État"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[-1]) for r in posts if r[-1]] == [(name, pytest.approx(float(total)))]

@@ -15,6 +15,7 @@ from . import money
 from .coverage import metric_by_place
 from .definitions import (
     BY_COMMITMENT, IN_QUARTIER, WHOLE_COMMUNE, action_amounts, axis_served, counted, qpv_served,
+    reported_status,
 )
 from .registry import stored_figure
 from .scope import Scope
@@ -145,7 +146,7 @@ def _served_actions(session: Session, scope: Scope) -> pd.DataFrame:
     money_of = action_amounts(scope)
     rows = session.execute(
         select(Action.id, Action.reference, Action.title, Action.description,
-               Action.holder_name, Action.status, money_of.c.amount, served.c.path,
+               Action.holder_name, reported_status(), money_of.c.amount, served.c.path,
                served.c.via_id)
         .join(served, served.c.action_id == Action.id)
         .outerjoin(money_of, money_of.c.action_id == Action.id)
