@@ -67,9 +67,10 @@ if len(p["posts"]):  # the contract's money, once, by its name: never the quarti
     st.markdown("**Postes de l'État du contrat de ville**",
                 help=glossary.named("Adultes-relais", "FONJEP"))
     panels.contrat_lines(p["posts"])
-    st.caption("Postes adultes-relais et FONJEP financés par l'État au contrat de ville qui "
-               "couvre le quartier : montant de tout le contrat, partagé par ses communes, pas "
-               "celui du quartier ; il ne s'ajoute pas aux financements des actions.")
+    st.caption("Postes adultes-relais et FONJEP financés par l'État au contrat de ville du "
+               "quartier (un par période) : chaque montant est celui de tout le contrat, "
+               "partagé par ses communes, pas celui du quartier ; il ne s'ajoute pas aux "
+               "financements des actions.")
 
 w.quartiers_map(w.cached(places.qpv_points, qpv_id), key="qpv_map")
 
