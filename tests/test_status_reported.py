@@ -226,3 +226,21 @@ def test_migration_0012_marks_the_protocols_untouched_actions(fresh_database):
         assert migrate.current_revision(engine) == "0012_status_reported"
     finally:
         engine.dispose()
+
+
+def test_actions_list_shows_and_filters_the_unreported_status(pemb):
+    """The Actions list: « non renseigné » in the Statut column; the « En cours » filter keeps
+    the statuses someone gave, « Statut non renseigné » the others."""
+    from perr_model import action_list
+    engine, tid = pemb
+    with Session(engine) as s:
+        def refs(*statuses):
+            f = action_list.ActionFilter(territory_id=tid, year=YEAR, statuses=statuses)
+            df = action_list.page(s, f, page_size=100)
+            return dict(zip(df["reference"], df["statut"]))
+        assert refs() == {"AB": "Abandonnée", "R1": "Terminée", "R2": "Programmée",
+                          "U1": "non renseigné", "U2": "non renseigné"}
+        assert refs("en_cours") == {}
+        assert refs(action_list.UNREPORTED) == {"U1": "non renseigné", "U2": "non renseigné"}
+        assert refs("terminee", action_list.UNREPORTED) == {
+            "R1": "Terminée", "U1": "non renseigné", "U2": "non renseigné"}
