@@ -248,7 +248,7 @@ EXPORT_COLUMNS = ["Référence", "Titre", "Description", "Porteur", "SIRET du po
 CODE_COLUMNS = ["Communes (code)", "Quartiers (code)", "Axes (code)", "Statut (code)"]
 FUNDING_COLUMNS = ("Financeur", "Montant demandé", "Montant accordé", "Année du financement")
 _SCALARS = [Action.reference, Action.title, Action.description, Action.holder_name,
-            Action.holder_siret, Action.status, Action.year_start, Action.year_end,
+            Action.holder_siret, reported_status(), Action.year_start, Action.year_end,
             Action.start_date, Action.end_date, Action.target_public,
             Action.beneficiaries_planned, Action.beneficiaries_achieved]
 _SCALAR_COLUMNS = EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[10:]
