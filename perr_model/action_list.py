@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from .figures.definitions import counted, funding_year_clause, qpv_served, reported_status
@@ -26,6 +26,7 @@ from .textnorm import CONTROL, fold
 from .vocabulary import EMPTY, STATUS_LABELS, axis_label, objective_reference, short_date
 
 STATUSES = STATUS_LABELS
+UNREPORTED = "non_renseigne"  # the status filter's choice for « statut non renseigné »
 SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
          "statut": Action.status, "annee": Action.year_start}
 PERSONAL_FIELDS = ("contact_name", "contact_email", "contact_phone", "created_by", "updated_by")
@@ -66,8 +67,11 @@ def matching_ids(f: ActionFilter):
     if f.objective_ids:
         q = q.where(Action.id.in_(select(action_objective.c.action_id)
                                   .where(action_objective.c.objective_id.in_(f.objective_ids))))
-    if f.statuses:
-        q = q.where(Action.status.in_(f.statuses))
+    if f.statuses:  # a status is the one a person gave; « non renseigné » the others
+        given = [k for k in f.statuses if k != UNREPORTED]
+        q = q.where(or_(and_(Action.status.in_(given), Action.status_reported.is_(True)),
+                        and_(Action.status_reported.is_(False),
+                             true() if UNREPORTED in f.statuses else false())))
     if f.holders:
         q = q.where(Action.holder_name.in_(f.holders))
     if f.funders:
@@ -131,7 +135,7 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
         .where(FundingLine.action_id.in_([int(i) for i in df["id"]]), funding_year_clause(f.year))
         .group_by(FundingLine.action_id)).all())
     df.insert(7, "montant_accorde", [_f(amounts.get(int(i))) for i in df["id"]])
-    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s) if s else EMPTY)
+    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s) if isinstance(s, str) else EMPTY)
     ids = [int(i) for i in df["id"]]
     places = _names_by_action(session, ids)
     df["communes"] = [places["communes"].get(i, "") for i in ids]
@@ -182,7 +186,7 @@ def filter_options(session: Session, territory_id: int) -> dict[str, dict]:
                               .join(Action, Action.id == FundingLine.action_id)
                               .where(Action.territory_id == territory_id)).all()
     return {"communes": communes, "quartiers": qpvs, "axes": axes, "objectifs": objectives,
-            "statuts": dict(STATUSES), "porteurs": {h: h for h in holders},
+            "statuts": {**STATUSES, UNREPORTED: "Statut non renseigné"}, "porteurs": {h: h for h in holders},
             "financeurs": {k: FUNDERS.get(k, k) for k in sorted(funders)}}
 
 
