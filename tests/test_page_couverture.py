@@ -7,7 +7,6 @@ import pytest
 from page_support import (PEMB, PTE, Page, bar_widths, demo_url, html_tables,  # noqa: F401
                           map_pictures, on, sql, sql_rows, svg_groups, territory_id)
 from perr_model import synthetic
-from perr_model.geo import NO_DATA, PALETTE
 
 ACTIONS, MONEY = "Nombre d'actions", "Montants accordés aux actions (€)"
 LIVE = ("select id from action where territory_id=:t and not archived "

@@ -5,9 +5,9 @@ import pytest
 
 from page_support import (PEMB, PTE, Page, html_tables, map_pictures, on, sql,  # noqa: F401
                           sql_rows, territory_id)
-from perr_model.figures import Scope, coverage, money
 from sqlalchemy.orm import Session
 
+from perr_model.figures import Scope, coverage, money
 from perr_model.store import make_engine
 
 NBSP, NNBSP = "\u00a0", "\u202f"
