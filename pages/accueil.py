@@ -36,13 +36,14 @@ for t in w.cached(places.territories).itertuples():
                          kinds=dict.fromkeys(["objectives", "commitments", "actions"], "number"),
                          caption=f"Axes du protocole : {t.name}")
         h = w.cached(coverage.headline, scope)
-        st.markdown(f"**Postes financés par l'État** : "
-                    + (f"{v.euros(h['posts_amount'])} ({v.plural(h['posts_count'], 'poste-année', 'postes-années')}"
-                       ", adultes-relais et FONJEP)" if h["posts_count"]
-                       else "aucun poste adulte-relais ou FONJEP enregistré pour cette période")
-                    + " · **financements des actions** : "
+        st.markdown("**Financements des actions** : "
                     + (v.euros(h["amount_approved"]) if h["funding_lines"]
                        else "aucune action n'a encore de financement saisi") + ".")
-        if h["posts_count"]:
+        posts = w.cached(money.state_posts_by_contrat, scope)
+        st.markdown("**Postes financés par l'État (adultes-relais, FONJEP), par contrat de "
+                    "ville**" + ("" if h["posts_count"] else " : aucun poste enregistré pour "
+                                 "cette période"))
+        if h["posts_count"]:  # each contract's own money, by its name (not the communes')
+            panels.contrat_lines(posts)
             with st.expander("Postes de l'État par contrat de ville"):
-                panels.money_tables(h, w.cached(money.state_posts_by_contrat, scope))
+                panels.money_tables(h, posts)

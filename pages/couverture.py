@@ -26,7 +26,8 @@ scope = Scope(int(t["id"]), common.current_year())
 measure = st.session_state.get("cov_measure") or "actions"
 w.prefetch((coverage.headline, scope), (coverage.axis_table, scope),
            (coverage.axis_commune_matrix, scope, "amount" if measure == "amount" else "actions"),
-           (coverage.metric_by_place, scope, st.session_state.get("cov_axis"), measure),
+           *([(coverage.metric_by_place, scope, st.session_state.get("cov_axis"), measure)]
+             if measure != "posts" else [(money.state_posts_by_contrat, scope)]),
            (gaps.angles_morts, scope), (trend.year_over_year, scope))
 h = w.cached(coverage.headline, scope)
 axes = w.cached(coverage.axis_table, scope)
@@ -71,16 +72,10 @@ def coverage_map(scope: Scope, axes, measure: str) -> None:
                  if a in labels}
     addresses.take("axe", "cov_axis", by_number)  # ?axe=2 (a shared address); it follows the list
     axis_id = st.selectbox("Axe de la carte", [None] + list(labels), key="cov_axis",
-                           disabled=measure == "posts",
                            format_func=lambda a: "Tous les axes" if a is None else labels[a])
     addresses.give("axe", next((n for n, a in by_number.items() if a == axis_id), None))
     by_commune, by_qpv = w.cached(coverage.metric_by_place, scope, axis_id, measure)
-    if measure == "posts":
-        st.caption("Postes adultes-relais et FONJEP financés par l'État dans le contrat de ville "
-                   "de chaque commune (montant du contrat, partagé par ses communes) ; ils ne "
-                   "sont pas rattachés aux actions ni aux axes.")
-    empty = {"actions": "aucune action", "amount": "aucun financement d'action saisi",
-             "posts": "aucun poste de l'État enregistré"}[measure]
+    empty = {"actions": "aucune action", "amount": "aucun financement d'action saisi"}[measure]
     w.coverage_map(scope.territory_id, by_commune, by_qpv, v.MEASURE_LABELS[measure],
                    "cov_map", empty, on_pick=lambda event: panels.place_choice(
                        event, by_commune, by_qpv, v.MEASURE_LABELS[measure]))
@@ -92,8 +87,12 @@ def by_measure(scope: Scope, axes) -> None:
     The map first; the axis × commune table (long on a phone) folded."""
     measure = st.segmented_control("Mesure", list(v.MEASURE_LABELS), default="actions",
                                    format_func=v.MEASURE_LABELS.get, key="cov_measure") or "actions"
-    st.header("Carte de la couverture")
-    coverage_map(scope, axes, measure)
+    if measure == "posts":  # a contract's money, not a commune's: per contract, no map
+        st.header("Postes de l'État, par contrat de ville")
+        panels.posts_by_contrat(w.cached(money.state_posts_by_contrat, scope))
+    else:
+        st.header("Carte de la couverture")
+        coverage_map(scope, axes, measure)
     st.header("Par axe", help=glossary.define("Axe"))
     if axes.empty:  # a new territory before its referential: its map still shows its places
         w.nothing("Aucun axe n'est chargé pour ce territoire.")

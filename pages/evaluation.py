@@ -100,9 +100,7 @@ if total.empty:
     w.nothing()
 else:
     progress_block({**total.iloc[0].to_dict(), "label": "Ensemble des actions retenues"})
-    st.caption("Avancement d'après le statut : en projet 0 %, programmée 10 %, en cours 50 %, "
-               "terminée 100 % ; les actions abandonnées sont exclues. "
-               + progress.SPENT_NOTE)
+    st.caption(progress.STATUS_NOTE + " " + progress.SPENT_NOTE)
     by = st.segmented_control("Regrouper par", list(GROUP_LABELS), default="axe",
                               format_func=GROUP_LABELS.get, key="eval_by") or "axe"
     groups = w.cached(progress.planned_vs_achieved, tid, year, by, commune_id, qpv_id, weight)

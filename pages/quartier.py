@@ -7,7 +7,7 @@ import streamlit as st
 
 from perr_model import glossary, vocabulary as v
 from perr_model.figures import Scope, gaps, places
-from perr_ui import addresses, common, fiche_view, tables, widgets as w
+from perr_ui import addresses, common, fiche_view, panels, tables, widgets as w
 from perr_ui.text import md
 from perr_ui.frame import require_app_frame
 
@@ -62,7 +62,7 @@ st.caption(" · ".join(
        if not v.is_empty(p["source"]) else [])))
 w.references([("Code officiel du quartier", None if v.is_empty(p["code"]) else p["code"])],
              key="qpv_codes")  # codes folded, not in the resident's text
-c = w.metric_row(4 if not v.is_empty(p["population"]) else 3)
+c = w.metric_row(3 if not v.is_empty(p["population"]) else 2)
 w.figure(c, "Actions du quartier", v.number(p["actions"]),
          help="Actions non archivées de l'année choisie qui nomment ce quartier ou qui portent "
               "un engagement qui lui est rattaché. " + glossary.define("Action"))
@@ -71,14 +71,17 @@ w.figure(c, "Financements des actions du quartier",
          help=f"Montants accordés aux actions du quartier, tous financeurs "
               f"({v.euros(p['amount'], empty='aucune action n’a encore de financement saisi')}) ; "
               "les actions menées dans toute la commune n'y sont pas.")
-w.figure(c, "Postes de l'État (contrat de ville)",
-         v.short_euros(p["posts_amount"]) if p["posts_amount"] else "aucun enregistré",
-         help="Postes adultes-relais et FONJEP du contrat de ville de la commune du quartier "
-              "(tout le contrat de ville, pas seulement ce quartier) ; ils ne s'ajoutent pas aux "
-              "financements des actions. " + glossary.named("Adultes-relais", "FONJEP"))
 if not v.is_empty(p["population"]):  # left out when the source gives none
     w.figure(c, "Population", v.number(p["population"]),
              help="Population du quartier selon la source officielle.")
+if len(p["posts"]):  # the contract's money, once, by its name: never the quartier's
+    st.markdown("**Postes de l'État du contrat de ville**",
+                help=glossary.named("Adultes-relais", "FONJEP"))
+    panels.contrat_lines(p["posts"])
+    st.caption("Postes adultes-relais et FONJEP financés par l'État au contrat de ville du "
+               "quartier (un par période) : chaque montant est celui de tout le contrat, "
+               "partagé par ses communes, pas celui du quartier ; il ne s'ajoute pas aux "
+               "financements des actions.")
 
 fiche_view.download(Scope(tid, year, qpv_id=qpv_id), p)
 

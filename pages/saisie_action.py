@@ -64,9 +64,14 @@ with st.form(f"action{k}", enter_to_submit=False):  # Enter never saves: only th
             "holder_siret": st.text_input("SIRET du porteur", values.get("holder_siret") or ""),
             "description": st.text_area("Description", values.get("description") or "")}
     c1, c2, c3 = st.columns(3)
-    data["status"] = c1.selectbox("Statut", list(editing.STATUS_LABELS), format_func=editing.
-                                  STATUS_LABELS.get, index=list(editing.STATUS_LABELS).index(
-                                      values.get("status") or "en_cours"))
+    # an action whose status nobody gave (the protocol's): « non renseigné » until chosen
+    statuses = ([None] if action_id and values.get("status") is None else []) + list(
+        editing.STATUS_LABELS)
+    status = c1.selectbox("Statut", statuses, format_func=lambda k: editing.STATUS_LABELS.get(
+        k, "Statut non renseigné"), index=statuses.index(values.get("status") or (
+            None if None in statuses else "en_cours")))
+    if status is not None:
+        data["status"] = status
     undated = bool(action_id) and values.get("year_start") is None
     data["year_start"] = c2.text_input(
         "Année de début" + ("" if undated else " *"), str(values.get("year_start") or ""),

@@ -10,10 +10,10 @@ import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from .figures.definitions import counted, funding_year_clause, qpv_served
+from .figures.definitions import counted, funding_year_clause, qpv_served, reported_status
 from .figures.places import qpv_labels, territory_qpvs
 from .figures.scope import Scope
 from .schema import (
@@ -23,9 +23,10 @@ from .schema import (
 )
 from .served import references_by_action, served_lines
 from .textnorm import CONTROL, fold
-from .vocabulary import STATUS_LABELS, axis_label, objective_reference, short_date
+from .vocabulary import EMPTY, STATUS_LABELS, axis_label, objective_reference, short_date
 
 STATUSES = STATUS_LABELS
+UNREPORTED = "non_renseigne"  # the status filter's choice for « statut non renseigné »
 SORTS = {"reference": Action.reference, "titre": Action.title, "porteur": Action.holder_name,
          "statut": Action.status, "annee": Action.year_start}
 PERSONAL_FIELDS = ("contact_name", "contact_email", "contact_phone", "created_by", "updated_by")
@@ -66,8 +67,11 @@ def matching_ids(f: ActionFilter):
     if f.objective_ids:
         q = q.where(Action.id.in_(select(action_objective.c.action_id)
                                   .where(action_objective.c.objective_id.in_(f.objective_ids))))
-    if f.statuses:
-        q = q.where(Action.status.in_(f.statuses))
+    if f.statuses:  # a status is the one a person gave; « non renseigné » the others
+        given = [k for k in f.statuses if k != UNREPORTED]
+        q = q.where(or_(and_(Action.status.in_(given), Action.status_reported.is_(True)),
+                        and_(Action.status_reported.is_(False),
+                             true() if UNREPORTED in f.statuses else false())))
     if f.holders:
         q = q.where(Action.holder_name.in_(f.holders))
     if f.funders:
@@ -116,7 +120,7 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
     order = SORTS.get(sort, Action.reference)
     order = order.desc() if descending else order.asc()
     rows = session.execute(
-        select(Action.id, Action.reference, Action.title, Action.holder_name, Action.status,
+        select(Action.id, Action.reference, Action.title, Action.holder_name, reported_status(),
                Action.year_start, Action.year_end, Action.is_synthetic)
         .where(matching_ids(f).whereclause)  # on Action itself: an index can give the order
         .order_by(order, Action.id).offset(max(0, page_number - 1) * page_size)
@@ -131,7 +135,7 @@ def page(session: Session, f: ActionFilter, sort: str = "reference", descending:
         .where(FundingLine.action_id.in_([int(i) for i in df["id"]]), funding_year_clause(f.year))
         .group_by(FundingLine.action_id)).all())
     df.insert(7, "montant_accorde", [_f(amounts.get(int(i))) for i in df["id"]])
-    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s))
+    df["statut"] = df["statut"].map(lambda s: STATUSES.get(s, s) if isinstance(s, str) else EMPTY)
     ids = [int(i) for i in df["id"]]
     places = _names_by_action(session, ids)
     df["communes"] = [places["communes"].get(i, "") for i in ids]
@@ -182,7 +186,7 @@ def filter_options(session: Session, territory_id: int) -> dict[str, dict]:
                               .join(Action, Action.id == FundingLine.action_id)
                               .where(Action.territory_id == territory_id)).all()
     return {"communes": communes, "quartiers": qpvs, "axes": axes, "objectifs": objectives,
-            "statuts": dict(STATUSES), "porteurs": {h: h for h in holders},
+            "statuts": {**STATUSES, UNREPORTED: "Statut non renseigné"}, "porteurs": {h: h for h in holders},
             "financeurs": {k: FUNDERS.get(k, k) for k in sorted(funders)}}
 
 
@@ -211,7 +215,8 @@ def detail(session: Session, action_id: int) -> dict | None:
     if row is None:
         return None
     d = dict(row._mapping)
-    d["statut"] = STATUSES.get(d["status"], d["status"])
+    d["statut"] = (STATUSES.get(d["status"], d["status"]) if session.scalar(
+        select(Action.status_reported).where(Action.id == action_id)) else EMPTY)
     d["communes"] = session.scalars(select(Commune.name).join(
         action_commune, action_commune.c.commune_id == Commune.id)
         .where(action_commune.c.action_id == action_id).order_by(Commune.name)).all()
@@ -255,7 +260,7 @@ EXPORT_COLUMNS = ["Référence", "Titre", "Description", "Porteur", "SIRET du po
 CODE_COLUMNS = ["Communes (code)", "Quartiers (code)", "Axes (code)", "Statut (code)"]
 FUNDING_COLUMNS = ("Financeur", "Montant demandé", "Montant accordé", "Année du financement")
 _SCALARS = [Action.reference, Action.title, Action.description, Action.holder_name,
-            Action.holder_siret, Action.status, Action.year_start, Action.year_end,
+            Action.holder_siret, reported_status(), Action.year_start, Action.year_end,
             Action.start_date, Action.end_date, Action.target_public,
             Action.beneficiaries_planned, Action.beneficiaries_achieved]
 _SCALAR_COLUMNS = EXPORT_COLUMNS[:5] + EXPORT_COLUMNS[10:]

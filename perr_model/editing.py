@@ -350,6 +350,8 @@ def _validate_funding(lines: list[dict], clean: dict, problems: dict) -> list[di
 def snapshot(action: Action) -> dict:
     """Everything a restore needs, JSON-ready; relations by stable keys."""
     snap = {name: getattr(action, name) for name in SCALAR_FIELDS}
+    if action.status_reported is False:  # a default nobody gave: « statut non renseigné »
+        snap["status"] = None
     for name in ("start_date", "end_date"):
         snap[name] = snap[name].isoformat() if snap[name] else None
     snap["communes"] = sorted(c.insee_code for c in action.communes)
@@ -379,7 +381,10 @@ def diff(old: dict, new: dict) -> dict:
 def create_action(session: Session, actor: Actor, data: dict, *, territory_id: int,
                   origin: str = "manual", source: str | None = None) -> Action:
     """Create an action; `data` holds form values (French formats accepted)."""
-    data = {"status": "en_cours", **data}
+    # no status given (a form left on « non renseigné », a file without one): « en cours » is
+    # stored, but as a status nobody reported (left out of the progress)
+    reported = not (data.get("status") is None or str(data["status"]).strip() == "")
+    data = {**data, "status": data["status"]} if reported else {**data, "status": "en_cours"}
     for required in ("title", "year_start", "communes"):
         data.setdefault(required, None)
     clean = validate(session, data, territory_id)
@@ -394,6 +399,7 @@ def create_action(session: Session, actor: Actor, data: dict, *, territory_id: i
                     version=1, archived=False)
     session.add(action)
     _apply(action, clean)
+    action.status_reported = reported
     session.flush()
     after = snapshot(action)
     history.record(session, actor, "create" if origin != "import" else "import", "action",
@@ -457,10 +463,15 @@ def restore_version(session: Session, actor: Actor, action_id: int, audit_id: in
         raise ValidationFailed("Version introuvable dans l'historique de cette action.")
     old = json.loads(entry.snapshot)
     data = {k: old[k] for k in SCALAR_FIELDS + LINKS if k in old}  # older ones: no engagements
+    unreported = "status" in data and data["status"] is None  # « statut non renseigné » then
+    if unreported:
+        del data["status"]
     data["funding"] = [{"funder": f, "year": y, "amount_requested": r, "amount_approved": a}
                        for f, y, r, a in old["funding"]]
     action = update_action(session, actor, action_id, data, expected_version=None,
                            operation="restore")
+    if unreported:
+        action.status_reported = False
     if action.archived != old["archived"]:
         set_archived(session, actor, action_id, old["archived"], expected_version=None)
     return action
@@ -517,6 +528,8 @@ def _apply(action: Action, clean: dict) -> None:
     for name in SCALAR_FIELDS:
         if name in clean and name != "reference":
             setattr(action, name, clean[name])
+    if "status" in clean:  # a person (a form, a file) gave it
+        action.status_reported = True
     if clean.get("reference"):
         action.reference = clean["reference"]
     for name in LINKS:

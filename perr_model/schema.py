@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-    Numeric, String, Table, Text, UniqueConstraint,
+    Numeric, String, Table, Text, UniqueConstraint, true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -429,6 +429,9 @@ class Action(Base):
     contact_email: Mapped[str | None] = mapped_column(String(200))  # personal: never public
     contact_phone: Mapped[str | None] = mapped_column(String(40))   # personal: never public
     status: Mapped[str] = mapped_column(String(20), default="en_cours")
+    # False: nobody gave the status (the protocol's actions « en cours », an import or a form
+    # without one): « statut non renseigné », left out of the progress (0012)
+    status_reported: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     year_start: Mapped[int | None] = mapped_column(Integer)
     year_end: Mapped[int | None] = mapped_column(Integer)
     start_date: Mapped[date | None] = mapped_column(Date)

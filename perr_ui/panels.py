@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from perr_model import vocabulary as v
-from perr_model.figures import trend as tr
+from perr_model.figures import money, trend as tr
 from perr_model.figures.summary import comparison_words, sentence
 from perr_model.glossary import define, named
 from perr_ui import charts, tables, widgets as w
@@ -147,6 +147,38 @@ def money_tables(h: dict, posts: pd.DataFrame) -> None:
     st.caption("Source : ANCT. Un poste compte une fois par année. Ces postes sont attribués "
                "aux contrats de ville, pas aux actions : ils ne s'ajoutent pas aux financements "
                "des actions.")
+
+
+POSTS_ARE_CONTRACTS = ("Les postes adultes-relais et FONJEP sont attribués par l'État à un contrat "
+                       "de ville, pas à une commune ni à un quartier : chaque montant est celui "
+                       "de tout le contrat, partagé par les communes qu'il couvre. Ils ne "
+                       "s'ajoutent pas aux financements des actions.")
+
+
+def posts_by_contrat(posts: pd.DataFrame) -> None:
+    """The State posts measure of Couverture: one row per contrat de ville (its name, period,
+    the communes it covers, its posts), never a commune's value on the map."""
+    st.caption(POSTS_ARE_CONTRACTS + " Ils ne sont donc pas dessinés sur la carte des "
+               "communes.")
+    shown = posts.assign(contrat=[money.contrat_title(n, c)
+                                  for n, c in zip(posts["name"], posts["code"])],
+                         postes=posts["adultes_relais_posts"] + posts["fonjep_posts"])
+    if shown.empty:
+        w.nothing("Aucun contrat de ville n'est enregistré pour ce territoire.")
+        return
+    tables.table(shown, {"contrat": "Contrat de ville", "period": "Période",
+                         "communes": "Communes couvertes", "postes": "Postes-années",
+                         "total": "Postes financés par l'État"},
+                 kinds={"postes": "number", "total": "euros"},
+                 caption="Postes financés par l'État, par contrat de ville")
+
+
+def contrat_lines(posts: pd.DataFrame) -> None:
+    """Each contract's posts once, as the contract's (« Contrat de ville « … » (période) :
+    N € »), an escaped list."""
+    items = "".join(f"<li>{html.escape(money.contrat_words(r))}</li>"
+                    for r in posts.to_dict("records"))
+    st.html(f'<ul data-testid="perr-contrats" style="margin:0.2em 0 0.6em">{items}</ul>')
 
 
 def axis_bars(axes: pd.DataFrame, measure: str) -> None:

@@ -7,7 +7,6 @@ import pytest
 from page_support import (PEMB, PTE, Page, bar_widths, demo_url, html_tables,  # noqa: F401
                           map_pictures, on, sql, sql_rows, svg_groups, territory_id)
 from perr_model import synthetic
-from perr_model.geo import NO_DATA, PALETTE
 
 ACTIONS, MONEY = "Nombre d'actions", "Montants accordés aux actions (€)"
 LIVE = ("select id from action where territory_id=:t and not archived "
@@ -113,16 +112,17 @@ def test_bars_per_axis_write_and_draw_each_axis_value(on, demo_url):
         [100 * a / max(amounts) for a in amounts], abs=0.1)
 
 
-def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url):
-    """« Postes financés par l'État (€) »: each commune shows its contrat de ville's posts; the
-    headline keeps posts and action funding as two figures."""
+def test_state_posts_are_a_measure_per_contract_apart_from_action_funding(on, loaded_url):
+    """« Postes financés par l'État (€) »: the contrat de ville's posts, once, in a table per
+    contract (no map: a commune never shows its contract's amount); the headline keeps posts
+    and action funding as two figures."""
     from sqlalchemy import text as sql_text
 
     from perr_model.store import make_engine
     engine = make_engine(loaded_url, read_only=False)
     with engine.begin() as c:
-        cv, commune = c.execute(sql_text(
-            "select cv.id, co.id from commune co join contrat_de_ville cv on "
+        cv, name = c.execute(sql_text(
+            "select cv.id, cv.name from commune co join contrat_de_ville cv on "
             "cv.id = co.contrat_de_ville_id join territory t on t.id = co.territory_id "
             "where t.slug = :s order by co.name limit 1"), {"s": PEMB}).one()
         c.execute(sql_text("delete from funding_line where action_id is null"))
@@ -137,24 +137,11 @@ def test_state_posts_are_a_map_measure_apart_from_action_funding(on, loaded_url)
     assert p.metric("Financements des actions") == "aucun saisi"
     p.at.button_group(key="cov_measure").set_value("posts")
     p.run()
-    [picture] = map_pictures(p.at)
-    assert any("contrat de ville de chaque commune" in c.value for c in p.at.caption)
-    legend = [h.proto.body for h in p.at.get("html")]
-    # the map's scale goes up to the contrat's posts (21 254 + 7 164 €), its communes at the
-    # top step; the other communes have none
-    assert any(("Postes financés par l&#x27;État (€)" in b or "Postes financés par l'État (€)"
-                in b) and "28\u202f418" in b for b in legend), legend
-    # the picture: the contrat's communes in the darkest colour, the others without data
-    fills = {el["fill"] for el in svg_groups(picture["svg"])["communes"]}
-    top, grey = "rgb({},{},{})".format(*PALETTE[-1]), "rgb({},{},{})".format(*NO_DATA[:3])
-    assert top in fills and fills <= {top, grey}, fills
-    # the interactive map, opened: the same colours (one step per commune)
-    p.at.session_state["cov_map_deck"] = True
-    p.run()
-    deck = json.loads(p.at.get("deck_gl_json_chart")[0].proto.json)
-    communes = next(layer for layer in deck["layers"] if layer["id"] == "communes")
-    steps = communes["getFillColor"].split('("')[1].split('")')[0]  # one step per commune
-    assert "8" in steps and set(steps) <= {"8", "9"}, steps
+    assert not map_pictures(p.at)
+    table = next(t for t in html_tables(p.at) if "Communes couvertes" in t.columns)
+    amounts = dict(zip(table["Contrat de ville"], table["Postes financés par l'État"]))
+    assert amounts[f"Contrat de ville « {name} »"] == "28\u202f418\u00a0€"
+    assert {x for k, x in amounts.items() if k != f"Contrat de ville « {name} »"} == {"0\u00a0€"}
 
 
 @pytest.fixture(scope="module")

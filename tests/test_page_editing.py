@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
@@ -191,6 +191,36 @@ def test_concurrent_save_is_refused_on_the_page(app):
     at = app.rerun(at)
     assert "rien n'a été écrasé" in _alerts(at) and "Atelier du soir" in _alerts(at)
     assert _actions(app.url)[0][1:] == ("Atelier du soir", 2)
+
+
+def test_a_status_nobody_gave_is_offered_as_non_renseigne_until_chosen(app):
+    """An action created without a status (as the protocol's): the form says « Statut non
+    renseigné »; saving another field keeps it so; choosing a status reports it."""
+    engine = make_engine(app.url, read_only=False)
+    with write_session(engine) as s:
+        aid = editing.create_action(s, Actor.system(), {"title": "Atelier", "year_start": 2021,
+                                                        "communes": ["94017"]},
+                                    territory_id=app.tid).id
+
+    def stored():
+        with engine.connect() as c:
+            return tuple(c.execute(text("select status, status_reported from action where "
+                                        "id = :i"), {"i": aid}).one())
+    at = app("chef-champigny", "pages/saisie_action.py")
+    at.selectbox(key="action_choice").set_value(aid)
+    at = app.rerun(at)
+    status = next(b for b in at.selectbox if b.label == "Statut")
+    assert status.value is None and status.format_func(None) == "Statut non renseigné"
+    at.text_input(key=f"title_{aid}").input("Atelier du matin")
+    at.button[0].click()
+    at = app.rerun(at)
+    assert stored() == ("en_cours", False)
+    status = next(b for b in at.selectbox if b.label == "Statut")
+    status.set_value("terminee")
+    at.button[0].click()
+    at = app.rerun(at)
+    assert stored() == ("terminee", True)
+    engine.dispose()
 
 
 def test_import_page_dry_run_then_import(app):

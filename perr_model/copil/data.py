@@ -105,6 +105,8 @@ class CopilData:
 def key_figures(h: dict) -> list[tuple[str, str, float | int]]:
     """(label, shown text, raw value) of the "Chiffres clés" table, from a headline dict."""
     all_years = h.get("all_years", False)
+    # a commune's document: its contracts' posts are the contracts' money, not the commune's
+    whose = ", tout le contrat de ville" if h.get("commune_scope") else ""
     rows = [
         ("Actions comptées", number(h["actions"]), h["actions"]),
         ("Actions sans année renseignée (comptées)" if all_years
@@ -140,9 +142,9 @@ def key_figures(h: dict) -> list[tuple[str, str, float | int]]:
         *([("Lignes de financement où demandé et accordé sont renseignés",
             f"{number(h['compared_lines'])} sur {number(h['funding_lines'])}",
             h["compared_lines"])] if h["funding_lines"] else []),
-        ("Postes adultes-relais et FONJEP de l'État (postes-années)", number(h["posts_count"]),
-         h["posts_count"]),
-        ("Postes adultes-relais et FONJEP de l'État (montant)",
+        (f"Postes adultes-relais et FONJEP de l'État{whose} (postes-années)",
+         number(h["posts_count"]), h["posts_count"]),
+        (f"Postes adultes-relais et FONJEP de l'État{whose} (montant)",
          euros(h["posts_amount"]) if h["posts_count"] else "aucun poste enregistré",
          h["posts_amount"]),
     ]
@@ -156,7 +158,7 @@ def copil_data(session: Session, territory: str | int, year: int | None,
     c = resolve_commune(session, t, commune) if commune else None
     scope = Scope(t.id, year, c.id if c else None)
     h = read(session, coverage.headline, scope)
-    h["all_years"] = year is None
+    h["all_years"], h["commune_scope"] = year is None, c is not None
     axes = read(session, coverage.axis_table, scope)
     matrix = read(session, coverage.axis_commune_matrix, scope, "actions")
     change = read(session, trend.year_over_year, scope)

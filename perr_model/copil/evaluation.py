@@ -31,9 +31,8 @@ def copil_evaluation(session: Session, territory_id: int, year: int | None,
     total = progress.planned_vs_achieved(session, territory_id, year, "total", commune_id)
     by_axis = progress.planned_vs_achieved(session, territory_id, year, "axe", commune_id)
     notes = [progress.SPENT_NOTE,
-             "Avancement d'après le statut : en projet 0 %, programmée 10 %, en cours 50 %, "
-             "terminée 100 % ; actions abandonnées exclues. Un nombre de bénéficiaires non "
-             "renseigné n'est pas compté comme zéro."]
+             progress.STATUS_NOTE + " Un nombre de bénéficiaires non renseigné n'est pas "
+             "compté comme zéro."]
     return EvaluationSection(inds, total.iloc[0].to_dict() if len(total) else None, by_axis,
                              notes)
 
@@ -162,11 +161,17 @@ def write_evaluation_sheets(wb, data: EvaluationSection | None) -> None:  # noqa
         ("Évaluation – prévu réalisé",
          ["Axe", "Actions", "Bénéficiaires prévus", "Actions renseignant le prévu",
           "Bénéficiaires réalisés", "Actions renseignant le réalisé",
-          "Montant demandé (€)", "Montant accordé (€)", "Avancement (%)",
-          "Actions abandonnées"],
+          "Montant demandé (€)", "Montant accordé (€)", "Lignes de financement",
+          "Lignes renseignant le demandé", "Lignes où demandé et accordé sont renseignés",
+          "Demandé sur ces lignes (€)", "Accordé sur ces lignes (€)", "Avancement (%)",
+          "Actions au statut renseigné", "Actions abandonnées"],
          [[r["label"], r["actions"], r["planned"], r["planned_reported"], r["achieved"],
-           r["achieved_reported"], r["requested"], r["granted"],
-           None if r["progress"] is None else round(r["progress"], 1), r["abandoned"]]
+           r["achieved_reported"],
+           "non renseigné" if r["requested"] is None and r["lines"] else r["requested"],
+           r["granted"], r["lines"], r["requested_lines"], r["compared_lines"],
+           r["requested_compared"], r["granted_compared"],
+           None if r["progress"] is None else round(r["progress"], 1), r["status_reported"],
+           r["abandoned"]]
           for r in ([{**data.total, "label": "Ensemble"}] if data.total else [])
           + data.by_axis.to_dict("records")]),
     ]

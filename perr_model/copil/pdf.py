@@ -20,6 +20,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
 from ..figures import trend as tr
+from ..figures.money import contrat_title
 from ..figures.summary import comparison_words
 from ..vocabulary import euros as fr_euros, fr_date, number as fr_number, plural
 from .data import ACTIONS_PER_COMMITMENT, ANGLE_TITLES, CopilData
@@ -624,7 +625,8 @@ def _posts(pdf: FPDF, data: CopilData) -> None:
         _para(pdf, f"Aucun poste adulte-relais ou FONJEP n'est enregistré {data.for_period} "
                    "pour ces contrats de ville.")
     else:
-        rows = [[f"{r.code} ({r.communes})" if r.communes else r.code,
+        rows = [[f"{contrat_title(r.name, r.code)} ({r.communes})" if r.communes
+                 else contrat_title(r.name, r.code),
                  f"{fr_number(r.adultes_relais_posts)} – {fr_euros(r.adultes_relais)}",
                  f"{fr_number(r.fonjep_posts)} – {fr_euros(r.fonjep)}", fr_euros(r.total)]
                 for r in posts.itertuples()]

@@ -7,14 +7,20 @@ operational objective through `action_objective`. Amounts are the action's fundi
 the year, when a year is chosen), as `action_amounts` sums them.
 
 An empty "bénéficiaires réalisés" is *not reported*, never zero: each sum comes with the number
-of actions that report it. Status → progress: en projet 0, programmée 10, en cours 50,
-terminée 100; abandoned actions are left out of the progress (and counted apart). The database
-holds no "montant dépensé" yet: the figures say so instead of showing zero.
+of actions that report it. Likewise a requested amount nobody entered is « non renseigné », and
+requested and granted are compared only on the funding lines where both are known, saying on
+how many (the rule of `figures.summary.comparison_words`).
+
+Status → progress: en projet 0, programmée 10, en cours 50, terminée 100, from the statuses
+somebody gave only (`Action.status_reported`: the protocol's actions are « en cours » by
+default, « statut non renseigné »), saying on how many actions; abandoned actions are left out
+of the progress (and counted apart). The database holds no "montant dépensé" yet: the figures
+say so instead of showing zero.
 """
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..figures import definitions as d
@@ -32,7 +38,13 @@ WEIGHTS = {None: "chaque action compte pour un", "montant": "pondéré par le mo
 GROUPS = ("total", "axe", "objectif", "commune", "quartier")
 COLUMNS = ["group_id", "label", "actions", "planned", "planned_reported", "achieved",
            "achieved_reported", "achieved_share", "requested", "granted", "funded_actions",
-           "progress", "progress_actions", "abandoned"]
+           "lines", "requested_lines", "compared_lines", "requested_compared",
+           "granted_compared", "progress", "progress_actions", "status_reported", "abandoned"]
+STATUS_NOTE = ("Avancement d'après le statut : en projet 0 %, programmée 10 %, en cours 50 %, "
+               "terminée 100 % ; seuls comptent les statuts renseignés par une personne (les "
+               "actions citées par le protocole, « en cours » par défaut, sont au statut non "
+               "renseigné tant que personne ne l'a donné) ; les actions abandonnées sont "
+               "exclues.")
 SPENT_NOTE = ("Montants dépensés : non suivis par le tableau de bord (seuls les montants "
               "demandés et accordés sont enregistrés).")
 
@@ -67,6 +79,7 @@ def planned_vs_achieved(session: Session, territory_id: int, year: int | None = 
     amounts = d.action_amounts(Scope(territory_id, year))
     progress = case(*[(Action.status == k, v) for k, v in STATUS_PROGRESS.items()], else_=None)
     live = Action.status != "abandonnee"
+    reported = and_(live, Action.status_reported.is_(True))  # a status somebody gave
     w = {None: literal(1.0), "montant": func.coalesce(amounts.c.amount, 0),
          "beneficiaries": None, "beneficiaires": func.coalesce(Action.beneficiaries_planned, 0)
          }[weight]
@@ -75,8 +88,12 @@ def planned_vs_achieved(session: Session, territory_id: int, year: int | None = 
                 func.sum(Action.beneficiaries_achieved), func.count(Action.beneficiaries_achieved),
                 func.sum(amounts.c.requested), func.sum(amounts.c.amount),
                 func.count(amounts.c.action_id),
-                func.sum(case((live, progress * w), else_=None)),
-                func.sum(case((live, w), else_=None)),
+                func.sum(amounts.c.lines), func.sum(amounts.c.requested_lines),
+                func.sum(amounts.c.compared_lines), func.sum(amounts.c.requested_compared),
+                func.sum(amounts.c.approved_compared),
+                func.sum(case((reported, progress * w), else_=None)),
+                func.sum(case((reported, w), else_=None)),
+                func.sum(case((reported, 1), else_=0)),
                 func.sum(case((live, 1), else_=0)),
                 func.sum(case((live, 0), else_=1)))
          .select_from(links).join(Action, Action.id == aid)
@@ -90,16 +107,22 @@ def planned_vs_achieved(session: Session, territory_id: int, year: int | None = 
         q = q.where(Action.id.in_(select(action_qpv.c.action_id).where(
             action_qpv.c.qpv_id == qpv_id)))
     rows = []
-    for (g, n, pl, pl_n, ach, ach_n, req, gra, funded, pw, ws, n_live, n_ab) in session.execute(q):
+    for (g, n, pl, pl_n, ach, ach_n, req, gra, funded, lines, req_n, both_n, req_both, gra_both,
+         pw, ws, n_reported, n_live, n_ab) in session.execute(q):
         rows.append({
             "group_id": int(g), "actions": int(n),
             "planned": int(pl) if pl_n else None, "planned_reported": int(pl_n),
             "achieved": int(ach) if ach_n else None, "achieved_reported": int(ach_n),
             "achieved_share": ach_n / n if n else None,
-            "requested": float(req) if req is not None else None,
+            "requested": float(req) if req is not None and req_n else None,
             "granted": float(gra) if gra is not None else None, "funded_actions": int(funded),
+            "lines": int(lines or 0), "requested_lines": int(req_n or 0),
+            "compared_lines": int(both_n or 0),
+            "requested_compared": float(req_both) if both_n else None,
+            "granted_compared": float(gra_both) if both_n else None,
             "progress": float(pw) / float(ws) if ws else None,
-            "progress_actions": int(n_live or 0), "abandoned": int(n_ab or 0)})
+            "progress_actions": int(n_live or 0), "status_reported": int(n_reported or 0),
+            "abandoned": int(n_ab or 0)})
     df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "label"])
     labels = _labels(session, territory_id, by, list(df["group_id"]))
     df.insert(1, "label", [labels.get(g, "") for g in df["group_id"]])
@@ -174,13 +197,39 @@ def words(row: dict) -> list[str]:
     else:
         out.append("Bénéficiaires réalisés : non renseignés (ce n'est pas zéro).")
     if row["funded_actions"]:
-        out.append(f"Montants demandés : {fr_euros(row['requested'])} ; accordés : "
-                   f"{fr_euros(row['granted'])} ({row['funded_actions']} action(s) financée(s)).")
+        lines = row["lines"]
+        out.append(f"Montants accordés : {fr_euros(row['granted'])} "
+                   f"({row['funded_actions']} action(s) financée(s), "
+                   f"{fr_number(lines)} ligne(s) de financement).")
+        if not row["requested_lines"]:
+            out.append(f"Montants demandés : non renseignés sur les {fr_number(lines)} "
+                       "ligne(s) ; demandé et accordé ne peuvent pas être comparés.")
+        else:
+            out.append(f"Montants demandés : {fr_euros(row['requested'])} "
+                       f"(renseignés sur {fr_number(row['requested_lines'])} ligne(s) sur "
+                       f"{fr_number(lines)}).")
+        if row["requested_lines"] and not row["compared_lines"]:
+            out.append("Demandé et accordé : aucune ligne ne renseigne les deux, pas de "
+                       "comparaison.")
+        elif row["requested_lines"]:
+            out.append(f"Demandé et accordé comparés sur {fr_number(row['compared_lines'])} "
+                       f"ligne(s) sur {fr_number(lines)}, celles où les deux sont renseignés : "
+                       f"demandés {fr_euros(row['requested_compared'])}, accordés "
+                       f"{fr_euros(row['granted_compared'])}.")
     else:
         out.append("Aucun financement enregistré pour ces actions.")
+    live, reported = row["progress_actions"], row["status_reported"]
+    left = live - reported
+    abandoned = (f" ; {row['abandoned']} abandonnée(s) exclue(s)" if row["abandoned"] else "")
     if row["progress"] is not None:
-        out.append(f"Avancement : {fr_number(round(row['progress']))} % d'après les statuts "
-                   f"({row['progress_actions']} action(s)"
-                   + (f", {row['abandoned']} abandonnée(s) exclue(s)" if row["abandoned"] else "")
-                   + ").")
+        out.append(f"Avancement : {fr_number(round(row['progress']))} % d'après les statuts de "
+                   f"{fr_number(reported)} action(s) sur {fr_number(live)}"
+                   + (f" (statut non renseigné pour {fr_number(left)}, laissées de côté)"
+                      if left else "") + abandoned + ".")
+    elif live and not reported:
+        out.append(f"Avancement : non calculé, statut non renseigné pour les {fr_number(live)} "
+                   "action(s)" + abandoned + ".")
+    elif live:
+        out.append(f"Avancement : non calculé, aucun poids (montant ou bénéficiaires) pour les "
+                   f"{fr_number(reported)} action(s) au statut renseigné" + abandoned + ".")
     return out

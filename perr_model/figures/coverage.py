@@ -283,14 +283,14 @@ def top_communes(matrix: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     return out
 
 
-@stored_figure("scope", (None, "actions"), (None, "amount"), (None, "posts"))
+@stored_figure("scope", (None, "actions"), (None, "amount"))
 def metric_by_place(session: Session, scope: Scope, axis_id: int | None = None,
                     measure: str = "actions") -> tuple[dict[int, float], dict[int, float]]:
-    """(by commune id, by quartier id): counted actions serving `axis_id` (all axes if None),
-    their action funding ("amount"), or the State posts of each commune's contrat de ville
-    ("posts": communes only, whatever the axis)."""
-    if measure == "posts":
-        return money.state_posts_by_commune(session, scope), {}
+    """(by commune id, by quartier id): counted actions serving `axis_id` (all axes if None)
+    or their action funding ("amount"). The State posts are no measure of a place: they are
+    a contrat de ville's money, shown per contract (`money.state_posts_by_contrat`)."""
+    if measure not in ("actions", "amount"):
+        raise ValueError(measure)
     communes, qpvs = _metric_rows(session, scope, axis_id, measure, by_axis=False)
     return ({int(k): float(v or 0) for k, v in communes},
             {int(k): float(v or 0) for k, v in qpvs})

@@ -33,7 +33,7 @@ definitions.
 from __future__ import annotations
 
 from sqlalchemy import (
-    Integer, and_, exists, func, literal, null, select, true, union, union_all,
+    Integer, and_, case, exists, func, literal, null, select, true, union, union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -222,11 +222,27 @@ def funding_year_clause(year: int | None):
     return func.coalesce(FundingLine.year, Action.year_start) == year
 
 
+def reported_status():
+    """Action.status where a person gave it, NULL (« statut non renseigné ») where it is only
+    the default of the protocol's actions (`Action.status_reported`)."""
+    return case((Action.status_reported.is_(False), null()), else_=Action.status)
+
+
 def action_amounts(scope: Scope):
-    """Subquery (action_id, amount, requested): money of each counted action for the scope."""
-    q = select(FundingLine.action_id.label("action_id"),
-               func.sum(FundingLine.amount_approved).label("amount"),
-               func.sum(FundingLine.amount_requested).label("requested"))
+    """Subquery (action_id, amount, requested, lines, requested_lines, compared_lines,
+    requested_compared, approved_compared): money of each counted action for the scope;
+    `requested` sums the lines that say it (NULL when none does), the *_compared columns only
+    the lines where both amounts are known."""
+    line = FundingLine
+    both = and_(line.amount_requested.is_not(None), line.amount_approved.is_not(None))
+    q = select(line.action_id.label("action_id"),
+               func.sum(line.amount_approved).label("amount"),
+               func.sum(line.amount_requested).label("requested"),
+               func.count(line.id).label("lines"),
+               func.count(line.amount_requested).label("requested_lines"),
+               func.sum(case((both, 1), else_=0)).label("compared_lines"),
+               func.sum(case((both, line.amount_requested))).label("requested_compared"),
+               func.sum(case((both, line.amount_approved))).label("approved_compared"))
     return (on_counted(q, FundingLine.action_id, scope)
             .where(funding_year_clause(scope.year)).group_by(FundingLine.action_id).subquery())
 

@@ -21,6 +21,7 @@ from ..vocabulary import (
 from .coverage import axis_labels, scope_commitments
 from .definitions import (
     IN_QUARTIER, axis_served, counted, coverage_basis, live_objective, on_counted, qpv_served,
+    reported_status,
 )
 from .registry import stored_figure
 from .scope import Scope, in_frame
@@ -78,7 +79,7 @@ def commitments(session: Session, scope: Scope, among=None) -> pd.DataFrame:
     details: dict[int, list[str]] = {}
     for cid, title, holder, status, synthetic in session.execute(on_counted(
             select(action_commitment.c.commitment_id, Action.title, Action.holder_name,
-                   Action.status, Action.is_synthetic),
+                   reported_status(), Action.is_synthetic),
             action_commitment.c.action_id, scope)
             .where(action_commitment.c.commitment_id.in_(scope_commitments(scope)),
                    true() if among is None else action_commitment.c.action_id.in_(among))
@@ -86,7 +87,7 @@ def commitments(session: Session, scope: Scope, among=None) -> pd.DataFrame:
         titles.setdefault(cid, []).append(title)
         details.setdefault(cid, []).append(
             title + (f" ({holder})" if holder else "")
-            + (f" – {status_label(status, lower=True)}" if status else "")
+            + (f" – {status_label(status, lower=True)}" if status else " – statut non renseigné")
             + (" [démonstration]" if synthetic else ""))
     return pd.DataFrame([
         (cid, com_id, commune, axis_id,

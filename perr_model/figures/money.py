@@ -8,7 +8,9 @@
   2024); for all years, every year's on every generation (a post counts once per year). A
   commune's posts are those of its contrat de ville: its own contract of the 2015 generation
   (shared by the communes of a multi-commune contrat), the territory's contract from 2024 (one
-  per EPCI/EPT, shared by all its communes).
+  per EPCI/EPT, shared by all its communes). The posts are the contract's money, never a
+  commune's nor a quartier's: they are shown per contract (`state_posts_by_contrat`,
+  `contrat_words`), never drawn on the communes of a map (issue 24).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..contrats import COMMUNE_GENERATION, generation_of, period_label
 from ..schema import Commune, ContratDeVille, FundingLine
-from ..vocabulary import FUNDER_LABELS, POST_FUNDERS, funder_label
+from ..vocabulary import FUNDER_LABELS, POST_FUNDERS, euros, funder_label, plural
 from .definitions import funding_year_clause, on_counted
 from .registry import stored_figure
 from .scope import Scope
@@ -129,15 +131,18 @@ def state_posts_by_contrat(session: Session, scope: Scope) -> pd.DataFrame:
         "adultes_relais_posts", "adultes_relais", "fonjep_posts", "fonjep", "total"])
 
 
-def state_posts_by_commune(session: Session, scope: Scope) -> dict[int, float]:
-    """Commune id → amount of its contrats de ville's State posts (a map measure: communes of
-    the same contrat show the same, shared amount; from 2024, the territory's contract is
-    every commune's)."""
-    by_cv = state_posts_by_contrat(session, scope.whole_territory())
-    own = by_cv["generation"] == COMMUNE_GENERATION
-    amounts = dict(zip(by_cv["contrat_id"][own], by_cv["total"][own]))
-    shared = float(by_cv["total"][~own].sum())
-    q = select(Commune.id, Commune.contrat_de_ville_id).where(
-        Commune.territory_id == scope.territory_id)
-    out = {int(c): float(amounts.get(cv, 0.0)) + shared for c, cv in session.execute(q).all()}
-    return {c: a for c, a in out.items() if a > 0}
+def contrat_title(name: str | None, code: str) -> str:
+    """« Contrat de ville « Champigny-sur-Marne » » (the contract's name; its code without one)."""
+    named = name if name and name == name and str(name).strip() else code
+    return f"Contrat de ville « {named} »"
+
+
+def contrat_words(row) -> str:  # noqa: ANN001 - a row of state_posts_by_contrat
+    """One contract's State posts, as the contract's money: « Contrat de ville « Sevran… »
+    (2015–2023) : 283 466 € (14 postes-années) » or « … : aucun poste enregistré »."""
+    head = f"{contrat_title(row['name'], row['code'])} ({row['period']})"
+    posts = int(row["adultes_relais_posts"]) + int(row["fonjep_posts"])
+    if not posts:
+        return f"{head} : aucun poste enregistré"
+    return (f"{head} : {euros(row['total'])} "
+            f"({plural(posts, 'poste-année', 'postes-années')})")

@@ -15,6 +15,7 @@ from . import money
 from .coverage import metric_by_place
 from .definitions import (
     BY_COMMITMENT, IN_QUARTIER, WHOLE_COMMUNE, action_amounts, axis_served, counted, qpv_served,
+    reported_status,
 )
 from .registry import stored_figure
 from .scope import Scope
@@ -114,7 +115,8 @@ def qpv_profile(session: Session, scope: Scope) -> dict | None:
     (named, or through an engagement attached to it: `actions`, `amount`, `axes` as (axis
     label, frame) pairs) and those covering one of its communes whole (`whole_commune`: (commune,
     frame) pairs, `commune_actions`); each frame has ACTION_COLUMNS, `lien` saying the path in
-    words. The State posts of its communes' contrats de ville are a separate figure."""
+    words. `posts`: the State posts of its communes' contrats de ville, one row per contract
+    (`money.state_posts_by_contrat`): a contract's money, never summed as the quartier's."""
     q = session.get(Qpv, scope.qpv_id)
     if q is None:
         return None
@@ -135,8 +137,7 @@ def qpv_profile(session: Session, scope: Scope) -> dict | None:
             "axes": _by_axis(session, scope, own), "commune_actions": len(whole),
             "whole_commune": [(lien, part.reset_index(drop=True))
                               for lien, part in whole.groupby("lien", sort=True)],
-            "communes": [(int(i), n) for i, n in communes], "posts": posts.reset_index(drop=True),
-            "posts_amount": float(posts["total"].sum()) if len(posts) else 0.0}
+            "communes": [(int(i), n) for i, n in communes], "posts": posts.reset_index(drop=True)}
 
 
 def _served_actions(session: Session, scope: Scope) -> pd.DataFrame:
@@ -145,7 +146,7 @@ def _served_actions(session: Session, scope: Scope) -> pd.DataFrame:
     money_of = action_amounts(scope)
     rows = session.execute(
         select(Action.id, Action.reference, Action.title, Action.description,
-               Action.holder_name, Action.status, money_of.c.amount, served.c.path,
+               Action.holder_name, reported_status(), money_of.c.amount, served.c.path,
                served.c.via_id)
         .join(served, served.c.action_id == Action.id)
         .outerjoin(money_of, money_of.c.action_id == Action.id)

@@ -37,6 +37,7 @@ def _coverage_part(h: dict) -> str:
 
 def _money_part(h: dict) -> str:
     posts = (f"{euros(h['posts_amount'])} de l'État en postes adultes-relais et FONJEP"
+             + (" (tout le contrat de ville de la commune)" if h.get("commune_scope") else "")
              if h["posts_count"] else "aucun poste adulte-relais ou FONJEP de l'État enregistré")
     if not h["funding_lines"]:
         return f"{posts}, aucun financement d'action saisi"

@@ -228,6 +228,8 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
     if any(t and t.startswith(("funding:", "group:", "line:")) for t in mapping.values()):
         data["funding"] = [f for f in funding.values() if any(v not in (None, "") for v in
                                                               f.values())]
+    if data.get("status") in (None, ""):  # no status given: left as it is (a new action's:
+        data.pop("status", None)           # « statut non renseigné », editing.create_action)
     return data
 
 

@@ -234,7 +234,8 @@ class _Loader:
                 continue
             row = self.s.scalars(select(Action).filter_by(reference=a["reference"])).one_or_none()
             if row is None:
-                row = Action(reference=a["reference"], status="en_cours", origin="protocol")
+                row = Action(reference=a["reference"], status="en_cours", origin="protocol",
+                             status_reported=False)  # « en cours » by default, not reported
                 self.s.add(row)
             elif row.territory_id not in (None, self.t.id):
                 raise MalformedDocument(f"La référence {a['reference']} appartient à un autre "
