@@ -205,3 +205,42 @@ def test_figures_stay_exact_after_every_kind_of_write(engine, store, loaded_url,
     scoped([tid])
     # nothing written since: nothing recomputed but the figures stored once
     scoped([])
+
+
+def test_before_the_refresh_a_read_outside_the_scope_uses_the_stored_figure(engine, store,
+                                                                         loaded_url):
+    """Between a write and its refresh the pages compute only the figures of the scope the
+    write changed: another territory's stored figure is still its definition's answer."""
+    from perr_model.figures import coverage
+    from perr_model.figures.scope import Scope
+    stored.refresh(engine)
+    with Session(engine) as s:
+        tid = champigny(s)[0].id
+        other = other_territory(s, tid)
+        aid = s.scalars(select(Action.id).where(Action.territory_id == tid,
+                                                Action.archived.is_(False))).first()
+    name = stored.key(coverage.headline, (Scope(other),)).name
+    marker = raw(loaded_url, "select payload from figure_summary where name = :n and args = :a",
+                 n=name, a=stored.key(coverage.headline, (Scope(other),)).args)[0][0]
+    with store.write() as s:
+        editing.set_archived(s, ADMIN, aid, True, expected_version=None)
+    with Session(engine) as s:
+        assert not stored.has_current(s)                 # nothing refreshed yet
+        got = stored.read(s, coverage.headline, Scope(other))
+        assert stored.dumps(got) == marker               # the stored payload, as it was
+        same(got, coverage.headline(s, Scope(other)))    # and still exact
+        mine = stored.read(s, coverage.headline, Scope(tid))
+        same(mine, coverage.headline(s, Scope(tid)))     # the changed one: computed
+    # an unscoped write (raw SQL): nothing stored is read any more
+    raw(loaded_url, "update action set title = title where id = :a", a=aid)
+    with Session(engine) as s:
+        calls = []
+        real = coverage.headline
+
+        def counting(session, scope):  # noqa: ANN001
+            calls.append(scope)
+            return real(session, scope)
+        counting.__module__, counting.__qualname__ = real.__module__, real.__qualname__
+        counting.__wrapped__ = real
+        stored.read(s, counting, Scope(other))
+        assert calls == [Scope(other)]

@@ -276,9 +276,44 @@ def read(session: Session, fn: Callable, *args, **kwargs) -> Any:
     row = session.execute(
         select(figure_summary.c.version, figure_summary.c.payload)
         .where(figure_summary.c.name == k.name, figure_summary.c.args == k.args)).first()
-    if row is not None and int(row.version) == current_version(session):
-        return loads(row.payload)
+    if row is not None:
+        now = current_version(session)
+        if int(row.version) == now or _unchanged_since(session, k, int(row.version), now):
+            return loads(row.payload)
     return fn(session, *args, **kwargs)
+
+
+_EXPLAINED: dict[tuple, dict | None] = {}   # (database, since, now) → _changes_since
+_EXPLAINED_LOCK = threading.Lock()
+
+
+def _unchanged_since(session: Session, k: Key, since: int, now: int) -> bool:
+    """Whether the writes from `since` to `now` all said their scope and none covers the row
+    `k` (a territory × year they did not change): its stored payload is still the definition's
+    answer, before the refresh has moved it to the new version. The rows of one (since, now)
+    never change while they exist (a refresh deletes them with the figures stored before)."""
+    if k.territory_id is None or since > now:
+        return False
+    cache_key = (session.get_bind().url.render_as_string(hide_password=False), since, now)
+    with _EXPLAINED_LOCK:
+        known = cache_key in _EXPLAINED
+        scopes = _EXPLAINED.get(cache_key)
+    if not known:
+        try:
+            with session.begin_nested():   # a reader not granted data_change: compute
+                scopes = _changes_since(session, since, now)
+        except DBAPIError:
+            scopes = None
+        with _EXPLAINED_LOCK:
+            if len(_EXPLAINED) > 256:
+                _EXPLAINED.clear()
+            _EXPLAINED[cache_key] = scopes
+    if scopes is None:
+        return False
+    if k.territory_id not in scopes:
+        return True
+    years = scopes[k.territory_id]
+    return years is not None and k.year is not None and k.year not in affected_years(years)
 
 
 def has_current(session: Session) -> bool:
