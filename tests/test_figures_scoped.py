@@ -244,3 +244,20 @@ def test_before_the_refresh_a_read_outside_the_scope_uses_the_stored_figure(engi
         counting.__wrapped__ = real
         stored.read(s, counting, Scope(other))
         assert calls == [Scope(other)]
+
+
+def test_an_administrators_action_list_is_every_action_of_the_territory(store, loaded_url):
+    """The form's list for an administrator (read as columns: forms.action_choices) is every
+    action of the territory, archived last, by title (raw SQL); an editor's goes on being
+    checked action by action."""
+    from perr_model import forms
+    with store.read() as s:
+        tid = champigny(s)[0].id
+        choices = forms.action_choices(s, ADMIN, tid)
+    expected = raw(loaded_url, "select id, archived from action where territory_id = :t "
+                               "order by archived, title", t=tid)
+    assert [(c.id, c.archived) for c in choices] == [(i, bool(a)) for i, a in expected]
+    assert len(choices) > 10
+    other = Actor(username="test", role="admin", territory_id=tid + 1000)
+    with store.read() as s:
+        assert forms.action_choices(s, other, tid) == []   # not their territory
