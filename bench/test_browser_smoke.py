@@ -20,8 +20,8 @@ def test_browser_bench_prints_its_tables():
         run = subprocess.run(
             [sys.executable, "bench/browser.py", "--small", "--runs", "1", "--pages",
              "Couverture", "--datasets", "embedded", "--backends", "sqlite", "--visitors", "1",
-             "--instances", "1"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+             "--instances", "1", "--work-runs", "1"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         left = list(short.glob("perr_browser_*"))
     finally:
         shutil.rmtree(short, ignore_errors=True)
@@ -36,6 +36,12 @@ def test_browser_bench_prints_its_tables():
     assert float(cells[1].split()[0]) > 0 and cells[4] in ("oui", "NON"), cells
     visitors = [line for line in lines if line.startswith("| 1 | 1 |")]
     assert len(visitors) == 1 and "échec" not in visitors[0] and "délai" not in visitors[0], run.stdout
+    # the work (bench/work.py): each step measured, none interrupted
+    work = [line for line in lines if line.startswith(("| se connecter |",
+                                                        "| enregistrer une action |",
+                                                        "| import 500 lignes : écriture |"))]
+    assert len(work) == 3 and "travail interrompu" not in run.stdout, run.stdout
+    assert all(float(c.strip("|").split("|")[1].split()[0]) > 0 for c in work), work
     assert "load average" in lines[0] and lines[-1].startswith("Fin :"), run.stdout
     # everything it started is gone: no temporary directory left behind
     assert not left

@@ -28,6 +28,7 @@ from .schema import (
     OperationalObjective, Qpv, StrategicObjective,
 )
 from .textnorm import CONTROL, fold, same_place_name
+from .write_scope import note_action, note_scope
 
 YEAR_MIN, YEAR_MAX = 2014, 2035
 from .vocabulary import FIELD_LABELS, STATUS_LABELS, axis_label, changes_text, number  # noqa: E402
@@ -394,6 +395,7 @@ def create_action(session: Session, actor: Actor, data: dict, *, territory_id: i
     if session.scalars(select(Action.id).where(Action.reference == reference)).first():
         raise ValidationFailed(f"La référence « {reference} » existe déjà.",
                                {"reference": "référence déjà prise"})
+    note_scope(session, territory_id, ())   # before writing (the years: once it is built)
     action = Action(territory_id=territory_id, reference=reference, origin=origin,
                     source=source, created_by=actor.username, updated_by=actor.username,
                     version=1, archived=False)
@@ -401,6 +403,7 @@ def create_action(session: Session, actor: Actor, data: dict, *, territory_id: i
     _apply(action, clean)
     action.status_reported = reported
     session.flush()
+    note_action(session, action)
     after = snapshot(action)
     history.record(session, actor, "create" if origin != "import" else "import", "action",
                    action.id, f"Action « {action.title} » créée",
@@ -424,8 +427,10 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict, *,
     check_links(session, actor, clean, action)
     before = snapshot(action)
     _check_version(session, action, expected_version, before)
+    note_action(session, action)   # the years it counted in, before the change
     _apply(action, clean)
     session.flush()
+    note_action(session, action)   # and after
     after = snapshot(action)
     changes = diff(before, after)
     if not changes:
@@ -446,6 +451,7 @@ def set_archived(session: Session, actor: Actor, action_id: int, archived: bool,
     _check_version(session, action, expected_version, before)
     if action.archived == archived:
         return action
+    note_action(session, action)
     action.archived = archived
     _bump(session, action, actor)
     history.record(session, actor, "archive" if archived else "unarchive", "action", action.id,

@@ -114,9 +114,23 @@ figure_summary = Table(
     Column("computed_at", DateTime, nullable=False),
     Index("ix_figure_summary_version", "version"),
 )
+# The scope of a write (issue 27, migration 0017_data_change): one row per territory a write
+# said it changed, with the versions it moved the data from and to; `years` is a JSON list
+# (None: every year). The refresher recomputes only those figures when the rows explain every
+# version since the stored ones (perr_model/figures/stored.py), everything otherwise.
+data_change = Table(
+    "data_change", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("n_before", BigInteger, nullable=False),
+    Column("n_after", BigInteger, nullable=False),
+    Column("territory_id", Integer, nullable=False),
+    Column("years", String(400)),
+    Index("ix_data_change_n_after", "n_after"),
+)
 # Tables without a version trigger: these two, the accounts and the audit log (no figure reads
 # them), and the derived link tables (written only by triggers of tables that have one).
-UNVERSIONED_TABLES = frozenset({"data_version", "figure_summary", "alembic_version",
+UNVERSIONED_TABLES = frozenset({"data_version", "figure_summary", "data_change",
+                                "alembic_version",
                                 "audit_log", "user_account", "user_commune", "session_token",
                                 "sign_in_throttle",
                                 "action_axis_served", "action_commune_reached"})
@@ -430,7 +444,7 @@ class Action(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))   # personal: never public
     status: Mapped[str] = mapped_column(String(20), default="en_cours")
     # False: nobody gave the status (the protocol's actions « en cours », an import or a form
-    # without one): « statut non renseigné », left out of the progress (0012)
+    # without one): « statut non renseigné », left out of the progress (0016)
     status_reported: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     year_start: Mapped[int | None] = mapped_column(Integer)
     year_end: Mapped[int | None] = mapped_column(Integer)

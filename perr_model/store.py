@@ -274,6 +274,9 @@ def write_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
+            if session.info:   # a write that said its scope (figures.stored.note_scope)
+                from .write_scope import record_scope
+                record_scope(session)
 
 
 class Store:

@@ -38,7 +38,7 @@ def test_upgrade_from_0001_keeps_the_data(fresh_database):
                               "'update', 'action', 1, 'modifiée')"))
         migrate.upgrade(engine, "heads")
         assert (migrate.current_revision(engine) == migrate.script_heads()
-                == "0016_status_reported")
+                == "0017_data_change")
         with engine.connect() as conn:
             row = conn.execute(text(
                 "select a.reference, a.title, a.version, a.start_date, a.created_by, "

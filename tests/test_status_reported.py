@@ -1,7 +1,7 @@
 """Progress only from statuses someone gave, and « demandés / accordés » compared only where
 both are known (issue 24, items 2 and 3): the Évaluation figures (progress.planned_vs_achieved,
 progress.words), the page, the COPIL section (PDF and XLSX), the editing service and migration
-0012. Expected values from raw SQL or worked by hand; SQLite and PostgreSQL."""
+0016. Expected values from raw SQL or worked by hand; SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
@@ -223,7 +223,7 @@ def test_migration_0016_marks_the_protocols_untouched_actions(fresh_database):
         with engine.connect() as c:
             assert c.execute(text("select count(*) from action")).scalar() == 3
         migrate.upgrade(engine, "heads")
-        assert migrate.current_revision(engine) == "0016_status_reported"
+        assert migrate.current_revision(engine) == migrate.script_heads()
     finally:
         engine.dispose()
 

@@ -40,13 +40,14 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import stored_figures  # noqa: F401 - the modules that declare the stored figures
-from ..schema import Axis, Territory, data_version, figure_summary, utcnow
+from ..schema import Axis, Territory, data_change, figure_summary, utcnow
+from ..write_scope import current_version
 from . import places, registry
 from .registry import Published
 from .scope import Scope
@@ -58,10 +59,35 @@ class NotStorable(TypeError):
 
 # --- the data version --------------------------------------------------------------------------
 
-def current_version(session: Session) -> int:
-    """data_version.n: changes at the commit of every transaction that writes the data."""
-    return int(session.execute(select(data_version.c.n).where(data_version.c.id == 1)
-                               ).scalar_one())
+# --- the scope of a write (issue 27, item 2): perr_model/write_scope.py notes it --------------
+
+def _changes_since(session: Session, since: int, now: int) -> dict[int, set | None] | None:
+    """The scope of every write from version `since` to `now` ({territory: years | None}), or
+    None when the data_change rows do not explain every version in between (a write that said
+    nothing about its scope: recompute everything)."""
+    rows = session.execute(select(data_change.c.n_before, data_change.c.n_after,
+                                  data_change.c.territory_id, data_change.c.years)
+                           .where(data_change.c.n_after > since, data_change.c.n_before < now)
+                           .order_by(data_change.c.n_before)).all()
+    reached, scopes = since, {}
+    for before, after, tid, years in rows:
+        if int(before) > reached or int(after) > now:
+            return None        # a version no row explains (or written after `now`)
+        reached = max(reached, int(after))
+        tid = int(tid)
+        if years is None or scopes.get(tid, set()) is None:
+            scopes[tid] = None
+        else:
+            scopes.setdefault(tid, set()).update(json.loads(years))
+    return scopes if reached == now else None
+
+
+def _stored_version(session: Session) -> int | None:
+    """The one version every figure of this code is stored at (None: none, or several)."""
+    low, high = session.execute(select(func.min(figure_summary.c.version),
+                                       func.max(figure_summary.c.version))
+                                .where(_of_this_code())).one()
+    return None if low is None or low != high else int(low)
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -250,9 +276,44 @@ def read(session: Session, fn: Callable, *args, **kwargs) -> Any:
     row = session.execute(
         select(figure_summary.c.version, figure_summary.c.payload)
         .where(figure_summary.c.name == k.name, figure_summary.c.args == k.args)).first()
-    if row is not None and int(row.version) == current_version(session):
-        return loads(row.payload)
+    if row is not None:
+        now = current_version(session)
+        if int(row.version) == now or _unchanged_since(session, k, int(row.version), now):
+            return loads(row.payload)
     return fn(session, *args, **kwargs)
+
+
+_EXPLAINED: dict[tuple, dict | None] = {}   # (database, since, now) → _changes_since
+_EXPLAINED_LOCK = threading.Lock()
+
+
+def _unchanged_since(session: Session, k: Key, since: int, now: int) -> bool:
+    """Whether the writes from `since` to `now` all said their scope and none covers the row
+    `k` (a territory × year they did not change): its stored payload is still the definition's
+    answer, before the refresh has moved it to the new version. The rows of one (since, now)
+    never change while they exist (a refresh deletes them with the figures stored before)."""
+    if k.territory_id is None or since > now:
+        return False
+    cache_key = (session.get_bind().url.render_as_string(hide_password=False), since, now)
+    with _EXPLAINED_LOCK:
+        known = cache_key in _EXPLAINED
+        scopes = _EXPLAINED.get(cache_key)
+    if not known:
+        try:
+            with session.begin_nested():   # a reader not granted data_change: compute
+                scopes = _changes_since(session, since, now)
+        except DBAPIError:
+            scopes = None
+        with _EXPLAINED_LOCK:
+            if len(_EXPLAINED) > 256:
+                _EXPLAINED.clear()
+            _EXPLAINED[cache_key] = scopes
+    if scopes is None:
+        return False
+    if k.territory_id not in scopes:
+        return True
+    years = scopes[k.territory_id]
+    return years is not None and k.year is not None and k.year not in affected_years(years)
 
 
 def has_current(session: Session) -> bool:
@@ -290,6 +351,7 @@ class RefreshReport:
     stored: int
     skipped: int
     seconds: float
+    territories: list[int] | None = None   # a scoped refresh: the territories recomputed
 
     def line(self) -> str:
         from ..vocabulary import plural
@@ -303,18 +365,45 @@ def _calls(session: Session):
         yield fn, args
 
 
-def _jobs(session: Session):
+def affected_years(years: set[int]) -> set[int]:
+    """The years whose figures a change of `years` moves: those, and each following year (a
+    year's trend compares it with the year before, figures.trend.year_over_year)."""
+    return set(years) | {y + 1 for y in years}
+
+
+def _touched(scopes: dict[int, set | None]):
+    """The stored rows a scoped refresh recomputes (or drops): the figures stored once, and
+    per territory changed, its own and those of the years changed (all years included)."""
+    conds = [figure_summary.c.territory_id.is_(None)]
+    for tid, years in scopes.items():
+        mine = figure_summary.c.territory_id == tid
+        if years is None:
+            conds.append(mine)
+        else:
+            conds.append(and_(mine, or_(figure_summary.c.year.is_(None),
+                                        figure_summary.c.year.in_(sorted(affected_years(years))))))
+    return or_(*conds)
+
+
+def _jobs(session: Session, scopes: dict[int, set | None] | None = None):
     """(fn, args, compute) of every stored figure; `compute()` gives `fn(session, *args)`
-    (per axis: from the batch that computes every axis at once)."""
+    (per axis: from the batch that computes every axis at once). With `scopes` ({territory:
+    years, None: every year}), only those the scope's rows cover (`_touched`)."""
     for p in published("once"):
         yield _job(session, p.fn, p.extra)
     for tid in session.execute(select(Territory.id).order_by(Territory.id)).scalars():
         tid = int(tid)
+        if scopes is not None and tid not in scopes:
+            continue
         for p in published("territory"):
             yield _job(session, p.fn, (tid, *p.extra))
         axes = session.execute(select(Axis.id).where(Axis.territory_id == tid)
                                .order_by(Axis.position, Axis.id)).scalars().all()
-        for year in [None, *sorted(places.action_years(session, tid))]:
+        years = [None, *sorted(places.action_years(session, tid))]
+        if scopes is not None and scopes[tid] is not None:
+            wanted = affected_years(scopes[tid])
+            years = [y for y in years if y is None or y in wanted]
+        for year in years:
             scope = Scope(tid, year)
             for p in published("scope"):
                 yield _job(session, p.fn, (scope, *p.extra))
@@ -347,9 +436,10 @@ def _upsert(session: Session, rows: list[dict]) -> None:
     session.execute(stmt, rows)
 
 
-def _compute(session: Session, version: int) -> tuple[list[dict], int]:
+def _compute(session: Session, version: int,
+             scopes: dict[int, set | None] | None = None) -> tuple[list[dict], int]:
     rows, skipped, now = [], 0, utcnow()
-    for fn, args, compute in _jobs(session):
+    for fn, args, compute in _jobs(session, scopes):
         try:
             k = key(fn, args)
             payload = dumps(compute())
@@ -362,9 +452,14 @@ def _compute(session: Session, version: int) -> tuple[list[dict], int]:
     return rows, skipped
 
 
-def refresh(engine: Engine, attempts: int = 3) -> RefreshReport:
+def refresh(engine: Engine, attempts: int = 3, *, scoped: bool = False) -> RefreshReport:
     """Compute every published figure, then store them at the data version they describe and
     drop the rows of older versions (and those another version of the code stored).
+
+    `scoped` (the app, after a write): when every figure is stored at one version and the
+    data_change rows explain every write since (`_changes_since`), compute only the figures of
+    the territory × years those writes changed (`_touched`), and move the others to the new
+    version as they are (their data did not change); otherwise compute everything.
 
     The computing does not block writers: it reads (PostgreSQL: in one REPEATABLE READ
     snapshot; SQLite: statement by statement, without holding a lock), then a short write
@@ -378,16 +473,29 @@ def refresh(engine: Engine, attempts: int = 3) -> RefreshReport:
     for _ in range(max(1, attempts)):
         with Session(reader) as session:
             version = current_version(session)
-            rows, skipped = _compute(session, version)
+            since = scopes = None
+            if scoped:
+                since = _stored_version(session)
+                if since is not None and since <= version:
+                    scopes = _changes_since(session, since, version) if since < version else {}
+            rows, skipped = _compute(session, version, scopes)
         with Session(engine) as session, session.begin():
             if sqlite:  # the write lock first, then the version: nobody commits in between
                 session.execute(delete(figure_summary).where(figure_summary.c.version < 0))
             if current_version(session) != version:
                 continue   # the data changed while computing: these figures are not current
+            if scopes is not None:
+                if _stored_version(session) != since:
+                    continue   # another refresh stored meanwhile: start from its figures
+                session.execute(update(figure_summary).where(
+                    figure_summary.c.version == since, _of_this_code(), ~_touched(scopes))
+                    .values(version=version))
             _upsert(session, rows)
             session.execute(delete(figure_summary).where(
                 (figure_summary.c.version < version) | ~_of_this_code()))
-            return RefreshReport(version, len(rows), skipped, time.perf_counter() - started)
+            session.execute(delete(data_change).where(data_change.c.n_after <= version))
+            return RefreshReport(version, len(rows), skipped, time.perf_counter() - started,
+                                 None if scopes is None else sorted(scopes))
     return RefreshReport(version, 0, skipped, time.perf_counter() - started)
 
 
@@ -428,7 +536,7 @@ def _refresh_loop(url: str, open_store: Callable[[], Any]) -> None:
             try:
                 if store is None:
                     store = open_store()
-                refresh(store.write_engine)
+                refresh(store.write_engine, scoped=True)
             except (OperationalError, DBAPIError) as exc:
                 # busy, or a serialisation failure: the next write or start retries
                 _log.warning("Chiffres enregistrés non recalculés (%s) : base occupée (%s).",
