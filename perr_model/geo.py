@@ -456,6 +456,16 @@ class CompactDeck(pdk.Deck):
         return self
 
 
+def by_url(deck: pdk.Deck, urls: Mapping[str, str] | None) -> pdk.Deck:
+    """`deck` with each layer named in `urls` (layer id -> URL of a file holding that layer's
+    data, perr_ui/mapfiles.py) loading its data from there; unchanged when `urls` is None.
+    For a deck whose layers do not depend on values (`qpv_deck`)."""
+    for layer in deck.layers:
+        if urls and layer.id in urls:
+            layer.data = urls[layer.id]
+    return deck
+
+
 def deck_payload_size(deck: pdk.Deck) -> int:
     """Bytes sent to the browser for this deck (its JSON)."""
     return len(deck.to_json().encode("utf-8"))

@@ -159,18 +159,25 @@ def nothing(message: str = "Aucune action enregistrée pour cette sélection.") 
     st.info(message, icon=":material/info:")
 
 
-def on_demand(label: str, key: str, build, *args) -> None:
+def on_demand(label: str, key: str, build, *args, keep: bool = False) -> None:
     """An expander whose content `build(*args)` is computed and sent only while it is open
     (Streamlit sends a closed expander's content anyway). It is its own fragment: opening or
     closing it reruns this block only. The expander stays what it was for a person: a
-    disclosure button, reached and opened with the keyboard, with its French label."""
-    _on_demand(label, key, build, args)
+    disclosure button, reached and opened with the keyboard, with its French label.
+
+    `keep`: once opened, the content stays in the page when the expander is closed (hidden):
+    an interactive map is then not built again in the browser when it is opened again (a new
+    deck.gl map compiles its shaders and draws again: seconds without a GPU)."""
+    _on_demand(label, key, build, args, keep)
 
 
 @st.fragment
-def _on_demand(label: str, key: str, build, args: tuple) -> None:
+def _on_demand(label: str, key: str, build, args: tuple, keep: bool = False) -> None:
     box = st.expander(label, key=key, on_change="rerun")
-    if box.open:
+    kept = f"{key}__kept"
+    if box.open and keep:
+        st.session_state[kept] = True
+    if box.open or (keep and st.session_state.get(kept)):
         with box:
             build(*args)
 
@@ -203,7 +210,8 @@ def coverage_map(territory_id: int, by_commune: dict[int, float], by_qpv: dict[i
     if legend:
         st.html(legend)
     on_demand("Carte interactive : zoomer, survoler, cliquer sur un lieu", f"{key}_deck",
-              _interactive_coverage, territory_id, by_commune, by_qpv, label, key, on_pick)
+              _interactive_coverage, territory_id, by_commune, by_qpv, label, key, on_pick,
+              keep=True)
     on_demand("La carte en texte", f"{key}_text", map_as_text, territory_id, by_commune,
               by_qpv, label)
 
@@ -368,7 +376,7 @@ def quartiers_map(quartiers, key: str) -> None:
         st.html(legend)
         st.caption(md(sentence))  # names from data
     on_demand("Carte interactive : zoomer, survoler", f"{key}_deck",
-              lambda: st.pydeck_chart(deck, key=key, height=280))
+              lambda: st.pydeck_chart(deck, key=key, height=280), keep=True)
 
 
 @st.cache_resource(show_spinner=False, ttl=RESOURCE_TTL_SECONDS, max_entries=RESOURCE_ENTRIES)
@@ -376,9 +384,12 @@ def _qpv_map(url: str, version: int, qpv_id: int):
     """(deck, its picture, notice, legend, sentence) of one quartier's map, built once for
     every session."""
     from perr_model import geo, svgmap
+    from perr_ui import mapfiles
     with Session(common._engine(url, True)) as s:
         deck, notice = geo.qpv_deck(s, qpv_id)
-        deck.freeze()
         sentence = geo.qpv_text(s, qpv_id)
         svg = svgmap.picture(deck, sentence, names_first=geo.LAYER_QPV_LABELS)  # its own name
-        return deck, svg, notice, geo.qpv_legend_html(s, qpv_id), sentence
+        # the interactive map's layers by URL (public contours, names and codes, loaded once
+        # by the browser): the deck sent on the websocket carries no coordinates
+        geo.by_url(deck, mapfiles.publish({layer.id: layer.data for layer in deck.layers}))
+        return deck.freeze(), svg, notice, geo.qpv_legend_html(s, qpv_id), sentence

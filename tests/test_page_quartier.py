@@ -3,10 +3,13 @@ by axis, those of its whole commune) and the engagements that concern it."""
 from page_support import (PEMB, PTE, Page, demo_url, html_tables, map_pictures,  # noqa: F401
                           on, sql, sql_rows, svg_groups, territory_id)
 from sql_support import quartier_actions
+import json
+
 import pandas as pd
 
 from perr_model import synthetic
 from perr_model.geo import QPV_OUTLINE
+from perr_ui.mapfiles import enabled as static_serving
 
 
 def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
@@ -35,7 +38,21 @@ def test_embedded_quartier_with_protocol_actions(on, embedded_sqlite):
     assert not p.at.get("deck_gl_json_chart")  # the interactive map only when asked for
     p.at.session_state["qpv_map_deck"] = True
     p.run()
-    assert len(p.at.get("deck_gl_json_chart")) == 1
+    [chart] = p.at.get("deck_gl_json_chart")
+    deck = json.loads(chart.proto.json)
+    # the layers as designed: neighbours, communes, quartier, two kinds of names
+    assert [(lay["@@type"], lay["id"]) for lay in deck["layers"]] == [
+        ("GeoJsonLayer", "communes-voisines"), ("GeoJsonLayer", "communes"),
+        ("GeoJsonLayer", "qpv"), ("TextLayer", "communes-noms"),
+        ("TextLayer", "quartiers-noms")]
+    if static_serving():  # their data by URL (perr_ui/mapfiles.py): no coordinate sent
+        assert all(isinstance(lay["data"], str) and lay["data"].startswith("app/static/cartes/")
+                   for lay in deck["layers"])
+        assert "coordinates" not in chart.proto.json
+    # closed again: the map stays in the page, hidden (reopened, nothing is built again)
+    p.at.session_state["qpv_map_deck"] = False
+    p.run()
+    assert [c.proto.json for c in p.at.get("deck_gl_json_chart")] == [chart.proto.json]
 
 
 def test_choosing_another_quartier_and_year(on, demo_url):

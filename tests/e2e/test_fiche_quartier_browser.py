@@ -108,7 +108,9 @@ def test_maps_readable_and_fiche_of_one_page_on_a_phone(start_app, e2e_db, new_p
     (renewal,), = _sql(e2e_db, "select count(*) from action a join action_commitment ac on "
                        "ac.action_id = a.id join commitment k on k.id = ac.commitment_id "
                        "where k.text = :k and a.archived = :no", k=RENEWAL, no=False)
-    assert f"{RENEWAL} ({renewal} actions du quartier)" in said
+    # French: 0 and 1 take the singular (one action since the protocol's review)
+    words = "action du quartier" if renewal < 2 else "actions du quartier"
+    assert f"{RENEWAL} ({renewal} {words})" in said
     assert "Le Bois L'Abbé" in said and "Champigny-sur-Marne" in said
     assert "Sources" in said and "Fiche produite le" in said
     screenshot(page, "public-quartier-fiche-390")
