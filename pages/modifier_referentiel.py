@@ -223,6 +223,13 @@ with fill:
                               key="ref_upload",
                               help=f"{referential_sheet.tabular.MAX_FILE_MB} Mo au plus ; la "
                                    "première feuille visible est lue.")
+    # the next frame beside a loaded PERR: its contrat de ville 2024–2030 (figures.scope.frame_of)
+    new_frame = st.checkbox("Nouveau cadre : le contrat de ville 2024-2030, à côté du PERR déjà "
+                            "chargé", key="ref_new_frame",
+                            help="Les pages et le document du COPIL liront, pour chaque année, "
+                                 "le référentiel du cadre de cette année.")
+    years = st.text_input("Années du nouveau cadre", "2024-2030", key="ref_frame_years",
+                          disabled=not new_frame)
     dry_run = st.checkbox("Essai : vérifier sans rien écrire", value=True, key="ref_dry_run")
     if upload is not None and st.button("Vérifier" if dry_run else "Importer", type="primary",
                                         icon=":material/upload:", key="ref_import"):
@@ -230,7 +237,10 @@ with fill:
             with st.spinner("Vérification…"), common.write() as s:
                 report = referential_sheet.import_sheet(s, actor, upload.getvalue(),
                                                         upload.name, territory=tid,
-                                                        dry_run=dry_run)
+                                                        dry_run=dry_run,
+                                                        frame="contrat-2024" if new_frame
+                                                        else None,
+                                                        years=years if new_frame else None)
         except PerrError as exc:
             common.refused(exc)
         else:

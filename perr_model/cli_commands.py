@@ -457,6 +457,11 @@ def import_indicators(args: argparse.Namespace) -> int:
              required=True, help="territoire (slug ou nom) ; son référentiel doit être vide"),
          arg("--dry-run", "--essai", dest="dry_run", action="store_true",
              help="vérifie sans rien écrire"),
+         arg("--cadre", dest="frame", metavar="CADRE", choices=["contrat-2024"],
+             help="le fichier est un nouveau cadre du territoire (« contrat-2024 » : son contrat "
+                  "de ville 2024-2030), à côté du PERR déjà chargé"),
+         arg("--annees", "--years", dest="years", metavar="ANNÉES",
+             help="années du nouveau cadre, par exemple « 2024-2030 »"),
          arg("--user", metavar="AUTEUR", default="cli", help="auteur inscrit dans l'historique"))
 def import_referential_sheet(args: argparse.Namespace) -> int:
     from .importers.referential_sheet import import_sheet
@@ -465,7 +470,8 @@ def import_referential_sheet(args: argparse.Namespace) -> int:
     try:
         with store.write() as s:
             report = import_sheet(s, Actor.system(args.user), path.read_bytes(), path.name,
-                                  territory=args.territory, dry_run=args.dry_run)
+                                  territory=args.territory, dry_run=args.dry_run,
+                                  frame=args.frame, years=args.years)
     except ImportRefused as exc:
         print("\n".join(exc.problems))
         raise

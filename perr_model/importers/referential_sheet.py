@@ -19,6 +19,13 @@ commune not of the territory, …), and the referential is written in the caller
 transaction, or not at all. The territory's referential must be empty (no axis, no
 engagement): an existing one is corrected on the page « Modifier le référentiel »
 (perr_model/referential_edit.py). `dry_run`: everything checked, nothing written.
+
+A territory whose PERR is loaded can also receive its next frame (issue 25, item 4: its
+contrat de ville 2024–2030) from the same template: `frame=` ("contrat-2024") and its `years`
+("2024-2030") make a new frame (`referential_frame`) holding the file's axes and engagements;
+the pages and the COPIL document then read, for each year, the frame of that year
+(`figures.scope.frame_of`). Refused when a frame of those years exists already, or when the
+loaded referential belongs to no frame (it would be read every year, beside the new one).
 """
 from __future__ import annotations
 
@@ -33,10 +40,13 @@ from ..auth import Actor
 from ..errors import ImportRefused, PerrError
 from ..exports import safe
 from ..figures.scope import resolve_territory
+from ..frames import CONTRAT_2024, period_years
 from ..schema import (
-    Axis, Commitment, Commune, ObjectiveGroup, OperationalObjective, StrategicObjective,
-    Territory,
+    Axis, Commitment, Commune, ObjectiveGroup, OperationalObjective, ReferentialFrame,
+    StrategicObjective, Territory,
 )
+
+FRAME_LABELS = {CONTRAT_2024: "Contrat de ville"}   # the frames a sheet may add
 from ..textnorm import fold
 from . import tabular
 
@@ -241,16 +251,50 @@ def _empty_or_refuse(session: Session, territory: Territory) -> None:
             "référentiel », qui garde les liens des actions.")
 
 
+def _new_frame_or_refuse(session: Session, territory: Territory, frame: str,
+                         years: str | None) -> tuple[int, int]:
+    """The years of a new frame of `territory`, or ImportRefused (French)."""
+    if frame not in FRAME_LABELS:
+        raise ImportRefused(f"Cadre inconnu : « {frame} » (attendu : "
+                            + ", ".join(f"« {k} »" for k in FRAME_LABELS) + ").")
+    start, end = period_years(years)
+    if start is None or end < start:
+        raise ImportRefused("Indiquez les années du nouveau cadre, par exemple « 2024-2030 ».")
+    loose = session.scalar(select(func.count(Axis.id)).where(
+        Axis.territory_id == territory.id, Axis.frame_id.is_(None))) + session.scalar(
+        select(func.count(Commitment.id)).where(Commitment.territory_id == territory.id,
+                                                Commitment.frame_id.is_(None)))
+    if loose:
+        raise ImportRefused(
+            f"Le référentiel déjà chargé de {territory.name} n'appartient à aucun cadre "
+            f"({loose} axe(s) ou engagement(s)) : il serait lu chaque année, à côté du nouveau. "
+            "Rien n'a été écrit.")
+    clash = session.scalars(select(ReferentialFrame.label).where(
+        ReferentialFrame.territory_id == territory.id,
+        func.coalesce(ReferentialFrame.year_start, 0) <= end,
+        func.coalesce(ReferentialFrame.year_end, 9999) >= start)).first()
+    if clash is not None:
+        raise ImportRefused(f"Le cadre « {clash} » de {territory.name} couvre déjà des années "
+                            f"de {start}-{end} : rien n'a été écrit.")
+    return start, end
+
+
 def import_sheet(session: Session, actor: Actor, data: bytes, filename: str, *,
-                 territory: str | int, dry_run: bool = False) -> Report:
+                 territory: str | int, dry_run: bool = False, frame: str | None = None,
+                 years: str | None = None) -> Report:
     """Check everything, then (unless `dry_run`) write the referential in `session`'s
-    transaction. ImportRefused (French, row by row) and nothing written otherwise."""
+    transaction. ImportRefused (French, row by row) and nothing written otherwise. `frame`
+    and `years`: the file is a new frame of the territory (see the module docstring)."""
     t = resolve_territory(session, territory)
     try:
         referential_edit.check_admin(session, actor, t.id)
     except PerrError as exc:
         raise ImportRefused(str(exc)) from None
-    _empty_or_refuse(session, t)
+    span = None
+    if frame is None:
+        _empty_or_refuse(session, t)
+    else:
+        span = _new_frame_or_refuse(session, t, frame, years)
     sheet = tabular.read_sheet(data, filename)
     rows = read_rows(session, t, sheet)
     report = Report(t.name, dry_run=dry_run, warnings=list(sheet.warnings))
@@ -258,20 +302,32 @@ def import_sheet(session: Session, actor: Actor, data: bytes, filename: str, *,
         n = sum(1 for r in rows if r.kind == kind)
         if n:
             report.counts[kind] = n
+    if span is not None:
+        report.warnings.insert(0, f"Nouveau cadre : {FRAME_LABELS[frame]} {span[0]}–{span[1]}.")
     if dry_run:
         return report
-    _write(session, actor, t, rows)
+    frame_id = None
+    if span is not None:
+        new = ReferentialFrame(territory_id=t.id, kind=frame, label=FRAME_LABELS[frame],
+                               year_start=span[0], year_end=span[1])
+        session.add(new)
+        session.flush()
+        frame_id = new.id
+    _write(session, actor, t, rows, frame_id)
     return report
 
 
-def _write(session: Session, actor: Actor, t: Territory, rows: list[_Row]) -> None:
+def _write(session: Session, actor: Actor, t: Territory, rows: list[_Row],
+           frame_id: int | None = None) -> None:
     made: dict[tuple[str, str], object] = {}
+    # a new frame's axes come after the territory's others (positions are unique in it)
+    after = session.scalar(select(func.max(Axis.position)).where(Axis.territory_id == t.id)) or 0
     by_kind = {k: sorted((r for r in rows if r.kind == k), key=lambda r: (r.parent, r.number or 0,
                                                                           r.line))
                for k in LEVEL_WORDS}
-    for i, r in enumerate(sorted(by_kind["axis"], key=lambda r: r.number), start=1):
+    for i, r in enumerate(sorted(by_kind["axis"], key=lambda r: r.number), start=after + 1):
         made[("axis", r.key)] = Axis(territory_id=t.id, number=r.number, position=i,
-                                     title=r.text, archived=False)
+                                     title=r.text, archived=False, frame_id=frame_id)
     for r in by_kind["strategic_objective"]:
         made[("strategic_objective", r.key)] = StrategicObjective(
             axis=made[("axis", r.parent)], position=r.number, text=r.text, archived=False)
@@ -298,7 +354,7 @@ def _write(session: Session, actor: Actor, t: Territory, rows: list[_Row]) -> No
         made[("commitment", str(r.line))] = Commitment(
             territory_id=t.id, commune_id=r.commune.id, theme=r.theme, theme_position=tpos,
             number=r.number, position=positions[(r.commune.id, tpos)], text=r.text,
-            axis=axis, archived=False)
+            axis=axis, archived=False, frame_id=frame_id)
     for row in made.values():
         session.add(row)
     session.flush()
