@@ -18,6 +18,9 @@ TERMS: dict[str, str] = {
                                   "parce que les revenus de ses habitants y sont bas. Il reçoit "
                                   "des moyens en plus. « QPV » veut dire « quartier prioritaire "
                                   "de la politique de la ville ».",
+    "Cadre": "Le texte dont le tableau de bord lit les axes, les objectifs et les engagements "
+             "pour une année : le PERR (2020-2023), puis le contrat de ville 2024-2030 quand il "
+             "est chargé. La ligne « Cadre : … » sous le titre de chaque page dit lequel.",
     "EPT": "Établissement public territorial : le regroupement de communes du Grand Paris (par "
            "exemple Paris Est Marne & Bois, Paris Terres d'Envol) qui porte le contrat de ville.",
     "Axe": "Un grand thème du protocole (par exemple cohésion sociale, emploi, cadre de vie). "
