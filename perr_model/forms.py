@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import editing, served
@@ -24,12 +24,16 @@ def form_choices(session: Session, actor: Actor, territory_id: int) -> dict:
     "commitments": {"E-94017-1-3": "Champigny-sur-Marne · Axe 1 – … · n° 2 : text (E-…)"}}
     (in the referential's order)."""
     options = editing.form_options(session, actor, territory_id)
-    objectives = session.scalars(
-        select(OperationalObjective).join(ObjectiveGroup).join(StrategicObjective).join(Axis)
+    # an archived objective (or one under an archived parent) stays listed, said so: an
+    # action already linked to it keeps its link (referential_edit), nobody takes it unawares
+    rows = session.execute(
+        select(OperationalObjective, or_(OperationalObjective.archived, ObjectiveGroup.archived,
+                                         StrategicObjective.archived, Axis.archived))
+        .join(ObjectiveGroup).join(StrategicObjective).join(Axis)
         .where(Axis.territory_id == territory_id)
         .order_by(Axis.position, ObjectiveGroup.position, OperationalObjective.position)).all()
     options["objectives"] = {o.id: f"{served.objective_ref(o)} – {o.text}"[:110]
-                             for o in objectives}
+                             + (" (archivé)" if archived else "") for o, archived in rows}
     communes = session.scalars(select(Commune.id).where(
         Commune.insee_code.in_(list(options["communes"]) or ["-"]))).all()
     options["commitments"] = served.commitment_choices(session, territory_id, communes)

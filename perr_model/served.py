@@ -70,7 +70,7 @@ def commitments_of(session: Session, territory_id: int | None,
 
 def commitment_choices(session: Session, territory_id: int, commune_ids) -> dict[str, str]:  # noqa: ANN001
     """{reference: label} of the form's engagements, grouped by commune, axis and theme."""
-    return {commitment_ref(c): commitment_label(c)
+    return {commitment_ref(c): commitment_label(c) + (" (archivé)" if c.archived else "")
             for c in commitments_of(session, territory_id, commune_ids)}
 
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from perr_model import referential_edit as edit
+from perr_model import referential_edit as edit, served
 from perr_model.auth import Actor, actor_for
 from perr_model.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
 from perr_model.figures import Scope, coverage, gaps, stored
-from perr_model.schema import Territory, UserAccount
+from perr_model.schema import Commitment, Territory, UserAccount
 from perr_model.store import Store, write_session
 from store_support import wait_refreshed
 
@@ -309,3 +309,33 @@ def test_an_archived_engagement_is_no_longer_an_angle_mort(loaded_url, rw_engine
         assert len(gaps.angles_morts(s, Scope(tid))) == before - 1
     assert one(engine, "select count(*) from action_commitment where commitment_id = :c and "
                        "action_id = :a", c=linked, a=action) == 1
+
+
+def test_the_action_form_says_which_objectives_and_engagements_are_archived(pte):
+    """An archived objective (or one under an archived rubrique) and an archived engagement stay
+    in the form's lists — an action linked to them keeps its link — marked « (archivé) »."""
+    from perr_model import forms
+    engine, tid = pte
+    oid = uncovered_objective(engine, tid)
+    gid, inside = sql(engine, "select og.id, min(oo.id) from objective_group og join "
+                      "operational_objective oo on oo.group_id = og.id where og.id <> (select "
+                      "group_id from operational_objective where id = :o) and og.strategic_"
+                      "objective_id in (select so.id from strategic_objective so join axis a on "
+                      "a.id = so.axis_id where a.territory_id = :t) group by og.id order by og.id",
+                      o=oid, t=tid)[0]
+    pemb = one(engine, "select id from territory where slug = 'paris-est-marne-et-bois'")
+    cid = one(engine, "select min(id) from commitment where territory_id = :t", t=pemb)
+    with write_session(engine) as s:
+        edit.set_item_archived(s, Actor.system(), "operational_objective", oid, True,
+                               expected=None)
+        edit.set_item_archived(s, Actor.system(), "objective_group", gid, True, expected=None)
+        edit.set_item_archived(s, Actor.system(), "commitment", cid, True, expected=None)
+    archived = {oid, *(r[0] for r in sql(engine, "select id from operational_objective where "
+                                          "group_id = :g", g=gid))}
+    with Session(engine) as s:
+        choices = forms.form_choices(s, Actor.system(), tid)
+        engagements = forms.form_choices(s, Actor.system(), pemb)["commitments"]
+        ref = served.commitment_ref(s.get(Commitment, cid))
+    marked = {i for i, label in choices["objectives"].items() if label.endswith(" (archivé)")}
+    assert marked == archived and inside in marked
+    assert [r for r, label in engagements.items() if label.endswith(" (archivé)")] == [ref]
