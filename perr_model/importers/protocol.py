@@ -126,15 +126,8 @@ def find_territory(session: Session, territory: str) -> Territory:
 
 def read_document(path: str | Path) -> str:
     """Text of a protocol file; MalformedDocument for an empty, binary or non UTF-8 file."""
-    data = Path(path).read_bytes()
-    if b"\x00" in data[:8192]:
-        raise MalformedDocument(f"{Path(path).name} : fichier binaire, un texte Markdown est "
-                                "attendu.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise MalformedDocument(f"{Path(path).name} : le fichier n'est pas un texte UTF-8 "
-                                f"(octet {exc.start}).") from None
+    from .protocol_documents import markdown_text
+    return markdown_text(Path(path).read_bytes(), Path(path).name)
 
 
 def read_protocol(path: str | Path) -> list[Line]:

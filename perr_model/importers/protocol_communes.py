@@ -176,22 +176,32 @@ class _Walker:
                 self.finish_theme(commune, t_pos, theme)
 
     def finish_theme(self, commune: dict, t_pos: int, theme: dict) -> None:
-        names = self.ctx.quartiers.get(commune["insee_code"], {})
-        theme["quartiers"] = find_names(theme["intro"] or "", names)
-        theme["figures"] = extract_figures(theme["intro"] or "")
-        for c_pos, c in enumerate(theme["commitments"], 1):
-            own = f"{c['text']}\n{c['detail'] or ''}"
-            c["figures"] = extract_figures(own)
-            c["quartiers"] = sorted(set(find_names(own, names)) | set(theme["quartiers"]))
-            for k, action in enumerate(c["actions"], 1):
+        for c in theme["commitments"]:
+            for action in c["actions"]:
                 text = action.pop("text")
                 start, end, note = action_years(text, action.pop("list_year"))
                 if note:
                     self.report.note(f"ligne {action['line']} : {note}")
-                action.update({
-                    "reference": f"PERR-{commune['insee_code']}-{t_pos}-{c_pos}-{k}",
-                    "title": _title(text), "text": text, "year_start": start, "year_end": end,
-                    "figures": extract_figures(text), "quartiers": find_names(text, names)})
+                action.update({"title": _title(text), "text": text, "year_start": start,
+                               "year_end": end})
+        theme_fields(commune["insee_code"], t_pos, theme,
+                     self.ctx.quartiers.get(commune["insee_code"], {}))
+
+
+def theme_fields(insee: str, t_pos: int, theme: dict, names: dict) -> None:
+    """What a theme's texts give (the parse and the review alike): its quartiers and figures,
+    its commitments' (their own and the theme's quartiers), its actions' reference, figures and
+    quartiers (each action holds its `text`)."""
+    theme["quartiers"] = find_names(theme["intro"] or "", names)
+    theme["figures"] = extract_figures(theme["intro"] or "")
+    for c_pos, c in enumerate(theme["commitments"], 1):
+        own = f"{c['text']}\n{c['detail'] or ''}"
+        c["figures"] = extract_figures(own)
+        c["quartiers"] = sorted(set(find_names(own, names)) | set(theme["quartiers"]))
+        for k, a in enumerate(c["actions"], 1):
+            a.update({"reference": f"PERR-{insee}-{t_pos}-{c_pos}-{k}",
+                      "figures": extract_figures(a["text"]),
+                      "quartiers": find_names(a["text"], names)})
 
 
 def _title(text: str, width: int = 160) -> str:

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import ValidationFailed
 from .protocol_axes import _short
-from .protocol_communes import _title
-from .protocol_text import action_years, extract_figures, find_names, pillar_for
+from .protocol_communes import _title, theme_fields
+from .protocol_text import action_years, pillar_for
 
 AXIS, STRATEGIC, GROUP, OBJECTIVE, EXAMPLE = ("axe", "objectif stratégique", "objectif numéroté",
                                               "objectif opérationnel", "exemple d'action")
@@ -399,19 +399,10 @@ def _communes(items: list[Item], ctx) -> list[dict]:
             raise ValidationFailed(f"Un élément « {LABELS[item.level]} » n'a pas sa place dans "
                                    "un protocole organisé par commune.")
     quartiers = getattr(ctx, "quartiers", {}) or {}
-    for commune in communes:    # as protocol_communes._Walker.finish_theme derives them
+    for commune in communes:    # as the parse derives them (protocol_communes.theme_fields)
         names = quartiers.get(commune["insee_code"], {})
         for t_pos, theme in enumerate(commune["themes"], 1):
-            theme["quartiers"] = find_names(theme["intro"] or "", names)
-            theme["figures"] = extract_figures(theme["intro"] or "")
-            for c_pos, c in enumerate(theme["commitments"], 1):
-                own = f"{c['text']}\n{c['detail'] or ''}"
-                c["figures"] = extract_figures(own)
-                c["quartiers"] = sorted(set(find_names(own, names)) | set(theme["quartiers"]))
-                for k, a in enumerate(c["actions"], 1):
-                    a.update({"reference": f"PERR-{commune['insee_code']}-{t_pos}-{c_pos}-{k}",
-                              "figures": extract_figures(a["text"]),
-                              "quartiers": find_names(a["text"], names)})
+            theme_fields(commune["insee_code"], t_pos, theme, names)
     return communes
 
 
