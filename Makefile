@@ -29,8 +29,8 @@ run: db
 	@echo "Tableau de bord PERR : http://$(if $(filter 0.0.0.0 ::,$(ADDRESS)),localhost,$(ADDRESS)):$(PORT) (écoute sur $(ADDRESS) ; Ctrl+C pour l'arrêter)"
 	@$(VENV)/bin/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT)
 
-# Two workers (pytest-xdist): the browser tests run in one of them, in order (one group, they
-# share their servers), the other tests are spread over both. `make test TEST_WORKERS=0` runs
+# Two workers (pytest-xdist): the browser tests in two groups, one per worker (a group shares
+# its Chromium and servers: tests/suite_scheduling.py), the other tests spread over both. `make test TEST_WORKERS=0` runs
 # everything in one process.
 TEST_WORKERS ?= 2
 test: install-dev

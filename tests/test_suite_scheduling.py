@@ -1,4 +1,5 @@
-"""make test's `--dist loadgroup` keeps the browser tests on one worker (tests/suite_scheduling)."""
+"""make test's `--dist loadgroup` keeps each group of browser tests on one worker, the two groups
+on the two workers (tests/suite_scheduling)."""
 import os
 import subprocess
 import sys
@@ -23,12 +24,15 @@ def test_browser_tests_run_on_one_worker(tmp_path):
         "def pytest_xdist_make_scheduler(config, log):\n"
         "    from suite_scheduling import make_scheduler\n"
         "    return make_scheduler(config, log)\n")
-    for folder, prefix in ((tests / "e2e", "browser"), (tests, "unit")):
-        for f in range(3):
-            body = RECORD + "".join(
-                f"def test_{i}():\n    import time; time.sleep(0.2); _record('{prefix}')\n"
-                for i in range(4))
-            (folder / f"test_{prefix}_{f}.py").write_text(body)
+    # two browser groups: a module of the public reading tests, and two others
+    modules = [(tests / "e2e", "public", "test_accessibility"),
+               (tests / "e2e", "browser", "test_browser_0"), (tests / "e2e", "browser", "test_browser_1"),
+               *((tests, "unit", f"test_unit_{f}") for f in range(3))]
+    for folder, prefix, name in modules:
+        body = RECORD + "".join(
+            f"def test_{i}():\n    import time; time.sleep(0.2); _record('{prefix}')\n"
+            for i in range(4))
+        (folder / f"{name}.py").write_text(body)
     where = tmp_path / "where.txt"
     res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
                           "-p", "no:randomly", "-p", "no:cacheprovider"], cwd=tmp_path,
@@ -37,10 +41,12 @@ def test_browser_tests_run_on_one_worker(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     runs = [line.split() for line in where.read_text().splitlines()]
     browser = {w for kind, w in runs if kind == "browser"}
+    public = {w for kind, w in runs if kind == "public"}
     unit = {w for kind, w in runs if kind == "unit"}
     assert len(runs) == 24
-    assert len(browser) == 1                    # every browser test on the same worker
-    assert unit and unit <= {"gw0", "gw1"}      # the others to whichever worker is free
+    assert len(browser) == 1 and len(public) == 1   # each browser group on one worker
+    assert browser != public                        # the two groups on the two workers
+    assert unit and unit <= {"gw0", "gw1"}          # the others to whichever worker is free
 
 
 def test_no_two_test_modules_share_a_name():
