@@ -391,25 +391,51 @@ def create_action(session: Session, actor: Actor, data: dict, *, territory_id: i
     clean = validate(session, data, territory_id)
     check_scope(session, actor, territory_id, {c.id for c in clean["communes"]})
     check_links(session, actor, clean)
-    reference = clean.get("reference") or _new_reference(session, clean)
-    if session.scalars(select(Action.id).where(Action.reference == reference)).first():
+    reference = clean.get("reference")
+    if reference and session.scalars(select(Action.id).where(Action.reference == reference)
+                                     ).first():
         raise ValidationFailed(f"La référence « {reference} » existe déjà.",
                                {"reference": "référence déjà prise"})
-    note_scope(session, territory_id, ())   # before writing (the years: once it is built)
-    action = Action(territory_id=territory_id, reference=reference, origin=origin,
-                    source=source, created_by=actor.username, updated_by=actor.username,
-                    version=1, archived=False)
-    session.add(action)
-    _apply(action, clean)
-    action.status_reported = reported
+    return insert_actions(session, actor, [(territory_id, clean)], origin=origin,
+                          source=source)[0]
+
+
+def insert_actions(session: Session, actor: Actor, rows: list[tuple[int, dict]], *,
+                   origin: str = "manual", source: str | None = None) -> list[Action]:
+    """Write new actions from `rows` of (territory, clean values) that this transaction has
+    already validated (`validate`), checked against the editor's scope and links
+    (`check_scope`, `check_links`) and whose references are free: create_action for one, the
+    spreadsheet import for a whole file (one flush for all, not one per action). Each action
+    gets its reference (given, or the next free one of its commune × year), « statut non
+    renseigné » when `clean` has no status, its scope noted and its audit entry."""
+    taken = {clean["reference"] for _, clean in rows if clean.get("reference")}
+    stems: dict[str, list] = {}
+    references = [clean.get("reference") or _new_reference(session, clean, stems, taken)
+                  for _, clean in rows]  # every query before the first object is added
+    for territory_id in dict.fromkeys(t for t, _ in rows):
+        note_scope(session, territory_id, ())   # before writing (the years: once it is built)
+    actions = []
+    for (territory_id, clean), reference in zip(rows, references):
+        reported = clean.get("status") is not None
+        clean = clean if reported else {**clean, "status": "en_cours"}
+        action = Action(territory_id=territory_id, reference=reference, origin=origin,
+                        source=source, created_by=actor.username, updated_by=actor.username,
+                        version=1, archived=False)
+        for name in (*LINKS, "funding_lines"):  # a new action: nothing to load from the base
+            setattr(action, name, [])
+        session.add(action)
+        _apply(action, clean)
+        action.status_reported = reported
+        actions.append(action)
     session.flush()
-    note_action(session, action)
-    after = snapshot(action)
-    history.record(session, actor, "create" if origin != "import" else "import", "action",
-                   action.id, f"Action « {action.title} » créée",
-                   {k: v for k, v in diff({}, after).items() if v[1] not in (None, [], False)},
-                   after)
-    return action
+    for action in actions:
+        note_action(session, action)
+        after = snapshot(action)
+        history.record(session, actor, "create" if origin != "import" else "import", "action",
+                       action.id, f"Action « {action.title} » créée",
+                       {k: v for k, v in diff({}, after).items() if v[1] not in (None, [], False)},
+                       after)
+    return actions
 
 
 def update_action(session: Session, actor: Actor, action_id: int, data: dict, *,
@@ -555,14 +581,23 @@ def _apply(action: Action, clean: dict) -> None:
                                            for f in clean["funding"]]
 
 
-def _new_reference(session: Session, clean: dict) -> str:
+def _new_reference(session: Session, clean: dict, stems: dict[str, list],
+                   taken: set[str]) -> str:
+    """The next free reference « commune-year-NNN » (NNN from the count of that stem's
+    references). `stems`: the stems already read in this batch (their last number, their
+    references; the number only grows, so a batch never picks one twice); `taken`: the
+    references the batch's rows give."""
     commune = clean["communes"][0].insee_code if clean.get("communes") else "T"
     stem = f"{commune}-{clean.get('year_start') or 'SD'}-"
-    n = session.scalar(select(func.count(Action.id)).where(Action.reference.like(stem + "%")))
+    if stem not in stems:
+        present = set(session.scalars(select(Action.reference)
+                                      .where(Action.reference.like(stem + "%"))))
+        stems[stem] = [len(present), present]
+    known = stems[stem]
     while True:
-        n += 1
-        candidate = f"{stem}{n:03d}"
-        if not session.scalars(select(Action.id).where(Action.reference == candidate)).first():
+        known[0] += 1
+        candidate = f"{stem}{known[0]:03d}"
+        if candidate not in known[1] and candidate not in taken:
             return candidate
 
 

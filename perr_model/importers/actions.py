@@ -17,9 +17,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth import Actor, check_scope
-from ..editing import check_links, create_action, update_action, validate
-from ..errors import ImportRefused, PerrError, ValidationFailed
+from ..auth import Actor, check_fresh_scope, fresh_actor, require_writer
+from ..editing import check_links, insert_actions, update_action, validate
+from ..errors import ImportRefused, PerrError, QueryTimeout, ValidationFailed
 from ..exports.safe import control_refusal, import_text
 from ..schema import FUNDERS, Action, Commune
 from ..textnorm import fold, title_key
@@ -236,10 +236,11 @@ def row_data(row: dict, mapping: dict[str, str | None]) -> dict:
 def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
                 mapping: dict[str, str | None], territory_id: int | None = None,
                 existing_mode: str = "update"
-                ) -> tuple[ActionsReport, list[tuple[int, dict, int, int | None]]]:
+                ) -> tuple[ActionsReport, list[tuple[int, dict, int, int | None, dict]]]:
     """Validate every row (nothing written). Returns the report and the rows to write as
-    (line, data, territory_id, existing action id): a row is an action already present when
-    its reference is, or without reference by its natural key (actions_match)."""
+    (line, data, territory_id, existing action id, validated values): a row is an action
+    already present when its reference is, or without reference by its natural key
+    (actions_match)."""
     if "title" not in mapping.values() and "reference" not in mapping.values():
         raise ImportRefused("Aucune colonne « titre » ni « référence » reconnue : vérifiez "
                             "la correspondance des colonnes.")
@@ -249,7 +250,11 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
                            ignored_columns=[h for h, t in mapping.items() if not t])
     report.warnings = list(df.attrs.get("warnings", []))
     plan, seen = [], {}  # reference, natural key or ("id", action id) → first line
-    for line, data, notes, refused in action_rows(df, mapping):
+    require_writer(actor)
+    actor = require_writer(fresh_actor(session, actor))  # the account read once, not per row
+    rows = action_rows(df, mapping)
+    present = _present(session, [d.get("reference") for _l, d, _n, refused in rows if not refused])
+    for line, data, notes, refused in rows:
         ref = str(data["reference"]).strip() if data.get("reference") is not None else None
         data["reference"] = ref
         report.titles[line] = re.sub(r"[\x00-\x1f\x7f]", "", str(data.get("title") or ""))
@@ -257,7 +262,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
             if refused:  # before any query (PostgreSQL cannot compare NUL)
                 raise ValidationFailed(refused + ".")
             existing, how, terr, clean = _plan_row(session, actor, data, notes, territory_id,
-                                                   seen, line)
+                                                   seen, line, present)
         except PerrError as exc:
             shown = re.sub(r"[\x00-\x1f\x7f]", "", ref or "")
             report.problems.append((line, shown, str(exc).replace("Saisie refusée : ", "")))
@@ -268,7 +273,7 @@ def plan_import(session: Session, actor: Actor, df: pd.DataFrame,
             report.to_update.append(existing.reference)
             report.existing.append((line, existing.reference, existing.title, how,
                                     differences(existing, clean)))
-        plan.append((line, data, terr, existing.id if existing else None))
+        plan.append((line, data, terr, existing.id if existing else None, clean))
     return report, plan
 
 
@@ -297,17 +302,27 @@ def _first(values):  # noqa: ANN001, ANN202
     return next((v for v in values if v), None)
 
 
-def _plan_row(session, actor, data, notes, territory_id, seen, line):  # noqa: ANN001, ANN202
+def _present(session: Session, references: list) -> dict[str, Action]:
+    """The actions already present under the file's references, read in a few queries."""
+    wanted = sorted({str(r).strip() for r in references if r is not None and str(r).strip()})
+    found: dict[str, Action] = {}
+    for start in range(0, len(wanted), 500):
+        found.update((a.reference, a) for a in session.scalars(
+            select(Action).where(Action.reference.in_(wanted[start:start + 500]))))
+    return found
+
+
+def _plan_row(session, actor, data, notes, territory_id, seen, line, present):  # noqa: ANN001, ANN202
     """One action of the file: (existing action or None, how it was recognised, territory,
-    validated values), or a PerrError saying why the row is refused."""
+    validated values), or a PerrError saying why the row is refused. `actor`: read again in
+    this transaction (auth.fresh_actor); `present`: the actions under the file's references."""
     ref = data["reference"]
     if ref and ref in seen:
         raise ValidationFailed(f"référence déjà présente ligne {seen[ref]} du fichier.")
     if ref and ref.upper().startswith(formats.EXAMPLE_PREFIX + "-"):
         raise ValidationFailed("ligne d'exemple du modèle : remplacez-la par vos actions ou "
                                "supprimez-la.")
-    existing = session.scalars(select(Action).where(Action.reference == ref)
-                               ).one_or_none() if ref else None
+    existing = present.get(ref) if ref else None
     notes = notes + spell(session, data, territory_id or (existing.territory_id if existing
                                                           else None))
     terr = _territory(session, data, existing, territory_id)
@@ -321,7 +336,8 @@ def _plan_row(session, actor, data, notes, territory_id, seen, line):  # noqa: A
                                    f"{seen['id', existing.id]} du fichier ({how}).")
         if existing.territory_id != terr:
             raise ValidationFailed("cette référence appartient à un autre territoire.")
-        check_scope(session, actor, existing.territory_id, {c.id for c in existing.communes})
+        check_fresh_scope(session, actor, existing.territory_id,
+                          {c.id for c in existing.communes})
     else:
         for required in ("title", "year_start", "communes"):
             data.setdefault(required, None)
@@ -336,7 +352,7 @@ def _plan_row(session, actor, data, notes, territory_id, seen, line):  # noqa: A
         raise ValidationFailed("territoire introuvable : indiquez les codes INSEE des "
                                "communes (ou choisissez le territoire).")
     if "communes" in clean:
-        check_scope(session, actor, terr, {c.id for c in clean["communes"]})
+        check_fresh_scope(session, actor, terr, {c.id for c in clean["communes"]})
     check_engagements(session, actor, clean, existing)
     for mark in (ref, key, ("id", existing.id) if existing else None):
         if mark:
@@ -346,6 +362,11 @@ def _plan_row(session, actor, data, notes, territory_id, seen, line):  # noqa: A
 
 def _validated(session, data, terr, existing, notes) -> dict:  # noqa: ANN001
     """editing.validate's clean values; its problems and the row's `notes` in one refusal."""
+    known = {c.insee_code: c for c in session.info.get("perr_import_communes", [])}
+    if data.get("communes") is not None:  # codes spell() recognised: no query per row
+        from ..editing import _items
+        data = {**data, "communes": [known.get(c, c) if isinstance(c, str) else c
+                                     for c in _items(data["communes"])]}
     try:
         clean = validate(session, data, terr, year_required=existing is None
                          or existing.year_start is not None)
@@ -377,9 +398,11 @@ def _territory(session, data, existing, territory_id) -> int | None:  # noqa: AN
     if existing is not None:
         return existing.territory_id
     from ..editing import _items
+    if "perr_import_communes" not in session.info:
+        session.info["perr_import_communes"] = list(session.scalars(select(Commune)))
+    by_code = {c.insee_code: c for c in session.info["perr_import_communes"]}
     for item in _items(data.get("communes")):
-        commune = session.scalars(select(Commune).where(Commune.insee_code == str(item).strip())
-                                  ).first()
+        commune = by_code.get(str(item).strip())
         if commune is not None and commune.territory_id is not None:
             return commune.territory_id
     return None
@@ -404,24 +427,29 @@ def import_actions(session: Session, actor: Actor, df: pd.DataFrame,
                             report.lines())
     if dry_run:
         return report
-    for _line, data, terr, existing_id in plan:
+    written = {}  # line → (id, reference, title, what), in the file's order at the end
+    creations = [(line, terr, clean) for line, _d, terr, existing_id, clean in plan
+                 if existing_id is None]  # validated and checked by plan_import, just now
+    created = insert_actions(session, actor, [(terr, clean) for _l, terr, clean in creations],
+                             origin="import", source=source)
+    for (line, _t, _c), action in zip(creations, created):
+        written[line] = (action.id, action.reference, action.title, "créée")
+    report.created = len(created)
+    for line, data, _terr, existing_id, _clean in plan:
         if existing_id is None:
-            action = create_action(session, actor, data, territory_id=terr, origin="import",
-                                   source=source)
-            report.created += 1
-            report.written_actions.append((action.id, action.reference, action.title, "créée"))
-        elif existing == "skip":
+            continue
+        if existing == "skip":
             report.skipped += 1
+            continue
+        before = session.get(Action, existing_id).version
+        action = update_action(session, actor, existing_id, data, expected_version=None,
+                               operation="import")
+        if action.version != before:
+            report.updated += 1
+            written[line] = (action.id, action.reference, action.title, "mise à jour")
         else:
-            before = session.get(Action, existing_id).version
-            action = update_action(session, actor, existing_id, data, expected_version=None,
-                                   operation="import")
-            if action.version != before:
-                report.updated += 1
-                report.written_actions.append(
-                    (action.id, action.reference, action.title, "mise à jour"))
-            else:
-                report.unchanged += 1
+            report.unchanged += 1
+    report.written_actions = [written[line] for line in sorted(written)]
     report.written = True
     return report
 
@@ -441,13 +469,19 @@ def import_lock(session: Session) -> None:
     from sqlalchemy.exc import OperationalError
     try:
         if session.get_bind().dialect.name == "postgresql":
+            # the wait is bounded by LOCK_WAIT_MS, not by the statement time limit (a first
+            # import of a long file may hold the lock longer than one query may last)
+            limit = session.execute(text("SHOW statement_timeout")).scalar()
             session.execute(text(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}"))
+            session.execute(text(f"SET LOCAL statement_timeout = {LOCK_WAIT_MS}"))
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext('perr:import:actions'))"))
             session.execute(text("SET LOCAL lock_timeout = 0"))
+            session.execute(text("SELECT set_config('statement_timeout', :v, true)"),
+                            {"v": limit})
         else:
             session.execute(text(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}"))
             session.execute(text("UPDATE territory SET id = id WHERE 1 = 0"))
-    except OperationalError:
+    except (OperationalError, QueryTimeout):  # the wait ran out
         raise ImportRefused(BUSY_MESSAGE) from None
 
 
