@@ -383,9 +383,9 @@ def create_action(session: Session, actor: Actor, data: dict, *, territory_id: i
                   origin: str = "manual", source: str | None = None) -> Action:
     """Create an action; `data` holds form values (French formats accepted)."""
     # no status given (a form left on « non renseigné », a file without one): « en cours » is
-    # stored, but as a status nobody reported (left out of the progress)
-    reported = not (data.get("status") is None or str(data["status"]).strip() == "")
-    data = {**data, "status": data["status"]} if reported else {**data, "status": "en_cours"}
+    # stored, but as a status nobody reported (left out of the progress: insert_actions)
+    if data.get("status") is None or str(data["status"]).strip() == "":
+        data = {k: v for k, v in data.items() if k != "status"}
     for required in ("title", "year_start", "communes"):
         data.setdefault(required, None)
     clean = validate(session, data, territory_id)
