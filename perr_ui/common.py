@@ -32,11 +32,32 @@ def _store(url: str, read_only: bool) -> Store:
     """One Store per database (and mode) for the whole process, shared by every session.
     After a write that changed the data it stores the figures in the background
     (perr_model.figures.stored.refresh_later) and, through the hook registered here, forgets
-    this process's cached results (`st.cache_data`): the pages' caches are keyed by the data
-    version anyway, the clear frees them at once. perr_model never imports streamlit."""
+    the data version this process read (`forget_version`): the next run reads
+    the new one. The cached figures are keyed by the version at which each last changed
+    (widgets.figure_version): those outside the write's scope stay cached, the others are
+    read again; nothing is cleared wholesale. perr_model never imports streamlit."""
     store = Store(url, read_only=read_only)
-    store.on_change(st.cache_data.clear)
+    store.on_change(forget_version)
     return store
+
+
+@st.cache_data(ttl=1, show_spinner=False, max_entries=8)
+def _version(url: str) -> int:
+    from perr_model.figures.stored import current_version
+    with Session(_engine(url, True)) as s:
+        return current_version(s)
+
+
+def data_version(url: str | None = None) -> int:
+    """The database's data version (perr_model.figures.stored.current_version), read at most
+    once a second per process (a page's reads share it; this process's own writes forget it
+    through the Store's write hook: `forget_version`)."""
+    return _version(url or database_url())
+
+
+def forget_version() -> None:
+    """After a write by this process: the next read asks the database for its version."""
+    _version.clear()
 
 
 def store() -> Store:
@@ -60,7 +81,8 @@ def session() -> Session:
 
 def write():
     """`with common.write() as s:` one transaction (Store.write): committed or nothing; after
-    a change, the figures are stored again in the background and the caches are forgotten."""
+    a change, the figures are stored again in the background and the data version is read
+    again (the cached figures outside the write's scope are kept: widgets.figure_version)."""
     return store().write()
 
 

@@ -15,6 +15,7 @@ as immutable. They are keyed by the database URL, `data_version()` and the value
 from __future__ import annotations
 
 import importlib
+import threading
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -42,17 +43,8 @@ def _call(url: str, version: int, module: str, name: str, args: tuple, kwargs: t
         return stored.read(s, fn, *args, **dict(kwargs))
 
 
-@st.cache_data(ttl=1, show_spinner=False, max_entries=8)
-def _version(url: str) -> int:
-    with Session(common._engine(url, True)) as s:
-        return stored.current_version(s)
-
-
-def data_version(url: str | None = None) -> int:
-    """The database's data version (perr_model.figures.stored.current_version), read at most
-    once a second per process (a page's reads share it; this session's own writes clear it
-    through the Store's write hook, perr_ui.common._store)."""
-    return _version(url or database_url())
+data_version = common.data_version      # read at most once a second per process
+forget_version = common.forget_version  # after this process's own write
 
 
 def data_key() -> tuple[str, int]:
@@ -65,10 +57,42 @@ def data_key() -> tuple[str, int]:
 
 def cached(fn, *args, **kwargs):
     """fn(session, *args, **kwargs) on the read-only engine, read from the stored figures or
-    computed, cached per data version."""
+    computed, cached per data version — the version at which its value last changed: after a
+    write that said its scope (a territory × years), a figure outside it keeps its cached value
+    (`figure_version`)."""
     url = database_url()
-    return _call(url, data_version(url), fn.__module__, fn.__name__, args,
-                 tuple(sorted(kwargs.items())))
+    kw = tuple(sorted(kwargs.items()))
+    return _call(url, figure_version(url, fn, args, kw), fn.__module__, fn.__name__, args, kw)
+
+
+_SEEN: dict[tuple, int] = {}   # (url, module, name, args, kwargs) → the version it is keyed by
+_SEEN_LOCK = threading.Lock()
+_SEEN_MAX = 4096
+
+
+def figure_version(url: str, fn, args: tuple, kwargs: tuple) -> int:  # noqa: ANN001
+    """The data version `cached` keys fn(*args, **kwargs) by: the one it was last keyed by when
+    every write since said its scope and none covers this figure (perr_model.figures.stored.
+    unchanged_between), the current one otherwise. So a save in one territory × year leaves
+    every other figure cached: nothing is read again for them (issue 27, item 2)."""
+    now = data_version(url)
+    try:
+        ident = (url, fn.__module__, fn.__name__, args, kwargs)
+        with _SEEN_LOCK:
+            seen = _SEEN.get(ident)
+    except TypeError:  # arguments that cannot be a key: the current version
+        return now
+    version = now
+    if seen is not None and seen < now:
+        with Session(common._engine(url, True)) as s:
+            if stored.unchanged_between(s, fn, args, dict(kwargs), seen, now):
+                version = seen
+    if seen != version:
+        with _SEEN_LOCK:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[ident] = version
+    return version
 
 
 def years_offered(territory_id: int) -> list[int]:
@@ -84,18 +108,17 @@ def prefetch(*calls: tuple) -> None:
     sqlite3 and psycopg release the GIL). The page's own `cached(fn, *args)` calls then find
     their results in the cache. A call that fails here is left to fail, with its message, where
     the page makes it. `calls`: (fn, *args) tuples."""
-    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
     ctx, url = get_script_run_ctx(), database_url()
-    version = data_version(url)
 
     def run(call):
         add_script_run_ctx(threading.current_thread(), ctx)  # st.cache_data needs the session
         fn, *args = call
         try:
-            _call(url, version, fn.__module__, fn.__name__, tuple(args), ())
+            _call(url, figure_version(url, fn, tuple(args), ()), fn.__module__, fn.__name__,
+                  tuple(args), ())
         except Exception:  # noqa: BLE001 - reported by the page's own call
             pass
 

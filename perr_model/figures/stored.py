@@ -316,6 +316,20 @@ def _unchanged_since(session: Session, k: Key, since: int, now: int) -> bool:
     return years is not None and k.year is not None and k.year not in affected_years(years)
 
 
+def unchanged_between(session: Session, fn: Callable, args: tuple, kwargs: dict,
+                      since: int, now: int) -> bool:
+    """Whether fn(*args, **kwargs) answers at data version `now` what it answered at `since`:
+    every write in between said its scope and none covers this figure's territory × year
+    (`_unchanged_since`). A cache of the figures (perr_ui/widgets.py) keeps its value then."""
+    if since == now:
+        return True
+    try:
+        k = key(fn, args, kwargs)
+    except NotStorable:
+        return False
+    return _unchanged_since(session, k, since, now)
+
+
 def has_current(session: Session) -> bool:
     """Whether any figure is stored at the current data version, by this version of the code."""
     return session.execute(select(figure_summary.c.name).where(
