@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from perr_model import editing
 from perr_model.auth import Actor
-from perr_model.figures import coverage, stored
+from perr_model.figures import coverage
 from perr_model.figures.scope import Scope
 from perr_model.schema import Action, Territory
 from perr_model.store import Store, make_engine
@@ -22,7 +22,8 @@ ADMIN = Actor(username="test", role="admin")
 
 @pytest.fixture
 def ui(loaded_url, monkeypatch):
-    """perr_ui.widgets on `loaded_url` (the figures stored), and the SQL its reads send."""
+    """perr_ui.widgets on `loaded_url`, and the SQL its reads send. (Whether the figures are
+    stored or computed does not matter here: the cache's key follows the write scopes.)"""
     monkeypatch.setenv("DATABASE_URL", loaded_url)
     monkeypatch.setenv("PERR_PUBLIC", "0")
     import streamlit as st
@@ -31,9 +32,6 @@ def ui(loaded_url, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     widgets._SEEN.clear()
-    engine = make_engine(loaded_url, read_only=False)
-    stored.refresh(engine)
-    engine.dispose()
     sent: list[str] = []
     read = common._engine(loaded_url, True)
     event.listen(read, "before_cursor_execute",
