@@ -21,11 +21,11 @@ from ..auth import Actor, check_fresh_scope, fresh_actor, require_writer
 from ..editing import check_links, insert_actions, update_action, validate
 from ..errors import ImportRefused, PerrError, QueryTimeout, ValidationFailed
 from ..exports.safe import control_refusal, import_text
-from ..schema import FUNDERS, Action, Commune
+from ..schema import FUNDERS, Action
 from ..textnorm import fold, title_key
 from . import actions_formats as formats
 from .actions_match import differences, find_existing
-from .actions_spelling import spell
+from .actions_spelling import commune_index, spell
 
 # The engagements column (docs/actions-format.md): references "E-94017-1-3" separated by " ; ".
 ENGAGEMENT_HEADERS = ("engagements", "engagement", "engagements des communes",
@@ -362,9 +362,9 @@ def _plan_row(session, actor, data, notes, territory_id, seen, line, present):  
 
 def _validated(session, data, terr, existing, notes) -> dict:  # noqa: ANN001
     """editing.validate's clean values; its problems and the row's `notes` in one refusal."""
-    known = {c.insee_code: c for c in session.info.get("perr_import_communes", [])}
     if data.get("communes") is not None:  # codes spell() recognised: no query per row
         from ..editing import _items
+        known = commune_index(session)[1]
         data = {**data, "communes": [known.get(c, c) if isinstance(c, str) else c
                                      for c in _items(data["communes"])]}
     try:
@@ -398,9 +398,7 @@ def _territory(session, data, existing, territory_id) -> int | None:  # noqa: AN
     if existing is not None:
         return existing.territory_id
     from ..editing import _items
-    if "perr_import_communes" not in session.info:
-        session.info["perr_import_communes"] = list(session.scalars(select(Commune)))
-    by_code = {c.insee_code: c for c in session.info["perr_import_communes"]}
+    by_code = commune_index(session)[1]
     for item in _items(data.get("communes")):
         commune = by_code.get(str(item).strip())
         if commune is not None and commune.territory_id is not None:

@@ -82,16 +82,24 @@ def axis_item(item):  # noqa: ANN001
     return m.group(1) if m else item
 
 
+def commune_index(session: Session) -> tuple[list[Commune], dict[str, Commune]]:
+    """Every commune and the same by INSEE code, read once per import (plan_import forgets
+    them at its start), not once per row."""
+    if "perr_import_communes" not in session.info:
+        rows = list(session.scalars(select(Commune)))
+        session.info["perr_import_communes"] = (rows, {c.insee_code: c for c in rows})
+    return session.info["perr_import_communes"]
+
+
 def _communes(session: Session, value, territory_id: int | None, problems: list[str]
               ) -> tuple[list, list[Commune]]:
-    if "perr_import_communes" not in session.info:  # once per import, not once per row
-        session.info["perr_import_communes"] = list(session.scalars(select(Commune)))
-    rows = session.info["perr_import_communes"]
+    rows, by_code = commune_index(session)
     found: list[Commune] = []
     out: list = []
     for item in _items(value):
-        commune = item if isinstance(item, Commune) else _commune(str(item).strip(), rows,
-                                                                  territory_id, problems)
+        text = "" if isinstance(item, Commune) else str(item).strip()
+        commune = item if isinstance(item, Commune) else by_code.get(text.upper()) or _commune(
+            text, rows, territory_id, problems)
         out.append(commune.insee_code if commune is not None else item)
         if commune is not None:
             found.append(commune)
