@@ -8,6 +8,7 @@ from perr_model import editing, forms
 from perr_model.errors import ConcurrentEdit, DatabaseUnavailable, PerrError, ValidationFailed
 from perr_model.history import action_history
 from perr_model.schema import FUNDERS
+from perr_model.textnorm import fold
 from perr_model.vocabulary import amount_text, fr_timestamp
 from perr_ui import auth, common, tables
 from perr_ui.frame import require_app_frame
@@ -102,6 +103,39 @@ def _rerun_editor() -> None:
         st.rerun()
 
 
+LONG_LIST = 300  # more actions than this: the list is searched, not scrolled
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _folded(labels: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(label) for label in labels)
+
+
+def _offered(actions: dict[int, str]) -> list[int]:
+    """The actions the selector lists: all of them, or for a territory with more than
+    LONG_LIST (an administrator's list can hold thousands), those whose reference or title
+    holds the words typed in « Chercher une action », at most LONG_LIST, the chosen one always
+    among them. Sending thousands of options at every run made each save seconds longer."""
+    ids = list(actions)
+    if len(ids) <= LONG_LIST:
+        return ids
+    words = fold(st.text_input("Chercher une action", key="action_search",
+                               placeholder="Référence ou mots du titre…",
+                               help=f"{len(ids)} actions : la liste montre les {LONG_LIST} "
+                                    "premières qui contiennent ces mots.")).split()
+    found = ids if not words else [i for i, label in zip(ids, _folded(tuple(actions.values())))
+                                   if all(w in label for w in words)]
+    shown = found[:LONG_LIST]
+    chosen = st.session_state.get("action_choice")
+    if chosen in actions and chosen not in shown:
+        shown.insert(0, chosen)
+    st.caption(f"{len(found)} action(s) sur {len(ids)} contiennent ces mots" if words
+               else f"{len(ids)} actions" + (f" : les {LONG_LIST} premières sont listées, "
+                                              "cherchez les autres" if len(found) > LONG_LIST
+                                              else ""))
+    return shown
+
+
 @st.fragment
 def editor() -> None:
     """The chosen action's form, its archiving and its history: a fragment, so that saving
@@ -115,7 +149,7 @@ def editor() -> None:
         wanted = st.session_state.pop(auth.EDIT_REQUEST_KEY)
         if wanted in actions:
             st.session_state.action_choice = wanted
-    choice = st.selectbox("Action", [0] + list(actions), format_func=lambda i: actions.get(
+    choice = st.selectbox("Action", [0] + _offered(actions), format_func=lambda i: actions.get(
         i, "+ Nouvelle action"), key="action_choice")
     values = common.remembered(f"_saisie_values_{choice}", lambda: _values(choice), warn=False)
     action_id = values.get("id")

@@ -265,3 +265,41 @@ def test_oidc_user_without_account_is_a_reader(app):
     at.switch_page("pages/connexion.py")
     at = app.rerun(at)
     assert at.session_state["role"] == "reader" and "sans compte d'éditeur" in _alerts(at)
+
+
+def test_a_long_list_of_actions_is_searched_not_scrolled(app):
+    """More than LONG_LIST actions (an administrator's territory): the selector lists the
+    first LONG_LIST and the words typed in « Chercher une action » find the others; the action
+    chosen stays listed. 320 actions imported (one write), counted back by raw SQL."""
+    from perr_model.importers.actions import guess_mapping, import_actions, read_table
+    body = "reference;titre;communes;annee_debut\n" + "".join(
+        f"LONGUE-{i:03d};Atelier numéro {i:03d};94017;2024\n" for i in range(320))
+    table = read_table(body.encode("utf-8"), "longue.csv")
+    engine = make_engine(app.url, read_only=False)
+    with write_session(engine) as s:
+        import_actions(s, Actor.system(), table, guess_mapping(list(table.columns)),
+                       territory_id=app.tid)
+    with engine.connect() as c:
+        total = c.execute(text("select count(*) from action where territory_id = :t"),
+                          {"t": app.tid}).scalar()
+    engine.dispose()
+    assert total >= 320
+    at = app("admin-pemb", "pages/saisie_action.py")
+    choice = at.selectbox(key="action_choice")
+    assert len(choice.options) == 1 + 300            # « + Nouvelle action » and 300 of them
+    assert f"{total} actions" in " ".join(c.value for c in at.caption)
+    at.text_input(key="action_search").input("numéro 317")
+    at = app.rerun(at)
+    choice = at.selectbox(key="action_choice")
+    assert choice.options == ["+ Nouvelle action", "LONGUE-317 — Atelier numéro 317"]
+    reader = make_engine(app.url)
+    with Session(reader) as s:
+        aid = s.scalars(select(Action.id).where(Action.reference == "LONGUE-317")).one()
+    reader.dispose()
+    at.selectbox(key="action_choice").set_value(aid)
+    at = app.rerun(at)
+    at.text_input(key="action_search").input("numéro 005")
+    at = app.rerun(at)
+    options = at.selectbox(key="action_choice").options
+    assert options[1] == "LONGUE-317 — Atelier numéro 317"   # the chosen one, kept
+    assert "LONGUE-005 — Atelier numéro 005" in options and len(options) == 3
