@@ -97,20 +97,18 @@ def _communes(session: Session, value, territory_id: int | None, problems: list[
     found: list[Commune] = []
     out: list = []
     for item in _items(value):
-        text = "" if isinstance(item, Commune) else str(item).strip()
-        commune = item if isinstance(item, Commune) else by_code.get(text.upper()) or _commune(
-            text, rows, territory_id, problems)
+        commune = item if isinstance(item, Commune) else _commune(str(item).strip(), rows,
+                                                                  by_code, territory_id, problems)
         out.append(commune.insee_code if commune is not None else item)
         if commune is not None:
             found.append(commune)
     return out, found
 
 
-def _commune(text: str, rows: list[Commune], territory_id: int | None,
-             problems: list[str]) -> Commune | None:
-    by_code = [c for c in rows if c.insee_code == text.upper()]
-    if by_code:
-        return by_code[0]
+def _commune(text: str, rows: list[Commune], by_code: dict[str, Commune],
+             territory_id: int | None, problems: list[str]) -> Commune | None:
+    if text.upper() in by_code:
+        return by_code[text.upper()]
     key = place_key(text)
     same = [c for c in rows if place_key(c.name) == key]
     stem = same or [c for c in rows if place_key(c.name).startswith(key + " ")]
